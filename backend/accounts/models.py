@@ -1,0 +1,56 @@
+"""Clinics, the people who sign in (staff, patients' devices, caregivers) and their device tokens."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    phone = models.CharField(max_length=40, blank=True, help_text="Shown to patients: 'call your care team'.")
+    # Stricter-only overrides of shared.alert_policy.DEFAULT_POLICY (see shared.alert_policy.with_overrides).
+    alert_policy = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    NURSE = "nurse", "Nurse"
+    ADMIN = "admin", "Clinic admin"
+    PATIENT = "patient", "Patient"
+    CAREGIVER = "caregiver", "Caregiver"
+
+
+STAFF_ROLES = (Role.NURSE, Role.ADMIN)
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.NURSE)
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+def hash_token(raw: str) -> str:
+    """Tokens are stored as SHA-256 digests: a leaked table does not sign anyone in."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class DeviceToken(models.Model):
+    """One Bearer token per signed-in device; revoking it signs out that device only."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_tokens")
+    device_name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.device_name or 'device'}"

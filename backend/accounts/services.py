@@ -1,0 +1,56 @@
+"""Staff accounts and device tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from backend.accounts.models import Clinic, DeviceToken, Role, User, hash_token
+from backend.core.errors import ApplicationError
+
+INVALID_CREDENTIALS = "Wrong username or password."
+
+
+@transaction.atomic
+def staff_create(*, username: str, password: str, role: str, clinic_name: str | None = None) -> tuple[User, bool]:
+    """Create a nurse or clinic admin; calling it again for the same username changes nothing
+    but the password and returns `created=False`."""
+    if role not in (Role.NURSE, Role.ADMIN):
+        raise ApplicationError({"role": ["Must be nurse or admin."]})
+    clinic, _ = Clinic.objects.get_or_create(name=clinic_name or "CareLoop Clinic")
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"role": role, "clinic": clinic, "is_staff": role == Role.ADMIN}
+    )
+    if created or not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user, created
+
+
+def token_issue(*, user: User, device_name: str = "") -> str:
+    """A new Bearer token for one device; only its digest is stored."""
+    raw = secrets.token_urlsafe(32)
+    DeviceToken.objects.create(key_hash=hash_token(raw), user=user, device_name=device_name[:100])
+    return raw
+
+
+def token_login(*, username: object, password: object, device_name: str = "") -> tuple[str, User]:
+    errors: dict[str, list[str]] = {}
+    if not isinstance(username, str) or not username.strip():
+        errors["username"] = ["This field is required."]
+    if not isinstance(password, str) or not password:
+        errors["password"] = ["This field is required."]
+    if errors:
+        raise ApplicationError(errors)
+    assert isinstance(username, str) and isinstance(password, str)
+    user = authenticate(username=username.strip(), password=password)
+    if not isinstance(user, User) or user.role == Role.PATIENT:
+        raise ApplicationError({"non_field_errors": [INVALID_CREDENTIALS]})
+    return token_issue(user=user, device_name=device_name), user
+
+
+def token_revoke(*, token: DeviceToken) -> None:
+    DeviceToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

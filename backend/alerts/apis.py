@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.alerts import services
+from backend.alerts.models import Alert, Severity, Status
+from backend.alerts.serializers import AlertSerializer
+from backend.api.pagination import NewestFirst
+from backend.api.permissions import IsClinicStaff, IsClinicStaffOrPatient
+from backend.audit.services import audit_record
+
+
+class AlertFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    kind = django_filters.CharFilter()
+    patient = django_filters.UUIDFilter(field_name="patient_id")
+
+    class Meta:
+        model = Alert
+        fields = ["status", "severity", "kind", "patient"]
+
+
+class AlertListApi(generics.ListAPIView):
+    serializer_class = AlertSerializer
+    permission_classes = [IsClinicStaffOrPatient]
+    filterset_class = AlertFilter
+    pagination_class = NewestFirst
+
+    def get_queryset(self) -> Any:
+        return services.alerts_visible_to(self.request.user)  # type: ignore[arg-type]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        results = response.data["results"] if isinstance(response.data, dict) else response.data
+        audit_record(
+            actor=request.user,
+            action="read",
+            resource="alert",  # type: ignore[arg-type]
+            patient_ids=(row["patient"] for row in results),
+            detail="alert list",
+        )
+        return response
+
+
+class _AlertActionApi(APIView):
+    permission_classes = [IsClinicStaff]
+
+    def respond(self, request: Request, alert: Alert, action: str) -> Response:
+        audit_record(
+            actor=request.user,
+            action=action,
+            resource="alert",  # type: ignore[arg-type]
+            patient_ids=[alert.patient_id],
+            object_id=str(alert.pk),
+        )
+        return Response(AlertSerializer(alert).data)
+
+
+class AlertAcknowledgeApi(_AlertActionApi):
+    @extend_schema(request=None, responses=AlertSerializer)
+    def post(self, request: Request, alert_id: str) -> Response:
+        alert = services.alert_acknowledge(user=request.user, alert_id=alert_id)  # type: ignore[arg-type]
+        return self.respond(request, alert, "acknowledge")
+
+
+class AlertResolveApi(_AlertActionApi):
+    @extend_schema(
+        request=inline_serializer(
+            "AlertResolve",
+            {
+                "note": serializers.CharField(required=False, allow_blank=True),
+                "outcome": serializers.ChoiceField(choices=services.OUTCOMES, required=False),
+            },
+        ),
+        responses=AlertSerializer,
+    )
+    def post(self, request: Request, alert_id: str) -> Response:
+        body = request.data if isinstance(request.data, dict) else {}
+        alert = services.alert_resolve(
+            user=request.user,
+            alert_id=alert_id,
+            note=body.get("note"),
+            outcome=body.get("outcome"),  # type: ignore[arg-type]
+        )
+        return self.respond(request, alert, "resolve")

@@ -1,0 +1,179 @@
+"""Grade stored readings and raise their alerts, in bulk and exactly once.
+
+Whoever grades (the per-batch task right after a sync, or the sweeper later) claims the rows
+first: `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock of an IMMEDIATE transaction
+on SQLite, and `graded_at IS NULL` in the filter on both. A row is graded by whoever claims it; a
+second grader finds nothing to do. The unique constraint on the alert's source is the last guard:
+one reading raises at most one alert even if everything above failed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TypeVar
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.accounts.models import Clinic
+from backend.alerts.models import Alert, SourceType
+from backend.records.models import LabResult, SymptomReport
+from shared.alert_policy import (
+    DEFAULT_POLICY,
+    AlertCandidate,
+    AlertPolicy,
+    evaluate_lab,
+    evaluate_symptom,
+    latest_anc_in_window,
+    with_overrides,
+)
+from shared.lab_grading import grade_lab
+from shared.lab_values import parse_lab_value
+from shared.symptoms import grade_symptom
+
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class GradingOutcome:
+    graded: int
+    alerts_raised: list[UUID]
+
+
+def policy_for(clinic: Clinic) -> AlertPolicy:
+    return with_overrides(DEFAULT_POLICY, clinic.alert_policy) if clinic.alert_policy else DEFAULT_POLICY
+
+
+def readings_grade(*, lab_ids: Sequence[UUID] = (), symptom_ids: Sequence[UUID] = ()) -> GradingOutcome:
+    """Grade the given readings if nobody has yet (the per-sync task)."""
+    return _grade(Q(id__in=list(lab_ids)), Q(id__in=list(symptom_ids)), limit=None)
+
+
+def ungraded_sweep(*, older_than: timedelta, now: datetime | None = None, limit: int = SWEEP_BATCH) -> GradingOutcome:
+    """Grade readings that nobody graded in time, e.g. because Redis was down when they arrived."""
+    cutoff = (now or timezone.now()) - older_than
+    return _grade(Q(received_at__lte=cutoff), Q(received_at__lte=cutoff), limit=limit)
+
+
+M = TypeVar("M", LabResult, SymptomReport)
+
+
+def _claim(model: type[M], which: Q, limit: int | None) -> list[M]:
+    rows = (
+        model.objects.filter(which, graded_at__isnull=True)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("patient__clinic")
+        .order_by("received_at")
+    )
+    return list(rows[:limit] if limit else rows)
+
+
+def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOutcome:
+    now = timezone.now()
+    with transaction.atomic():
+        labs = _claim(LabResult, lab_filter, limit)
+        symptoms = _claim(SymptomReport, symptom_filter, limit)
+        if not labs and not symptoms:
+            return GradingOutcome(0, [])
+        policies: dict[int, AlertPolicy] = {}
+        alerts: list[Alert] = []
+        for lab in labs:
+            candidate = _grade_lab_row(lab, _policy(policies, lab.patient.clinic))
+            lab.graded_at = now
+            if candidate:
+                alerts.append(_alert(candidate, lab.patient_id, SourceType.LAB_RESULT, lab.id, lab.collected_at, now))
+        ancs = _recent_ancs(symptoms)
+        for report in symptoms:
+            policy = _policy(policies, report.patient.clinic)
+            candidate = _grade_symptom_row(report, policy, ancs.get(report.patient_id, []))
+            report.graded_at = now
+            if candidate:
+                alerts.append(
+                    _alert(candidate, report.patient_id, SourceType.SYMPTOM_REPORT, report.id, report.reported_at, now)
+                )
+        LabResult.objects.bulk_update(labs, ["grade", "graded_at"], batch_size=500)
+        SymptomReport.objects.bulk_update(symptoms, ["grade", "graded_at"], batch_size=500)
+        Alert.objects.bulk_create(alerts, batch_size=500, ignore_conflicts=True)
+        raised = (
+            list(
+                Alert.objects.filter(source_id__in=[a.source_id for a in alerts], created_at=now).values_list(
+                    "id", flat=True
+                )
+            )
+            if alerts
+            else []
+        )
+    return GradingOutcome(len(labs) + len(symptoms), raised)
+
+
+def _policy(cache: dict[int, AlertPolicy], clinic: Clinic) -> AlertPolicy:
+    if clinic.pk not in cache:
+        cache[clinic.pk] = policy_for(clinic)
+    return cache[clinic.pk]
+
+
+def _grade_lab_row(row: LabResult, policy: AlertPolicy) -> AlertCandidate | None:
+    lab = parse_lab_value(row.analyte, row.value, row.unit, row.reference_low, row.reference_high)
+    grade = grade_lab(lab)
+    row.grade = grade.grade
+    return evaluate_lab(policy, lab, grade)
+
+
+def _grade_symptom_row(
+    row: SymptomReport, policy: AlertPolicy, ancs: list[tuple[datetime, Decimal]]
+) -> AlertCandidate | None:
+    answers = dict(row.answers)
+    if "temperature_c" in answers:
+        answers["temperature_c"] = Decimal(str(answers["temperature_c"]))
+    grade = grade_symptom(row.symptom, answers)
+    row.grade = grade.grade
+    latest = latest_anc_in_window(policy, row.reported_at, ancs) if grade.temperature_c is not None else None
+    return evaluate_symptom(policy, row.symptom, grade, latest_anc=latest)
+
+
+def _recent_ancs(reports: Iterable[SymptomReport]) -> dict[UUID, list[tuple[datetime, Decimal]]]:
+    """ANC history around fever reports, fetched in one query (stored rows include this batch's)."""
+    fevers = [r for r in reports if r.symptom == "fever"]
+    if not fevers:
+        return {}
+    window = max(DEFAULT_POLICY.fever.anc_window, timedelta(days=7))
+    earliest = min(r.reported_at for r in fevers) - window
+    latest = max(r.reported_at for r in fevers)
+    found: dict[UUID, list[tuple[datetime, Decimal]]] = defaultdict(list)
+    for patient_id, at, value in LabResult.objects.filter(
+        patient_id__in={r.patient_id for r in fevers}, analyte="anc", collected_at__range=(earliest, latest)
+    ).values_list("patient_id", "collected_at", "canonical_value"):
+        found[patient_id].append((at, value))
+    return found
+
+
+def _alert(
+    candidate: AlertCandidate,
+    patient_id: UUID,
+    source_type: str,
+    source_id: UUID,
+    observed_at: datetime,
+    now: datetime,
+) -> Alert:
+    return Alert(
+        patient_id=patient_id,
+        kind=candidate.kind,
+        grade=candidate.grade,
+        severity=candidate.severity.value,
+        hold_drugs=list(candidate.hold_drugs),
+        title=candidate.title,
+        message=candidate.message,
+        patient_advice=candidate.patient_advice,
+        rule_source=candidate.source[:300],
+        source_type=source_type,
+        source_id=source_id,
+        observed_at=observed_at,
+        created_at=now,
+        updated_at=now,
+    )

@@ -1,0 +1,70 @@
+"""Alerts raised from graded readings, and what nurses did with them (contract §4)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from backend.patients.models import Patient
+
+
+class Status(models.TextChoices):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Severity(models.TextChoices):
+    URGENT = "urgent"
+    CRITICAL = "critical"
+
+
+class SourceType(models.TextChoices):
+    LAB_RESULT = "lab_result"
+    SYMPTOM_REPORT = "symptom_report"
+
+
+class Alert(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=32)
+    grade = models.SmallIntegerField(null=True, blank=True)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    hold_drugs = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    title = models.CharField(max_length=120)
+    message = models.TextField()  # for the nurse
+    patient_advice = models.TextField()  # for the patient, plain words
+    rule_source = models.CharField(max_length=300)
+    source_type = models.CharField(max_length=16, choices=SourceType.choices)
+    source_id = models.UUIDField()
+    observed_at = models.DateTimeField()  # when the reading was collected or reported
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+    outcome = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            # One reading raises at most one alert, whatever runs twice (contract §4).
+            models.UniqueConstraint(fields=["source_type", "source_id"], name="one_alert_per_reading"),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "-created_at"]),
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["patient", "updated_at"]),
+        ]
+
+    @property
+    def dose_hold(self) -> bool:
+        return bool(self.hold_drugs)

@@ -1,0 +1,41 @@
+"""Celery interfaces to grading: they take ids, call a service, and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from celery import shared_task
+from django.conf import settings
+
+from backend.alerts import grading
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="careloop.alerts.grade_readings",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    max_retries=5,
+    retry_backoff=True,
+    retry_backoff_max=60,
+)
+def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | None = None, **_: Any) -> int:
+    outcome = grading.readings_grade(
+        lab_ids=[UUID(i) for i in lab_ids or ()], symptom_ids=[UUID(i) for i in symptom_ids or ()]
+    )
+    if outcome.alerts_raised:
+        logger.info("graded %d readings, raised %d alerts", outcome.graded, len(outcome.alerts_raised))
+    return outcome.graded
+
+
+@shared_task(name="careloop.alerts.sweep_ungraded", acks_late=True, ignore_result=True, max_retries=0)
+def sweep_ungraded(**_: Any) -> int:
+    outcome = grading.ungraded_sweep(older_than=timedelta(seconds=settings.CARELOOP_SWEEP_AFTER_SECONDS))
+    if outcome.graded:
+        logger.warning("sweeper graded %d readings that missed their task", outcome.graded)
+    return outcome.graded

@@ -1,0 +1,38 @@
+"""One shape for every API error: `{"errors": {field: [messages]}}` (contract §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from backend.core.errors import ApplicationError
+
+
+def _as_field_lists(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {str(k): v if isinstance(v, (list, dict)) else [v] for k, v in detail.items()}
+    if isinstance(detail, list):
+        return {"non_field_errors": detail}
+    return {"detail": [detail]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response({"errors": exc.errors}, status=exc.status)
+    if isinstance(exc, exceptions.ParseError):
+        return Response({"errors": {"body": [f"Malformed JSON: {exc.detail}"]}}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"errors": _as_field_lists(exc.detail)}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        response.data = {"errors": {"detail": [str(detail)]}, "detail": str(detail)}
+    return response

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from backend.accounts.apis import LogoutApi, TokenApi
+from backend.alerts.apis import AlertAcknowledgeApi, AlertListApi, AlertResolveApi
+from backend.patients.apis import EnrollApi, EnrollmentCodeApi, PatientDetailApi, PatientListCreateApi
+from backend.records.apis import SyncApi
+
+api_v1 = [
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
+    path("auth/enroll/", EnrollApi.as_view(), name="auth-enroll"),
+    path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
+    path("patients/", PatientListCreateApi.as_view(), name="patients"),
+    path("patients/<uuid:patient_id>/", PatientDetailApi.as_view(), name="patient-detail"),
+    path("patients/<uuid:patient_id>/enrollment-code/", EnrollmentCodeApi.as_view(), name="patient-enrollment-code"),
+    path("sync/", SyncApi.as_view(), name="sync"),
+    path("alerts/", AlertListApi.as_view(), name="alerts"),
+    path("alerts/<uuid:alert_id>/acknowledge/", AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
+    path("alerts/<uuid:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),
+]
+
+_public = {"permission_classes": [AllowAny], "authentication_classes": []}
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(**_public), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **_public), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **_public), name="api-redoc"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.api.pagination import NewestFirst
+from backend.api.permissions import IsClinicStaff
+from backend.audit.services import audit_record
+from backend.core.errors import NotFound
+from backend.patients import services
+from backend.patients.models import Patient
+from backend.patients.selectors import patients_visible_to
+from backend.patients.serializers import PatientCreateInput, PatientSerializer
+
+_CreateOutput = inline_serializer(
+    "PatientCreated",
+    {
+        "id": serializers.UUIDField(),
+        "enrollment_code": serializers.CharField(),
+        "display_name": serializers.CharField(),
+        "timezone": serializers.CharField(),
+        "regimen": serializers.DictField(),
+    },
+)
+
+
+class PatientListCreateApi(generics.ListAPIView):
+    permission_classes = [IsClinicStaff]
+    serializer_class = PatientSerializer
+    pagination_class = NewestFirst
+
+    def get_queryset(self) -> Any:
+        return patients_visible_to(self.request.user)  # type: ignore[arg-type]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data
+        audit_record(
+            actor=request.user,
+            action="read",
+            resource="patient",  # type: ignore[arg-type]
+            patient_ids=(row["id"] for row in rows),
+            detail="patient list",
+        )
+        return response
+
+    @extend_schema(request=PatientCreateInput, responses={201: _CreateOutput})
+    def post(self, request: Request) -> Response:
+        data = PatientCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        regimen = data.validated_data["regimen"]
+        patient, code = services.patient_create(
+            nurse=request.user,  # type: ignore[arg-type]
+            display_name=data.validated_data["display_name"],
+            timezone_name=data.validated_data["timezone"],
+            phone=data.validated_data["phone"],
+            regimen_input=services.RegimenInput(**regimen),
+        )
+        audit_record(
+            actor=request.user,
+            action="create",
+            resource="patient",  # type: ignore[arg-type]
+            patient_ids=[patient.pk],
+            object_id=str(patient.pk),
+        )
+        body = PatientSerializer(patient).data | {"enrollment_code": code}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _patient_for(request: Request, patient_id: str) -> Patient:
+    patient = patients_visible_to(request.user).filter(pk=patient_id).first()  # type: ignore[arg-type]
+    if patient is None:
+        raise NotFound()
+    return patient
+
+
+class PatientDetailApi(APIView):
+    permission_classes = [IsClinicStaff]
+
+    @extend_schema(responses=PatientSerializer)
+    def get(self, request: Request, patient_id: str) -> Response:
+        patient = _patient_for(request, patient_id)
+        audit_record(
+            actor=request.user,
+            action="read",
+            resource="patient",  # type: ignore[arg-type]
+            patient_ids=[patient.pk],
+            object_id=str(patient.pk),
+        )
+        return Response(PatientSerializer(patient).data)
+
+
+class EnrollmentCodeApi(APIView):
+    """A new code for a patient who changed phones; earlier unused codes stop working."""
+
+    permission_classes = [IsClinicStaff]
+
+    @extend_schema(
+        request=None, responses={201: inline_serializer("EnrollmentCode", {"enrollment_code": serializers.CharField()})}
+    )
+    def post(self, request: Request, patient_id: str) -> Response:
+        patient = _patient_for(request, patient_id)
+        code = services.enrollment_code_issue(patient=patient, issued_by=request.user)  # type: ignore[arg-type]
+        audit_record(
+            actor=request.user,
+            action="create",
+            resource="enrollment_code",  # type: ignore[arg-type]
+            patient_ids=[patient.pk],
+            object_id=str(patient.pk),
+        )
+        return Response({"enrollment_code": code}, status=status.HTTP_201_CREATED)
+
+
+class EnrollApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=inline_serializer(
+            "EnrollRequest", {"code": serializers.CharField(), "device_name": serializers.CharField(required=False)}
+        ),
+        responses={
+            201: inline_serializer("EnrollResponse", {"token": serializers.CharField(), "patient": PatientSerializer()})
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = request.data if isinstance(request.data, dict) else {}
+        token, patient = services.patient_enroll(code=body.get("code"), device_name=body.get("device_name"))
+        audit_record(
+            actor=patient.user, action="enroll", resource="patient", patient_ids=[patient.pk], object_id=str(patient.pk)
+        )
+        clinic = patient.clinic
+        return Response(
+            {
+                "token": token,
+                "role": "patient",
+                "patient": PatientSerializer(patient).data,
+                "clinic": {"name": clinic.name, "phone": clinic.phone},
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from backend.patients.models import Patient
+from backend.patients.services import regimen_today
+
+
+class RegimenInput(serializers.Serializer):
+    start_date = serializers.DateField()
+    ixazomib_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default="4")
+    lenalidomide_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default="25")
+    dexamethasone_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default="40")
+
+
+class PatientCreateInput(serializers.Serializer):
+    display_name = serializers.CharField(max_length=120)
+    timezone = serializers.CharField(max_length=64)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    regimen = RegimenInput()
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    regimen = serializers.SerializerMethodField()
+    enrolled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Patient
+        fields = ["id", "display_name", "timezone", "phone", "regimen", "enrolled", "created_at"]
+        read_only_fields = fields
+
+    def get_regimen(self, patient: Patient) -> dict[str, Any]:
+        return regimen_today(patient, self.context.get("now"))
+
+    def get_enrolled(self, patient: Patient) -> bool:
+        return patient.user_id is not None

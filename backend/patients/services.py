@@ -1,0 +1,173 @@
+"""Enrolling patients: the nurse creates the patient and a single-use code; the phone trades the
+code for its own device token."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backend.accounts.models import Role, User, hash_token
+from backend.accounts.services import token_issue
+from backend.core.errors import ApplicationError
+from backend.patients.models import EnrollmentCode, Patient
+from shared import regimen
+
+# Crockford-style alphabet: no 0/O, 1/I/L confusion when read over the phone.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CODE_LENGTH = 8
+CODE_INVALID = "This code is not valid. Check it, or ask your care team for a new one."
+CODE_USED = "This code has already been used. Ask your care team for a new one."
+CODE_EXPIRED = "This code has expired. Ask your care team for a new one."
+
+DEXAMETHASONE_RANGE_MG = (Decimal(4), Decimal(40))
+
+
+@dataclass(frozen=True)
+class RegimenInput:
+    start_date: date
+    ixazomib_mg: Decimal
+    lenalidomide_mg: Decimal
+    dexamethasone_mg: Decimal
+
+
+def timezone_validate(name: str) -> str:
+    if name not in _zones():
+        raise ApplicationError({"timezone": ["Must be an IANA time zone name, e.g. America/New_York."]})
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ApplicationError({"timezone": ["Unknown time zone."]}) from exc
+    return name
+
+
+_ZONES: frozenset[str] = frozenset()
+
+
+def _zones() -> frozenset[str]:
+    global _ZONES
+    if not _ZONES:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+def regimen_validate(data: RegimenInput) -> None:
+    errors: dict[str, list[str]] = {}
+    if data.ixazomib_mg not in regimen.IXAZOMIB_DOSE_LEVELS_MG:
+        levels = ", ".join(str(d) for d in regimen.IXAZOMIB_DOSE_LEVELS_MG)
+        errors["regimen.ixazomib_mg"] = [f"Must be a NINLARO dose level: {levels} mg."]
+    if data.lenalidomide_mg not in regimen.LENALIDOMIDE_DOSE_LEVELS_MG:
+        levels = ", ".join(str(d) for d in regimen.LENALIDOMIDE_DOSE_LEVELS_MG)
+        errors["regimen.lenalidomide_mg"] = [f"Must be a lenalidomide dose level: {levels} mg."]
+    low, high = DEXAMETHASONE_RANGE_MG
+    if not low <= data.dexamethasone_mg <= high:
+        errors["regimen.dexamethasone_mg"] = [f"Must be between {low} and {high} mg."]
+    if errors:
+        raise ApplicationError(errors)
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+
+
+def normalize_code(raw: str) -> str:
+    return raw.strip().upper().replace("-", "").replace(" ", "")
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def enrollment_code_issue(*, patient: Patient, issued_by: User | None, now: datetime | None = None) -> str:
+    """A fresh single-use code for the patient's phone; earlier unused codes stop working."""
+    now = now or timezone.now()
+    EnrollmentCode.objects.filter(patient=patient, used_at__isnull=True).update(used_at=now)
+    code = _new_code()
+    EnrollmentCode.objects.create(
+        code_hash=hash_token(code),
+        patient=patient,
+        created_by=issued_by,
+        expires_at=now + timedelta(hours=settings.ENROLLMENT_CODE_TTL_HOURS),
+    )
+    return format_code(code)
+
+
+@transaction.atomic
+def patient_create(
+    *, nurse: User, display_name: str, timezone_name: str, regimen_input: RegimenInput, phone: str = ""
+) -> tuple[Patient, str]:
+    if nurse.clinic_id is None:
+        raise ApplicationError({"detail": ["You are not attached to a clinic."]}, status=403)
+    timezone_validate(timezone_name)
+    regimen_validate(regimen_input)
+    patient = Patient.objects.create(
+        clinic_id=nurse.clinic_id,
+        display_name=display_name,
+        timezone=timezone_name,
+        phone=phone,
+        start_date=regimen_input.start_date,
+        ixazomib_mg=regimen_input.ixazomib_mg,
+        lenalidomide_mg=regimen_input.lenalidomide_mg,
+        dexamethasone_mg=regimen_input.dexamethasone_mg,
+    )
+    return patient, enrollment_code_issue(patient=patient, issued_by=nurse)
+
+
+@transaction.atomic
+def patient_enroll(*, code: object, device_name: object) -> tuple[str, Patient]:
+    """Trade a code for a device token. The code is claimed with a conditional update, so two
+    phones racing with one code cannot both win."""
+    if not isinstance(code, str) or not code.strip():
+        raise ApplicationError({"code": ["This field is required."]})
+    if device_name is not None and not isinstance(device_name, str):
+        raise ApplicationError({"device_name": ["Must be text."]})
+    now = timezone.now()
+    found = EnrollmentCode.objects.select_related("patient").filter(code_hash=hash_token(normalize_code(code))).first()
+    if found is None:
+        raise ApplicationError({"code": [CODE_INVALID]})
+    if found.used_at is not None:
+        raise ApplicationError({"code": [CODE_USED]})
+    if found.expires_at <= now:
+        raise ApplicationError({"code": [CODE_EXPIRED]})
+    if EnrollmentCode.objects.filter(pk=found.pk, used_at__isnull=True).update(used_at=now) != 1:
+        raise ApplicationError({"code": [CODE_USED]})
+    patient = found.patient
+    if patient.user_id is None:
+        user = User.objects.create(username=f"patient-{patient.id}", role=Role.PATIENT, clinic_id=patient.clinic_id)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        patient.user = user
+        patient.save(update_fields=["user"])
+    assert patient.user is not None
+    token = token_issue(user=patient.user, device_name=(device_name or "phone").strip() or "phone")
+    return token, patient
+
+
+def _mg(dose: Decimal) -> str:
+    return format(dose.normalize(), "f")
+
+
+def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, object]:
+    """Where the patient is in their IRd calendar today, in their own time zone."""
+    now = now or timezone.now()
+    today = now.astimezone(ZoneInfo(patient.timezone)).date()
+    position = regimen.cycle_day(patient.start_date, today)
+    return {
+        "start_date": patient.start_date.isoformat(),
+        "ixazomib_mg": _mg(patient.ixazomib_mg),
+        "lenalidomide_mg": _mg(patient.lenalidomide_mg),
+        "dexamethasone_mg": _mg(patient.dexamethasone_mg),
+        "timezone": patient.timezone,
+        "today": today.isoformat(),
+        "cycle": position.cycle if position else None,
+        "day": position.day if position else None,
+        "drugs_due": [d.value for d in regimen.drugs_due(patient.start_date, today)],
+        "in_nadir_window": regimen.is_in_nadir_window(patient.start_date, today),
+        "next_ixazomib": regimen.next_dose_date(patient.start_date, regimen.Drug.IXAZOMIB, today).isoformat(),
+    }

@@ -1,0 +1,65 @@
+"""What patients send: lab results, symptom reports and dose logs, each keyed by the UUID the phone
+made, storing what was sent and what the server derived from it."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from backend.patients.models import Patient
+
+
+class Reading(models.Model):
+    """Fields common to everything a patient syncs."""
+
+    id = models.UUIDField(primary_key=True, editable=False)  # made on the phone: replays are idempotent
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField()
+    fingerprint = models.CharField(max_length=64)  # shared.sync_schema: same id + other content is refused
+
+    class Meta:
+        abstract = True
+
+
+class GradedReading(Reading):
+    grade = models.SmallIntegerField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)  # null: the sweeper will grade it
+
+    class Meta:
+        abstract = True
+
+
+class LabResult(GradedReading):
+    analyte = models.CharField(max_length=32)
+    value = models.DecimalField(max_digits=18, decimal_places=6)  # as reported
+    unit = models.CharField(max_length=16)  # as reported, in CareLoop's spelling
+    canonical_value = models.DecimalField(max_digits=18, decimal_places=6)
+    reference_low = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    reference_high = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    collected_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["patient", "analyte", "collected_at"]),
+            models.Index(fields=["received_at"], condition=models.Q(graded_at__isnull=True), name="lab_ungraded"),
+        ]
+
+
+class SymptomReport(GradedReading):
+    symptom = models.CharField(max_length=32)
+    answers = models.JSONField()
+    reported_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["patient", "reported_at"]),
+            models.Index(fields=["received_at"], condition=models.Q(graded_at__isnull=True), name="symptom_ungraded"),
+        ]
+
+
+class DoseLog(Reading):
+    drug = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "taken_at"])]

@@ -1,0 +1,369 @@
+"""Which readings raise an alert, how severe it is, which drugs the label says to hold, and what
+to tell the patient and the nurse (contract §4).
+
+The policy is data: one rule per lab analyte or symptom, each naming its source. Two thresholds
+live on a rule and are kept apart on purpose: *when to alert* (a clinic may make it stricter)
+and *when the label says to hold a drug* (fixed by the NINLARO label, never moved by a clinic).
+
+Sources: NINLARO US prescribing information, Table 3 "Dose modification guidelines" (platelets
+<30,000/mm³ and ANC <500/mm³ hold ixazomib and lenalidomide; rash grade 2–3 holds lenalidomide;
+peripheral neuropathy grade 1 with pain or grade 2 holds ixazomib; other grade 3–4
+non-hematologic toxicity holds ixazomib) via reference.md §1.4–1.5; CTCAE v5.0 (grades).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+from shared.lab_grading import CRITERIA, Direction, LabGrade
+from shared.lab_values import LabValue
+from shared.symptoms import SYMPTOMS, SymptomGrade
+
+
+class Severity(StrEnum):
+    URGENT = "urgent"
+    CRITICAL = "critical"
+
+
+IXAZOMIB = "ixazomib"
+LENALIDOMIDE = "lenalidomide"
+BOTH = (IXAZOMIB, LENALIDOMIDE)
+DRUG_NAMES = {IXAZOMIB: "ixazomib (Ninlaro)", LENALIDOMIDE: "lenalidomide (Revlimid)"}
+
+
+class PolicyError(ValueError):
+    """A clinic override that would loosen the policy or does not name a rule."""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A grade at or above `min_grade`, or any of `flags` at or above its own minimum grade."""
+
+    min_grade: int
+    flags: Mapping[str, int] = field(default_factory=dict)
+
+    def fires(self, grade: int, flags: frozenset[str]) -> bool:
+        return grade >= self.min_grade or any(f in flags and grade >= g for f, g in self.flags.items())
+
+
+@dataclass(frozen=True)
+class LabRule:
+    analyte: str
+    kind: str
+    alert: Trigger
+    hold_drugs: tuple[str, ...] = ()
+    hold_below: Decimal | None = None  # canonical unit: the label's hold threshold for a falling count
+    hold_at: Trigger | None = None  # or a grade for a rising value
+    hold_until: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class SymptomRule:
+    symptom: str
+    kind: str
+    alert: Trigger
+    hold_drugs: tuple[str, ...] = ()
+    hold_at: Trigger | None = None
+    critical_flags: frozenset[str] = frozenset()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class FeverRule:
+    threshold_c: Decimal = Decimal("38.0")
+    neutropenic_anc_below: Decimal = Decimal("1.0")  # ×10^9/L
+    anc_window: timedelta = timedelta(days=7)
+    source: str = (
+        "CareLoop contract §4; CTCAE v5.0 'Febrile neutropenia' (ANC <1000/mm³ with a "
+        "temperature >38.3 °C once or ≥38 °C sustained; a patient's single reading of ≥38.0 "
+        "is treated as positive: when in doubt, alert)"
+    )
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    labs: Mapping[str, LabRule]
+    symptoms: Mapping[str, SymptomRule]
+    fever: FeverRule = FeverRule()
+
+
+_TABLE3 = "NINLARO USPI Table 3 (dose modifications)"
+_GRADE3 = Trigger(3)
+
+DEFAULT_POLICY = AlertPolicy(
+    labs=MappingProxyType(
+        {
+            r.analyte: r
+            for r in (
+                LabRule(
+                    "platelets",
+                    "thrombocytopenia",
+                    _GRADE3,
+                    BOTH,
+                    hold_below=Decimal(30),
+                    hold_until="platelets are back to 30 ×10⁹/L or more",
+                    source=f"contract §4; {_TABLE3}: platelets <30,000/mm³ hold both",
+                ),
+                LabRule(
+                    "anc",
+                    "neutropenia",
+                    _GRADE3,
+                    BOTH,
+                    hold_below=Decimal("0.5"),
+                    hold_until="ANC is back to 0.5 ×10⁹/L or more",
+                    source=f"contract §4; {_TABLE3}: ANC <500/mm³ hold both",
+                ),
+                # Beyond the contract's table, on the same label: grade 3 anemia ("transfusion indicated"),
+                # grade 4 leukopenia, and grade 3–4 liver or kidney values ("other grade 3–4 toxicity").
+                LabRule("hemoglobin", "anemia", _GRADE3, source="CTCAE v5.0 'Anemia' grade 3: transfusion indicated"),
+                LabRule("wbc", "leukopenia", Trigger(4), source="CTCAE v5.0 'White blood cell decreased' grade 4"),
+                *(
+                    LabRule(
+                        analyte,
+                        kind,
+                        _GRADE3,
+                        (IXAZOMIB,),
+                        hold_at=_GRADE3,
+                        hold_until="your care team says so",
+                        source=f"{_TABLE3}: other grade 3–4 non-hematologic toxicity hold ixazomib [P]; USPI §5.7",
+                    )
+                    for analyte, kind in (
+                        ("alt", "hepatotoxicity"),
+                        ("ast", "hepatotoxicity"),
+                        ("bilirubin", "hepatotoxicity"),
+                        ("creatinine", "creatinine_increased"),
+                    )
+                ),
+            )
+        }
+    ),
+    symptoms=MappingProxyType(
+        {
+            r.symptom: r
+            for r in (
+                SymptomRule(
+                    "peripheral_neuropathy",
+                    "peripheral_neuropathy",
+                    Trigger(2, {"pain": 1}),
+                    (IXAZOMIB,),
+                    hold_at=Trigger(2, {"pain": 1}),
+                    source=f"contract §4; {_TABLE3}: grade 1 with pain or grade 2 hold ixazomib [U]",
+                ),
+                SymptomRule(
+                    "rash",
+                    "rash",
+                    Trigger(2, {"blisters_or_peeling": 0}),
+                    (LENALIDOMIDE,),
+                    hold_at=Trigger(2, {"blisters_or_peeling": 0}),
+                    critical_flags=frozenset({"blisters_or_peeling"}),
+                    source=f"contract §4; {_TABLE3}: rash grade 2–3 hold lenalidomide [P]; USPI §5.5 (SJS)",
+                ),
+                *(
+                    SymptomRule(
+                        key,
+                        key,
+                        _GRADE3,
+                        (IXAZOMIB,),
+                        hold_at=_GRADE3,
+                        source=f"contract §4; {_TABLE3}: other grade 3–4 non-hematologic toxicity hold ixazomib [P]",
+                    )
+                    for key in ("diarrhea", "nausea", "vomiting", "constipation", "edema")
+                ),
+            )
+        }
+    ),
+)
+
+
+@dataclass(frozen=True)
+class AlertCandidate:
+    kind: str
+    grade: int | None
+    severity: Severity
+    hold_drugs: tuple[str, ...]
+    title: str
+    message: str  # for the nurse: precise
+    patient_advice: str  # for the patient: plain words, what to do now
+    source: str
+
+    @property
+    def dose_hold(self) -> bool:
+        return bool(self.hold_drugs)
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _hold_words(drugs: tuple[str, ...], until: str) -> str:
+    names = " or ".join(DRUG_NAMES[d] for d in drugs)
+    return f"Do not take {names} until {until}." if until else f"Do not take {names}."
+
+
+def _patient_advice(severity: Severity, hold: tuple[str, ...], until: str, extra: str) -> str:
+    first = (
+        "Call your care team now. If you cannot reach them, go to the emergency department."
+        if severity is Severity.CRITICAL
+        else "Your care team has been told and will contact you."
+    )
+    parts = [first]
+    if hold:
+        parts.append(_hold_words(hold, until or "your care team tells you to restart"))
+    if extra:
+        parts.append(extra)
+    return " ".join(parts)
+
+
+_LAB_ADVICE = {
+    "thrombocytopenia": "Watch for bleeding, bruising or tiny red spots on the skin, and call at once if you see them.",
+    "neutropenia": "Check your temperature twice a day; a temperature of 38 °C or more is an emergency.",
+    "anemia": "Call at once if you feel short of breath, dizzy or your heart races.",
+    "leukopenia": "Check your temperature twice a day; a temperature of 38 °C or more is an emergency.",
+}
+
+
+def evaluate_lab(policy: AlertPolicy, lab: LabValue, grade: LabGrade) -> AlertCandidate | None:
+    rule = policy.labs.get(lab.analyte.key)
+    if rule is None or not rule.alert.fires(grade.grade, frozenset()):
+        return None
+    if rule.hold_below is not None:
+        held = lab.canonical_value < rule.hold_below
+    else:
+        held = rule.hold_at is not None and rule.hold_at.fires(grade.grade, frozenset())
+    hold = rule.hold_drugs if held else ()
+    severity = Severity.CRITICAL if grade.grade >= 4 else Severity.URGENT
+    limit = ""
+    if grade.limit is not None:
+        which = "LLN" if CRITERIA[lab.analyte.key].direction is Direction.LOW else "ULN"
+        origin = "lab's own" if grade.limit_is_reports_own else "CareLoop default"
+        limit = f" ({which} {_fmt(grade.limit)} {lab.unit.display}, {origin})"
+    reported = f"{_fmt(lab.value)} {lab.unit.display}"
+    canonical_unit = lab.analyte.unit(lab.analyte.canonical_unit)
+    canonical = (
+        f"{_fmt(lab.canonical_value)} {canonical_unit.display if canonical_unit else lab.analyte.canonical_unit}"
+    )
+    value_text = reported if lab.unit.per_canonical == 1 else f"{reported} (= {canonical})"
+    message = f"{lab.analyte.name} {value_text}: CTCAE v5.0 grade {grade.grade} '{grade.term}'{limit}."
+    if hold:
+        message += f" Label: hold {' and '.join(hold)} until {rule.hold_until}."
+    title = f"Grade {grade.grade} {rule.kind.replace('_', ' ')}"
+    advice = _patient_advice(severity, hold, rule.hold_until, _LAB_ADVICE.get(rule.kind, ""))
+    return AlertCandidate(rule.kind, grade.grade, severity, hold, title, message, advice, rule.source)
+
+
+def latest_anc_in_window(
+    policy: AlertPolicy, reported_at: datetime, ancs: list[tuple[datetime, Decimal]]
+) -> Decimal | None:
+    """The latest ANC (canonical) collected within the window before `reported_at`, if any."""
+    window_start = reported_at - policy.fever.anc_window
+    eligible = [(at, value) for at, value in ancs if window_start <= at <= reported_at]
+    return max(eligible)[1] if eligible else None
+
+
+def evaluate_symptom(
+    policy: AlertPolicy, symptom_key: str, grade: SymptomGrade, *, latest_anc: Decimal | None = None
+) -> AlertCandidate | None:
+    """`latest_anc`: the patient's latest ANC (×10^9/L) collected within the fever rule's window
+    before the report (see `latest_anc_in_window`); only fever reports use it."""
+    if grade.temperature_c is not None:
+        return _evaluate_fever(policy.fever, grade.temperature_c, latest_anc)
+    rule = policy.symptoms.get(symptom_key)
+    if rule is None or grade.grade is None or not rule.alert.fires(grade.grade, grade.flags):
+        return None
+    held = rule.hold_at is not None and rule.hold_at.fires(grade.grade, grade.flags)
+    hold = rule.hold_drugs if held else ()
+    critical = grade.grade >= 4 or bool(rule.critical_flags & grade.flags)
+    severity = Severity.CRITICAL if critical else Severity.URGENT
+    name = SYMPTOMS[symptom_key].name
+    details = ", ".join(sorted(f.replace("_", " ") for f in grade.flags))
+    message = f"Patient-reported {name.lower()}: CTCAE v5.0 grade {grade.grade}"
+    message += f" ({details})." if details else "."
+    if hold:
+        message += f" Label: hold {' and '.join(hold)} until grade 1 or better."
+    title = f"Grade {grade.grade} {name.lower()}"
+    if "blisters_or_peeling" in grade.flags:
+        title = f"{name} with blisters or peeling"
+    advice = _patient_advice(severity, hold, "your care team tells you to restart", "")
+    return AlertCandidate(rule.kind, grade.grade, severity, hold, title, message, advice, rule.source)
+
+
+def _evaluate_fever(rule: FeverRule, temperature: Decimal, latest_anc: Decimal | None) -> AlertCandidate | None:
+    if temperature < rule.threshold_c:
+        return None
+    temp = f"{_fmt(temperature)} °C"
+    if latest_anc is not None and latest_anc < rule.neutropenic_anc_below:
+        return AlertCandidate(
+            "febrile_neutropenia",
+            None,
+            Severity.CRITICAL,
+            (),
+            "Febrile neutropenia",
+            f"Temperature {temp} with latest ANC {_fmt(latest_anc)} ×10⁹/L (< {_fmt(rule.neutropenic_anc_below)}, "
+            f"collected within {rule.anc_window.days} days before).",
+            "Call your care team now or go to the emergency department: a fever while your white cells "
+            "are low is an emergency. Take this phone and your medicines with you.",
+            rule.source,
+        )
+    anc_text = f"latest ANC {_fmt(latest_anc)} ×10⁹/L" if latest_anc is not None else "no ANC in the last 7 days"
+    return AlertCandidate(
+        "fever",
+        None,
+        Severity.URGENT,
+        (),
+        "Fever",
+        f"Temperature {temp}; {anc_text}.",
+        "Your care team has been told and will contact you. Call them now if you feel worse, shiver, or feel faint.",
+        rule.source,
+    )
+
+
+def with_overrides(base: AlertPolicy, overrides: Mapping[str, object]) -> AlertPolicy:
+    """A clinic's stricter policy. `overrides` is
+    `{"labs": {analyte: {"min_grade": n}}, "symptoms": {symptom: {"min_grade": n}},
+      "fever": {"threshold_c": t}}`; anything that would alert later than `base` is refused.
+    Hold thresholds are the label's and cannot be overridden."""
+    unknown = set(overrides) - {"labs", "symptoms", "fever"}
+    if unknown:
+        raise PolicyError(f"Unknown policy section(s): {', '.join(sorted(unknown))}.")
+    labs = dict(base.labs)
+    for key, change in _section(overrides, "labs").items():
+        if key not in labs:
+            raise PolicyError(f"No lab rule for '{key}'.")
+        labs[key] = replace(labs[key], alert=_stricter(labs[key].alert, change, f"labs.{key}"))
+    symptoms = dict(base.symptoms)
+    for key, change in _section(overrides, "symptoms").items():
+        if key not in symptoms:
+            raise PolicyError(f"No symptom rule for '{key}'.")
+        symptoms[key] = replace(symptoms[key], alert=_stricter(symptoms[key].alert, change, f"symptoms.{key}"))
+    fever = base.fever
+    fever_change = overrides.get("fever")
+    if fever_change is not None:
+        if not isinstance(fever_change, Mapping) or set(fever_change) - {"threshold_c"}:
+            raise PolicyError("fever: only threshold_c can be set.")
+        threshold = Decimal(str(fever_change.get("threshold_c", fever.threshold_c)))
+        if not Decimal("37.0") <= threshold <= fever.threshold_c:
+            raise PolicyError(f"fever.threshold_c must be between 37.0 and {fever.threshold_c} °C (stricter only).")
+        fever = replace(fever, threshold_c=threshold)
+    return AlertPolicy(MappingProxyType(labs), MappingProxyType(symptoms), fever)
+
+
+def _section(overrides: Mapping[str, object], name: str) -> Mapping[str, Mapping[str, object]]:
+    section = overrides.get(name, {})
+    if not isinstance(section, Mapping) or not all(isinstance(v, Mapping) for v in section.values()):
+        raise PolicyError(f"{name} must map each key to an object.")
+    return section
+
+
+def _stricter(trigger: Trigger, change: Mapping[str, object], where: str) -> Trigger:
+    if set(change) - {"min_grade"}:
+        raise PolicyError(f"{where}: only min_grade can be set.")
+    grade = change.get("min_grade", trigger.min_grade)
+    if isinstance(grade, bool) or not isinstance(grade, int) or not 1 <= grade <= trigger.min_grade:
+        raise PolicyError(f"{where}.min_grade must be a whole number from 1 to {trigger.min_grade} (stricter only).")
+    return replace(trigger, min_grade=grade)

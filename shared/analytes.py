@@ -1,0 +1,195 @@
+"""The lab analytes CareLoop accepts: LOINC code, canonical unit, the units labs print with their
+exact conversion, the physiologically plausible range, and the reference range used when a
+report gives none.
+
+Conversions are stored as "reported units per canonical unit" so that a threshold moves into the
+reported unit by an exact Decimal multiplication (50 ×10^9/L × 1000 = 50000 /µL), never by a
+lossy division. Sources: ../shared/clinical/reference.md §2.1 (unit equivalences), §7.1 (reference
+ranges), §7.2 (LOINC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+
+from shared.units import normalize_unit
+
+
+@dataclass(frozen=True)
+class Unit:
+    key: str  # how CareLoop writes it back, e.g. "10^9/L"
+    per_canonical: Decimal  # how many of this unit make one canonical unit
+    aliases: tuple[str, ...]  # other spellings, before normalisation
+    label: str = ""  # how a person reads it, e.g. "K/µL"
+
+    @property
+    def display(self) -> str:
+        return self.label or self.key
+
+
+@dataclass(frozen=True)
+class Analyte:
+    key: str
+    name: str
+    loinc: str
+    canonical_unit: str
+    units: tuple[Unit, ...]
+    plausible_min: Decimal  # canonical unit, inclusive; outside it a value is refused
+    plausible_max: Decimal
+    default_low: Decimal | None  # canonical; the reading's own range wins when it carries one
+    default_high: Decimal | None
+    reference_source: str
+    # Counts reported "per µL": a non-zero value below this (or a fraction) is almost surely the
+    # same number in K/µL, the factor-of-1000 mix-up. None where the mix-up cannot happen.
+    per_ul_floor: Decimal | None = None
+
+    def unit(self, text: str) -> Unit | None:
+        wanted = normalize_unit(text)
+        for unit in self.units:
+            if wanted == normalize_unit(unit.key) or wanted in (normalize_unit(a) for a in unit.aliases):
+                return unit
+        return None
+
+    def to_canonical(self, value: Decimal, unit: Unit) -> Decimal:
+        return value / unit.per_canonical
+
+    def from_canonical(self, value: Decimal, unit: Unit) -> Decimal:
+        return value * unit.per_canonical
+
+
+_THOUSAND = Decimal(1000)
+
+# Cell counts: 1 K/µL = 10^3/µL = 1,000/mm³ = 1 ×10^9/L (reference.md §2.1, §7.1).
+# K/µL first: it is what US reports print, so it is the unit a mix-up hint suggests.
+_COUNT_UNITS = (
+    Unit("K/uL", Decimal(1), ("10^3/uL", "k/mm3", "10^3/mm3", "thou/uL"), "K/µL"),
+    Unit("10^9/L", Decimal(1), (), "×10⁹/L"),
+    Unit("/uL", _THOUSAND, ("cells/uL", "/mm3", "cells/mm3"), "/µL"),
+)
+PER_UL = "/uL"
+
+
+def _counts(key: str, name: str, loinc: str, *, hi: str, low: str, high: str, src: str, floor: str) -> Analyte:
+    return Analyte(
+        key=key,
+        name=name,
+        loinc=loinc,
+        canonical_unit="10^9/L",
+        units=_COUNT_UNITS,
+        plausible_min=Decimal(0),
+        plausible_max=Decimal(hi),
+        default_low=Decimal(low),
+        default_high=Decimal(high),
+        reference_source=src,
+        per_ul_floor=Decimal(floor),
+    )
+
+
+ANALYTES: Mapping[str, Analyte] = MappingProxyType(
+    {
+        a.key: a
+        for a in (
+            # Contract §3: platelets above 5000 ×10^9/L are impossible. Per µL, under 1000 is a mix-up.
+            _counts(
+                "platelets",
+                "Platelets",
+                "777-3",
+                hi="5000",
+                low="150",
+                high="450",
+                src="Mayo Clinic CBC 150-450 x10^9/L (reference.md §7.1)",
+                floor="1000",
+            ),
+            _counts(
+                "anc",
+                "Neutrophils (absolute)",
+                "751-8",
+                hi="500",
+                low="1.8",
+                high="7.7",
+                src="Merck Manual 1.8-7.7 x10^9/L (reference.md §7.1)",
+                floor="20",
+            ),
+            _counts(
+                "wbc",
+                "White blood cells",
+                "6690-2",
+                hi="1000",
+                low="3.5",
+                high="10.5",
+                src="Mayo Clinic CBC 3.5-10.5 x10^9/L (reference.md §7.1)",
+                floor="50",
+            ),
+            Analyte(
+                key="hemoglobin",
+                name="Hemoglobin",
+                loinc="718-7",
+                canonical_unit="g/dL",
+                # g/dL x 10 = g/L; g/dL x 0.6206 = mmol/L (reference.md §7.1).
+                units=(
+                    Unit("g/dL", Decimal(1), ()),
+                    Unit("g/L", Decimal(10), ()),
+                    Unit("mmol/L", Decimal("0.6206"), ()),
+                ),
+                # Below 2 g/dL is not compatible with a patient typing it in; 12 g/L then reads as 12 g/dL.
+                plausible_min=Decimal(2),
+                plausible_max=Decimal(25),
+                # Sex is not recorded: the lower (female) limit avoids calling a normal value low.
+                default_low=Decimal("12.0"),
+                default_high=Decimal("17.5"),
+                reference_source="Mayo Clinic 12.0-15.5 (F) / 13.5-17.5 (M) g/dL (reference.md §7.1)",
+            ),
+            Analyte(
+                key="creatinine",
+                name="Creatinine",
+                loinc="2160-0",
+                canonical_unit="mg/dL",
+                units=(Unit("mg/dL", Decimal(1), ()), Unit("umol/L", Decimal("88.42"), (), "µmol/L")),
+                plausible_min=Decimal("0.05"),
+                plausible_max=Decimal(40),
+                default_low=Decimal("0.6"),
+                default_high=Decimal("1.2"),
+                reference_source="common adult range 0.6-1.2 mg/dL [U: confirm with the clinic's lab]",
+            ),
+            Analyte(
+                key="alt",
+                name="ALT",
+                loinc="1742-6",
+                canonical_unit="U/L",
+                units=(Unit("U/L", Decimal(1), ("IU/L",)),),
+                plausible_min=Decimal(0),
+                plausible_max=Decimal(20000),
+                default_low=Decimal(0),
+                default_high=Decimal(40),
+                reference_source="common adult ULN 40 U/L [U: confirm with the clinic's lab]",
+            ),
+            Analyte(
+                key="ast",
+                name="AST",
+                loinc="1920-8",
+                canonical_unit="U/L",
+                units=(Unit("U/L", Decimal(1), ("IU/L",)),),
+                plausible_min=Decimal(0),
+                plausible_max=Decimal(20000),
+                default_low=Decimal(0),
+                default_high=Decimal(40),
+                reference_source="common adult ULN 40 U/L [U: confirm with the clinic's lab]",
+            ),
+            Analyte(
+                key="bilirubin",
+                name="Total bilirubin",
+                loinc="1975-2",
+                canonical_unit="mg/dL",
+                units=(Unit("mg/dL", Decimal(1), ()), Unit("umol/L", Decimal("17.1"), (), "µmol/L")),
+                plausible_min=Decimal(0),
+                plausible_max=Decimal(60),
+                default_low=Decimal(0),
+                default_high=Decimal("1.2"),
+                reference_source="common adult ULN 1.2 mg/dL [U: confirm with the clinic's lab]",
+            ),
+        )
+    }
+)

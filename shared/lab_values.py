@@ -1,0 +1,147 @@
+"""Turn a lab value as the patient typed it (value, unit, optional reference range) into a
+canonical value, or refuse it with a reason a person can act on.
+
+Refused: unknown analyte or unit, a value that is not a finite number, a physiologically
+impossible value, and the factor-of-1000 mix-up (platelets "42" in "/µL"), whose reason names the
+unit that was probably meant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from shared.analytes import ANALYTES, PER_UL, Analyte, Unit
+
+
+class LabValueError(ValueError):
+    """A refused lab value: `field` is the wire field to blame, `suggested_unit` the likely intent."""
+
+    def __init__(self, field: str, message: str, suggested_unit: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.suggested_unit = suggested_unit
+
+
+@dataclass(frozen=True)
+class LabValue:
+    analyte: Analyte
+    value: Decimal  # as reported
+    unit: Unit  # as reported (CareLoop's spelling)
+    canonical_value: Decimal
+    reference_low: Decimal | None  # in the reported unit, when the report printed a range
+    reference_high: Decimal | None
+
+
+def to_decimal(raw: object, field: str) -> Decimal:
+    """A JSON number as an exact Decimal (floats via their shortest repr: 49.9 stays 49.9)."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal)):
+        raise LabValueError(field, "Must be a number.")
+    try:
+        value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    except InvalidOperation as exc:  # pragma: no cover - repr of a float always parses
+        raise LabValueError(field, "Must be a number.") from exc
+    if not value.is_finite():
+        raise LabValueError(field, "Must be a finite number.")
+    return value
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _plausible(analyte: Analyte, canonical: Decimal) -> bool:
+    return analyte.plausible_min <= canonical <= analyte.plausible_max
+
+
+def _looks_like_per_ul_mixup(analyte: Analyte, value: Decimal, unit: Unit) -> bool:
+    if analyte.per_ul_floor is None or unit.key != PER_UL or value == 0:
+        return False
+    return value < analyte.per_ul_floor or value != value.to_integral_value()
+
+
+def _unit_that_fits(analyte: Analyte, value: Decimal, wrong: Unit) -> Unit | None:
+    """The first other unit in which this number is a plausible value (and no mix-up itself)."""
+    for unit in analyte.units:
+        if unit is wrong or unit.per_canonical == wrong.per_canonical:
+            continue
+        if _plausible(analyte, analyte.to_canonical(value, unit)) and not _looks_like_per_ul_mixup(
+            analyte, value, unit
+        ):
+            return unit
+    return None
+
+
+def _range_text(analyte: Analyte, unit: Unit) -> str:
+    low = _fmt(analyte.from_canonical(analyte.plausible_min, unit))
+    high = _fmt(analyte.from_canonical(analyte.plausible_max, unit))
+    return f"{low} to {high} {unit.display}"
+
+
+def parse_lab_value(
+    analyte_key: object,
+    raw_value: object,
+    raw_unit: object,
+    reference_low: object = None,
+    reference_high: object = None,
+) -> LabValue:
+    if not isinstance(analyte_key, str) or analyte_key.strip().lower() not in ANALYTES:
+        known = ", ".join(sorted(ANALYTES))
+        raise LabValueError("analyte", f"Unknown analyte. Use one of: {known}.")
+    analyte = ANALYTES[analyte_key.strip().lower()]
+    if not isinstance(raw_unit, str) or (unit := analyte.unit(raw_unit)) is None:
+        accepted = ", ".join(u.key for u in analyte.units)
+        raise LabValueError("unit", f"Unit not accepted for {analyte.name}. Use one of: {accepted}.")
+    value = to_decimal(raw_value, "value")
+    if value < 0:
+        raise LabValueError("value", f"{analyte.name} cannot be negative.")
+
+    if _looks_like_per_ul_mixup(analyte, value, unit):
+        meant = _unit_that_fits(analyte, value, unit)
+        hint = f" Did you mean {_fmt(value)} {meant.display}?" if meant else ""
+        raise LabValueError(
+            "value",
+            f"{_fmt(value)} {unit.display} is far too low for {analyte.name.lower()}.{hint}",
+            meant.key if meant else None,
+        )
+    canonical = analyte.to_canonical(value, unit)
+    if not _plausible(analyte, canonical):
+        meant = _unit_that_fits(analyte, value, unit)
+        hint = f" Did you mean {_fmt(value)} {meant.display}?" if meant else ""
+        raise LabValueError(
+            "value",
+            f"{_fmt(value)} {unit.display} is not a possible {analyte.name.lower()} value "
+            f"(possible: {_range_text(analyte, unit)}).{hint}",
+            meant.key if meant else None,
+        )
+
+    low = None if reference_low is None else to_decimal(reference_low, "reference_low")
+    high = None if reference_high is None else to_decimal(reference_high, "reference_high")
+    if low is not None and low < 0:
+        raise LabValueError("reference_low", "Cannot be negative.")
+    if high is not None and high <= 0:
+        raise LabValueError("reference_high", "Must be above zero.")
+    if low is not None and high is not None and low >= high:
+        raise LabValueError("reference_low", "Must be below reference_high.")
+    _check_reference(analyte, unit, "reference_low", low, analyte.default_low)
+    _check_reference(analyte, unit, "reference_high", high, analyte.default_high)
+    return LabValue(analyte, value, unit, canonical, low, high)
+
+
+# A printed reference limit more than this factor away from the usual one was almost surely
+# copied in another unit; grading against it would be wrong by that factor.
+_REFERENCE_SPREAD = Decimal(4)
+
+
+def _check_reference(analyte: Analyte, unit: Unit, field: str, given: Decimal | None, usual: Decimal | None) -> None:
+    if given is None or usual is None or usual == 0:
+        return
+    canonical = analyte.to_canonical(given, unit)
+    if not usual / _REFERENCE_SPREAD <= canonical <= usual * _REFERENCE_SPREAD:
+        expected = _fmt(analyte.from_canonical(usual, unit))
+        raise LabValueError(
+            field,
+            f"{_fmt(given)} {unit.display} is far from the usual limit of about {expected} {unit.display}: "
+            "is it in the same unit as the value?",
+        )
