@@ -1,0 +1,204 @@
+"""The demo clinic `make run` starts with: a nurse, an admin, three patients in three time zones
+with a few cycles of realistic readings (one with a grade 4 platelet drop), and one patient
+waiting for a phone to enroll.
+
+Everything goes through the same services as real traffic (sync ingest, grading), with ids made
+by uuid5 so that seeding twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.accounts.models import Clinic, Role, User
+from backend.accounts.services import staff_create
+from backend.alerts.grading import readings_grade
+from backend.patients.models import Patient
+from backend.patients.services import RegimenInput, enrollment_code_issue
+from backend.records.services import sync_ingest
+from shared import regimen
+
+NURSE = ("nurse", "careloop-nurse")
+ADMIN = ("admin", "careloop-admin")
+CLINIC = "CareLoop Demo Clinic"
+CLINIC_PHONE = "+1 555 0100"
+_NS = uuid.UUID("6f1d3a52-8f4e-4a57-a1a5-0c0ffee0d3m0".replace("m", "0"))
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    name: str
+    tz: str
+    days_on_treatment: int
+    platelet_nadirs: tuple[int, ...]  # per cycle, ×10^9/L
+    anc_nadirs: tuple[float, ...]
+    symptoms: tuple[tuple[int, str, dict[str, Any]], ...]  # (days ago, symptom, answers)
+
+
+PATIENTS = (
+    # Her third cycle's nadir falls to 22 ×10^9/L: grade 4, the label's hold for both drugs.
+    DemoPatient(
+        "Maria Lopez",
+        "America/New_York",
+        78,
+        (96, 61, 22),
+        (1.6, 1.3, 1.1),
+        ((3, "diarrhea", {"stools_above_usual": 2}), (1, "peripheral_neuropathy", {"severity": "mild"})),
+    ),
+    DemoPatient(
+        "James Carter",
+        "Europe/London",
+        64,
+        (120, 88, 70),
+        (1.4, 0.9, 1.2),
+        ((5, "diarrhea", {"stools_above_usual": 5}), (2, "fever", {"temperature_c": 37.6})),
+    ),
+    DemoPatient(
+        "Kenji Sato",
+        "Asia/Tokyo",
+        45,
+        (150, 131),
+        (2.1, 1.9),
+        ((4, "peripheral_neuropathy", {"severity": "mild", "pain": True}), (2, "rash", {"body_area": "under_10"})),
+    ),
+)
+WAITING = DemoPatient("Dana Whitfield (your phone)", "America/Chicago", 10, (), (), ())
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    clinic: Clinic
+    nurse: User
+    admin: User
+    enrollment_code: str
+    alerts_raised: int
+
+
+def _id(*parts: object) -> str:
+    return str(uuid.uuid5(_NS, "/".join(str(p) for p in parts)))
+
+
+def _local(tz: ZoneInfo, day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=tz)
+
+
+def _curve(rng: random.Random, baseline: float, nadir: float, day: int) -> float:
+    """Counts sag from day 8, bottom out around day 14–21 (the nadir) and recover by day 28."""
+    depth = {1: 0.0, 8: 0.45, 14: 0.9, 15: 0.9, 21: 1.0, 22: 0.8}.get(day, 0.3)
+    return max(nadir, baseline - (baseline - nadir) * depth) * rng.uniform(0.97, 1.03)
+
+
+def _readings(p: DemoPatient, start: date, today: date) -> Iterator[tuple[str, dict[str, Any]]]:
+    tz = ZoneInfo(p.tz)
+    rng = random.Random(p.name)
+    for cycle, (plt_nadir, anc_nadir) in enumerate(zip(p.platelet_nadirs, p.anc_nadirs, strict=True), start=1):
+        for day in (1, 8, 15, 21):
+            on = regimen.cycle_start_date(start, cycle) + timedelta(days=day - 1)
+            if on >= today:
+                continue
+            at = _local(tz, on, 8).isoformat()
+            last = cycle == len(p.platelet_nadirs) and day == 21
+            platelets = plt_nadir if last else round(_curve(rng, 190, plt_nadir, day))
+            values = {
+                "platelets": (platelets, "K/uL"),
+                "anc": (round(_curve(rng, 3.2, anc_nadir, day), 2), "K/uL"),
+                "wbc": (round(_curve(rng, 5.5, anc_nadir * 2, day), 1), "K/uL"),
+                "hemoglobin": (round(rng.uniform(10.4, 12.2), 1), "g/dL"),
+            }
+            for analyte, (value, unit) in values.items():
+                yield (
+                    "lab_results",
+                    {
+                        "id": _id(p.name, cycle, day, analyte),
+                        "analyte": analyte,
+                        "value": value,
+                        "unit": unit,
+                        "collected_at": at,
+                    },
+                )
+    for day_offset in range(p.days_on_treatment, 0, -1):
+        on = today - timedelta(days=day_offset)
+        for drug in regimen.drugs_due(start, on):
+            status = "taken" if rng.random() > 0.04 else "skipped"
+            yield (
+                "dose_logs",
+                {
+                    "id": _id(p.name, on, drug.value),
+                    "drug": drug.value,
+                    "status": status,
+                    "taken_at": _local(tz, on, 9).isoformat(),
+                },
+            )
+        yield (
+            "dose_logs",
+            {
+                "id": _id(p.name, on, "antiviral"),
+                "drug": "antiviral",
+                "status": "taken",
+                "taken_at": _local(tz, on, 20).isoformat(),
+            },
+        )
+    for days_ago, symptom, answers in p.symptoms:
+        yield (
+            "symptom_reports",
+            {
+                "id": _id(p.name, "symptom", days_ago, symptom),
+                "symptom": symptom,
+                "answers": answers,
+                "reported_at": _local(tz, today - timedelta(days=days_ago), 19).isoformat(),
+            },
+        )
+
+
+def _patient(clinic: Clinic, nurse: User, p: DemoPatient, today: date) -> Patient:
+    start = today - timedelta(days=p.days_on_treatment)
+    found = Patient.objects.filter(clinic=clinic, display_name=p.name).first()
+    if found:
+        return found
+    return Patient.objects.create(
+        clinic=clinic,
+        display_name=p.name,
+        timezone=p.tz,
+        start_date=start,
+        ixazomib_mg=Decimal(4),
+        lenalidomide_mg=Decimal(25),
+        dexamethasone_mg=Decimal(40),
+    )
+
+
+def seed_demo(now: datetime | None = None) -> SeedResult:
+    now = now or timezone.now()
+    nurse, _ = staff_create(username=NURSE[0], password=NURSE[1], role=Role.NURSE, clinic_name=CLINIC)
+    admin, _ = staff_create(username=ADMIN[0], password=ADMIN[1], role=Role.ADMIN, clinic_name=CLINIC)
+    if not admin.is_superuser:
+        admin.is_superuser = admin.is_staff = True
+        admin.save(update_fields=["is_superuser", "is_staff"])
+    clinic = Clinic.objects.get(name=CLINIC)
+    if not clinic.phone:
+        clinic.phone = CLINIC_PHONE
+        clinic.save(update_fields=["phone"])
+    raised = 0
+    for p in PATIENTS:
+        with transaction.atomic():
+            patient = _patient(clinic, nurse, p, now.astimezone(ZoneInfo(p.tz)).date())
+            today = now.astimezone(ZoneInfo(p.tz)).date()
+            sections: dict[str, list[Any]] = {"lab_results": [], "symptom_reports": [], "dose_logs": []}
+            for section, item in _readings(p, patient.start_date, today):
+                sections[section].append(item)
+            result = sync_ingest(patient=patient, sections=sections, now=now)
+            if result.rejected:
+                raise RuntimeError(f"demo data rejected: {result.rejected[:3]}")
+        raised += len(readings_grade(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids).alerts_raised)
+    waiting = _patient(clinic, nurse, WAITING, now.astimezone(UTC).date())
+    code = enrollment_code_issue(patient=waiting, issued_by=nurse, now=now)
+    return SeedResult(clinic, nurse, admin, code, raised)

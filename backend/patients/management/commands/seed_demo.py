@@ -1,0 +1,26 @@
+"""`python manage.py seed_demo`: the demo clinic, idempotent; prints the logins and a fresh code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from backend.patients import demo
+
+
+class Command(BaseCommand):
+    help = "Seed the demo clinic (idempotent) and print the demo logins and a fresh enrollment code."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = demo.seed_demo()
+        self.stdout.write(
+            "\n".join(
+                [
+                    f"Demo clinic: {result.clinic.name} ({result.alerts_raised} new alerts raised)",
+                    f"  nurse login:  {demo.NURSE[0]} / {demo.NURSE[1]}",
+                    f"  admin login:  {demo.ADMIN[0]} / {demo.ADMIN[1]}",
+                    f"  enrollment code for the phone app ({demo.WAITING.name}): {result.enrollment_code}",
+                ]
+            )
+        )
