@@ -24,7 +24,7 @@ from backend.accounts.models import Clinic, Role, User
 from backend.accounts.services import staff_create
 from backend.alerts.grading import readings_grade
 from backend.patients.models import Patient
-from backend.patients.services import RegimenInput, enrollment_code_issue
+from backend.patients.services import enrollment_code_issue
 from backend.records.services import sync_ingest
 from shared import regimen
 
