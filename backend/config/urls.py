@@ -1,6 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+    SpectacularYAMLAPIView,
+)
 from rest_framework.permissions import AllowAny
 
 from backend.accounts.apis import LogoutApi, TokenApi
@@ -25,7 +30,8 @@ _public = {"permission_classes": [AllowAny], "authentication_classes": []}
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(**_public), name="schema"),
+    path("api/schema/", SpectacularJSONAPIView.as_view(**_public), name="schema"),
+    path("api/schema.yaml", SpectacularYAMLAPIView.as_view(**_public), name="schema-yaml"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **_public), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **_public), name="api-redoc"),
     path("admin/", admin.site.urls),
