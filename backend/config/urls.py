@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
@@ -10,10 +11,12 @@ from rest_framework.permissions import AllowAny
 
 from backend.accounts.apis import LogoutApi, TokenApi
 from backend.alerts.apis import AlertAcknowledgeApi, AlertListApi, AlertResolveApi
+from backend.api.index import api_index
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, PatientDetailApi, PatientListCreateApi
 from backend.records.apis import SyncApi
 
 api_v1 = [
+    path("", api_index, name="api-index"),
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("auth/enroll/", EnrollApi.as_view(), name="auth-enroll"),
     path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
@@ -35,4 +38,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **_public), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **_public), name="api-redoc"),
     path("admin/", admin.site.urls),
+    # Until the nurses' dashboard lands, the front door is the interactive API documentation.
+    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
 ]
