@@ -21,7 +21,10 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/python -m backend.launcher
 
+# Lint first: it takes seconds and a red lint is as much a failure as a red test.
 test: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict shared
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

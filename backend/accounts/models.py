@@ -18,6 +18,18 @@ class Clinic(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from shared.alert_policy import DEFAULT_POLICY, PolicyError, with_overrides
+
+        if not isinstance(self.alert_policy, dict):
+            raise ValidationError({"alert_policy": "Must be an object."})
+        try:
+            with_overrides(DEFAULT_POLICY, self.alert_policy)
+        except (PolicyError, ValueError, ArithmeticError) as exc:
+            raise ValidationError({"alert_policy": str(exc)}) from exc
+
 
 class Role(models.TextChoices):
     NURSE = "nurse", "Nurse"

@@ -9,12 +9,13 @@ one reading raises at most one alert even if everything above failed.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import transaction
@@ -28,6 +29,8 @@ from shared.alert_policy import (
     DEFAULT_POLICY,
     AlertCandidate,
     AlertPolicy,
+    PolicyError,
+    Severity,
     evaluate_lab,
     evaluate_symptom,
     latest_anc_in_window,
@@ -38,6 +41,7 @@ from shared.lab_values import parse_lab_value
 from shared.symptoms import grade_symptom
 
 SWEEP_BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,15 @@ class GradingOutcome:
 
 
 def policy_for(clinic: Clinic) -> AlertPolicy:
-    return with_overrides(DEFAULT_POLICY, clinic.alert_policy) if clinic.alert_policy else DEFAULT_POLICY
+    """The clinic's stricter policy; the label's defaults if its overrides are somehow invalid
+    (they are checked on save), so a bad setting can never stop grading."""
+    if not clinic.alert_policy:
+        return DEFAULT_POLICY
+    try:
+        return with_overrides(DEFAULT_POLICY, clinic.alert_policy)
+    except PolicyError:
+        logger.exception("clinic %s has an invalid alert policy; using the defaults", clinic.pk)
+        return DEFAULT_POLICY
 
 
 def readings_grade(*, lab_ids: Sequence[UUID] = (), symptom_ids: Sequence[UUID] = ()) -> GradingOutcome:
@@ -84,14 +96,14 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
         policies: dict[int, AlertPolicy] = {}
         alerts: list[Alert] = []
         for lab in labs:
-            candidate = _grade_lab_row(lab, _policy(policies, lab.patient.clinic))
+            candidate = _safely(_grade_lab_row, lab, _policy(policies, lab.patient.clinic))
             lab.graded_at = now
             if candidate:
                 alerts.append(_alert(candidate, lab.patient_id, SourceType.LAB_RESULT, lab.id, lab.collected_at, now))
         ancs = _recent_ancs(symptoms)
         for report in symptoms:
             policy = _policy(policies, report.patient.clinic)
-            candidate = _grade_symptom_row(report, policy, ancs.get(report.patient_id, []))
+            candidate = _safely(_grade_symptom_row, report, policy, ancs.get(report.patient_id, []))
             report.graded_at = now
             if candidate:
                 alerts.append(
@@ -110,6 +122,30 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
             else []
         )
     return GradingOutcome(len(labs) + len(symptoms), raised)
+
+
+def _safely(
+    grader: Callable[..., AlertCandidate | None], row: LabResult | SymptomReport, *args: Any
+) -> AlertCandidate | None:
+    """Grade one row; if it cannot be graded, ask a nurse to look rather than retry forever.
+
+    One unreadable row must not stop the rest of its batch nor stall the sweeper, which takes the
+    oldest rows first; and when in doubt, alert."""
+    try:
+        return grader(row, *args)
+    except Exception:
+        logger.exception("could not grade %s %s; raising a review alert", type(row).__name__, row.pk)
+        row.grade = None
+        return AlertCandidate(
+            "review_needed",
+            None,
+            Severity.URGENT,
+            (),
+            "Reading needs review",
+            "CareLoop could not grade this reading automatically; please review it.",
+            "Your care team has been told and will look at this entry.",
+            "CareLoop: grading failed",
+        )
 
 
 def _policy(cache: dict[int, AlertPolicy], clinic: Clinic) -> AlertPolicy:
