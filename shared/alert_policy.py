@@ -263,7 +263,10 @@ def latest_anc_in_window(
     """The latest ANC (canonical) collected within the window before `reported_at`, if any."""
     window_start = reported_at - policy.fever.anc_window
     eligible = [(at, value) for at, value in ancs if window_start <= at <= reported_at]
-    return max(eligible)[1] if eligible else None
+    if not eligible:
+        return None
+    latest = max(at for at, _ in eligible)
+    return min(value for at, value in eligible if at == latest)  # two at once: the lower, to be safe
 
 
 def evaluate_symptom(
@@ -346,8 +349,11 @@ def with_overrides(base: AlertPolicy, overrides: Mapping[str, object]) -> AlertP
     if fever_change is not None:
         if not isinstance(fever_change, Mapping) or set(fever_change) - {"threshold_c"}:
             raise PolicyError("fever: only threshold_c can be set.")
-        threshold = Decimal(str(fever_change.get("threshold_c", fever.threshold_c)))
-        if not Decimal("37.0") <= threshold <= fever.threshold_c:
+        raw = fever_change.get("threshold_c", fever.threshold_c)
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal)):
+            raise PolicyError("fever.threshold_c must be a number of °C.")
+        threshold = Decimal(str(raw))
+        if not threshold.is_finite() or not Decimal("37.0") <= threshold <= fever.threshold_c:
             raise PolicyError(f"fever.threshold_c must be between 37.0 and {fever.threshold_c} °C (stricter only).")
         fever = replace(fever, threshold_c=threshold)
     return AlertPolicy(MappingProxyType(labs), MappingProxyType(symptoms), fever)

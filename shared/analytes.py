@@ -54,13 +54,17 @@ class Analyte:
         return None
 
     def to_canonical(self, value: Decimal, unit: Unit) -> Decimal:
-        return value / unit.per_canonical
+        """Exact for factors of ten; rounded to a millionth for 0.6206, 88.42 and 17.1, which is
+        finer than any lab prints. Grading never uses it: it compares in the reported unit."""
+        quotient = value / unit.per_canonical
+        return quotient if quotient * unit.per_canonical == value else quotient.quantize(CANONICAL_STEP)
 
     def from_canonical(self, value: Decimal, unit: Unit) -> Decimal:
         return value * unit.per_canonical
 
 
 _THOUSAND = Decimal(1000)
+CANONICAL_STEP = Decimal("0.000001")
 
 # Cell counts: 1 K/µL = 10^3/µL = 1,000/mm³ = 1 ×10^9/L (reference.md §2.1, §7.1).
 # K/µL first: it is what US reports print, so it is the unit a mix-up hint suggests.

@@ -91,7 +91,7 @@ def parse_lab_value(
         raise LabValueError("analyte", f"Unknown analyte. Use one of: {known}.")
     analyte = ANALYTES[analyte_key.strip().lower()]
     if not isinstance(raw_unit, str) or (unit := analyte.unit(raw_unit)) is None:
-        accepted = ", ".join(u.key for u in analyte.units)
+        accepted = ", ".join(spelling for u in analyte.units for spelling in (u.key, *u.aliases))
         raise LabValueError("unit", f"Unit not accepted for {analyte.name}. Use one of: {accepted}.")
     value = to_decimal(raw_value, "value")
     if value < 0:
@@ -100,11 +100,12 @@ def parse_lab_value(
     if _looks_like_per_ul_mixup(analyte, value, unit):
         meant = _unit_that_fits(analyte, value, unit)
         hint = f" Did you mean {_fmt(value)} {meant.display}?" if meant else ""
-        raise LabValueError(
-            "value",
-            f"{_fmt(value)} {unit.display} is far too low for {analyte.name.lower()}.{hint}",
-            meant.key if meant else None,
+        problem = (
+            "is not a whole number of cells"
+            if value != value.to_integral_value()
+            else f"is far too low for {analyte.name.lower()}"
         )
+        raise LabValueError("value", f"{_fmt(value)} {unit.display} {problem}.{hint}", meant.key if meant else None)
     canonical = analyte.to_canonical(value, unit)
     if not _plausible(analyte, canonical):
         meant = _unit_that_fits(analyte, value, unit)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-_MICRO = str.maketrans({"µ": "u", "μ": "u", "×": "x", "³": "3", "⁹": "9"})
-_POWER = re.compile(r"10(?:\^|\*|\*\*|e)(\d+)")
+# Applied after lower-casing, so the capital Greek Mu of an all-caps report ("K/ΜL") is covered.
+_MICRO = str.maketrans({"µ": "u", "μ": "u", "×": "x", "³": "^3", "⁹": "^9"})
+_POWER = re.compile(r"10(?:\^|\*\*|\*|e)(\d+)")
 
 
 def normalize_unit(text: str) -> str:
@@ -17,7 +18,7 @@ def normalize_unit(text: str) -> str:
     >>> normalize_unit("K/µL")
     'k/ul'
     """
-    unit = text.translate(_MICRO).strip().lower().replace(" ", "")
+    unit = text.strip().lower().translate(_MICRO).replace(" ", "")
     unit = _POWER.sub(lambda m: f"10^{m.group(1)}", unit)
     if unit.startswith("x10^"):
         unit = unit[1:]
