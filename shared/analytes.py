@@ -107,11 +107,13 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
                 src="Mayo Clinic CBC 150-450 x10^9/L (reference.md §7.1)",
                 floor="1000",
             ),
+            # ANC and WBC ceilings sit just above what a myeloma patient can have, so that a count in
+            # cells/µL typed under K/µL (an ANC of 300 = grade 4) is refused, not graded 0.
             _counts(
                 "anc",
                 "Neutrophils (absolute)",
                 "751-8",
-                hi="500",
+                hi="100",
                 low="1.8",
                 high="7.7",
                 src="Merck Manual 1.8-7.7 x10^9/L (reference.md §7.1)",
@@ -121,7 +123,7 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
                 "wbc",
                 "White blood cells",
                 "6690-2",
-                hi="1000",
+                hi="200",
                 low="3.5",
                 high="10.5",
                 src="Mayo Clinic CBC 3.5-10.5 x10^9/L (reference.md §7.1)",
