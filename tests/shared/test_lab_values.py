@@ -145,8 +145,8 @@ def test_a_platelet_value_that_is_not_a_finite_number_is_refused_on_value(value:
     ("analyte", "unit", "lowest", "highest"),
     [
         ("platelets", "10^9/L", "0", "5000"),
-        ("anc", "10^9/L", "0", "500"),
-        ("wbc", "10^9/L", "0", "1000"),
+        ("anc", "10^9/L", "0", "100"),
+        ("wbc", "10^9/L", "0", "200"),
         ("hemoglobin", "g/dL", "2", "25"),
         ("hemoglobin", "g/L", "20", "250"),
         ("hemoglobin", "mmol/L", "1.2412", "15.515"),
