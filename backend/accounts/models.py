@@ -13,6 +13,17 @@ class Clinic(models.Model):
     phone = models.CharField(max_length=40, blank=True, help_text="Shown to patients: 'call your care team'.")
     # Stricter-only overrides of shared.alert_policy.DEFAULT_POLICY (see shared.alert_policy.with_overrides).
     alert_policy = models.JSONField(default=dict, blank=True)
+    # Escalation: an open alert nobody acknowledged within its target goes to every nurse of the
+    # clinic, then to the on-call contact.
+    escalation_critical_minutes = models.PositiveIntegerField(default=15)
+    escalation_urgent_minutes = models.PositiveIntegerField(default=120)
+    on_call_name = models.CharField(max_length=120, blank=True)
+    on_call_phone = models.CharField(max_length=40, blank=True)
+    on_call_email = models.EmailField(blank=True)
+    # Antiviral prophylaxis default for new patients (NINLARO USPI: consider antiviral prophylaxis
+    # against herpes zoster reactivation), e.g. acyclovir 400 mg twice daily or valacyclovir once.
+    antiviral_drug = models.CharField(max_length=60, default="acyclovir 400 mg")
+    antiviral_times = models.JSONField(default=list, blank=True, help_text='Local times, e.g. ["08:00", "20:00"].')
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
