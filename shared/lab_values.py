@@ -34,6 +34,9 @@ class LabValue:
     reference_high: Decimal | None
 
 
+MAX_DECIMAL_PLACES = 6
+
+
 def to_decimal(raw: object, field: str) -> Decimal:
     """A JSON number as an exact Decimal (floats via their shortest repr: 49.9 stays 49.9)."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal)):
@@ -44,6 +47,9 @@ def to_decimal(raw: object, field: str) -> Decimal:
         raise LabValueError(field, "Must be a number.") from exc
     if not value.is_finite():
         raise LabValueError(field, "Must be a finite number.")
+    if value.as_tuple().exponent < -MAX_DECIMAL_PLACES:  # type: ignore[operator]
+        # Stored to a millionth: a finer value would be graded after rounding (49.9999999 → 50).
+        raise LabValueError(field, f"At most {MAX_DECIMAL_PLACES} decimal places.")
     return value
 
 

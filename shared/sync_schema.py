@@ -105,11 +105,35 @@ def fingerprint(content: Mapping[str, object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def bad_text(value: object, path: str = "") -> tuple[str, str] | None:
+    """(field, reason) for the first text no database or client can hold: a NUL character
+    (PostgreSQL refuses it) or a lone UTF-16 surrogate (not encodable as UTF-8)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path or "non_field_errors", "Text must not contain a NUL character."
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "non_field_errors", "Text is not valid Unicode."
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = bad_text(key, path or "non_field_errors") or bad_text(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = bad_text(item, f"{path}[{index}]" if path else f"[{index}]")
+            if found:
+                return found
+    return None
+
+
 def item_id_of(raw: object) -> str | None:
-    """The item's id as the client sent it, for echoing back in a rejection."""
+    """The item's id as the client sent it, for echoing back in a rejection (None if unprintable)."""
     if isinstance(raw, Mapping):
         value = raw.get("id")
-        return value if isinstance(value, str) else None
+        return value if isinstance(value, str) and bad_text(value) is None else None
     return None
 
 
@@ -150,6 +174,9 @@ def parse_time(value: object, field: str, errors: dict[str, list[str]], *, now: 
 def _require_mapping(raw: object) -> Mapping[str, object]:
     if not isinstance(raw, Mapping):
         raise ItemError({"non_field_errors": ["Each item must be an object."]})
+    found = bad_text(raw)
+    if found:
+        raise ItemError({found[0]: [found[1]]}, item_id_of(raw))
     return raw
 
 

@@ -12,12 +12,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from backend.core.errors import ApplicationError
 
 
-def _as_field_lists(detail: Any) -> dict[str, Any]:
+def _as_field_lists(detail: Any, prefix: str = "") -> dict[str, Any]:
+    """`{field: [messages]}`, with nested fields flattened to dotted names (`regimen.start_date`)."""
     if isinstance(detail, dict):
-        return {str(k): v if isinstance(v, (list, dict)) else [v] for k, v in detail.items()}
+        flat: dict[str, Any] = {}
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(_as_field_lists(value, name))
+            else:
+                flat[name] = value if isinstance(value, list) else [value]
+        return flat
     if isinstance(detail, list):
-        return {"non_field_errors": detail}
-    return {"detail": [detail]}
+        return {prefix or "non_field_errors": detail}
+    return {prefix or "detail": [detail]}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

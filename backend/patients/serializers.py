@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -10,9 +12,15 @@ from backend.patients.services import regimen_today
 
 class RegimenInput(serializers.Serializer):
     start_date = serializers.DateField()
-    ixazomib_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default="4")
-    lenalidomide_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default="25")
-    dexamethasone_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default="40")
+    # Defaults: the label's starting doses (NINLARO USPI §2.1).
+    ixazomib_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default=Decimal(4))
+    lenalidomide_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default=Decimal(25))
+    dexamethasone_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default=Decimal(40))
+
+    def validate_start_date(self, value: date) -> date:
+        if not date(2000, 1, 1) <= value <= date(2100, 1, 1):
+            raise serializers.ValidationError("Must be a real treatment start date (2000–2100).")
+        return value
 
 
 class PatientCreateInput(serializers.Serializer):

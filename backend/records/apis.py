@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +35,7 @@ class SyncApi(APIView):
     """Contract §3: the phone's batched upload, answered with what it needs back."""
 
     permission_classes = [IsPatient]
+    parser_classes = [JSONParser]  # text is checked per item (shared.sync_schema), so one bad item fails alone
 
     @extend_schema(
         request=inline_serializer(
@@ -70,8 +72,8 @@ class SyncApi(APIView):
         if patient is None:
             raise ApplicationError({"detail": ["This device is not enrolled for a patient."]}, status=403)
         body = request.data
-        since = cursor_decode(body.get("cursor") if isinstance(body, dict) else None)
         sections = services.payload_sections(body)
+        since = cursor_decode(body.get("cursor"))
         now = timezone.now()
         result = services.sync_ingest(patient=patient, sections=sections, now=now)
         grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids)

@@ -27,6 +27,7 @@ from shared.sync_schema import (
     ItemError,
     LabItem,
     SymptomItem,
+    bad_text,
     item_id_of,
     parse_dose_item,
     parse_lab_item,
@@ -108,6 +109,10 @@ def payload_sections(payload: object) -> dict[str, Sequence[object]]:
     """The request's lists, or a 400 for a body whose shape is wrong as a whole."""
     if not isinstance(payload, Mapping):
         raise ApplicationError({"non_field_errors": ["The body must be a JSON object."]})
+    outside_items = {k: v for k, v in payload.items() if k not in SECTIONS}
+    found = bad_text(outside_items) or bad_text(list(payload))
+    if found:
+        raise ApplicationError({found[0]: [found[1]]})
     errors: dict[str, list[str]] = {}
     sections: dict[str, Sequence[object]] = {}
     for name in SECTIONS:

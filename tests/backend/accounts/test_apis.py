@@ -1,0 +1,310 @@
+"""Specification of signing in and out (contract §2) and of `create_staff` (contract §1)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import ManagementUtility, call_command
+from django.core.management.base import CommandError
+from rest_framework.test import APIClient
+
+from backend.accounts.models import Clinic, DeviceToken, Role, User
+from tests.backend.support import PATIENTS_URL, error_fields, post_json, post_raw
+from tests.factories import PASSWORD, EnrolledPatient, Person
+
+TOKEN_URL = "/api/v1/auth/token/"
+LOGOUT_URL = "/api/v1/auth/logout/"
+
+
+def bearer(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+# --- POST /api/v1/auth/token/ ---------------------------------------------------------------
+
+
+def test_it_gives_a_nurse_a_token_and_her_role(nurse: Person, anonymous: APIClient) -> None:
+    response = anonymous.post(TOKEN_URL, {"username": "nurse.nina", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"token", "role"}
+    assert body["role"] == "nurse"
+    assert isinstance(body["token"], str) and len(body["token"]) >= 32
+    assert bearer(body["token"]).get(PATIENTS_URL).status_code == 200
+
+
+def test_it_gives_an_admin_the_admin_role(clinic_admin: Person, anonymous: APIClient) -> None:
+    response = anonymous.post(TOKEN_URL, {"username": "admin.ada", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["role"] == "admin"
+
+
+def test_it_gives_a_caregiver_a_token(caregiver: Person, anonymous: APIClient) -> None:
+    response = anonymous.post(TOKEN_URL, {"username": "care.giver", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["role"] == "caregiver"
+
+
+def test_it_issues_a_new_token_per_sign_in(nurse: Person, anonymous: APIClient) -> None:
+    first = anonymous.post(TOKEN_URL, {"username": "nurse.nina", "password": PASSWORD}, format="json")
+    second = anonymous.post(TOKEN_URL, {"username": "nurse.nina", "password": PASSWORD}, format="json")
+
+    assert first.json()["token"] != second.json()["token"]
+    assert DeviceToken.objects.filter(user=nurse.user).count() == 3  # the fixture's own + two
+
+
+def test_it_stores_only_a_digest_of_the_token(nurse: Person, anonymous: APIClient) -> None:
+    token = anonymous.post(TOKEN_URL, {"username": "nurse.nina", "password": PASSWORD}, format="json").json()["token"]
+
+    assert not DeviceToken.objects.filter(key_hash=token).exists()
+    assert all(token not in row.key_hash for row in DeviceToken.objects.all())
+
+
+def test_a_wrong_password_is_400_with_errors(nurse: Person, anonymous: APIClient) -> None:
+    response = anonymous.post(TOKEN_URL, {"username": "nurse.nina", "password": "wrong-password"}, format="json")
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"non_field_errors": ["Wrong username or password."]}
+
+
+def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(db: None, anonymous: APIClient) -> None:
+    response = anonymous.post(TOKEN_URL, {"username": "nobody", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"non_field_errors": ["Wrong username or password."]}
+
+
+def test_missing_credentials_are_named(db: None, anonymous: APIClient) -> None:
+    response = anonymous.post(TOKEN_URL, {}, format="json")
+
+    assert response.status_code == 400
+    assert error_fields(response) == {
+        "username": ["This field is required."],
+        "password": ["This field is required."],
+    }
+
+
+@pytest.mark.parametrize("body", [[], "text", 42, None, {"username": 1, "password": ["x"]}])
+def test_a_body_of_the_wrong_shape_is_400(db: None, anonymous: APIClient, body: object) -> None:
+    response = post_json(anonymous, TOKEN_URL, body)
+
+    assert response.status_code == 400
+    assert "errors" in response.json()
+
+
+def test_malformed_json_is_400_naming_the_body(db: None, anonymous: APIClient) -> None:
+    response = post_raw(anonymous, TOKEN_URL, '{"username": ')
+
+    assert response.status_code == 400
+    assert list(error_fields(response)) == ["body"]
+
+
+def test_a_patient_cannot_get_a_password_token(patient: EnrolledPatient, anonymous: APIClient) -> None:
+    patient.user.set_password(PASSWORD)
+    patient.user.save()
+
+    response = anonymous.post(TOKEN_URL, {"username": patient.user.username, "password": PASSWORD}, format="json")
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"non_field_errors": ["Wrong username or password."]}
+
+
+def test_a_deactivated_nurse_cannot_sign_in(nurse: Person, anonymous: APIClient) -> None:
+    User.objects.filter(pk=nurse.user.pk).update(is_active=False)
+
+    response = anonymous.post(TOKEN_URL, {"username": "nurse.nina", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 400
+
+
+def test_a_deactivated_nurses_existing_token_stops_working(nurse: Person) -> None:
+    User.objects.filter(pk=nurse.user.pk).update(is_active=False)
+
+    assert nurse.client().get(PATIENTS_URL).status_code == 401
+
+
+# --- no 500 for any client input (contract §2) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"username": "nurse.nina", "password": "\\ud800"}', id="lone-surrogate-password"),
+        pytest.param('{"username": "\\ud800", "password": "x"}', id="lone-surrogate-username"),
+        pytest.param(
+            '{"username": "nurse.nina", "password": "correct-horse-battery", "device_name": "\\ud800"}',
+            id="lone-surrogate-device-name",
+        ),
+    ],
+)
+def test_a_lone_surrogate_in_the_credentials_is_not_a_500(nurse: Person, body: str) -> None:
+    response = post_raw(APIClient(raise_request_exception=False), TOKEN_URL, body)
+
+    assert response.status_code in (200, 400)
+
+
+def test_a_nul_character_in_the_username_is_400_not_500(nurse: Person) -> None:
+    client = APIClient(raise_request_exception=False)
+    response = client.post(TOKEN_URL, {"username": "nurse\x00nina", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 400
+
+
+def test_a_nul_character_in_the_device_name_is_not_a_500(nurse: Person) -> None:
+    client = APIClient(raise_request_exception=False)
+    body = {"username": "nurse.nina", "password": PASSWORD, "device_name": "ward\x00pc"}
+
+    response = client.post(TOKEN_URL, body, format="json")
+
+    assert response.status_code in (200, 400)
+
+
+# --- Authorization: Bearer <token> -----------------------------------------------------------
+
+
+def test_no_authorization_header_is_401(db: None, anonymous: APIClient) -> None:
+    response = anonymous.get(PATIENTS_URL)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert "errors" in response.json()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer not-a-real-token",
+        "Bearer",
+        "Bearer two tokens",
+        "Token abc",
+        "Basic bnVyc2UubmluYTpjb3JyZWN0LWhvcnNlLWJhdHRlcnk=",
+        "garbage",
+        "Bearer \xe9\xe9",
+    ],
+)
+def test_a_garbage_authorization_header_is_401(nurse: Person, header: str) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+
+    assert client.get(PATIENTS_URL).status_code == 401
+
+
+def test_the_bearer_keyword_is_case_insensitive(nurse: Person) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"bearer {nurse.token}")
+
+    assert client.get(PATIENTS_URL).status_code == 200
+
+
+# --- POST /api/v1/auth/logout/ ---------------------------------------------------------------
+
+
+def test_logout_revokes_this_token(nurse: Person) -> None:
+    client = nurse.client()
+
+    response = client.post(LOGOUT_URL)
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert client.get(PATIENTS_URL).status_code == 401
+    assert client.post(LOGOUT_URL).status_code == 401
+
+
+def test_logout_leaves_the_other_devices_signed_in(nurse: Person, anonymous: APIClient) -> None:
+    other_device = anonymous.post(
+        TOKEN_URL, {"username": "nurse.nina", "password": PASSWORD, "device_name": "ward pc"}, format="json"
+    ).json()["token"]
+
+    assert nurse.client().post(LOGOUT_URL).status_code == 204
+
+    assert bearer(other_device).get(PATIENTS_URL).status_code == 200
+    assert nurse.client().get(PATIENTS_URL).status_code == 401
+
+
+def test_a_patients_phone_can_log_out(patient: EnrolledPatient) -> None:
+    assert patient.client().post(LOGOUT_URL).status_code == 204
+
+    assert patient.client().post("/api/v1/sync/", {}, format="json").status_code == 401
+
+
+def test_logout_without_a_token_is_401(db: None, anonymous: APIClient) -> None:
+    assert anonymous.post(LOGOUT_URL).status_code == 401
+
+
+# --- manage.py create_staff (contract §1) ----------------------------------------------------
+
+
+def create_staff(*args: str) -> str:
+    out = StringIO()
+    call_command("create_staff", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_create_staff_creates_a_nurse_in_a_new_clinic(db: None, anonymous: APIClient) -> None:
+    create_staff("--username", "nurse.new", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+
+    user = User.objects.get(username="nurse.new")
+    assert user.role == Role.NURSE
+    assert user.clinic is not None and user.clinic.name == "Lakeside"
+    response = anonymous.post(TOKEN_URL, {"username": "nurse.new", "password": "s3cret-pass"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["role"] == "nurse"
+
+
+def test_create_staff_is_idempotent_for_the_same_username(db: None) -> None:
+    args = ("--username", "nurse.new", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+
+    create_staff(*args)
+    create_staff(*args)
+    create_staff(*args)
+
+    assert User.objects.filter(username="nurse.new").count() == 1
+    assert Clinic.objects.filter(name="Lakeside").count() == 1
+
+
+def test_create_staff_exits_0_every_time_it_runs(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # run_from_argv closes every connection when it ends, which would close the test's transaction.
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
+    argv = ["manage.py", "create_staff", "--username", "nurse.new", "--password", "s3cret-pass", "--role", "nurse"]
+
+    for _ in range(2):
+        # run_from_argv calls sys.exit(non-zero) on any error; returning is exit status 0.
+        ManagementUtility(argv).execute()
+
+    assert User.objects.filter(username="nurse.new").count() == 1
+
+
+def test_create_staff_says_whether_it_created_the_account(db: None) -> None:
+    args = ("--username", "nurse.new", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+
+    assert create_staff(*args).startswith("Created nurse nurse.new in Lakeside")
+    assert create_staff(*args).startswith("Already existed: nurse nurse.new in Lakeside")
+
+
+def test_create_staff_makes_an_admin_with_role_admin(db: None, anonymous: APIClient) -> None:
+    create_staff("--username", "boss", "--password", "s3cret-pass", "--role", "admin", "--clinic", "Lakeside")
+
+    user = User.objects.get(username="boss")
+    assert user.role == Role.ADMIN
+    response = anonymous.post(TOKEN_URL, {"username": "boss", "password": "s3cret-pass"}, format="json")
+    assert response.json()["role"] == "admin"
+
+
+def test_create_staff_puts_a_second_nurse_in_the_existing_clinic(db: None) -> None:
+    create_staff("--username", "a", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+    create_staff("--username", "b", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+
+    assert User.objects.get(username="a").clinic_id == User.objects.get(username="b").clinic_id
+
+
+def test_create_staff_refuses_other_roles(db: None) -> None:
+    with pytest.raises(CommandError):
+        create_staff("--username", "p", "--password", "s3cret-pass", "--role", "patient")
+
+    assert not User.objects.filter(username="p").exists()

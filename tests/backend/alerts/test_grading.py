@@ -1,0 +1,530 @@
+"""Specification of grading (contract §4): which synced readings raise which alert, exactly once.
+
+Grading runs in a Celery task after the sync commits; here the tests call the same services the
+task and the sweeper call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from backend.accounts.models import Clinic
+from backend.alerts.grading import readings_grade, ungraded_sweep
+from backend.alerts.models import Alert
+from backend.records.models import LabResult, SymptomReport
+from tests.backend.support import grade_all, sync
+from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
+
+BOTH = ["ixazomib", "lenalidomide"]
+FEVER_AT = "2026-11-20T20:00:00-05:00"
+
+
+def alerts_after(patient: EnrolledPatient, **sections: list[dict[str, Any]]) -> list[Alert]:
+    """Sync the readings, grade them, and return the patient's alerts, oldest reading first."""
+    response = sync(patient, **sections)
+    assert response.status_code == 200 and response.json()["rejected"] == [], response.json()
+    grade_all()
+    return list(Alert.objects.filter(patient=patient.patient).order_by("observed_at", "kind"))
+
+
+def summary(alert: Alert) -> tuple[str, int | None, str, list[str], bool]:
+    return alert.kind, alert.grade, alert.severity, alert.hold_drugs, alert.dose_hold
+
+
+def fever(temperature: float, reported_at: str = FEVER_AT) -> dict[str, Any]:
+    return symptom_item("fever", {"temperature_c": temperature}, reported_at=reported_at)
+
+
+def anc(value: float, collected_at: str, unit: str = "10^9/L") -> dict[str, Any]:
+    return lab_item("anc", value, unit, collected_at=collected_at)
+
+
+# --- platelets and ANC ----------------------------------------------------------------------
+
+
+def test_grade_4_platelets_raise_exactly_one_critical_alert_holding_both_drugs(patient: EnrolledPatient) -> None:
+    item = lab_item("platelets", 20)
+
+    alerts = alerts_after(patient, lab_results=[item])
+
+    assert [summary(a) for a in alerts] == [("thrombocytopenia", 4, "critical", BOTH, True)]
+    (alert,) = alerts
+    assert (str(alert.source_id), alert.source_type, alert.status) == (item["id"], "lab_result", "open")
+    assert alert.patient_id == patient.patient.pk
+    assert alert.observed_at.isoformat() == "2026-11-20T13:30:00+00:00"
+
+
+def test_a_critical_alert_tells_the_patient_in_plain_words_what_to_do(patient: EnrolledPatient) -> None:
+    (alert,) = alerts_after(patient, lab_results=[lab_item("platelets", 20)])
+
+    assert alert.patient_advice.startswith("Call your care team now.")
+    assert "Do not take ixazomib (Ninlaro) or lenalidomide (Revlimid)" in alert.patient_advice
+    assert alert.title == "Grade 4 thrombocytopenia"
+    assert "20" in alert.message and "grade 4" in alert.message
+
+
+def test_platelets_of_exactly_50_are_grade_2_and_raise_nothing(patient: EnrolledPatient) -> None:
+    item = lab_item("platelets", 50)
+
+    assert alerts_after(patient, lab_results=[item]) == []
+    assert LabResult.objects.get(pk=item["id"]).grade == 2
+
+
+def test_platelets_of_49_9_raise_an_urgent_grade_3_alert_without_a_hold(patient: EnrolledPatient) -> None:
+    alerts = alerts_after(patient, lab_results=[lab_item("platelets", 49.9)])
+
+    assert [summary(a) for a in alerts] == [("thrombocytopenia", 3, "urgent", [], False)]
+    assert alerts[0].patient_advice.startswith("Your care team has been told")
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (29.9, "10^9/L", ("thrombocytopenia", 3, "urgent", BOTH, True)),
+        (30, "10^9/L", ("thrombocytopenia", 3, "urgent", [], False)),
+        (25, "10^9/L", ("thrombocytopenia", 3, "urgent", BOTH, True)),
+        (24.9, "10^9/L", ("thrombocytopenia", 4, "critical", BOTH, True)),
+        (42000, "/uL", ("thrombocytopenia", 3, "urgent", [], False)),
+        (49900, "cells/mm3", ("thrombocytopenia", 3, "urgent", [], False)),
+        (20, "K/µL", ("thrombocytopenia", 4, "critical", BOTH, True)),
+    ],
+)
+def test_platelet_grades_and_holds_follow_ctcae_and_the_label(
+    patient: EnrolledPatient, value: float, unit: str, expected: tuple[Any, ...]
+) -> None:
+    alerts = alerts_after(patient, lab_results=[lab_item("platelets", value, unit)])
+
+    assert [summary(a) for a in alerts] == [expected]
+
+
+@pytest.mark.parametrize(("value", "unit"), [(50000, "/uL"), (75, "10^9/L"), (150, "K/uL"), (400, "10^9/L")])
+def test_platelets_of_50_or_more_raise_nothing(patient: EnrolledPatient, value: float, unit: str) -> None:
+    assert alerts_after(patient, lab_results=[lab_item("platelets", value, unit)]) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1.0, None),
+        (1.5, None),
+        (0.99, ("neutropenia", 3, "urgent", [], False)),
+        (0.5, ("neutropenia", 3, "urgent", [], False)),
+        (0.49, ("neutropenia", 4, "critical", BOTH, True)),
+        (0, ("neutropenia", 4, "critical", BOTH, True)),
+    ],
+)
+def test_anc_grades_and_holds_follow_ctcae_and_the_label(
+    patient: EnrolledPatient, value: float, expected: tuple[Any, ...] | None
+) -> None:
+    alerts = alerts_after(patient, lab_results=[anc(value, "2026-11-20T08:30:00-05:00")])
+
+    assert [summary(a) for a in alerts] == ([expected] if expected else [])
+
+
+def test_anc_of_exactly_1_0_is_grade_2(patient: EnrolledPatient) -> None:
+    item = anc(1.0, "2026-11-20T08:30:00-05:00")
+
+    alerts_after(patient, lab_results=[item])
+
+    assert LabResult.objects.get(pk=item["id"]).grade == 2
+
+
+def test_a_value_a_millionth_below_a_cut_point_is_graded_below_it(patient: EnrolledPatient) -> None:
+    item = lab_item("platelets", 49.999999)
+
+    alerts = alerts_after(patient, lab_results=[item])
+
+    assert LabResult.objects.get(pk=item["id"]).grade == 3
+    assert [summary(a) for a in alerts] == [("thrombocytopenia", 3, "urgent", [], False)]
+
+
+def test_a_value_finer_than_a_millionth_is_refused_rather_than_rounded_across_a_cut_point(
+    patient: EnrolledPatient,
+) -> None:
+    # Stored rounded, 49.9999999 would grade as 50 (grade 2) while the phone said grade 3.
+    item = lab_item("platelets", 49.9999999)
+
+    body = sync(patient, lab_results=[item]).json()
+
+    assert body["accepted"] == []
+    assert body["rejected"] == [
+        {"id": item["id"], "section": "lab_results", "errors": {"value": ["At most 6 decimal places."]}}
+    ]
+
+
+def test_grading_records_the_grade_and_time_on_every_reading(patient: EnrolledPatient) -> None:
+    labs = [lab_item("platelets", 300), lab_item("platelets", 60), lab_item("hemoglobin", 7.5, "g/dL")]
+
+    alerts_after(patient, lab_results=labs)
+
+    graded = {str(r.id): (r.grade, r.graded_at is not None) for r in LabResult.objects.all()}
+    assert graded == {labs[0]["id"]: (0, True), labs[1]["id"]: (2, True), labs[2]["id"]: (3, True)}
+
+
+# --- exactly once ---------------------------------------------------------------------------
+
+
+def test_grading_the_same_readings_twice_raises_no_second_alert(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]]
+) -> None:
+    sync(
+        patient,
+        lab_results=[lab_item("platelets", 20)],
+        symptom_reports=[symptom_item("diarrhea", {"stools_above_usual": 9})],
+    )
+    (handed_over,) = enqueued
+
+    first = readings_grade(**handed_over)
+    second = readings_grade(**handed_over)
+
+    assert (first.graded, len(first.alerts_raised)) == (2, 2)
+    assert (second.graded, second.alerts_raised) == (0, [])
+    assert Alert.objects.count() == 2
+
+
+def test_sweeping_twice_raises_no_second_alert(patient: EnrolledPatient) -> None:
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+
+    first, second = grade_all(), grade_all()
+
+    assert (first.graded, len(first.alerts_raised)) == (1, 1)
+    assert (second.graded, second.alerts_raised) == (0, [])
+    assert Alert.objects.count() == 1
+
+
+def test_the_sweeper_leaves_what_the_task_graded(patient: EnrolledPatient, enqueued: list[dict[str, Any]]) -> None:
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+    readings_grade(**enqueued[0])
+
+    assert grade_all().graded == 0
+    assert Alert.objects.count() == 1
+
+
+def test_the_sweeper_waits_for_the_task_before_grading(patient: EnrolledPatient) -> None:
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+
+    assert ungraded_sweep(older_than=timedelta(minutes=5)).graded == 0
+    assert grade_all().graded == 1
+
+
+def test_each_reading_raises_its_own_alert(patient: EnrolledPatient) -> None:
+    alerts = alerts_after(patient, lab_results=[lab_item("platelets", 20), lab_item("platelets", 21)])
+
+    assert len(alerts) == 2
+    assert len({a.source_id for a in alerts}) == 2
+
+
+def test_one_batch_grades_several_patients_and_clinics(
+    patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+    sync(other_patient, lab_results=[lab_item("anc", 0.3)])
+
+    grade_all()
+
+    assert sorted(Alert.objects.values_list("patient_id", "kind")) == sorted(
+        [(patient.patient.pk, "thrombocytopenia"), (other_patient.patient.pk, "neutropenia")]
+    )
+
+
+def odd_bilirubin(patient: EnrolledPatient) -> LabResult:
+    """A stored row the grader cannot read (an analyte CareLoop no longer knows), written directly:
+    the sync itself refuses anything it could not grade."""
+    return LabResult.objects.create(
+        id=uuid.uuid4(),
+        patient=patient.patient,
+        received_at=timezone.now() - timedelta(minutes=5),
+        fingerprint="x",
+        analyte="retired-analyte",
+        value=1,
+        unit="mg/dL",
+        canonical_value=1,
+        collected_at=timezone.now() - timedelta(hours=1),
+    )
+
+
+def test_a_reading_that_cannot_be_graded_does_not_block_the_others(
+    patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    odd_bilirubin(patient)
+    sync(other_patient, lab_results=[lab_item("platelets", 20)])
+
+    outcome = grade_all()
+
+    assert outcome.graded == 2
+    assert Alert.objects.filter(patient=other_patient.patient, kind="thrombocytopenia").count() == 1
+    assert LabResult.objects.filter(graded_at__isnull=True).count() == 0
+    assert grade_all().graded == 0
+
+
+def test_a_reading_that_cannot_be_graded_asks_a_nurse_to_review_it(patient: EnrolledPatient) -> None:
+    odd = odd_bilirubin(patient)
+
+    grade_all()
+
+    assert [(a.kind, a.grade, a.severity, a.source_id) for a in Alert.objects.all()] == [
+        ("review_needed", None, "urgent", odd.id)
+    ]
+
+
+def test_a_reference_range_finer_than_a_millionth_is_refused_at_sync(patient: EnrolledPatient) -> None:
+    # Stored to a millionth, 0.2999999–0.3 would collapse to an empty range the grader cannot use.
+    item = lab_item("bilirubin", 0.2, "mg/dL", reference_low=0.2999999, reference_high=0.3)
+
+    body = sync(patient, lab_results=[item]).json()
+
+    assert body["rejected"][0]["errors"] == {"reference_low": ["At most 6 decimal places."]}
+
+
+# --- fever and febrile neutropenia ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("same_batch", [True, False], ids=["same-batch", "earlier-batch"])
+def test_fever_with_a_low_anc_from_two_days_before_is_febrile_neutropenia(
+    patient: EnrolledPatient, same_batch: bool
+) -> None:
+    low = anc(0.8, "2026-11-18T20:00:00-05:00")
+    hot = fever(38.5)
+    if same_batch:
+        alerts_after(patient, lab_results=[low], symptom_reports=[hot])
+    else:
+        alerts_after(patient, lab_results=[low])
+        alerts_after(patient, symptom_reports=[hot])
+
+    alert = Alert.objects.get(source_id=hot["id"])
+    assert summary(alert) == ("febrile_neutropenia", None, "critical", [], False)
+    assert alert.title == "Febrile neutropenia"
+    assert "emergency" in alert.patient_advice
+    assert Alert.objects.get(source_id=low["id"]).kind == "neutropenia"
+
+
+def test_febrile_neutropenia_reads_the_anc_in_any_unit(patient: EnrolledPatient) -> None:
+    hot = fever(38.0)
+
+    alerts_after(patient, lab_results=[anc(800, "2026-11-19T09:00:00-05:00", "cells/uL")], symptom_reports=[hot])
+
+    assert Alert.objects.get(source_id=hot["id"]).kind == "febrile_neutropenia"
+
+
+@pytest.mark.parametrize(
+    ("ancs", "why"),
+    [
+        ([], "no ANC at all"),
+        ([(1.0, "2026-11-19T20:00:00-05:00")], "latest ANC exactly 1.0"),
+        ([(1.4, "2026-11-19T20:00:00-05:00")], "latest ANC above 1.0"),
+        (
+            [(0.8, "2026-11-15T20:00:00-05:00"), (1.2, "2026-11-19T20:00:00-05:00")],
+            "an older low ANC, a newer normal one",
+        ),
+        ([(0.8, "2026-11-13T19:59:00-05:00")], "the low ANC is older than 7 days"),
+        ([(0.8, "2026-11-20T21:00:00-05:00")], "the low ANC was collected after the fever"),
+    ],
+)
+def test_fever_is_plain_fever_unless_the_latest_anc_of_the_last_7_days_is_low(
+    patient: EnrolledPatient, ancs: list[tuple[float, str]], why: str
+) -> None:
+    hot = fever(38.2)
+
+    alerts_after(patient, lab_results=[anc(v, at) for v, at in ancs], symptom_reports=[hot])
+
+    alert = Alert.objects.get(source_id=hot["id"])
+    assert summary(alert) == ("fever", None, "urgent", [], False), why
+
+
+def test_a_low_anc_exactly_7_days_before_still_counts(patient: EnrolledPatient) -> None:
+    hot = fever(38.2)
+
+    alerts_after(patient, lab_results=[anc(0.8, "2026-11-13T20:00:00-05:00")], symptom_reports=[hot])
+
+    assert Alert.objects.get(source_id=hot["id"]).kind == "febrile_neutropenia"
+
+
+def test_another_patients_low_anc_does_not_make_a_fever_febrile_neutropenia(
+    patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    sync(other_patient, lab_results=[anc(0.3, "2026-11-19T20:00:00-05:00")])
+    hot = fever(39)
+
+    alerts_after(patient, symptom_reports=[hot])
+
+    assert Alert.objects.get(source_id=hot["id"]).kind == "fever"
+
+
+def test_a_temperature_below_38_raises_nothing(patient: EnrolledPatient) -> None:
+    item = fever(37.9)
+
+    alerts = alerts_after(patient, lab_results=[anc(0.3, "2026-11-19T20:00:00-05:00")], symptom_reports=[item])
+
+    assert [a.kind for a in alerts] == ["neutropenia"]
+    assert SymptomReport.objects.get(pk=item["id"]).grade is None
+
+
+# --- symptoms (contract §4) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("symptom", "answers", "expected"),
+    [
+        ("peripheral_neuropathy", {"severity": "mild"}, None),
+        ("peripheral_neuropathy", {"severity": "none", "pain": True}, None),
+        ("peripheral_neuropathy", {"severity": "mild", "pain": True}, (1, "urgent", ["ixazomib"])),
+        ("peripheral_neuropathy", {"severity": "moderate"}, (2, "urgent", ["ixazomib"])),
+        ("peripheral_neuropathy", {"severity": "severe", "pain": True}, (3, "urgent", ["ixazomib"])),
+        ("peripheral_neuropathy", {"severity": "mild", "limits_self_care": True}, (3, "urgent", ["ixazomib"])),
+        ("rash", {"body_area": "under_10"}, None),
+        ("rash", {"body_area": "under_10", "symptoms": "severe"}, None),
+        ("rash", {"body_area": "10_to_30"}, (2, "urgent", ["lenalidomide"])),
+        ("rash", {"body_area": "over_30", "symptoms": "mild"}, (2, "urgent", ["lenalidomide"])),
+        ("rash", {"body_area": "over_30", "symptoms": "moderate"}, (3, "urgent", ["lenalidomide"])),
+        ("rash", {"body_area": "under_10", "limits_self_care": True}, (3, "urgent", ["lenalidomide"])),
+        ("rash", {"body_area": "under_10", "blisters_or_peeling": True}, (1, "critical", ["lenalidomide"])),
+        ("rash", {"body_area": "over_30", "blisters_or_peeling": True}, (2, "critical", ["lenalidomide"])),
+        ("diarrhea", {"stools_above_usual": 0}, None),
+        ("diarrhea", {"stools_above_usual": 6}, None),
+        ("diarrhea", {"stools_above_usual": 7}, (3, "urgent", ["ixazomib"])),
+        ("diarrhea", {"stools_above_usual": 20}, (3, "urgent", ["ixazomib"])),
+        *(
+            (symptom, {"severity": severity}, (3, "urgent", ["ixazomib"]) if severity == "severe" else None)
+            for symptom in ("nausea", "vomiting", "constipation", "edema")
+            for severity in ("none", "mild", "moderate", "severe")
+        ),
+    ],
+)
+def test_symptom_alerts_follow_the_default_policy(
+    patient: EnrolledPatient,
+    symptom: str,
+    answers: dict[str, Any],
+    expected: tuple[int, str, list[str]] | None,
+) -> None:
+    alerts = alerts_after(patient, symptom_reports=[symptom_item(symptom, answers)])
+
+    if expected is None:
+        assert alerts == []
+    else:
+        grade, severity, hold = expected
+        assert [summary(a) for a in alerts] == [(symptom, grade, severity, hold, True)]
+
+
+def test_blisters_or_peeling_alert_critically_whatever_the_area(patient: EnrolledPatient) -> None:
+    (alert,) = alerts_after(
+        patient, symptom_reports=[symptom_item("rash", {"body_area": "under_10", "blisters_or_peeling": True})]
+    )
+
+    assert alert.title == "Rash with blisters or peeling"
+    assert alert.patient_advice.startswith("Call your care team now.")
+    assert "Do not take lenalidomide (Revlimid)" in alert.patient_advice
+
+
+@pytest.mark.parametrize(
+    ("symptom", "answers", "grade"),
+    [
+        ("diarrhea", {"stools_above_usual": 0}, 0),
+        ("diarrhea", {"stools_above_usual": 1}, 1),
+        ("diarrhea", {"stools_above_usual": 3}, 1),
+        ("diarrhea", {"stools_above_usual": 4}, 2),
+        ("diarrhea", {"stools_above_usual": 6}, 2),
+        ("diarrhea", {"stools_above_usual": 7}, 3),
+        ("peripheral_neuropathy", {"severity": "none"}, 0),
+        ("peripheral_neuropathy", {"severity": "moderate", "limits_self_care": True}, 3),
+        ("rash", {"body_area": "none"}, 0),
+        ("rash", {"body_area": "over_30"}, 2),
+        ("rash", {"body_area": "over_30", "symptoms": "severe"}, 3),
+        ("nausea", {"severity": "mild"}, 1),
+        ("edema", {"severity": "moderate"}, 2),
+    ],
+)
+def test_the_stored_grade_of_a_symptom_is_the_contracts_ctcae_grade(
+    patient: EnrolledPatient, symptom: str, answers: dict[str, Any], grade: int
+) -> None:
+    item = symptom_item(symptom, answers)
+
+    alerts_after(patient, symptom_reports=[item])
+
+    assert SymptomReport.objects.get(pk=item["id"]).grade == grade
+
+
+# --- a clinic's stricter policy -------------------------------------------------------------
+
+
+def stricter(nurse: Person, policy: dict[str, Any]) -> None:
+    Clinic.objects.filter(pk=nurse.user.clinic_id).update(alert_policy=policy)
+
+
+def test_a_clinic_alerting_on_grade_2_platelets_alerts_on_60(nurse: Person, patient: EnrolledPatient) -> None:
+    stricter(nurse, {"labs": {"platelets": {"min_grade": 2}}})
+
+    alerts = alerts_after(patient, lab_results=[lab_item("platelets", 60)])
+
+    assert [summary(a) for a in alerts] == [("thrombocytopenia", 2, "urgent", [], False)]
+
+
+def test_a_stricter_policy_is_that_clinics_alone(
+    nurse: Person, patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    stricter(nurse, {"labs": {"platelets": {"min_grade": 2}}})
+
+    assert alerts_after(other_patient, lab_results=[lab_item("platelets", 60)]) == []
+
+
+def test_a_new_clinic_keeps_the_default_policy(nurse: Person, patient: EnrolledPatient) -> None:
+    assert Clinic.objects.get(pk=nurse.user.clinic_id).alert_policy == {}
+
+    assert alerts_after(patient, lab_results=[lab_item("platelets", 60)]) == []
+
+
+def test_a_stricter_policy_does_not_move_the_labels_hold(nurse: Person, patient: EnrolledPatient) -> None:
+    stricter(nurse, {"symptoms": {"diarrhea": {"min_grade": 2}}})
+
+    alerts = alerts_after(patient, symptom_reports=[symptom_item("diarrhea", {"stools_above_usual": 5})])
+
+    assert [summary(a) for a in alerts] == [("diarrhea", 2, "urgent", [], False)]
+
+
+def test_a_clinic_may_lower_the_fever_threshold(nurse: Person, patient: EnrolledPatient) -> None:
+    stricter(nurse, {"fever": {"threshold_c": 37.5}})
+
+    alerts = alerts_after(patient, symptom_reports=[fever(37.6)])
+
+    assert [a.kind for a in alerts] == ["fever"]
+
+
+def test_an_invalid_clinic_policy_falls_back_to_the_defaults_and_stops_no_grading(
+    nurse: Person, patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    # Looser than the label (refused by with_overrides), as if written straight to the database.
+    stricter(nurse, {"labs": {"platelets": {"min_grade": 4}}})
+    sync(patient, lab_results=[lab_item("platelets", 40)])
+    sync(other_patient, lab_results=[lab_item("platelets", 20)])
+
+    grade_all()
+
+    assert sorted(Alert.objects.values_list("patient_id", "grade")) == sorted(
+        [(patient.patient.pk, 3), (other_patient.patient.pk, 4)]
+    )
+
+
+def test_a_clinic_policy_that_loosens_the_label_is_refused_on_save(nurse: Person) -> None:
+    clinic = Clinic.objects.get(pk=nurse.user.clinic_id)
+    clinic.alert_policy = {"labs": {"platelets": {"min_grade": 4}}}
+
+    with pytest.raises(ValidationError) as refused:
+        clinic.full_clean()
+
+    assert "alert_policy" in refused.value.message_dict
+
+
+def test_a_second_patient_of_the_stricter_clinic_gets_it_too(nurse: Person, patient: EnrolledPatient) -> None:
+    stricter(nurse, {"labs": {"platelets": {"min_grade": 2}}})
+    second = make_patient(nurse, name="Sam Second")
+
+    alerts_after(patient, lab_results=[lab_item("platelets", 70)])
+    alerts = alerts_after(second, lab_results=[lab_item("platelets", 70)])
+
+    assert [a.grade for a in alerts] == [2]
+    assert Alert.objects.count() == 2

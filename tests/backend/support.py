@@ -1,0 +1,51 @@
+"""Helpers for the backend API specifications: talking to the API and grading what was synced."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from rest_framework.response import Response
+from rest_framework.test import APIClient
+
+from backend.alerts.grading import GradingOutcome, ungraded_sweep
+from tests.factories import Person
+
+SYNC_URL = "/api/v1/sync/"
+ALERTS_URL = "/api/v1/alerts/"
+PATIENTS_URL = "/api/v1/patients/"
+
+IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def sync(person: Person, **sections: Any) -> Response:
+    """POST the sections to /api/v1/sync/ as `person`."""
+    return person.client().post(SYNC_URL, sections, format="json")
+
+
+def post_raw(client: APIClient, url: str, body: str) -> Response:
+    """POST a JSON text exactly as given (NaN, lone surrogates and all)."""
+    return client.post(url, data=body, content_type="application/json")
+
+
+def post_json(client: APIClient, url: str, body: Any) -> Response:
+    return post_raw(client, url, json.dumps(body))
+
+
+def rows(response: Response) -> list[dict[str, Any]]:
+    """A list answer, paginated (`{"results": [...]}`) or plain (contract §2)."""
+    data = response.json()
+    return data["results"] if isinstance(data, dict) else data
+
+
+def grade_all() -> GradingOutcome:
+    """What the grading task and the sweeper do after a sync commits."""
+    return ungraded_sweep(older_than=timedelta(0))
+
+
+def error_fields(response: Response) -> dict[str, Any]:
+    body = response.json()
+    assert set(body) >= {"errors"}, body
+    return body["errors"]

@@ -1,0 +1,107 @@
+"""Specification of the API's surface: every call of contract §2 is routed and described in the
+OpenAPI 3 document at /api/schema/."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+_MISSING = "BUG: contract §2 lists {call}, but no such route exists (404)"
+
+
+def missing(call: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=_MISSING.format(call=call))
+
+
+# (method, path as the contract writes it, answer to an empty request without a token)
+CONTRACT_CALLS: list[Any] = [
+    ("post", "/api/v1/auth/token/", 400),
+    ("post", "/api/v1/auth/enroll/", 400),
+    ("post", "/api/v1/auth/logout/", 401),
+    ("post", "/api/v1/patients/", 401),
+    ("get", "/api/v1/patients/", 401),
+    ("post", "/api/v1/sync/", 401),
+    ("get", "/api/v1/alerts/", 401),
+    ("post", "/api/v1/alerts/{id}/acknowledge/", 401),
+    ("post", "/api/v1/alerts/{id}/resolve/", 401),
+    pytest.param(
+        "post", "/api/v1/caregiver-invites/", 401, marks=missing("POST /api/v1/caregiver-invites/"), id="invites"
+    ),
+    pytest.param(
+        "post",
+        "/api/v1/caregiver-invites/accept/",
+        400,
+        marks=missing("POST /api/v1/caregiver-invites/accept/"),
+        id="invites-accept",
+    ),
+    pytest.param("get", "/api/v1/notifications/", 401, marks=missing("GET /api/v1/notifications/"), id="notifications"),
+]
+
+
+def as_template(path: str) -> str:
+    """`/alerts/{alert_id}/` and `/alerts/{id}/` are the same path."""
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker: Any) -> dict[str, Any]:
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def test_the_schema_is_an_openapi_3_document(schema: dict[str, Any]) -> None:
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "CareLoop API"
+    assert schema["paths"]
+
+
+def test_the_schema_needs_no_token(db: None) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
+
+    assert client.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "_status"), CONTRACT_CALLS)
+def test_the_schema_lists_every_call_of_the_contract(
+    schema: dict[str, Any], method: str, path: str, _status: int
+) -> None:
+    paths = {as_template(p): ops for p, ops in schema["paths"].items()}
+
+    assert as_template(path) in paths, f"{path} is not in the schema"
+    assert method in paths[as_template(path)]
+
+
+def test_the_schema_describes_bearer_tokens(schema: dict[str, Any]) -> None:
+    schemes = schema["components"]["securitySchemes"]
+
+    assert any(s.get("type") == "http" and s.get("scheme") == "bearer" for s in schemes.values())
+
+
+@pytest.mark.parametrize(("method", "path", "status"), CONTRACT_CALLS)
+def test_every_call_of_the_contract_is_routed(db: None, method: str, path: str, status: int) -> None:
+    url = path.replace("{id}", "00000000-0000-0000-0000-000000000000")
+
+    response = getattr(APIClient(), method)(url, {}, format="json")
+
+    assert response.status_code == status, f"{method.upper()} {path} → {response.status_code}"
+
+
+def test_the_schema_generates_without_warnings_or_errors(db: None, tmp_path: Path) -> None:
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.json"))
+
+
+def test_the_interactive_docs_are_served(db: None) -> None:
+    response = APIClient().get("/api/docs/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"/api/schema/" in response.content
