@@ -51,6 +51,7 @@ class Alert(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    announced_at = models.DateTimeField(null=True, blank=True)  # nurses/patient/caregivers notified
     resolution_note = models.TextField(blank=True)
     outcome = models.CharField(max_length=32, blank=True)
 
@@ -63,6 +64,9 @@ class Alert(models.Model):
             models.Index(fields=["patient", "-created_at"]),
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["patient", "updated_at"]),
+            models.Index(
+                fields=["created_at"], condition=models.Q(announced_at__isnull=True), name="alert_unannounced"
+            ),
         ]
 
     @property

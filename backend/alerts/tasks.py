@@ -10,7 +10,7 @@ from uuid import UUID
 from celery import shared_task
 from django.conf import settings
 
-from backend.alerts import grading
+from backend.alerts import announce, grading
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,25 @@ def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | No
     )
     if outcome.alerts_raised:
         logger.info("graded %d readings, raised %d alerts", outcome.graded, len(outcome.alerts_raised))
+        announce_alerts.delay(alert_ids=[str(i) for i in outcome.alerts_raised])
     return outcome.graded
+
+
+@shared_task(
+    name="careloop.alerts.announce",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    max_retries=5,
+    retry_backoff=True,
+)
+def announce_alerts(alert_ids: list[str], **_: Any) -> int:
+    from backend.notifications.tasks import send_due
+
+    sent = announce.alerts_announce(alert_ids=[UUID(i) for i in alert_ids])
+    if sent:
+        send_due.delay()
+    return sent
 
 
 @shared_task(name="careloop.alerts.sweep_ungraded", acks_late=True, ignore_result=True, max_retries=0)
@@ -38,4 +56,9 @@ def sweep_ungraded(**_: Any) -> int:
     outcome = grading.ungraded_sweep(older_than=timedelta(seconds=settings.CARELOOP_SWEEP_AFTER_SECONDS))
     if outcome.graded:
         logger.warning("sweeper graded %d readings that missed their task", outcome.graded)
+    if outcome.alerts_raised:
+        announce_alerts.delay(alert_ids=[str(i) for i in outcome.alerts_raised])
+    late = announce.unannounced_alert_ids(older_than=timedelta(seconds=settings.CARELOOP_SWEEP_AFTER_SECONDS))
+    if late:
+        announce_alerts.delay(alert_ids=[str(i) for i in late])
     return outcome.graded

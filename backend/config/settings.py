@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "backend.alerts",
     "backend.audit",
 ]
+    "backend.notifications",
+    "axes",  # staff sign-in lockout (django-axes)
+    "backend.dashboard",
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -167,10 +170,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CARELOOP_SWEEP_AFTER_SECONDS = int(os.environ.get("CARELOOP_SWEEP_AFTER_SECONDS", "20"))
 CARELOOP_SWEEP_EVERY_SECONDS = float(os.environ.get("CARELOOP_SWEEP_EVERY_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE = {
-    "grade-sweeper": {
-        "task": "careloop.alerts.sweep_ungraded",
-        "schedule": CARELOOP_SWEEP_EVERY_SECONDS,
-    },
+    "grade-sweeper": {"task": "careloop.alerts.sweep_ungraded", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
+    "deliveries-send-due": {"task": "careloop.notifications.send_due", "schedule": 15.0},
+    "deliveries-reap-stale": {"task": "careloop.notifications.reap_stale", "schedule": 60.0},
+}
+
+# Outside channels: "dev" records what would be sent (RecordedMessage, visible in the admin) and
+# sends nothing; set a dotted Transport path per channel to use a real provider (README).
+CARELOOP_TRANSPORTS = {
+    "email": os.environ.get("CARELOOP_EMAIL_TRANSPORT", "dev"),
+    "sms": os.environ.get("CARELOOP_SMS_TRANSPORT", "dev"),
+    "push": os.environ.get("CARELOOP_PUSH_TRANSPORT", "dev"),
 }
 
 ENROLLMENT_CODE_TTL_HOURS = int(os.environ.get("CARELOOP_ENROLLMENT_CODE_TTL_HOURS", "72"))

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 
 from backend.accounts.apis import LogoutApi, TokenApi
 from backend.alerts.apis import AlertAcknowledgeApi, AlertListApi, AlertResolveApi
+from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.api.index import api_index
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, PatientDetailApi, PatientListCreateApi
 from backend.records.apis import SyncApi
@@ -26,6 +27,9 @@ api_v1 = [
     path("sync/", SyncApi.as_view(), name="sync"),
     path("alerts/", AlertListApi.as_view(), name="alerts"),
     path("alerts/<uuid:alert_id>/acknowledge/", AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
+    path("notifications/", NotificationListApi.as_view(), name="notifications"),
+    path("notifications/read-all/", NotificationReadAllApi.as_view(), name="notifications-read-all"),
+    path("notifications/<uuid:notification_id>/read/", NotificationReadApi.as_view(), name="notification-read"),
     path("alerts/<uuid:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),
 ]
 

@@ -40,7 +40,7 @@ CONTRACT_CALLS: list[Any] = [
         marks=missing("POST /api/v1/caregiver-invites/accept/"),
         id="invites-accept",
     ),
-    pytest.param("get", "/api/v1/notifications/", 401, marks=missing("GET /api/v1/notifications/"), id="notifications"),
+    pytest.param("get", "/api/v1/notifications/", 401, id="notifications"),
 ]
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import global_settings
 from django.db import connection
 
 from tests.integration.stack import RedisServer, Stack, database_url
@@ -28,6 +30,13 @@ def stack(
     finally:
         running.stop()
         redis.stop()
+
+
+@pytest.fixture(autouse=True)
+def _real_password_hashers(settings: Any) -> None:
+    """Users made here sign in through gunicorn, which hashes as production does; a faster test
+    hasher set by another tier must not leak in."""
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)

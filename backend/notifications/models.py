@@ -1,0 +1,102 @@
+"""What CareLoop tells people: an in-app inbox item per message, and one delivery per outside
+channel (email, SMS, push), each claimed, attempted and logged on its own."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email"
+    SMS = "sms"
+    PUSH = "push"
+
+
+class Notification(models.Model):
+    """An inbox item (contract §2 `GET /api/v1/notifications/`). It may hold detail: only the
+    person it is for can read it, signed in. Outside channels carry none of it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32)  # alert, escalation, reminder, missed_dose, caregiver, system, ...
+    title = models.CharField(max_length=160)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=200, blank=True)  # where to look: a dashboard path or an app screen
+    critical = models.BooleanField(default=False)  # never waits for quiet hours
+    dedupe_key = models.CharField(max_length=200)  # the same event never notifies the same person twice
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="one_notification_per_event")]
+        indexes = [models.Index(fields=["recipient", "-created_at"])]
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending"  # waiting for its time (quiet hours, backoff) or a worker
+    SENDING = "sending"  # claimed: the attempt is recorded before the provider is called
+    SENT = "sent"
+    FAILED = "failed"  # gave up: attempts exhausted or a permanent error
+    CANCELLED = "cancelled"  # no longer needed (e.g. the alert was acknowledged first)
+
+
+class Delivery(models.Model):
+    """One message on one outside channel. Its body is generic by construction (see
+    `backend.notifications.texts`): no lab value, grade, drug or diagnosis leaves CareLoop."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    address = models.CharField(max_length=200)  # email, phone number or push token at the time of sending
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    not_before = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="one_delivery_per_channel"),
+        ]
+        indexes = [
+            models.Index(fields=["not_before"], condition=models.Q(status="pending"), name="delivery_due"),
+        ]
+
+    @property
+    def dedupe_key(self) -> str:
+        """Handed to providers that accept an idempotency key."""
+        return f"careloop-{self.notification_id}-{self.channel}"
+
+
+class Preference(models.Model):
+    """How a person wants to be reached. Quiet hours are wall-clock in their own zone."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notify_pref")
+    channels = models.JSONField(default=list, blank=True)  # subset of Channel values; the inbox is always on
+    disabled_channels = models.JSONField(default=list, blank=True)  # set by a permanent provider error
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    push_token = models.CharField(max_length=300, blank=True)
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    language = models.CharField(max_length=8, default="en")
+
+
+class RecordedMessage(models.Model):
+    """What the development transport would have sent (visible in the admin)."""
+
+    channel = models.CharField(max_length=8)
+    address = models.CharField(max_length=200)
+    subject = models.CharField(max_length=160)
+    body = models.TextField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    at = models.DateTimeField()

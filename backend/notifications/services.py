@@ -1,0 +1,218 @@
+"""Telling people things, once.
+
+`notify()` writes the inbox item and one pending delivery per outside channel the person uses, in
+the caller's transaction, keyed so the same event never notifies the same person twice.
+`deliveries_send_due()` claims due deliveries (SKIP LOCKED on PostgreSQL, the IMMEDIATE write
+lock on SQLite), records each attempt before calling the provider, and retries transient errors
+with backoff a bounded number of times. A permanent error disables that channel for that person
+and tells the clinic's admins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backend.accounts.models import Role, User
+from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, Preference
+from backend.notifications.texts import external_text
+from backend.notifications.transports.base import TransportError
+from backend.notifications.transports.registry import transport_for
+from shared.quiet_hours import quiet_until
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+CLAIM_BATCH = 200
+# A delivery claimed longer ago than this was lost with its worker (see deliveries_reap_stale).
+STALE_CLAIM = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min, … capped at 15 minutes."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 900))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    preference: Preference | None
+
+
+def preferences_for(users: Iterable[User]) -> dict[int, Preference]:
+    return {p.user_id: p for p in Preference.objects.filter(user__in=list(users))}
+
+
+def _address(preference: Preference, channel: str) -> str:
+    return {Channel.EMAIL: preference.email, Channel.SMS: preference.phone, Channel.PUSH: preference.push_token}.get(
+        Channel(channel), ""
+    )
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    body: str,
+    dedupe_key: str,
+    critical: bool = False,
+    link: str = "",
+    preference: Preference | None = None,
+    now: datetime | None = None,
+) -> Notification | None:
+    """Inbox item plus outside deliveries; None if this event already notified this person.
+
+    `title` and `body` are for the inbox only (the person signs in to read them); outside
+    channels get `texts.external_text(kind)`, which says only that there is something to see."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                title=title[:160],
+                body=body,
+                link=link,
+                critical=critical,
+                dedupe_key=dedupe_key[:200],
+                created_at=now,
+            )
+    except IntegrityError:
+        return None
+    if preference is None:
+        preference = Preference.objects.filter(user=recipient).first()
+    if preference is not None:
+        _plan_deliveries(notification, preference, now)
+    return notification
+
+
+def _plan_deliveries(notification: Notification, preference: Preference, now: datetime) -> None:
+    not_before = now
+    if not notification.critical:  # critical messages never wait for quiet hours
+        zone = ZoneInfo(preference.timezone or "UTC")
+        not_before = quiet_until(now, preference.quiet_start, preference.quiet_end, zone) or now
+    rows = [
+        Delivery(notification=notification, channel=channel, address=address, not_before=not_before, created_at=now)
+        for channel in preference.channels
+        if channel in Channel.values
+        and channel not in preference.disabled_channels
+        and (address := _address(preference, channel))
+    ]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def deliveries_send_due(*, now: datetime | None = None, limit: int = CLAIM_BATCH) -> int:
+    """Send what is due; returns how many were sent. Safe with any number of concurrent workers."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            Delivery.objects.filter(status=DeliveryStatus.PENDING, not_before__lte=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("notification", "notification__recipient")
+            .order_by("not_before")[:limit]
+        )
+        # The attempt is recorded before the provider is called: a crash after this point can
+        # never lead to a silent second send.
+        Delivery.objects.filter(id__in=[d.id for d in claimed], status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    sent = 0
+    for delivery in claimed:
+        delivery.attempts += 1
+        sent += _attempt(delivery)
+    return sent
+
+
+def _attempt(delivery: Delivery) -> int:
+    notification = delivery.notification
+    preference = Preference.objects.filter(user_id=notification.recipient_id).first()
+    subject, body = external_text(notification.kind, preference.language if preference else "en")
+    try:
+        transport_for(delivery.channel).send(
+            address=delivery.address, subject=subject, body=body, dedupe_key=delivery.dedupe_key
+        )
+    except TransportError as error:
+        _failed(delivery, error)
+        return 0
+    except Exception as error:  # a bug in an adapter must not lose the message: retry like a transient error
+        logger.exception("transport %s raised unexpectedly", delivery.channel)
+        _failed(delivery, TransportError(type(error).__name__))
+        return 0
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+    return 1
+
+
+def _failed(delivery: Delivery, error: TransportError) -> None:
+    now = timezone.now()
+    give_up = error.permanent or delivery.attempts >= MAX_ATTEMPTS
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
+        not_before=now + backoff(delivery.attempts),
+        last_error=error.message[:300],
+    )
+    logger.warning(
+        "delivery %s on %s failed (attempt %d, permanent=%s)",
+        delivery.pk,
+        delivery.channel,
+        delivery.attempts,
+        error.permanent,
+    )
+    if error.permanent:
+        channel_disable(user_id=delivery.notification.recipient_id, channel=delivery.channel, reason=error.message)
+
+
+def channel_disable(*, user_id: int, channel: str, reason: str) -> None:
+    """Stop using a channel that cannot work for this person, and tell the clinic's admins."""
+    with transaction.atomic():
+        preference = Preference.objects.select_for_update().filter(user_id=user_id).first()
+        if preference is None or channel in preference.disabled_channels:
+            return
+        preference.disabled_channels = [*preference.disabled_channels, channel]
+        preference.save(update_fields=["disabled_channels"])
+        user = User.objects.select_related("clinic").get(pk=user_id)
+        for admin in User.objects.filter(clinic_id=user.clinic_id, role=Role.ADMIN, is_active=True):
+            notify(
+                recipient=admin,
+                kind="system",
+                title=f"{channel.upper()} disabled for a user",
+                body=f"CareLoop stopped sending {channel} to user #{user_id} ({user.role}): {reason[:120]}. "
+                "Check the contact details in their notification settings.",
+                dedupe_key=f"channel-disabled:{user_id}:{channel}",
+            )
+
+
+def deliveries_reap_stale(*, now: datetime | None = None) -> int:
+    """Deliveries whose worker died mid-send. Whether the provider got the message is unknown:
+    a critical one is sent again (a spare notification beats a missed one), any other is marked
+    failed rather than risk a duplicate."""
+    now = now or timezone.now()
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    retried = stale.filter(notification__critical=True).update(
+        status=DeliveryStatus.PENDING, not_before=now, last_error="worker lost mid-send; sending again"
+    )
+    stale.update(status=DeliveryStatus.FAILED, last_error="worker lost mid-send; not repeated to avoid a duplicate")
+    return retried
+
+
+def inbox_for(user: User) -> Iterable[Notification]:
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def notification_mark_read(*, user: User, notification_id: object) -> Notification | None:
+    notification = Notification.objects.filter(recipient=user, pk=notification_id).first()
+    if notification is not None and notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

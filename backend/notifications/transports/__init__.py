@@ -1,0 +1,2 @@
+"""Outbound channels behind one interface (`base.Transport`); `registry.transport_for` picks the
+configured one per channel."""
