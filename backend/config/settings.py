@@ -48,10 +48,8 @@ INSTALLED_APPS = [
     "backend.records",
     "backend.alerts",
     "backend.audit",
-]
     "backend.notifications",
-    "axes",  # staff sign-in lockout (django-axes)
-    "backend.dashboard",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -11,8 +11,8 @@ from rest_framework.permissions import AllowAny
 
 from backend.accounts.apis import LogoutApi, TokenApi
 from backend.alerts.apis import AlertAcknowledgeApi, AlertListApi, AlertResolveApi
-from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.api.index import api_index
+from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, PatientDetailApi, PatientListCreateApi
 from backend.records.apis import SyncApi
 
