@@ -2,12 +2,12 @@
 
 # python3.11 if it runs (a pyenv shim may exist without the version), else python3.
 PYTHON ?= $(shell python3.11 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3)
-EXTRAS ?= server,dev
+EXTRAS ?= server,phone,dev
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrate clean
+.PHONY: install run test lint migrate clean bench app apk
 
 # The stamp is rebuilt whenever pyproject.toml changes, so a new dependency installs itself.
 $(VENV)/.installed: pyproject.toml
@@ -21,6 +21,16 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/python -m backend.launcher
 
+# The patient's phone app on the desktop, against CARELOOP_API (contract §1); its data in var/phone.
+CARELOOP_API ?= http://127.0.0.1:8000
+app: install
+	CARELOOP_API=$(CARELOOP_API) CARELOOP_PHONE_DIR=$${CARELOOP_PHONE_DIR:-var/phone} $(BIN)/python -m mobile
+
+# The Android APK (README.md "Phone app": buildozer and the Android toolchain are not project deps).
+apk: install
+	$(BIN)/python -m mobile.packaging
+	buildozer android debug
+
 # Lint first: it takes seconds and a red lint is as much a failure as a red test.
 test: install
 	$(BIN)/ruff check .
@@ -33,6 +43,15 @@ lint: install
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+
+# Benchmarks against the real PostgreSQL and Redis; they print figures and never fail on them
+# (bench/README.md). BENCH_SCALE=0.1 for a quick run.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install -e '.[$(EXTRAS),bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run_all
 
 # Removes the virtualenv and local state (SQLite database, embedded Redis dump, beat schedule).
 clean:

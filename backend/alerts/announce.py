@@ -1,5 +1,6 @@
-"""Who hears about a new alert: every nurse of the patient's clinic, and the patient (in the app).
-Caregivers hear within the scopes the patient consented to (backend.caregivers, when present).
+"""Who hears about a new alert: every nurse of the patient's clinic, the patient (in the app), and
+the caregivers whose consent covers it (a critical alert: `critical_alerts` or `all_alerts`; any
+other: `all_alerts`).
 
 Runs after the grading transaction commits, as its own task, so a slow provider can never hold up
 grading; notify() is keyed per alert and person, so running it twice sends nothing twice."""
@@ -14,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import Role, User
+from backend.alerts.escalation import alert_topic
 from backend.alerts.models import Alert, Severity
+from backend.caregivers.selectors import active_links_by_patient, scope_covers_alert
 from backend.notifications.services import notify, preferences_for
 
 
@@ -29,11 +32,14 @@ def alerts_announce(*, alert_ids: Sequence[UUID]) -> int:
     clinic_ids = {a.patient.clinic_id for a in alerts}
     nurses = list(User.objects.filter(clinic_id__in=clinic_ids, role__in=(Role.NURSE, Role.ADMIN), is_active=True))
     patients = [a.patient.user for a in alerts if a.patient.user is not None]
-    preferences = preferences_for([*nurses, *patients])
+    links = active_links_by_patient(patient_ids={a.patient_id for a in alerts})
+    caregivers = [link.caregiver for found in links.values() for link in found]
+    preferences = preferences_for([*nurses, *patients, *caregivers])
     sent = 0
     with transaction.atomic():
         for alert in alerts:
             critical = alert.severity == Severity.CRITICAL
+            topic = alert_topic(alert.pk)
             for nurse in (n for n in nurses if n.clinic_id == alert.patient.clinic_id):
                 sent += (
                     notify(
@@ -45,6 +51,8 @@ def alerts_announce(*, alert_ids: Sequence[UUID]) -> int:
                         body=alert.message,
                         link=f"/alerts/{alert.pk}/",
                         preference=preferences.get(nurse.pk),
+                        topic=topic,
+                        patient_id=alert.patient_id,
                     )
                     is not None
                 )
@@ -58,6 +66,26 @@ def alerts_announce(*, alert_ids: Sequence[UUID]) -> int:
                         title=alert.title,
                         body=alert.patient_advice,
                         preference=preferences.get(alert.patient.user.pk),
+                        topic=topic,
+                        patient_id=alert.patient_id,
+                    )
+                    is not None
+                )
+            first = (alert.patient.display_name.split() or ["The person you care for"])[0]
+            for link in links.get(alert.patient_id, []):
+                if not scope_covers_alert(link.scopes, critical=critical):
+                    continue
+                sent += (
+                    notify(
+                        recipient=link.caregiver,
+                        kind="caregiver_alert",
+                        critical=critical,
+                        dedupe_key=f"alert:{alert.pk}:caregiver",
+                        title=f"{first}: {alert.title}",
+                        body=alert.patient_advice,
+                        preference=preferences.get(link.caregiver_id),
+                        topic=topic,
+                        patient_id=alert.patient_id,
                     )
                     is not None
                 )

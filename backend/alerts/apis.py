@@ -37,7 +37,9 @@ class AlertListApi(generics.ListAPIView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Alert.objects.none()
-        return services.alerts_visible_to(self.request.user)  # type: ignore[arg-type]
+        return services.alerts_visible_to(self.request.user).prefetch_related(  # type: ignore[arg-type]
+            "escalation_steps"
+        )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
@@ -63,7 +65,7 @@ class _AlertActionApi(APIView):
             patient_ids=[alert.patient_id],
             object_id=str(alert.pk),
         )
-        return Response(AlertSerializer(alert).data)
+        return Response(AlertSerializer(alert, context={"request": request}).data)
 
 
 class AlertAcknowledgeApi(_AlertActionApi):

@@ -54,6 +54,10 @@ class Alert(models.Model):
     announced_at = models.DateTimeField(null=True, blank=True)  # nurses/patient/caregivers notified
     resolution_note = models.TextField(blank=True)
     outcome = models.CharField(max_length=32, blank=True)
+    # Escalation (backend.alerts.escalation): the steps taken so far, and when the next one is due
+    # while the alert stays open; null once the ladder is done or stopped, or before it is scheduled.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -67,8 +71,28 @@ class Alert(models.Model):
             models.Index(
                 fields=["created_at"], condition=models.Q(announced_at__isnull=True), name="alert_unannounced"
             ),
+            models.Index(fields=["next_escalation_at"], condition=models.Q(status="open"), name="alert_escalation_due"),
         ]
 
     @property
     def dose_hold(self) -> bool:
         return bool(self.hold_drugs)
+
+
+class EscalationStep(models.Model):
+    """One rung of an alert's escalation ladder, as it happened: when, and who was told how.
+
+    Level 1: every nurse and admin of the clinic again (and, for a critical alert, the caregivers
+    whose consent covers it). Level 2: the clinic's on-call contact."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="escalation_steps")
+    level = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    at = models.DateTimeField()
+    # [{"role": "nurse" | "admin" | "caregiver" | "on_call", "name": ..., "channels": ["inbox", "email", ...]}]
+    recipients = models.JSONField(default=list)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "level"], name="one_escalation_step_per_level")]
+        ordering = ["alert", "level"]

@@ -10,7 +10,7 @@ from uuid import UUID
 from celery import shared_task
 from django.conf import settings
 
-from backend.alerts import announce, grading
+from backend.alerts import announce, escalation, grading
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +62,15 @@ def sweep_ungraded(**_: Any) -> int:
     if late:
         announce_alerts.delay(alert_ids=[str(i) for i in late])
     return outcome.graded
+
+
+@shared_task(name="careloop.alerts.escalate", acks_late=True, ignore_result=True, max_retries=0)
+def escalate(**_: Any) -> int:
+    """Beat runs this every CARELOOP_ESCALATION_EVERY_SECONDS; each step is claimed, so overlapping
+    runs are harmless. What a step queued is sent right away rather than at the next sweep."""
+    from backend.notifications.tasks import send_due
+
+    outcome = escalation.escalations_run()
+    if outcome.steps:
+        send_due.delay()
+    return len(outcome.steps)

@@ -8,6 +8,7 @@ Redis that `make run` starts), `DJANGO_SECRET_KEY`, `DJANGO_DEBUG`, `DJANGO_ALLO
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,10 @@ INSTALLED_APPS = [
     "backend.alerts",
     "backend.audit",
     "backend.notifications",
+    "backend.reminders",
+    "backend.caregivers",
+    "axes",  # staff sign-in lockout (django-axes)
+    "backend.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.dashboard.middleware.SessionActivityMiddleware",  # idle expiry that polling does not extend
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "backend.config.urls"
@@ -109,6 +116,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Dashboard sign-in (session + CSRF). django-axes locks a username on one address after 5 failures
+# for 15 minutes; an admin can unlock sooner in /admin/ (Axes > Access attempts). Its backend only
+# checks sign-ins that carry a request (dashboard, admin); the API's token endpoint has its own path.
+AUTHENTICATION_BACKENDS = [
+    "backend.dashboard.lockout.RequestLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "backend.dashboard.lockout.lockout_response"
+LOGIN_URL = "dashboard:signin"
+# Sessions end after 30 minutes without activity: the cookie and the stored session expire together,
+# and SessionActivityMiddleware renews them on real requests only, never on the queue's polling
+# (SESSION_SAVE_EVERY_REQUEST would let a polling screen stay signed in forever).
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -167,10 +194,29 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How long a reading may stay ungraded before the sweeper grades it, and how often it looks.
 CARELOOP_SWEEP_AFTER_SECONDS = int(os.environ.get("CARELOOP_SWEEP_AFTER_SECONDS", "20"))
 CARELOOP_SWEEP_EVERY_SECONDS = float(os.environ.get("CARELOOP_SWEEP_EVERY_SECONDS", "10"))
+# Escalation (backend.alerts.escalation): how often beat looks for alerts past their clinic's target,
+# and how many seconds make a "minute" of those targets (60; tests shrink it so a ladder runs in seconds).
+CARELOOP_ESCALATION_EVERY_SECONDS = float(os.environ.get("CARELOOP_ESCALATION_EVERY_SECONDS", "30"))
+CARELOOP_ESCALATION_MINUTE_SECONDS = float(os.environ.get("CARELOOP_ESCALATION_MINUTE_SECONDS", "60"))
+# Reminders (backend.reminders): how often beat makes and sends them, how far ahead rows are made,
+# how late a reminder may still go out (older ones are skipped: the system was down), and how often
+# the missed-ixazomib check runs (it nudges once per patient and day, after their local midnight).
+CARELOOP_REMINDERS_EVERY_SECONDS = float(os.environ.get("CARELOOP_REMINDERS_EVERY_SECONDS", "60"))
+CARELOOP_REMINDER_HORIZON_HOURS = int(os.environ.get("CARELOOP_REMINDER_HORIZON_HOURS", "48"))
+CARELOOP_REMINDER_GRACE_MINUTES = int(os.environ.get("CARELOOP_REMINDER_GRACE_MINUTES", "120"))
+CARELOOP_MISSED_DOSE_EVERY_SECONDS = float(os.environ.get("CARELOOP_MISSED_DOSE_EVERY_SECONDS", "900"))
 CELERY_BEAT_SCHEDULE = {
     "grade-sweeper": {"task": "careloop.alerts.sweep_ungraded", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
     "deliveries-send-due": {"task": "careloop.notifications.send_due", "schedule": 15.0},
     "deliveries-reap-stale": {"task": "careloop.notifications.reap_stale", "schedule": 60.0},
+    "alerts-escalate": {"task": "careloop.alerts.escalate", "schedule": float(CARELOOP_ESCALATION_EVERY_SECONDS)},
+    # Every 15 minutes; each patient's caregivers get one summary a day, from 19:00 in the patient's zone.
+    "caregivers-daily-summaries": {"task": "careloop.caregivers.daily_summaries", "schedule": 900.0},
+    "reminders-tick": {"task": "careloop.reminders.tick", "schedule": CARELOOP_REMINDERS_EVERY_SECONDS},
+    "reminders-missed-doses": {
+        "task": "careloop.reminders.missed_doses",
+        "schedule": CARELOOP_MISSED_DOSE_EVERY_SECONDS,
+    },
 }
 
 # Outside channels: "dev" records what would be sent (RecordedMessage, visible in the admin) and
@@ -180,8 +226,25 @@ CARELOOP_TRANSPORTS = {
     "sms": os.environ.get("CARELOOP_SMS_TRANSPORT", "dev"),
     "push": os.environ.get("CARELOOP_PUSH_TRANSPORT", "dev"),
 }
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "CareLoop <no-reply@careloop.invalid>")
+# SMS through Twilio (CARELOOP_SMS_TRANSPORT=twilio) and push through Firebase Cloud Messaging
+# (CARELOOP_PUSH_TRANSPORT=fcm): off until these are set (README).
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+FCM_CREDENTIALS_FILE = os.environ.get("FCM_CREDENTIALS_FILE", "")
+FCM_PROJECT_ID = os.environ.get("FCM_PROJECT_ID", "")
 
 ENROLLMENT_CODE_TTL_HOURS = int(os.environ.get("CARELOOP_ENROLLMENT_CODE_TTL_HOURS", "72"))
+CAREGIVER_INVITE_TTL_HOURS = int(os.environ.get("CARELOOP_CAREGIVER_INVITE_TTL_HOURS", "72"))
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
@@ -12,9 +11,18 @@ from rest_framework.permissions import AllowAny
 from backend.accounts.apis import LogoutApi, TokenApi
 from backend.alerts.apis import AlertAcknowledgeApi, AlertListApi, AlertResolveApi
 from backend.api.index import api_index
+from backend.caregivers.apis import (
+    CaregiverInviteAcceptApi,
+    CaregiverInviteListCreateApi,
+    CaregiverInviteWithdrawApi,
+    CaregiverListApi,
+    CaregiverRevokeApi,
+)
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
+from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, PatientDetailApi, PatientListCreateApi
 from backend.records.apis import SyncApi
+from backend.reminders.apis import AdherenceApi, PatientAdherenceApi, ReminderListApi, ReminderPlanApi
 
 api_v1 = [
     path("", api_index, name="api-index"),
@@ -25,12 +33,22 @@ api_v1 = [
     path("patients/<uuid:patient_id>/", PatientDetailApi.as_view(), name="patient-detail"),
     path("patients/<uuid:patient_id>/enrollment-code/", EnrollmentCodeApi.as_view(), name="patient-enrollment-code"),
     path("sync/", SyncApi.as_view(), name="sync"),
+    path("reminders/", ReminderListApi.as_view(), name="reminders"),
+    path("reminders/plan/", ReminderPlanApi.as_view(), name="reminder-plan"),
+    path("adherence/", AdherenceApi.as_view(), name="adherence"),
+    path("patients/<uuid:patient_id>/adherence/", PatientAdherenceApi.as_view(), name="patient-adherence"),
     path("alerts/", AlertListApi.as_view(), name="alerts"),
     path("alerts/<uuid:alert_id>/acknowledge/", AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
+    path("alerts/<uuid:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),
     path("notifications/", NotificationListApi.as_view(), name="notifications"),
     path("notifications/read-all/", NotificationReadAllApi.as_view(), name="notifications-read-all"),
     path("notifications/<uuid:notification_id>/read/", NotificationReadApi.as_view(), name="notification-read"),
-    path("alerts/<uuid:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),
+    path("notification-preferences/", NotificationPreferenceApi.as_view(), name="notification-preferences"),
+    path("caregiver-invites/", CaregiverInviteListCreateApi.as_view(), name="caregiver-invites"),
+    path("caregiver-invites/accept/", CaregiverInviteAcceptApi.as_view(), name="caregiver-invite-accept"),
+    path("caregiver-invites/<uuid:invite_id>/", CaregiverInviteWithdrawApi.as_view(), name="caregiver-invite"),
+    path("caregivers/", CaregiverListApi.as_view(), name="caregivers"),
+    path("caregivers/<uuid:link_id>/revoke/", CaregiverRevokeApi.as_view(), name="caregiver-revoke"),
 ]
 
 _public = {"permission_classes": [AllowAny], "authentication_classes": []}
@@ -42,6 +60,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **_public), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **_public), name="api-redoc"),
     path("admin/", admin.site.urls),
-    # Until the nurses' dashboard lands, the front door is the interactive API documentation.
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
+    path("", include("backend.dashboard.urls")),
 ]

@@ -27,6 +27,9 @@ class Notification(models.Model):
     link = models.CharField(max_length=200, blank=True)  # where to look: a dashboard path or an app screen
     critical = models.BooleanField(default=False)  # never waits for quiet hours
     dedupe_key = models.CharField(max_length=200)  # the same event never notifies the same person twice
+    # Whose data this is about (no foreign key: a plain id, like the audit trail). A caregiver sees
+    # such an item only while their link to that patient is active.
+    patient_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -49,9 +52,22 @@ class DeliveryStatus(models.TextChoices):
 
 class Delivery(models.Model):
     """One message on one outside channel. Its body is generic by construction (see
-    `backend.notifications.texts`): no lab value, grade, drug or diagnosis leaves CareLoop."""
+    `backend.notifications.texts`): no lab value, grade, drug or diagnosis leaves CareLoop.
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    Most deliveries carry a person's inbox item (`notification`). A delivery to a contact who is not
+    a CareLoop user (the clinic's on-call contact) has no notification: `contact_key` dedupes it
+    and `clinic` is whom to tell if its address turns out to be wrong."""
+
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    contact_key = models.CharField(max_length=200, blank=True)
+    clinic = models.ForeignKey(
+        "accounts.Clinic", null=True, blank=True, on_delete=models.CASCADE, related_name="contact_deliveries"
+    )
+    kind = models.CharField(max_length=32, blank=True)  # picks the outside text (texts.EXTERNAL)
+    critical = models.BooleanField(default=False)
+    topic = models.CharField(max_length=64, blank=True)  # e.g. "alert:<id>": cancelled together when moot
     channel = models.CharField(max_length=8, choices=Channel.choices)
     address = models.CharField(max_length=200)  # email, phone number or push token at the time of sending
     status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
@@ -65,14 +81,26 @@ class Delivery(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel"], name="one_delivery_per_channel"),
+            models.UniqueConstraint(
+                fields=["contact_key", "channel"],
+                condition=~models.Q(contact_key=""),
+                name="one_contact_delivery_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(notification__isnull=False) | ~models.Q(contact_key=""),
+                name="delivery_has_a_recipient",
+            ),
         ]
         indexes = [
             models.Index(fields=["not_before"], condition=models.Q(status="pending"), name="delivery_due"),
+            models.Index(fields=["topic"], condition=models.Q(status="pending"), name="delivery_pending_topic"),
         ]
 
     @property
     def dedupe_key(self) -> str:
         """Handed to providers that accept an idempotency key."""
+        if self.notification_id is None:
+            return f"careloop-{self.contact_key}-{self.channel}"
         return f"careloop-{self.notification_id}-{self.channel}"
 
 

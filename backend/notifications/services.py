@@ -14,13 +14,15 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from backend.accounts.models import Role, User
+from backend.accounts.models import Clinic, Role, User
+from backend.caregivers.selectors import linked_patient_ids
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, Preference
 from backend.notifications.texts import external_text
 from backend.notifications.transports.base import TransportError
@@ -67,11 +69,15 @@ def notify(
     link: str = "",
     preference: Preference | None = None,
     now: datetime | None = None,
+    topic: str = "",
+    patient_id: UUID | None = None,
 ) -> Notification | None:
     """Inbox item plus outside deliveries; None if this event already notified this person.
 
     `title` and `body` are for the inbox only (the person signs in to read them); outside
-    channels get `texts.external_text(kind)`, which says only that there is something to see."""
+    channels get `texts.external_text(kind)`, which says only that there is something to see.
+    `topic` (e.g. "alert:<id>") lets `deliveries_cancel` drop the deliveries once they are moot;
+    `patient_id` says whose data the item is about (a caregiver sees it only while linked)."""
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -83,6 +89,7 @@ def notify(
                 link=link,
                 critical=critical,
                 dedupe_key=dedupe_key[:200],
+                patient_id=patient_id,
                 created_at=now,
             )
     except IntegrityError:
@@ -90,23 +97,102 @@ def notify(
     if preference is None:
         preference = Preference.objects.filter(user=recipient).first()
     if preference is not None:
-        _plan_deliveries(notification, preference, now)
+        _plan_deliveries(notification, preference, now, topic)
     return notification
 
 
-def _plan_deliveries(notification: Notification, preference: Preference, now: datetime) -> None:
-    not_before = now
-    if not notification.critical:  # critical messages never wait for quiet hours
-        zone = ZoneInfo(preference.timezone or "UTC")
-        not_before = quiet_until(now, preference.quiet_start, preference.quiet_end, zone) or now
-    rows = [
-        Delivery(notification=notification, channel=channel, address=address, not_before=not_before, created_at=now)
+def delivery_not_before(preference: Preference, *, critical: bool, now: datetime) -> datetime:
+    """Now, or when the person's quiet hours end; critical messages never wait."""
+    if critical:
+        return now
+    zone = ZoneInfo(preference.timezone or "UTC")
+    return quiet_until(now, preference.quiet_start, preference.quiet_end, zone) or now
+
+
+def planned_channels(preference: Preference | None) -> list[str]:
+    """The outside channels a message to this person goes out on: chosen, not disabled by a
+    permanent error, and with an address."""
+    if preference is None:
+        return []
+    return [
+        channel
         for channel in preference.channels
-        if channel in Channel.values
-        and channel not in preference.disabled_channels
-        and (address := _address(preference, channel))
+        if channel in Channel.values and channel not in preference.disabled_channels and _address(preference, channel)
+    ]
+
+
+def _plan_deliveries(notification: Notification, preference: Preference, now: datetime, topic: str) -> None:
+    not_before = delivery_not_before(preference, critical=notification.critical, now=now)
+    rows = [
+        Delivery(
+            notification=notification,
+            kind=notification.kind,
+            critical=notification.critical,
+            topic=topic[:64],
+            channel=channel,
+            address=_address(preference, channel),
+            not_before=not_before,
+            created_at=now,
+        )
+        for channel in planned_channels(preference)
     ]
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def contact_notify(
+    *,
+    clinic: Clinic,
+    contact_key: str,
+    kind: str,
+    addresses: dict[str, str],
+    critical: bool = True,
+    topic: str = "",
+    now: datetime | None = None,
+) -> list[str]:
+    """Deliveries to someone who is not a CareLoop user (the clinic's on-call contact), through the
+    same transports, log, retries and texts as everyone else's. `addresses` maps a channel to an
+    address; blank ones are skipped. Returns the channels planned now (none if already planned).
+    No quiet hours: an on-call contact is on call."""
+    now = now or timezone.now()
+    rows = [
+        Delivery(
+            contact_key=contact_key[:200],
+            clinic=clinic,
+            kind=kind,
+            critical=critical,
+            topic=topic[:64],
+            channel=channel,
+            address=address,
+            not_before=now,
+            created_at=now,
+        )
+        for channel, address in addresses.items()
+        if channel in Channel.values and address
+    ]
+    already = set(
+        Delivery.objects.filter(contact_key=contact_key[:200], channel__in=[r.channel for r in rows]).values_list(
+            "channel", flat=True
+        )
+    )
+    fresh = [r for r in rows if r.channel not in already]
+    Delivery.objects.bulk_create(fresh, ignore_conflicts=True)
+    return [r.channel for r in fresh]
+
+
+def deliveries_cancel(*, topic: str, kinds: Iterable[str] | None = None) -> int:
+    """Cancel the pending (not yet attempted or waiting to retry) deliveries of a topic that has
+    become moot, e.g. an alert a nurse acknowledged. What was already sent stays in the log."""
+    pending = Delivery.objects.filter(topic=topic[:64], status=DeliveryStatus.PENDING)
+    if kinds is not None:
+        pending = pending.filter(kind__in=list(kinds))
+    return pending.update(status=DeliveryStatus.CANCELLED, last_error="no longer needed")
+
+
+def deliveries_cancel_about(*, recipient_id: int, patient_id: UUID) -> int:
+    """Cancel what still waits to tell one person about one patient (a caregiver just revoked)."""
+    return Delivery.objects.filter(
+        notification__recipient_id=recipient_id, notification__patient_id=patient_id, status=DeliveryStatus.PENDING
+    ).update(status=DeliveryStatus.CANCELLED, last_error="access revoked")
 
 
 def deliveries_send_due(*, now: datetime | None = None, limit: int = CLAIM_BATCH) -> int:
@@ -127,31 +213,32 @@ def deliveries_send_due(*, now: datetime | None = None, limit: int = CLAIM_BATCH
     sent = 0
     for delivery in claimed:
         delivery.attempts += 1
-        sent += _attempt(delivery)
+        sent += _attempt(delivery, now)
     return sent
 
 
-def _attempt(delivery: Delivery) -> int:
+def _attempt(delivery: Delivery, now: datetime) -> int:
     notification = delivery.notification
-    preference = Preference.objects.filter(user_id=notification.recipient_id).first()
-    subject, body = external_text(notification.kind, preference.language if preference else "en")
+    preference = None if notification is None else Preference.objects.filter(user_id=notification.recipient_id).first()
+    kind = delivery.kind or (notification.kind if notification is not None else "")
+    subject, body = external_text(kind, preference.language if preference else "en")
     try:
         transport_for(delivery.channel).send(
             address=delivery.address, subject=subject, body=body, dedupe_key=delivery.dedupe_key
         )
     except TransportError as error:
-        _failed(delivery, error)
+        _failed(delivery, error, now)
         return 0
     except Exception as error:  # a bug in an adapter must not lose the message: retry like a transient error
         logger.exception("transport %s raised unexpectedly", delivery.channel)
-        _failed(delivery, TransportError(type(error).__name__))
+        _failed(delivery, TransportError(type(error).__name__), now)
         return 0
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
     return 1
 
 
-def _failed(delivery: Delivery, error: TransportError) -> None:
-    now = timezone.now()
+def _failed(delivery: Delivery, error: TransportError, now: datetime) -> None:
+    """Backoff counts from the claim (`now` of the run), so a run with a given clock is exact."""
     give_up = error.permanent or delivery.attempts >= MAX_ATTEMPTS
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
@@ -166,7 +253,24 @@ def _failed(delivery: Delivery, error: TransportError) -> None:
         error.permanent,
     )
     if error.permanent:
-        channel_disable(user_id=delivery.notification.recipient_id, channel=delivery.channel, reason=error.message)
+        if delivery.notification is not None:
+            channel_disable(user_id=delivery.notification.recipient_id, channel=delivery.channel, reason=error.message)
+        elif delivery.clinic_id is not None:
+            _contact_failed(delivery, error.message)
+
+
+def _contact_failed(delivery: Delivery, reason: str) -> None:
+    """A contact who is not a user (the on-call contact) cannot be reached on this channel: tell
+    the clinic's admins, once per address, so they fix the clinic's settings."""
+    for admin in User.objects.filter(clinic_id=delivery.clinic_id, role=Role.ADMIN, is_active=True):
+        notify(
+            recipient=admin,
+            kind="system",
+            title=f"On-call {delivery.channel.upper()} failed",
+            body=f"CareLoop could not reach the clinic's on-call contact by {delivery.channel}: {reason[:120]}. "
+            "Check the on-call contact in the clinic's settings.",
+            dedupe_key=f"contact-failed:{delivery.clinic_id}:{delivery.channel}:{delivery.address}",
+        )
 
 
 def channel_disable(*, user_id: int, channel: str, reason: str) -> None:
@@ -195,19 +299,24 @@ def deliveries_reap_stale(*, now: datetime | None = None) -> int:
     failed rather than risk a duplicate."""
     now = now or timezone.now()
     stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-    retried = stale.filter(notification__critical=True).update(
+    retried = stale.filter(Q(critical=True) | Q(notification__critical=True)).update(
         status=DeliveryStatus.PENDING, not_before=now, last_error="worker lost mid-send; sending again"
     )
     stale.update(status=DeliveryStatus.FAILED, last_error="worker lost mid-send; not repeated to avoid a duplicate")
     return retried
 
 
-def inbox_for(user: User) -> Iterable[Notification]:
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+def inbox_for(user: User) -> QuerySet[Notification]:
+    """A person's own inbox. A caregiver's items about a patient disappear the moment that link is
+    revoked (checked on every read, never cached)."""
+    items = Notification.objects.filter(recipient=user)
+    if user.role == Role.CAREGIVER:
+        items = items.filter(Q(patient_id__isnull=True) | Q(patient_id__in=linked_patient_ids(caregiver=user)))
+    return items.order_by("-created_at", "-id")
 
 
 def notification_mark_read(*, user: User, notification_id: object) -> Notification | None:
-    notification = Notification.objects.filter(recipient=user, pk=notification_id).first()
+    notification = inbox_for(user).filter(pk=notification_id).first()
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -215,4 +324,6 @@ def notification_mark_read(*, user: User, notification_id: object) -> Notificati
 
 
 def notifications_mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    return Notification.objects.filter(pk__in=inbox_for(user).filter(read_at__isnull=True).values("pk")).update(
+        read_at=timezone.now()
+    )

@@ -2,6 +2,16 @@
 with a few cycles of realistic readings (one with a grade 4 platelet drop), and one patient
 waiting for a phone to enroll.
 
+The three demo patients have enrolled phones with push turned on, and the clinic's default
+reminder plan: their reminders go out at their own local times while `make run` is up, and the
+development transport records each push (worker log, and admin > Recorded messages).
+
+The demo clinic escalates fast (critical alerts after 2 minutes, urgent after 5, instead of 15
+and 120) and has an on-call contact; the nurse takes email and SMS, the admin email, and Maria
+Lopez has a caregiver (critical alerts, daily summary) on push. So an unacknowledged demo alert
+escalates within minutes of `make run`, and the development transport records every email, SMS
+and push it would have sent (worker log, and admin > Recorded messages).
+
 Everything goes through the same services as real traffic (sync ingest, grading), with ids made
 by uuid5 so that seeding twice changes nothing.
 """
@@ -23,13 +33,22 @@ from django.utils import timezone
 from backend.accounts.models import Clinic, Role, User
 from backend.accounts.services import staff_create
 from backend.alerts.grading import readings_grade
+from backend.caregivers.models import CaregiverLink
+from backend.caregivers.services import invite_accept, invite_create
+from backend.notifications.models import Preference
+from backend.notifications.preferences import preference_update
 from backend.patients.models import Patient
-from backend.patients.services import enrollment_code_issue
+from backend.patients.services import enrollment_code_issue, patient_enroll
 from backend.records.services import sync_ingest
+from backend.reminders.selectors import upcoming_reminders
+from backend.reminders.services import reminder_plan_ensure, reminders_replan
 from shared import regimen
 
 NURSE = ("nurse", "careloop-nurse")
 ADMIN = ("admin", "careloop-admin")
+CAREGIVER = ("caregiver", "careloop-caregiver")
+CAREGIVER_SCOPES = ["critical_alerts", "daily_summary"]
+ESCALATION_MINUTES = (2, 5)  # critical, urgent: short, so the demo shows a ladder within minutes
 CLINIC = "CareLoop Demo Clinic"
 CLINIC_PHONE = "+1 555 0100"
 _NS = uuid.UUID("6f1d3a52-8f4e-4a57-a1a5-0c0ffee0d3m0".replace("m", "0"))
@@ -82,6 +101,7 @@ class SeedResult:
     admin: User
     enrollment_code: str
     alerts_raised: int
+    next_reminders: tuple[str, ...] = ()
 
 
 def _id(*parts: object) -> str:
@@ -176,6 +196,62 @@ def _patient(clinic: Clinic, nurse: User, p: DemoPatient, today: date) -> Patien
     )
 
 
+def _demo_phone(patient: Patient, nurse: User, p: DemoPatient, now: datetime) -> Patient:
+    """An enrolled phone (through the real enrollment path) with push on, and a reminder plan."""
+    reminder_plan_ensure(patient=patient, now=now)
+    if patient.user_id is None:
+        code = enrollment_code_issue(patient=patient, issued_by=nurse, now=now)
+        _, patient = patient_enroll(code=code, device_name="demo phone")
+    assert patient.user is not None
+    if not Preference.objects.filter(user=patient.user).exists():
+        token = "demo-push-" + p.name.split()[0].lower()
+        preference_update(user=patient.user, data={"channels": ["push"], "push_token": token, "timezone": p.tz})
+    reminders_replan(patient=patient, now=now)
+    return patient
+
+
+def _next_reminder(patient: Patient, now: datetime) -> str:
+    upcoming = upcoming_reminders(patient=patient, now=now, days=2)
+    if not upcoming:
+        return f"{patient.display_name}: no reminder in the next 2 days"
+    first = upcoming[0].occurrence
+    minutes = int((first.due_at - now).total_seconds() // 60)
+    return (
+        f"{patient.display_name} ({patient.timezone}): {first.kind.value} at "
+        f"{first.local_due:%H:%M} local, in {minutes // 60} h {minutes % 60:02d} min"
+    )
+
+
+def _demo_escalation(clinic: Clinic, nurse: User, admin: User) -> None:
+    """Fast escalation targets and an on-call contact, once (an admin may change them later)."""
+    if not clinic.on_call_email:
+        clinic.escalation_critical_minutes, clinic.escalation_urgent_minutes = ESCALATION_MINUTES
+        clinic.on_call_name = "Dr. Sam Oncall"
+        clinic.on_call_email = "oncall@careloop-demo.invalid"
+        clinic.on_call_phone = "+15550100199"
+        clinic.save()
+    for person, data in (
+        (nurse, {"channels": ["email", "sms"], "email": "nurse@careloop-demo.invalid", "phone": "+15550100101"}),
+        (admin, {"channels": ["email"], "email": "admin@careloop-demo.invalid"}),
+    ):
+        if not Preference.objects.filter(user=person).exists():
+            preference_update(user=person, data=data | {"timezone": "America/New_York"})
+
+
+def _demo_caregiver(patient: Patient, tz: str) -> None:
+    """A caregiver for `patient`, through the real invite and acceptance path."""
+    if CaregiverLink.objects.filter(patient=patient, caregiver__username=CAREGIVER[0]).exists():
+        return
+    _, code = invite_create(patient=patient, scopes=CAREGIVER_SCOPES)
+    accepted = invite_accept(
+        code=code, username=CAREGIVER[0], password=CAREGIVER[1], display_name="Lucia (daughter)", device_name="demo"
+    )
+    if not Preference.objects.filter(user=accepted.link.caregiver).exists():
+        preference_update(
+            user=accepted.link.caregiver, data={"channels": ["push"], "push_token": "demo-push-lucia", "timezone": tz}
+        )
+
+
 def seed_demo(now: datetime | None = None) -> SeedResult:
     now = now or timezone.now()
     nurse, _ = staff_create(username=NURSE[0], password=NURSE[1], role=Role.NURSE, clinic_name=CLINIC)
@@ -187,7 +263,9 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
     if not clinic.phone:
         clinic.phone = CLINIC_PHONE
         clinic.save(update_fields=["phone"])
+    _demo_escalation(clinic, nurse, admin)
     raised = 0
+    enrolled: list[Patient] = []
     for p in PATIENTS:
         with transaction.atomic():
             patient = _patient(clinic, nurse, p, now.astimezone(ZoneInfo(p.tz)).date())
@@ -199,6 +277,11 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
             if result.rejected:
                 raise RuntimeError(f"demo data rejected: {result.rejected[:3]}")
         raised += len(readings_grade(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids).alerts_raised)
+        with transaction.atomic():
+            enrolled.append(_demo_phone(patient, nurse, p, now))
+    _demo_caregiver(enrolled[0], PATIENTS[0].tz)
     waiting = _patient(clinic, nurse, WAITING, now.astimezone(UTC).date())
+    reminder_plan_ensure(patient=waiting, now=now)  # reminders start once a phone enrolls with the code
     code = enrollment_code_issue(patient=waiting, issued_by=nurse, now=now)
-    return SeedResult(clinic, nurse, admin, code, raised)
+    next_reminders = tuple(_next_reminder(patient, now) for patient in enrolled)
+    return SeedResult(clinic, nurse, admin, code, raised, next_reminders)

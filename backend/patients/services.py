@@ -17,6 +17,7 @@ from backend.accounts.models import Role, User, hash_token
 from backend.accounts.services import token_issue
 from backend.core.errors import ApplicationError
 from backend.patients.models import EnrollmentCode, Patient
+from backend.reminders.services import reminder_plan_ensure
 from shared import regimen
 
 # Crockford-style alphabet: no 0/O, 1/I/L confusion when read over the phone.
@@ -116,6 +117,7 @@ def patient_create(
         lenalidomide_mg=regimen_input.lenalidomide_mg,
         dexamethasone_mg=regimen_input.dexamethasone_mg,
     )
+    reminder_plan_ensure(patient=patient)  # from the clinic's antiviral default; editable later
     return patient, enrollment_code_issue(patient=patient, issued_by=nurse)
 
 

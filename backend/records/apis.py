@@ -17,6 +17,8 @@ from backend.core.errors import ApplicationError
 from backend.patients.services import regimen_today
 from backend.records import services
 from backend.records.cursor import cursor_decode, cursor_encode
+from backend.reminders.selectors import upcoming_reminders_payload
+from backend.reminders.serializers import ReminderSerializer
 
 _SyncResponse = inline_serializer(
     "SyncResponse",
@@ -26,7 +28,7 @@ _SyncResponse = inline_serializer(
         "cursor": serializers.CharField(),
         "alerts": AlertSerializer(many=True),
         "regimen": serializers.DictField(),
-        "reminders": serializers.ListField(child=serializers.DictField()),
+        "reminders": ReminderSerializer(many=True),  # the next 7 days, for the phone to show offline
     },
 )
 
@@ -93,7 +95,7 @@ class SyncApi(APIView):
                 "cursor": cursor_encode(now),
                 "alerts": AlertSerializer(alerts[:200], many=True).data,
                 "regimen": regimen_today(patient, now),
-                "reminders": [],
+                "reminders": upcoming_reminders_payload(patient=patient, now=now),
                 "server_time": now.isoformat(),
             }
         )

@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,9 +134,18 @@ def database_url(settings_dict: dict[str, Any]) -> str:
 
 
 class Stack:
-    """gunicorn + Celery worker + beat on one Redis and the test database."""
+    """gunicorn + Celery worker(s) + beat on one Redis and the test database. `workers` starts that
+    many worker processes (to race each other); `extra_env` adds or overrides tunables for all."""
 
-    def __init__(self, log_dir: Path, db_url: str, redis: RedisServer) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        db_url: str,
+        redis: RedisServer,
+        *,
+        workers: int = 1,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.redis = redis
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -150,9 +159,17 @@ class Stack:
                 "CARELOOP_VAR_DIR": str(log_dir),
                 "CARELOOP_SWEEP_AFTER_SECONDS": "2",
                 "CARELOOP_SWEEP_EVERY_SECONDS": "1",
+                # Escalation looks every second and a clinic's "minute" lasts a second, so a ladder
+                # set to 2 minutes takes 2 s a step; outside channels only record (never a real SMS).
+                "CARELOOP_ESCALATION_EVERY_SECONDS": "1",
+                "CARELOOP_ESCALATION_MINUTE_SECONDS": "1",
+                "CARELOOP_EMAIL_TRANSPORT": "dev",
+                "CARELOOP_SMS_TRANSPORT": "dev",
+                "CARELOOP_PUSH_TRANSPORT": "dev",
                 "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
             }
         )
+        env.update(extra_env or {})
         self.env = env
         self.web = Proc(
             "web",
@@ -169,25 +186,29 @@ class Stack:
             env,
             log_dir,
         )
-        self.worker = Proc(
-            "worker",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "backend.config",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"itest-{self.port}@%h",
-            ],
-            env,
-            log_dir,
-        )
+        self.workers = [
+            Proc(
+                "worker" if n == 0 else f"worker{n + 1}",
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "backend.config",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "1",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--hostname",
+                    f"itest-{self.port}{'' if n == 0 else f'-{n + 1}'}@%h",
+                ],
+                env,
+                log_dir,
+            )
+            for n in range(workers)
+        ]
+        self.worker = self.workers[0]
         self.beat = Proc(
             "beat",
             [
@@ -205,13 +226,14 @@ class Stack:
         )
 
     def start(self) -> None:
-        for proc in (self.web, self.worker, self.beat):
+        for proc in (self.web, *self.workers, self.beat):
             proc.start()
         wait_until(lambda: self._status("/api/schema/") == 200, 60, "gunicorn to serve")
-        wait_until(lambda: "ready." in self.worker.log(), 60, "the Celery worker to be ready")
+        for worker in self.workers:
+            wait_until(lambda w=worker: "ready." in w.log(), 60, f"the Celery {worker.name} to be ready")
 
     def stop(self) -> None:
-        for proc in (self.beat, self.worker, self.web):
+        for proc in (self.beat, *self.workers, self.web):
             proc.stop()
 
     def _status(self, path: str) -> int:

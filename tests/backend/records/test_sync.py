@@ -747,6 +747,6 @@ def test_a_sync_costs_the_same_number_of_queries_for_10_or_200_items(patient: En
 
     assert [q[:30] for q in small if not is_insert(q)] == [q[:30] for q in large if not is_insert(q)]
     assert (sum(map(is_insert, small)), sum(map(is_insert, large))) == (insert_chunks(10), insert_chunks(200))
-    assert len(small) <= 12
+    assert len(small) <= 13  # 12, plus one for the reminders the answer carries (plan and holds together)
     if connection.vendor == "postgresql":
         assert len(small) == len(large)

@@ -1,0 +1,271 @@
+"""Inviting caregivers, accepting an invite, revoking a caregiver, and the daily summary.
+
+Invite codes follow the enrollment codes' rules (backend.patients.services): only a digest is
+stored, a code works once and expires, and it is claimed with a conditional UPDATE so two people
+racing with one code cannot both win.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backend.accounts.models import Role, User, hash_token
+from backend.accounts.services import token_issue
+from backend.alerts.models import Alert, Status
+from backend.caregivers.models import CaregiverInvite, CaregiverLink, Scope
+from backend.caregivers.selectors import active_links_by_patient
+from backend.core.errors import ApplicationError, NotFound
+from backend.notifications.services import deliveries_cancel_about, notify
+from backend.patients.models import Patient
+from backend.patients.services import format_code, normalize_code
+from backend.records.models import DoseLog, SymptomReport
+
+logger = logging.getLogger(__name__)
+
+CODE_INVALID = "This invitation code is not valid. Check it, or ask for a new one."
+CODE_USED = "This invitation code has already been used. Ask for a new one."
+CODE_EXPIRED = "This invitation code has expired. Ask for a new one."
+USERNAME_TAKEN = "This username is already taken. Choose another one."
+USERNAME_RESERVED = "This username is reserved. Choose another one."
+SCOPES_HELP = f"Choose one or more of: {', '.join(Scope.values)}."
+TOO_MANY_PENDING = "You have too many open invitations. Wait for them to be used or withdraw some."
+MAX_PENDING_INVITES = 10
+SUMMARY_AT = time(19, 0)  # local time in the patient's zone
+# The enrollment codes' alphabet and length: no 0/O or 1/I/L to confuse when read out.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def scopes_validate(scopes: object) -> list[str]:
+    """A non-empty subset of the four scopes, in canonical order."""
+    if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) for s in scopes):
+        raise ApplicationError({"scopes": [SCOPES_HELP]})
+    unknown = sorted({s for s in scopes if s not in Scope.values})
+    if unknown:
+        raise ApplicationError({"scopes": [f"Unknown scope {', '.join(unknown)}. {SCOPES_HELP}"]})
+    return [s for s in Scope.values if s in scopes]
+
+
+def invite_create(*, patient: Patient, scopes: object, now: datetime | None = None) -> tuple[CaregiverInvite, str]:
+    """A new single-use code carrying `scopes`; returns the invite and the code (shown once)."""
+    chosen = scopes_validate(scopes)
+    now = now or timezone.now()
+    if CaregiverInvite.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).count() >= (
+        MAX_PENDING_INVITES
+    ):
+        raise ApplicationError({"scopes": [TOO_MANY_PENDING]})
+    code = _new_code()
+    invite = CaregiverInvite.objects.create(
+        patient=patient,
+        scopes=chosen,
+        code_hash=hash_token(code),
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.CAREGIVER_INVITE_TTL_HOURS),
+    )
+    return invite, format_code(code)
+
+
+def invite_withdraw(*, patient: Patient, invite_id: object, now: datetime | None = None) -> None:
+    """The patient takes back an unused invite; its code stops working."""
+    found = CaregiverInvite.objects.filter(patient=patient, pk=invite_id).first()
+    if found is None:
+        raise NotFound()
+    CaregiverInvite.objects.filter(pk=found.pk, used_at__isnull=True).update(used_at=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class Accepted:
+    token: str
+    link: CaregiverLink
+    created_account: bool
+
+
+def _text(value: object, field: str, errors: dict[str, list[str]]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        errors[field] = ["This field is required."]
+        return ""
+    return value
+
+
+def _username_errors(username: str) -> list[str]:
+    if len(username) > 150:
+        return ["At most 150 characters."]
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError as exc:
+        return list(exc.messages)
+    if username.lower().startswith("patient-"):
+        return [USERNAME_RESERVED]
+    return []
+
+
+def invite_accept(
+    *, code: object, username: object, password: object, display_name: object = None, device_name: object = None
+) -> Accepted:
+    """Trade an invite code for a caregiver account (or a further link for an existing caregiver
+    who signs in with their own password) and a token.
+
+    1. Check the input: nothing is consumed by a request that fails validation.
+    2. Find the invite: invalid, used and expired codes each say so.
+    3. Check the username (free, or the caller's own caregiver account) and the password.
+    4. Claim it with a conditional UPDATE, make or reuse the account and write the link, in one
+       transaction: if any step fails, the code still works.
+    """
+    errors: dict[str, list[str]] = {}
+    raw_code = _text(code, "code", errors)
+    name = _text(username, "username", errors).strip()
+    secret = password if isinstance(password, str) and password else ""
+    if not secret:
+        errors["password"] = ["This field is required."]
+    if display_name is not None and not isinstance(display_name, str):
+        errors["display_name"] = ["Must be text."]
+    if device_name is not None and not isinstance(device_name, str):
+        errors["device_name"] = ["Must be text."]
+    if name and (problems := _username_errors(name)):
+        errors["username"] = problems
+    if errors:
+        raise ApplicationError(errors)
+    shown_name = (display_name or "").strip()[:150] if isinstance(display_name, str) else ""
+
+    # The code first: without a valid one, nobody learns which usernames exist.
+    now = timezone.now()
+    invite = CaregiverInvite.objects.select_related("patient").filter(code_hash=hash_token(normalize_code(raw_code)))
+    found = invite.first()
+    if found is None:
+        raise ApplicationError({"code": [CODE_INVALID]})
+    if found.used_at is not None:
+        raise ApplicationError({"code": [CODE_USED]})
+    if found.expires_at <= now:
+        raise ApplicationError({"code": [CODE_EXPIRED]})
+
+    existing = User.objects.filter(username=name).first()
+    reuse = existing is not None and existing.role == Role.CAREGIVER and existing.check_password(secret)
+    if existing is not None and not reuse:
+        raise ApplicationError({"username": [USERNAME_TAKEN]})
+    if not reuse:
+        try:
+            validate_password(secret, user=User(username=name, first_name=shown_name))
+        except ValidationError as exc:
+            raise ApplicationError({"password": list(exc.messages)}) from exc
+
+    with transaction.atomic():
+        claimed = CaregiverInvite.objects.filter(pk=found.pk, used_at__isnull=True, expires_at__gt=now).update(
+            used_at=now
+        )
+        if claimed != 1:
+            raise ApplicationError({"code": [CODE_USED]})
+        if reuse:
+            assert existing is not None
+            user = existing
+        else:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        username=name,
+                        password=secret,
+                        role=Role.CAREGIVER,
+                        clinic_id=found.patient.clinic_id,
+                        first_name=shown_name,
+                    )
+            except IntegrityError as exc:  # someone took the name a moment ago
+                raise ApplicationError({"username": [USERNAME_TAKEN]}) from exc
+        CaregiverInvite.objects.filter(pk=found.pk).update(accepted_by=user)
+        link = CaregiverLink.objects.filter(caregiver=user, patient=found.patient, revoked_at__isnull=True).first()
+        if link is not None:  # a second invite from the same patient: its scopes replace the old ones
+            link.scopes, link.invite = found.scopes, found
+            link.save(update_fields=["scopes", "invite"])
+        else:
+            link = CaregiverLink.objects.create(
+                caregiver=user, patient=found.patient, scopes=found.scopes, invite=found, created_at=now
+            )
+        device = (device_name or "").strip() if isinstance(device_name, str) else ""
+        token = token_issue(user=user, device_name=device or "caregiver")
+    return Accepted(token, link, created_account=not reuse)
+
+
+def caregiver_revoke(*, patient: Patient, link_id: object, now: datetime | None = None) -> CaregiverLink:
+    """Idempotent. Access ends with this transaction: every read checks the link, and whatever was
+    still waiting to be sent to this caregiver about this patient is cancelled."""
+    link = CaregiverLink.objects.select_related("caregiver").filter(patient=patient, pk=link_id).first()
+    if link is None:
+        raise NotFound()
+    with transaction.atomic():
+        if CaregiverLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now()):
+            deliveries_cancel_about(recipient_id=link.caregiver_id, patient_id=patient.pk)
+    link.refresh_from_db()
+    return link
+
+
+# --- Daily summary ------------------------------------------------------------------------------
+
+
+def first_name(patient: Patient) -> str:
+    return (patient.display_name.split() or ["your patient"])[0]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def daily_summary_text(patient: Patient, *, day_start: datetime, day_end: datetime) -> str:
+    """Counts only: no values, grades, drugs or diagnoses."""
+    symptoms = SymptomReport.objects.filter(patient=patient, reported_at__gte=day_start, reported_at__lt=day_end)
+    doses = DoseLog.objects.filter(patient=patient, taken_at__gte=day_start, taken_at__lt=day_end)
+    open_alerts = Alert.objects.filter(patient=patient, status=Status.OPEN)
+    return (
+        f"Daily summary for {first_name(patient)}: {_plural(symptoms.count(), 'symptom report')}, "
+        f"{_plural(doses.count(), 'dose')} logged, {_plural(open_alerts.count(), 'open alert')}"
+    )
+
+
+def daily_summaries_send(*, now: datetime | None = None) -> int:
+    """Once a day, from 19:00 in the patient's zone, tell caregivers holding `daily_summary` what the
+    patient logged that day. Run often (every 15 minutes): the dedupe key per patient and local day
+    makes every run after the first that day a no-op."""
+    now = now or timezone.now()
+    patients = Patient.objects.filter(
+        caregiver_links__revoked_at__isnull=True, caregiver_links__caregiver__is_active=True
+    ).distinct()
+    links = active_links_by_patient(patient_ids=[p.pk for p in patients])
+    sent = 0
+    for patient in patients:
+        holders = [link.caregiver for link in links.get(patient.pk, []) if Scope.DAILY_SUMMARY in link.scopes]
+        if not holders:
+            continue
+        zone = ZoneInfo(patient.timezone)
+        local = now.astimezone(zone)
+        if local.time() < SUMMARY_AT:
+            continue
+        day = local.date()
+        day_start = datetime.combine(day, time(0), tzinfo=zone)
+        day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        text = daily_summary_text(patient, day_start=day_start, day_end=day_end)
+        for caregiver in holders:
+            sent += (
+                notify(
+                    recipient=caregiver,
+                    kind="daily_summary",
+                    title=f"Daily summary for {first_name(patient)}",
+                    body=text,
+                    dedupe_key=f"daily-summary:{patient.pk}:{day.isoformat()}",
+                    patient_id=patient.pk,
+                    now=now,
+                )
+                is not None
+            )
+    return sent

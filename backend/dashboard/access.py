@@ -1,0 +1,70 @@
+"""Who may use the dashboard: signed-in clinic staff; the clinic settings and audit trail are for admins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from backend.accounts.models import STAFF_ROLES, Role, User
+
+View = Callable[..., HttpResponse]
+
+NOT_STAFF = "The dashboard is for clinic staff. Patients and caregivers use the CareLoop app on their phone."
+NO_CLINIC = "Your account is not attached to a clinic yet. Ask your clinic admin to add you."
+ADMINS_ONLY = "Only your clinic's admin can open this page."
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _to_signin(request: HttpRequest) -> HttpResponse:
+    if is_htmx(request):
+        # A fragment request (e.g. the queue's polling) after the session expired: send the whole
+        # page to the sign-in form rather than swapping a sign-in form into a table.
+        target = request.headers.get("HX-Current-URL") or reverse("dashboard:queue")
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = f"{reverse('dashboard:signin')}?{urlencode({'next': target, 'expired': '1'})}"
+        return response
+    return redirect_to_login(request.get_full_path(), reverse("dashboard:signin"))
+
+
+def refuse(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:
+    title = "Not found" if status == 404 else "Not available"
+    return render(request, "dashboard/refused.html", {"reason": reason, "heading": title}, status=status)
+
+
+def staff_required(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return _to_signin(request)
+        assert isinstance(user, User)
+        if user.role not in STAFF_ROLES:
+            logout(request)
+            return refuse(request, NOT_STAFF)
+        if user.clinic_id is None:
+            return refuse(request, NO_CLINIC)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: View) -> View:
+    @staff_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.role != Role.ADMIN:  # type: ignore[union-attr]
+            return refuse(request, ADMINS_ONLY)
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,259 @@
+"""Dashboard forms: they check what a person typed; the services decide what it means."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.utils import timezone
+
+from backend.accounts.models import Clinic
+from backend.alerts.models import Severity
+from backend.core.errors import ApplicationError
+from backend.dashboard.presenters import OUTCOME_LABELS, analyte_name, kind_label, symptom_name
+from backend.dashboard.selectors import ALERT_KINDS, STATUS_FILTERS, QueueFilters
+from backend.dashboard.services import ClinicSettings
+from backend.patients.services import timezone_validate
+from shared import regimen
+from shared.alert_policy import DEFAULT_POLICY, PolicyError, with_overrides
+
+
+@cache
+def timezone_names() -> list[str]:
+    """IANA zone names for the enrollment form's suggestions (read from disk once per process)."""
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+NOTE_REQUIRED = "Write what you did or decided: it goes in the patient's record."
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(
+        strip=False, max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=list(STATUS_FILTERS.items()), required=False)
+    severity = forms.ChoiceField(
+        choices=[("", "Any severity"), (Severity.CRITICAL, "Critical"), (Severity.URGENT, "Urgent")], required=False
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "Any kind"), *sorted(((k, kind_label(k)) for k in ALERT_KINDS), key=lambda c: c[1])],
+        required=False,
+    )
+    patient = forms.CharField(max_length=120, required=False, label="Patient name")
+
+    def filters(self) -> QueueFilters:
+        """The filters asked for; a value that does not validate falls back to its default."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return QueueFilters(
+            status=data.get("status") or "unresolved",
+            severity=data.get("severity") or "",
+            kind=data.get("kind") or "",
+            patient=data.get("patient") or "",
+        )
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(choices=list(OUTCOME_LABELS.items()), widget=forms.RadioSelect)
+    note = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": NOTE_REQUIRED},
+    )
+
+
+def _level_choices(levels: tuple[Decimal, ...]) -> list[tuple[str, str]]:
+    return [(format(level.normalize(), "f"), f"{format(level.normalize(), 'f')} mg") for level in levels]
+
+
+class EnrollForm(forms.Form):
+    display_name = forms.CharField(max_length=120, label="Name")
+    timezone = forms.CharField(
+        max_length=64,
+        label="Time zone",
+        help_text="Where the patient lives, e.g. America/New_York: reminders and cycle days follow it.",
+        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(max_length=40, required=False, label="Phone", widget=forms.TextInput(attrs={"type": "tel"}))
+    start_date = forms.DateField(
+        label="Cycle 1, day 1", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ixazomib_mg = forms.TypedChoiceField(
+        choices=_level_choices(regimen.IXAZOMIB_DOSE_LEVELS_MG), coerce=Decimal, label="Ixazomib", initial="4"
+    )
+    lenalidomide_mg = forms.TypedChoiceField(
+        choices=_level_choices(regimen.LENALIDOMIDE_DOSE_LEVELS_MG), coerce=Decimal, label="Lenalidomide", initial="25"
+    )
+    dexamethasone_mg = forms.DecimalField(
+        min_value=Decimal(4), max_value=Decimal(40), decimal_places=1, label="Dexamethasone (mg)", initial=Decimal(40)
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"].initial = timezone.localdate()
+
+    def clean_timezone(self) -> str:
+        name = self.cleaned_data["timezone"].strip()
+        try:
+            return timezone_validate(name)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.errors.get("timezone", ["Unknown time zone."])) from exc
+
+    # Service errors are keyed like the API's ("regimen.ixazomib_mg"); these are the form's names.
+    SERVICE_FIELDS: Mapping[str, str] = {
+        "timezone": "timezone",
+        "regimen.ixazomib_mg": "ixazomib_mg",
+        "regimen.lenalidomide_mg": "lenalidomide_mg",
+        "regimen.dexamethasone_mg": "dexamethasone_mg",
+    }
+
+    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
+        for key, messages in errors.items():
+            for message in messages:
+                self.add_error(self.SERVICE_FIELDS.get(key), message)
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _grade_choices(default: int) -> list[tuple[str, str]]:
+    return [
+        (str(g), f"Grade {g} or worse" + (" (label default)" if g == default else "")) for g in range(default, 0, -1)
+    ]
+
+
+class ClinicSettingsForm(forms.Form):
+    """A clinic's stricter alert policy, escalation targets, antiviral default and on-call contact.
+
+    The policy fields offer only grades at or below the label's default, and the result goes
+    through shared.alert_policy.with_overrides, which refuses anything looser."""
+
+    phone = forms.CharField(max_length=40, required=False, label="Clinic phone (shown to patients)")
+    fever_threshold_c = forms.DecimalField(
+        min_value=Decimal("37.0"),
+        max_value=DEFAULT_POLICY.fever.threshold_c,
+        decimal_places=1,
+        label="Fever alert at (°C)",
+        help_text=f"{DEFAULT_POLICY.fever.threshold_c} °C by default; you can only lower it.",
+        widget=forms.NumberInput(attrs={"step": "0.1"}),
+    )
+    escalation_critical_minutes = forms.IntegerField(min_value=1, max_value=24 * 60, label="Critical alerts (minutes)")
+    escalation_urgent_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60, label="Urgent alerts (minutes)")
+    antiviral_drug = forms.CharField(max_length=60, label="Antiviral prophylaxis")
+    antiviral_times = forms.CharField(
+        max_length=60, required=False, label="Taken at", help_text="Local times, comma-separated, e.g. 08:00, 20:00."
+    )
+    on_call_name = forms.CharField(max_length=120, required=False, label="Name")
+    on_call_phone = forms.CharField(max_length=40, required=False, label="Phone")
+    on_call_email = forms.EmailField(required=False, label="Email")
+
+    LAB_PREFIX = "lab_"
+    SYMPTOM_PREFIX = "symptom_"
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        overrides = clinic.alert_policy if isinstance(clinic.alert_policy, dict) else {}
+        kwargs.setdefault("initial", self.initial_for(clinic, overrides))
+        super().__init__(*args, **kwargs)
+        for key, rule in DEFAULT_POLICY.labs.items():
+            self.fields[self.LAB_PREFIX + key] = forms.TypedChoiceField(
+                choices=_grade_choices(rule.alert.min_grade), coerce=int, label=analyte_name(key)
+            )
+        for key, srule in DEFAULT_POLICY.symptoms.items():
+            self.fields[self.SYMPTOM_PREFIX + key] = forms.TypedChoiceField(
+                choices=_grade_choices(srule.alert.min_grade), coerce=int, label=symptom_name(key)
+            )
+
+    @classmethod
+    def initial_for(cls, clinic: Clinic, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            name: getattr(clinic, name)
+            for name in (
+                "phone",
+                "escalation_critical_minutes",
+                "escalation_urgent_minutes",
+                "antiviral_drug",
+                "on_call_name",
+                "on_call_phone",
+                "on_call_email",
+            )
+        }
+        times = clinic.antiviral_times if isinstance(clinic.antiviral_times, list) else []
+        initial["antiviral_times"] = ", ".join(str(t) for t in times)
+        fever = overrides.get("fever") or {}
+        initial["fever_threshold_c"] = fever.get("threshold_c", DEFAULT_POLICY.fever.threshold_c)
+        for section, prefix, rules in (
+            ("labs", cls.LAB_PREFIX, DEFAULT_POLICY.labs),
+            ("symptoms", cls.SYMPTOM_PREFIX, DEFAULT_POLICY.symptoms),
+        ):
+            chosen = overrides.get(section) or {}
+            for key, rule in rules.items():
+                initial[prefix + key] = (chosen.get(key) or {}).get("min_grade", rule.alert.min_grade)
+        return initial
+
+    def lab_fields(self) -> list[forms.BoundField]:
+        return [self[self.LAB_PREFIX + key] for key in DEFAULT_POLICY.labs]
+
+    def symptom_fields(self) -> list[forms.BoundField]:
+        return [self[self.SYMPTOM_PREFIX + key] for key in DEFAULT_POLICY.symptoms]
+
+    def clean_antiviral_times(self) -> list[str]:
+        raw = self.cleaned_data.get("antiviral_times") or ""
+        times = [t.strip() for t in raw.split(",") if t.strip()]
+        bad = [t for t in times if not _TIME.match(t)]
+        if bad:
+            raise forms.ValidationError(f"Use 24-hour HH:MM times, e.g. 08:00, 20:00 (not {', '.join(bad)}).")
+        return sorted(set(times))
+
+    def policy_overrides(self) -> dict[str, Any]:
+        """Only what differs from the label's defaults, in with_overrides' format."""
+        data = self.cleaned_data
+        overrides: dict[str, Any] = {}
+        for section, prefix, rules in (
+            ("labs", self.LAB_PREFIX, DEFAULT_POLICY.labs),
+            ("symptoms", self.SYMPTOM_PREFIX, DEFAULT_POLICY.symptoms),
+        ):
+            changed = {
+                key: {"min_grade": data[prefix + key]}
+                for key, rule in rules.items()
+                if data.get(prefix + key) is not None and data[prefix + key] != rule.alert.min_grade
+            }
+            if changed:
+                overrides[section] = changed
+        threshold = data.get("fever_threshold_c")
+        if threshold is not None and threshold != DEFAULT_POLICY.fever.threshold_c:
+            overrides["fever"] = {"threshold_c": float(threshold)}
+        return overrides
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        critical, urgent = data.get("escalation_critical_minutes"), data.get("escalation_urgent_minutes")
+        if critical and urgent and critical > urgent:
+            self.add_error("escalation_critical_minutes", "Critical alerts must escalate no later than urgent ones.")
+        if not self.errors:
+            try:
+                with_overrides(DEFAULT_POLICY, self.policy_overrides())
+            except PolicyError as exc:
+                raise forms.ValidationError(f"Alert policy: {exc}") from exc
+        return data
+
+    def settings(self) -> ClinicSettings:
+        data = self.cleaned_data
+        return ClinicSettings(
+            phone=data["phone"],
+            alert_policy=self.policy_overrides(),
+            escalation_critical_minutes=data["escalation_critical_minutes"],
+            escalation_urgent_minutes=data["escalation_urgent_minutes"],
+            antiviral_drug=data["antiviral_drug"],
+            antiviral_times=data["antiviral_times"],
+            on_call_name=data["on_call_name"],
+            on_call_phone=data["on_call_phone"],
+            on_call_email=data["on_call_email"],
+        )

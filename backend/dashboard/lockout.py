@@ -1,0 +1,36 @@
+"""Sign-in lockout with django-axes: the backend check and the page a locked-out person sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.backends import AxesStandaloneBackend
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+LOCKED_OUT = (
+    "Too many failed sign-ins for this username on this computer. Wait 15 minutes and try again, "
+    "or ask your clinic admin to unlock it."
+)
+
+
+class RequestLockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check for sign-ins that come with a request (the dashboard, /admin/).
+
+    The API's token endpoint authenticates without a request, which axes' own backend refuses with
+    an exception; here such a call simply passes to the next backend."""
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)  # type: ignore[no-any-return]
+
+
+def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None, *_: Any) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the sign-in page again, with the reason, as 429 Too Many Requests."""
+    from backend.dashboard.forms import SignInForm
+
+    form = SignInForm(initial={"username": request.POST.get("username", "")})
+    return render(request, "dashboard/signin.html", {"form": form, "locked_out": LOCKED_OUT}, status=429)

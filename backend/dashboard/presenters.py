@@ -1,0 +1,215 @@
+"""How the dashboard words things: names of drugs, alert kinds, outcomes, readings and durations, and
+the patient's timeline built from a PatientRecord."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from backend.accounts.models import User
+from backend.alerts.models import Alert
+from backend.alerts.services import OUTCOMES
+from backend.records.models import DoseLog, LabResult, SymptomReport
+from shared import regimen
+from shared.analytes import ANALYTES
+from shared.symptoms import SYMPTOMS
+
+if TYPE_CHECKING:  # the selectors import this module for its wording
+    from backend.dashboard.selectors import PatientRecord
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # lab, symptom, doses, alert, acknowledged, resolved
+    title: str
+    detail: str = ""
+    grade: int | None = None
+    severity: str = ""
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimelineDay:
+    day: date
+    position: str  # e.g. "Cycle 3, day 21"
+    entries: list[TimelineEntry]
+
+
+DRUG_LABELS = {
+    "ixazomib": "Ixazomib",
+    "lenalidomide": "Lenalidomide",
+    "dexamethasone": "Dexamethasone",
+    "antiviral": "Antiviral",
+}
+OUTCOME_LABELS = {
+    "called_patient": "Called patient",
+    "dose_held": "Dose held",
+    "sent_to_ed": "Sent to ED",
+    "no_action_needed": "No action needed",
+    "other": "Other (see note)",
+}
+assert set(OUTCOME_LABELS) == set(OUTCOMES), "every outcome the service accepts needs a label"
+KIND_LABELS = {
+    "febrile_neutropenia": "Febrile neutropenia",
+    "review_needed": "Needs review",
+    "creatinine_increased": "Creatinine increased",
+    "peripheral_neuropathy": "Peripheral neuropathy",
+}
+DOSE_STATUS_MARKS = {"taken": "✓", "skipped": "skipped", "vomited": "vomited"}
+
+
+def drug_label(drug: str) -> str:
+    return DRUG_LABELS.get(drug, drug.capitalize())
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def outcome_label(outcome: str) -> str:
+    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def duration(delta: timedelta) -> str:
+    """'45 min', '2 h 05 min', '3 d 4 h': the same words dashboard.js writes as time passes."""
+    minutes = max(0, int(abs(delta).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def minutes_text(minutes: int) -> str:
+    """A setting in minutes as people say it: '15 min', '2 h', '1 h 30 min'."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" if not rest else f"{hours} h {rest} min"
+
+
+def number(value: Decimal | float) -> str:
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text
+
+
+def lab_value_text(lab: LabResult) -> str:
+    analyte = ANALYTES.get(lab.analyte)
+    unit = analyte.unit(lab.unit) if analyte else None
+    return f"{number(lab.value)} {unit.display if unit else lab.unit}"
+
+
+def analyte_name(key: str) -> str:
+    analyte = ANALYTES.get(key)
+    return analyte.name if analyte else key.upper()
+
+
+def symptom_name(key: str) -> str:
+    """The CTCAE term nurses chart with (the phone shows the patient's plain name)."""
+    symptom = SYMPTOMS.get(key)
+    return symptom.ctcae_term if symptom else key.replace("_", " ").capitalize()
+
+
+def answers_text(answers: object) -> str:
+    if not isinstance(answers, dict):
+        return ""
+    parts = []
+    for key, value in answers.items():
+        words = key.replace("_", " ")
+        if value is True:
+            parts.append(words)
+        elif value is False or value in ("none", ""):
+            continue
+        else:
+            parts.append(f"{words}: {str(value).replace('_', ' ')}")
+    return ", ".join(parts)
+
+
+def lab_entry(lab: LabResult) -> TimelineEntry:
+    grade = "" if lab.grade is not None or lab.graded_at is None else " (could not be graded)"
+    pending = " (grading…)" if lab.graded_at is None else ""
+    return TimelineEntry(
+        lab.collected_at,
+        "lab",
+        f"{analyte_name(lab.analyte)} {lab_value_text(lab)}{grade}{pending}",
+        grade=lab.grade,
+    )
+
+
+def symptom_entry(report: SymptomReport) -> TimelineEntry:
+    answers = report.answers if isinstance(report.answers, dict) else {}
+    if report.symptom == "fever" and "temperature_c" in answers:
+        title = f"Temperature {answers['temperature_c']} °C"
+        detail = ""
+    else:
+        title = symptom_name(report.symptom)
+        detail = answers_text(answers)
+    return TimelineEntry(report.reported_at, "symptom", title, detail, grade=report.grade)
+
+
+def dose_day_entry(doses: Sequence[DoseLog]) -> TimelineEntry:
+    """A day's doses as one line: 'Ixazomib ✓ · Lenalidomide skipped · …'."""
+    parts = [f"{drug_label(d.drug)} {DOSE_STATUS_MARKS.get(d.status, d.status)}" for d in doses]
+    missed = tuple(d.drug for d in doses if d.status != "taken")
+    return TimelineEntry(doses[0].taken_at, "doses", "Doses: " + " · ".join(parts), flags=missed)
+
+
+def timeline(record: PatientRecord) -> list[TimelineDay]:
+    """Everything in the window, grouped by the patient's local day, newest first."""
+    entries: list[TimelineEntry] = []
+    for rows in record.labs.values():
+        entries.extend(lab_entry(lab) for lab in rows)
+    entries.extend(symptom_entry(report) for report in record.symptoms)
+    by_day: dict[date, list[DoseLog]] = defaultdict(list)
+    for dose in record.doses:
+        by_day[dose.taken_at.astimezone(record.tz).date()].append(dose)
+    entries.extend(dose_day_entry(doses) for doses in by_day.values())
+    for alert in record.alerts:
+        if alert.created_at.astimezone(record.tz).date() >= record.first:
+            entries.append(
+                TimelineEntry(
+                    alert.created_at,
+                    "alert",
+                    alert.title,
+                    alert.message,
+                    alert.grade,
+                    alert.severity,
+                    tuple(alert.hold_drugs),
+                )
+            )
+        # Resolving also acknowledges, at the same moment: show a separate acknowledgement only if earlier.
+        if alert.acknowledged_at and (alert.resolved_at is None or alert.acknowledged_at < alert.resolved_at):
+            entries.append(
+                TimelineEntry(
+                    alert.acknowledged_at, "acknowledged", f"Acknowledged: {alert.title}", _by(alert.acknowledged_by)
+                )
+            )
+        if alert.resolved_at:
+            entries.append(_resolution_entry(alert))
+    days: dict[date, list[TimelineEntry]] = defaultdict(list)
+    for entry in sorted(entries, key=lambda e: e.at, reverse=True):
+        days[entry.at.astimezone(record.tz).date()].append(entry)
+    return [TimelineDay(day, _position(record, day), items) for day, items in days.items()]
+
+
+def _position(record: PatientRecord, day: date) -> str:
+    position = regimen.cycle_day(record.patient.start_date, day)
+    return f"Cycle {position.cycle}, day {position.day}" if position else "Before cycle 1"
+
+
+def _by(user: User | None) -> str:
+    return f"by {user.get_full_name() or user.username}" if user else ""
+
+
+def _resolution_entry(alert: Alert) -> TimelineEntry:
+    assert alert.resolved_at is not None
+    outcome = outcome_label(alert.outcome) if alert.outcome else "Resolved"
+    detail = " — ".join(part for part in (_by(alert.resolved_by), alert.resolution_note) if part)
+    return TimelineEntry(alert.resolved_at, "resolved", f"{outcome}: {alert.title}", detail)

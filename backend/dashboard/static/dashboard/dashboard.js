@@ -1,0 +1,94 @@
+// CareLoop dashboard: keeps ages and escalation countdowns current between server renders, shows
+// audit times in the browser's zone, and drives the resolve dialog. Everything works without it,
+// only less live. The wording matches backend/dashboard/presenters.py:duration.
+(function () {
+  "use strict";
+
+  // Server time minus this browser's clock, from the queue's data-now: a PC with a wrong clock
+  // must not show a wrong countdown.
+  let skew = 0;
+
+  function syncClock() {
+    const table = document.querySelector("[data-now]");
+    if (table) {
+      const serverNow = Date.parse(table.dataset.now);
+      if (!Number.isNaN(serverNow)) skew = serverNow - Date.now();
+    }
+  }
+
+  function duration(ms) {
+    let minutes = Math.max(0, Math.floor(Math.abs(ms) / 60000));
+    if (minutes < 60) return minutes + " min";
+    let hours = Math.floor(minutes / 60);
+    minutes = minutes % 60;
+    if (hours < 24) return hours + " h " + String(minutes).padStart(2, "0") + " min";
+    const days = Math.floor(hours / 24);
+    hours = hours % 24;
+    return days + " d " + hours + " h";
+  }
+
+  function tick() {
+    const now = Date.now() + skew;
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      el.textContent = duration(now - Date.parse(el.dataset.since));
+    });
+    document.querySelectorAll("[data-deadline]").forEach(function (el) {
+      const left = Date.parse(el.dataset.deadline) - now;
+      el.textContent = left >= 0 ? duration(left) + " left" : "Overdue " + duration(-left);
+      const box = el.closest("[data-escalation]");
+      if (box) box.classList.toggle("is-overdue", left < 0);
+    });
+  }
+
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local]").forEach(function (el) {
+      const at = new Date(el.getAttribute("datetime"));
+      if (!Number.isNaN(at.getTime())) el.textContent = at.toLocaleString();
+    });
+  }
+
+  function dialog() {
+    return document.getElementById("dialog");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    syncClock();
+    tick();
+    localTimes(document);
+    setInterval(tick, 15000);
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    syncClock();
+    tick();
+    localTimes(event.target);
+  });
+
+  // The resolve form is fetched into the dialog: open it and put the focus on the first choice.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const d = dialog();
+    if (d && event.detail.target.id === "dialog-body" && event.detail.target.childElementCount) {
+      if (!d.open) d.showModal();
+      const first = d.querySelector("input:not([type=hidden]), textarea, select, button");
+      if (first) first.focus();
+    }
+  });
+
+  // Sent by the server (HX-Trigger) once an alert is resolved.
+  document.addEventListener("dialog-close", function () {
+    const d = dialog();
+    if (d && d.open) d.close();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-dialog]")) {
+      const d = dialog();
+      if (d) d.close();
+    }
+  });
+
+  // An emptied dialog must not keep a stale form for the next alert.
+  document.addEventListener("close", function (event) {
+    if (event.target === dialog()) document.getElementById("dialog-body").replaceChildren();
+  }, true);
+})();

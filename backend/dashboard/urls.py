@@ -1,0 +1,19 @@
+from django.urls import path
+
+from backend.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("signin/", views.signin, name="signin"),
+    path("signout/", views.signout, name="signout"),
+    path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
+    path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
+    path("patients/", views.patients, name="patients"),
+    path("patients/new/", views.enroll, name="enroll"),
+    path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
+    path("patients/<uuid:patient_id>/enrollment-code/", views.new_code, name="patient-code"),
+    path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
+    path("clinic/audit/", views.audit_trail, name="audit"),
+]

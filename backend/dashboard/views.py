@@ -1,0 +1,387 @@
+"""Dashboard pages. Each view parses the request, calls a selector or a service, writes the audit
+trail for any patient data it shows, and renders. htmx requests get the fragment they asked for."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backend.accounts.models import STAFF_ROLES, Clinic, User
+from backend.accounts.services import INVALID_CREDENTIALS
+from backend.alerts.models import Alert, Status
+from backend.alerts.services import alert_acknowledge, alert_resolve, alerts_visible_to
+from backend.audit.services import audit_record
+from backend.core.errors import ApplicationError, NotFound
+from backend.dashboard import patient_charts, selectors
+from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
+from backend.dashboard.forms import (
+    ClinicSettingsForm,
+    EnrollForm,
+    QueueFilterForm,
+    ResolveForm,
+    SignInForm,
+    timezone_names,
+)
+from backend.dashboard.presenters import timeline
+from backend.dashboard.qr import qr_svg
+from backend.dashboard.services import clinic_settings_update
+from backend.patients.models import Patient
+from backend.patients.services import RegimenInput, enrollment_code_issue, patient_create
+from shared.alert_policy import DEFAULT_POLICY
+
+AUDIT_PAGE_SIZE = 50
+# How often the open queue asks for changes; the browser tests shorten it.
+POLL_SECONDS_DEFAULT = 5
+EXPIRED = "You were signed out after 30 minutes without activity. Sign in again to continue."
+SIGNED_OUT = "You are signed out."
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _clinic(request: HttpRequest) -> Clinic:
+    clinic = _user(request).clinic
+    assert clinic is not None  # staff_required refuses staff without a clinic
+    return clinic
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return refuse(request, "Not found, or not one of your clinic's patients.", status=404)
+
+
+def _hx_trigger(response: HttpResponse, **events: Any) -> HttpResponse:
+    response["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+# --- Sign in / out ----------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_authenticated and getattr(user, "role", None) in STAFF_ROLES:
+        return redirect(_safe_next(request, reverse("dashboard:queue")))
+    form = SignInForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        found = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        if not isinstance(found, User):
+            error = INVALID_CREDENTIALS  # a lockout is answered by axes' middleware instead (lockout.py)
+        elif found.role not in STAFF_ROLES:
+            error = NOT_STAFF
+        else:
+            login(request, found)
+            return redirect(_safe_next(request, reverse("dashboard:queue")))
+    context = {"form": form, "error": error, "expired": request.GET.get("expired") == "1" and not error}
+    return render(request, "dashboard/signin.html", context, status=400 if error else 200)
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, SIGNED_OUT)
+    return redirect("dashboard:signin")
+
+
+# --- Triage queue -----------------------------------------------------------------------------
+
+
+def _audit_rows(request: HttpRequest, alerts: list[Alert], detail: str) -> None:
+    if alerts:
+        audit_record(
+            actor=_user(request),
+            action="read",
+            resource="alert",
+            patient_ids=(a.patient_id for a in alerts),
+            detail=detail,
+        )
+
+
+@never_cache
+@require_GET
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The triage queue. Its own polling asks again with the version it shows (`v`): an unchanged
+    queue is answered 204 after one aggregate query, with no rendering and no audit rows."""
+    fragment = is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
+    shown = request.GET.get("v", "")
+    counts = selectors.queue_counts(clinic_id=_user(request).clinic_id)  # type: ignore[arg-type]
+    if fragment and shown and shown == counts.version:
+        return HttpResponse(status=204)
+    clinic = _clinic(request)
+    form = QueueFilterForm(request.GET)
+    filters = form.filters()
+    queue = selectors.queue_read(
+        user=_user(request),
+        clinic=clinic,
+        filters=filters,
+        now=timezone.now(),
+        counts=counts,
+        seen_until=selectors.version_time(shown) if shown else None,
+    )
+    _audit_rows(request, [row.alert for row in queue.rows], "triage queue")
+    context = {
+        "queue": queue,
+        "form": form,
+        "filters": filters,
+        "clinic": clinic,
+        "limit": selectors.QUEUE_LIMIT,
+        "fragment": fragment,
+        "new_rows": [row for row in queue.rows if row.is_new],
+        "poll_seconds": getattr(settings, "CARELOOP_DASHBOARD_POLL_SECONDS", POLL_SECONDS_DEFAULT),
+    }
+    response = render(request, "dashboard/_queue_table.html" if fragment else "dashboard/queue.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _alert_or_none(request: HttpRequest, alert_id: UUID) -> Alert | None:
+    return alerts_visible_to(_user(request)).select_related("resolved_by").filter(pk=alert_id).first()
+
+
+def _after_action(request: HttpRequest, alert: Alert, text: str) -> HttpResponse:
+    if is_htmx(request):
+        response = render(request, "dashboard/_flash.html", {"flash": text})
+        return _hx_trigger(response, **{"queue-changed": True, "dialog-close": True})
+    messages.success(request, text)
+    return redirect(_safe_next(request, reverse("dashboard:queue")))
+
+
+@require_POST
+@staff_required
+def acknowledge(request: HttpRequest, alert_id: UUID) -> HttpResponse:
+    try:
+        alert = alert_acknowledge(user=_user(request), alert_id=alert_id)
+    except NotFound:
+        return _not_found(request)
+    audit_record(
+        actor=_user(request),
+        action="acknowledge",
+        resource="alert",
+        patient_ids=[alert.patient_id],
+        object_id=str(alert.pk),
+    )
+    return _after_action(request, alert, f"Acknowledged: {alert.title} — {alert.patient.display_name}.")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
+    alert = _alert_or_none(request, alert_id)
+    if alert is None:
+        return _not_found(request)
+    form = ResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and alert.status != Status.RESOLVED:
+        try:
+            alert = alert_resolve(
+                user=_user(request),
+                alert_id=alert.pk,
+                note=form.cleaned_data["note"],
+                outcome=form.cleaned_data["outcome"],
+            )
+        except ApplicationError as exc:
+            for message in exc.errors.values():
+                form.add_error(None, " ".join(message))
+        else:
+            audit_record(
+                actor=_user(request),
+                action="resolve",
+                resource="alert",
+                patient_ids=[alert.patient_id],
+                object_id=str(alert.pk),
+            )
+            return _after_action(request, alert, f"Resolved: {alert.title} — {alert.patient.display_name}.")
+    audit_record(
+        actor=_user(request), action="read", resource="alert", patient_ids=[alert.patient_id], object_id=str(alert.pk)
+    )
+    context = {
+        "alert": alert,
+        "form": form,
+        "next": _safe_next(request, reverse("dashboard:queue")),
+        "dialog": is_htmx(request),
+    }
+    template = "dashboard/_resolve_form.html" if is_htmx(request) else "dashboard/resolve.html"
+    return render(request, template, context)
+
+
+# --- Patients ---------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+@staff_required
+def patients(request: HttpRequest) -> HttpResponse:
+    name = request.GET.get("q", "")[:120]
+    rows = selectors.patient_list(user=_user(request), now=timezone.now(), name=name)
+    if rows:
+        audit_record(
+            actor=_user(request),
+            action="read",
+            resource="patient",
+            patient_ids=(r.patient.pk for r in rows),
+            detail="dashboard patient list",
+        )
+    return render(request, "dashboard/patients.html", {"rows": rows, "q": name})
+
+
+@never_cache
+@require_GET
+@staff_required
+def patient_detail(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    patient = selectors.patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    record = selectors.patient_record(patient=patient, now=timezone.now())
+    audit_record(
+        actor=_user(request),
+        action="read",
+        resource="patient",
+        patient_ids=[patient.pk],
+        object_id=str(patient.pk),
+        detail="dashboard patient page",
+    )
+    context = {
+        "record": record,
+        "patient": patient,
+        "charts": patient_charts.rendered(record),
+        "timeline": timeline(record),
+        "clinic": patient.clinic,
+    }
+    return render(request, "dashboard/patient.html", context)
+
+
+def _code_page(request: HttpRequest, patient: Patient, code: str, *, new: bool) -> HttpResponse:
+    context = {
+        "patient": patient,
+        "code": code,
+        "qr": qr_svg(code, label=f"QR code of the enrollment code {code}"),
+        "new_patient": new,
+        "ttl_hours": settings.ENROLLMENT_CODE_TTL_HOURS,
+    }
+    return render(request, "dashboard/enrolled.html", context, status=201 if new else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def enroll(request: HttpRequest) -> HttpResponse:
+    form = EnrollForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            patient, code = patient_create(
+                nurse=_user(request),
+                display_name=data["display_name"],
+                timezone_name=data["timezone"],
+                phone=data["phone"],
+                regimen_input=RegimenInput(
+                    data["start_date"], data["ixazomib_mg"], data["lenalidomide_mg"], data["dexamethasone_mg"]
+                ),
+            )
+        except ApplicationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            audit_record(
+                actor=_user(request),
+                action="create",
+                resource="patient",
+                patient_ids=[patient.pk],
+                object_id=str(patient.pk),
+                detail="enrolled from the dashboard",
+            )
+            return _code_page(request, patient, code, new=True)
+    return render(request, "dashboard/enroll.html", {"form": form, "timezones": timezone_names()})
+
+
+@never_cache
+@require_POST
+@staff_required
+def new_code(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    patient = selectors.patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    code = enrollment_code_issue(patient=patient, issued_by=_user(request))
+    audit_record(
+        actor=_user(request),
+        action="create",
+        resource="enrollment_code",
+        patient_ids=[patient.pk],
+        object_id=str(patient.pk),
+    )
+    return _code_page(request, patient, code, new=False)
+
+
+# --- Admin ------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@admin_required
+def clinic_settings(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    form = ClinicSettingsForm(request.POST or None, clinic=clinic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinic_settings_update(clinic=clinic, actor=_user(request), settings=form.settings())
+        except ApplicationError as exc:
+            for key, reasons in exc.errors.items():
+                form.add_error(key if key in form.fields else None, " ".join(reasons))
+        else:
+            messages.success(request, "Clinic settings saved.")
+            return redirect("dashboard:clinic-settings")
+    return render(
+        request, "dashboard/clinic_settings.html", {"form": form, "clinic": clinic, "default_policy": DEFAULT_POLICY}
+    )
+
+
+@never_cache
+@require_GET
+@admin_required
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    try:
+        patient_id = UUID(request.GET["patient"]) if request.GET.get("patient") else None
+    except ValueError:
+        patient_id = None
+    events = selectors.audit_events_for_clinic(clinic_id=clinic.pk, patient_id=patient_id)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    names = selectors.patient_names(clinic_id=clinic.pk, ids=[e.patient_id for e in page])
+    if patient_id is not None:
+        names |= selectors.patient_names(clinic_id=clinic.pk, ids=[patient_id])
+    audit_record(
+        actor=_user(request),
+        action="read",
+        resource="audit_event",
+        patient_ids=[patient_id],
+        detail=f"audit trail page {page.number}",
+    )
+    context = {"page": page, "names": names, "patient_id": patient_id, "patient_name": names.get(patient_id)}
+    return render(request, "dashboard/audit.html", context)

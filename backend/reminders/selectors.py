@@ -1,0 +1,348 @@
+"""Reminder reads: a patient's upcoming reminders (computed from the plan, not from stored rows),
+which drugs an unresolved alert holds, and adherence per cycle."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Final
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, OuterRef
+
+from backend.accounts.models import Clinic, Role, User
+from backend.alerts.models import Alert, Status
+from backend.core.errors import ApplicationError, NotFound
+from backend.patients.models import Patient
+from backend.patients.selectors import patients_visible_to
+from backend.records.models import DoseLog
+from backend.reminders.models import ReminderPlan
+from shared import regimen
+from shared import reminders as shared_reminders
+
+logger = logging.getLogger(__name__)
+
+UPCOMING_DAYS: Final = 7
+MAX_UPCOMING_DAYS: Final = 14
+#: A dose logged as taken on its day but more than this after its planned time counts as late.
+LATE_AFTER: Final = timedelta(hours=4)
+_HOLDABLE: Final = frozenset({regimen.Drug.IXAZOMIB.value, regimen.Drug.LENALIDOMIDE.value})
+
+
+def clinic_default_plan(clinic: Clinic) -> shared_reminders.ReminderPlan:
+    """A new patient's plan: the clinic's antiviral drug and times (08:00 and 20:00 if it set none,
+    or none that can be read), the shared defaults for the rest."""
+    times: tuple[time, ...] = shared_reminders.DEFAULT_ANTIVIRAL_TIMES
+    raw = clinic.antiviral_times
+    if raw:
+        try:
+            times = tuple(shared_reminders.parse_wall_time(t, "antiviral_times") for t in raw)
+            shared_reminders.ReminderPlan(antiviral_times=times)
+        except (shared_reminders.ReminderPlanError, TypeError):
+            logger.warning("clinic %s: unreadable antiviral_times %r, using the defaults", clinic.pk, raw)
+            times = shared_reminders.DEFAULT_ANTIVIRAL_TIMES
+    return shared_reminders.ReminderPlan(antiviral_times=times, antiviral_drug=clinic.antiviral_drug[:60])
+
+
+def plan_for(patient: Patient) -> shared_reminders.ReminderPlan:
+    """The patient's plan, or the clinic's default if none was stored yet (one or two queries)."""
+    stored = ReminderPlan.objects.filter(pk=patient.pk).first()
+    if stored is not None:
+        try:
+            return stored.to_shared()
+        except shared_reminders.ReminderPlanError:
+            logger.exception("patient %s: stored reminder plan is invalid, using the clinic's default", patient.pk)
+    return clinic_default_plan(patient.clinic)
+
+
+def patient_for_reminders(*, user: User, patient_id: object | None) -> Patient:
+    """A patient reads their own; a nurse or clinic admin names one of her clinic's patients.
+    Anyone else, or another clinic's patient: 404 (never the content)."""
+    if user.role == Role.PATIENT:
+        own: Patient | None = getattr(user, "patient", None)
+        if own is None or (patient_id not in (None, "") and str(patient_id) != str(own.pk)):
+            raise NotFound()
+        return own
+    if user.role in (Role.NURSE, Role.ADMIN):
+        if patient_id in (None, ""):
+            raise ApplicationError({"patient": ["Name the patient: ?patient=<id>."]})
+        try:
+            wanted = UUID(str(patient_id))
+        except ValueError:
+            raise NotFound() from None
+        found = patients_visible_to(user).filter(pk=wanted).select_related("clinic").first()
+        if found is None:
+            raise NotFound()
+        return found
+    raise NotFound()
+
+
+def held_drugs(patient_ids: Iterable[object]) -> dict[object, set[str]]:
+    """Drugs an unresolved alert says to withhold, per patient (one query)."""
+    held: dict[object, set[str]] = defaultdict(set)
+    alerts = Alert.objects.filter(
+        patient_id__in=list(patient_ids), status__in=(Status.OPEN, Status.ACKNOWLEDGED)
+    ).values_list("patient_id", "hold_drugs")
+    for patient_id, drugs in alerts:
+        held[patient_id] |= {d for d in drugs or () if d in _HOLDABLE}
+    return dict(held)
+
+
+@dataclass(frozen=True)
+class ReminderMessage:
+    title: str
+    text: str
+    on_hold: bool
+
+
+def reminder_message(kind: str, title: str, text: str, held: set[str]) -> ReminderMessage:
+    """What a reminder says; for a drug an unresolved alert holds, that it is on hold instead."""
+    if kind in held:
+        return ReminderMessage(
+            title=f"{kind.capitalize()} is on hold",
+            text=f"Your care team asked you to hold {kind}: do not take it until they tell you to restart.",
+            on_hold=True,
+        )
+    return ReminderMessage(title=title, text=text, on_hold=False)
+
+
+@dataclass(frozen=True)
+class UpcomingReminder:
+    occurrence: shared_reminders.Occurrence
+    message: ReminderMessage
+
+
+def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, set[str]]:
+    """The plan and the held drugs in one query: this runs on every sync, the phone's hot path.
+    (`icontains` on the JSON list works alike on PostgreSQL and SQLite; drug names are fixed words.)"""
+    unresolved = Alert.objects.filter(patient_id=OuterRef("pk"), status__in=(Status.OPEN, Status.ACKNOWLEDGED))
+    stored = (
+        ReminderPlan.objects.filter(pk=patient.pk)
+        .annotate(**{f"held_{drug}": Exists(unresolved.filter(hold_drugs__icontains=drug)) for drug in _HOLDABLE})
+        .first()
+    )
+    if stored is None:
+        return clinic_default_plan(patient.clinic), held_drugs([patient.pk]).get(patient.pk, set())
+    held = {drug for drug in _HOLDABLE if getattr(stored, f"held_{drug}")}
+    try:
+        return stored.to_shared(), held
+    except shared_reminders.ReminderPlanError:
+        logger.exception("patient %s: stored reminder plan is invalid, using the clinic's default", patient.pk)
+        return clinic_default_plan(patient.clinic), held
+
+
+def upcoming_reminders(*, patient: Patient, now: datetime, days: int = UPCOMING_DAYS) -> list[UpcomingReminder]:
+    """Reminders from `now` for `days` days, straight from the plan (nothing stored is needed, so
+    the phone can keep this list and show it offline)."""
+    plan, held = _plan_and_holds(patient)
+    zone = ZoneInfo(patient.timezone)
+    found = shared_reminders.occurrences(plan, patient.start_date, zone, now, now + timedelta(days=days))
+    return [UpcomingReminder(o, reminder_message(o.kind.value, o.title, o.text, held)) for o in found]
+
+
+def reminder_payload(reminder: UpcomingReminder) -> dict[str, object]:
+    """The JSON a phone keeps: times with the patient's own offset."""
+    o = reminder.occurrence
+    return {
+        "key": o.key,
+        "kind": o.kind.value,
+        "due_at": o.local_due.isoformat(),
+        "local_date": o.local_date.isoformat(),
+        "local_time": shared_reminders.format_wall_time(o.local_due.time()),
+        "title": reminder.message.title,
+        "text": reminder.message.text,
+        "on_hold": reminder.message.on_hold,
+    }
+
+
+def upcoming_reminders_payload(
+    *, patient: Patient, now: datetime, days: int = UPCOMING_DAYS
+) -> list[dict[str, object]]:
+    return [reminder_payload(r) for r in upcoming_reminders(patient=patient, now=now, days=days)]
+
+
+# --- Adherence -------------------------------------------------------------------------------------
+
+ADHERENCE_DRUGS: Final = (
+    regimen.Drug.IXAZOMIB,
+    regimen.Drug.LENALIDOMIDE,
+    regimen.Drug.DEXAMETHASONE,
+    regimen.Drug.ANTIVIRAL,
+)
+
+
+@dataclass(frozen=True)
+class CycleAdherence:
+    """Doses of one drug in one cycle, from day 1 up to today (the patient's local date).
+
+    Every scheduled dose is in exactly one of taken, vomited, skipped, missed or pending, so
+    `scheduled == taken + vomited + skipped + missed + pending`; `late` counts the doses among
+    `taken` that came late (see `adherence_by_cycle`)."""
+
+    cycle: int
+    drug: str
+    scheduled: int
+    taken: int
+    late: int
+    missed: int
+    vomited: int
+    skipped: int
+    pending: int
+
+
+@dataclass
+class _Tally:
+    scheduled: int = 0
+    taken: int = 0
+    late: int = 0
+    missed: int = 0
+    vomited: int = 0
+    skipped: int = 0
+    pending: int = 0
+
+
+def adherence_by_cycle(
+    patient: Patient, today: date, *, plan: shared_reminders.ReminderPlan | None = None
+) -> list[CycleAdherence]:
+    """Adherence per cycle and drug, cycles 1 up to today's, from the DoseLogs (one query, plus one
+    or two for the plan unless it is passed in).
+
+    A log belongs to the local date (patient's zone) of its `taken_at`. On a scheduled day the logs
+    fill that day's doses (one for IRd drugs, one per antiviral time): taken first, each answering
+    the nearest planned time still open, then vomited, then skipped. A taken dose is **late** when
+    it was logged more than 4 hours after its planned time (the plan's current time), or on a later
+    day: for ixazomib any day up to the label's limit (72 hours before the next dose,
+    `regimen.ixazomib_missed_dose_advice`), for the other drugs the next day if that day is not
+    itself a scheduled day. A scheduled dose without a log is **missed** once its local day is
+    over, and **pending** on the day itself.
+    """
+    start = patient.start_date
+    if today < start:
+        return []
+    plan = plan or plan_for(patient)
+    zone = ZoneInfo(patient.timezone)
+    last_cycle = regimen.cycle_day(start, today)
+    assert last_cycle is not None
+    logs: dict[tuple[str, date], list[tuple[datetime, str]]] = defaultdict(list)
+    rows = DoseLog.objects.filter(
+        patient=patient,
+        taken_at__gte=shared_reminders.local_instant(start, time(0), zone),
+        taken_at__lt=shared_reminders.local_instant(today + timedelta(days=1), time(0), zone),
+    ).values_list("drug", "status", "taken_at")
+    for drug, status, taken_at in rows:
+        local = taken_at.astimezone(zone)
+        logs[(drug, local.date())].append((local, status))
+    # No antiviral times in the plan: antiviral doses are not tracked.
+    drugs = [d for d in ADHERENCE_DRUGS if d is not regimen.Drug.ANTIVIRAL or plan.antiviral_times]
+    tallies: dict[tuple[int, str], _Tally] = {
+        (cycle, drug.value): _Tally() for cycle in range(1, last_cycle.cycle + 1) for drug in drugs
+    }
+    for drug in drugs:
+        if drug is regimen.Drug.ANTIVIRAL:
+            slots = plan.antiviral_times
+            days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
+        else:
+            slots = (_drug_time(plan, drug),)
+            days = regimen.scheduled_dates(start, drug, start, today)
+        late_from_later_day = _late_days(drug, start, days, logs, plan, zone)
+        for day in days:
+            position = regimen.cycle_day(start, day)
+            assert position is not None
+            tally = tallies[(position.cycle, drug.value)]
+            _count_day(tally, day, slots, sorted(logs.get((drug.value, day), [])), today, zone)
+            if day in late_from_later_day:
+                tally.missed -= 1
+                tally.taken += 1
+                tally.late += 1
+    return [CycleAdherence(cycle, drug, **vars(t)) for (cycle, drug), t in tallies.items()]
+
+
+def _drug_time(plan: shared_reminders.ReminderPlan, drug: regimen.Drug) -> time:
+    return {
+        regimen.Drug.IXAZOMIB: plan.ixazomib_time,
+        regimen.Drug.LENALIDOMIDE: plan.lenalidomide_time,
+        regimen.Drug.DEXAMETHASONE: plan.dexamethasone_time,
+    }[drug]
+
+
+def _count_day(
+    tally: _Tally,
+    day: date,
+    slots: tuple[time, ...],
+    day_logs: list[tuple[datetime, str]],
+    today: date,
+    zone: ZoneInfo,
+) -> None:
+    tally.scheduled += len(slots)
+    taken = [at for at, status in day_logs if status == "taken"]
+    vomited = sum(1 for _, status in day_logs if status == "vomited")
+    skipped = sum(1 for _, status in day_logs if status == "skipped")
+    open_slots = len(slots)
+    # Each taken log answers the nearest planned time still open (an evening log is the evening dose).
+    planned = [shared_reminders.local_instant(day, t, zone) for t in slots]
+    pairs = sorted((abs(log - slot), i, j) for i, log in enumerate(taken) for j, slot in enumerate(planned))
+    used_logs: set[int] = set()
+    used_slots: set[int] = set()
+    for _, i, j in pairs:
+        if i in used_logs or j in used_slots:
+            continue
+        used_logs.add(i)
+        used_slots.add(j)
+        tally.taken += 1
+        open_slots -= 1
+        if taken[i] - planned[j] > LATE_AFTER:
+            tally.late += 1
+    for count, field in ((vomited, "vomited"), (skipped, "skipped")):
+        used = min(count, open_slots)
+        setattr(tally, field, getattr(tally, field) + used)
+        open_slots -= used
+    if day < today:
+        tally.missed += open_slots
+    else:
+        tally.pending += open_slots
+
+
+def _late_days(
+    drug: regimen.Drug,
+    start: date,
+    days: list[date],
+    logs: dict[tuple[str, date], list[tuple[datetime, str]]],
+    plan: shared_reminders.ReminderPlan,
+    zone: ZoneInfo,
+) -> set[date]:
+    """Scheduled days with no log of their own whose dose was logged as taken on a later,
+    unscheduled day (see adherence_by_cycle for which later days count)."""
+    if drug is regimen.Drug.ANTIVIRAL:
+        return set()
+    scheduled = set(days)
+    found: set[date] = set()
+    for day in days:
+        if logs.get((drug.value, day)):
+            continue
+        if drug is regimen.Drug.IXAZOMIB:
+            advice = regimen.ixazomib_missed_dose_advice(
+                start_date=start,
+                missed_on=day,
+                now=shared_reminders.local_instant(day, plan.ixazomib_time, zone),
+                dose_time=plan.ixazomib_time,
+                tz=zone,
+            )
+            assert advice.take_until is not None
+            limit = advice.take_until
+        else:
+            limit = shared_reminders.local_instant(day + timedelta(days=2), time(0), zone)
+        later = day + timedelta(days=1)
+        while later not in scheduled and shared_reminders.local_instant(later, time(0), zone) < limit:
+            if any(status == "taken" and at < limit for at, status in logs.get((drug.value, later), [])):
+                found.add(day)
+                break
+            later += timedelta(days=1)
+    return found
+
+
+def adherence_for(*, patient: Patient, now: datetime) -> list[CycleAdherence]:
+    return adherence_by_cycle(patient, now.astimezone(ZoneInfo(patient.timezone)).date())

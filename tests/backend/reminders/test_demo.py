@@ -1,0 +1,61 @@
+"""The demo clinic `make run` seeds: its three patients get their reminders at their local times,
+through the development transport."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backend.notifications.models import Notification, Preference, RecordedMessage
+from backend.notifications.services import deliveries_send_due
+from backend.patients import demo
+from backend.patients.models import Patient
+from backend.reminders.models import ReminderPlan
+from backend.reminders.services import reminders_dispatch_due, reminders_materialise
+
+pytestmark = pytest.mark.django_db
+
+SEEDED = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
+
+
+def test_the_demo_patients_have_phones_plans_and_their_next_reminder_printed(
+    clock: Callable[[datetime], None],
+) -> None:
+    clock(SEEDED)
+    result = demo.seed_demo(SEEDED)
+    enrolled = Patient.objects.filter(display_name__in=[p.name for p in demo.PATIENTS], user__isnull=False)
+    assert enrolled.count() == 3
+    assert ReminderPlan.objects.count() == 4  # the waiting patient has one too, for when a phone enrolls
+    preferences = Preference.objects.filter(user__patient__in=enrolled)
+    assert sorted((p.timezone, p.channels) for p in preferences) == [
+        ("America/New_York", ["push"]),
+        ("Asia/Tokyo", ["push"]),
+        ("Europe/London", ["push"]),
+    ]
+    assert [line.split(" (")[0] for line in result.next_reminders] == [p.name for p in demo.PATIENTS]
+    # 10:30 in New York: Maria's next is the 20:00 antiviral (her lenalidomide days are over).
+    assert result.next_reminders[0].startswith("Maria Lopez (America/New_York): antiviral at 20:00 local, in 9 h 30")
+    again = demo.seed_demo(SEEDED)
+    assert again.next_reminders == result.next_reminders
+    assert Patient.objects.filter(user__isnull=False).count() == 3
+
+
+def test_make_run_delivers_them_at_their_local_times(clock: Callable[[datetime], None]) -> None:
+    clock(SEEDED)
+    demo.seed_demo(SEEDED)
+    RecordedMessage.objects.all().delete()
+    Notification.objects.all().delete()
+    for minutes in range(0, 24 * 60, 15):  # a day of beat ticks, every 15 minutes
+        clock(SEEDED + timedelta(minutes=minutes))
+        reminders_materialise()
+        reminders_dispatch_due()
+        deliveries_send_due()
+    reminders = Notification.objects.filter(kind="reminder")
+    assert reminders.count() >= 6  # each patient's two antiviral doses, at least
+    recorded = set(RecordedMessage.objects.filter(channel="push").values_list("dedupe_key", flat=True))
+    assert {f"careloop-{n.pk}-push" for n in reminders} <= recorded  # each one pushed, through the dev transport
+    maria = Patient.objects.get(display_name="Maria Lopez")
+    evening = reminders.get(recipient=maria.user, dedupe_key__endswith="antiviral:2026-11-20:20:00")
+    assert evening.created_at == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)  # 20:00 EST

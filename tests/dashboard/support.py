@@ -1,0 +1,88 @@
+"""Helpers for the dashboard specifications: raising alerts the real way, and reading pages."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from backend.alerts.grading import ungraded_sweep
+from backend.alerts.models import Alert
+from tests.factories import EnrolledPatient, lab_item, symptom_item
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+POLL = {"HTTP_HX_REQUEST": "true", "HTTP_X_CARELOOP_POLL": "1"}
+
+
+def sync(patient: EnrolledPatient, **sections: Any) -> Any:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {patient.token}")
+    response = client.post("/api/v1/sync/", sections, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def grade_all() -> None:
+    """What the grading task and the sweeper do after a sync commits."""
+    ungraded_sweep(older_than=timedelta(0))
+
+
+def raise_alerts(
+    patient: EnrolledPatient, values: list[float], *, analyte: str = "platelets", start: datetime | None = None
+) -> list[Alert]:
+    """One alert per value (counts low enough to alert), through sync and grading, oldest first."""
+    start = start or timezone.now() - timedelta(days=len(values))
+    items = [
+        lab_item(analyte, value, collected_at=(start + timedelta(hours=6 * i)).isoformat())
+        for i, value in enumerate(values)
+    ]
+    body = sync(patient, lab_results=items)
+    assert len(body["accepted"]) == len(items), body
+    grade_all()
+    ids = [uuid.UUID(i["id"]) for i in items]
+    alerts = {a.source_id: a for a in Alert.objects.filter(source_id__in=ids)}
+    return [alerts[i] for i in ids if i in alerts]
+
+
+def raise_symptom_alert(patient: EnrolledPatient, symptom: str, answers: dict[str, Any]) -> Alert:
+    item = symptom_item(symptom, answers, reported_at=timezone.now().isoformat())
+    sync(patient, symptom_reports=[item])
+    grade_all()
+    return Alert.objects.get(source_id=item["id"])
+
+
+def age(alert: Alert, minutes: float) -> Alert:
+    """Make the alert `minutes` old."""
+    moment = timezone.now() - timedelta(minutes=minutes)
+    Alert.objects.filter(pk=alert.pk).update(created_at=moment, updated_at=moment)
+    alert.refresh_from_db()
+    return alert
+
+
+def text(response: Any) -> str:
+    """The page as a person reads it: tags stripped, whitespace collapsed."""
+    body = response.content.decode()
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip())
+
+
+def row_ids(response: Any) -> list[str]:
+    """Alert ids in the order the queue shows them."""
+    return re.findall(r'<tr id="alert-([0-9a-f-]{36})"', response.content.decode())
+
+
+def queue(client: Client, **params: str) -> Any:
+    return client.get("/", params)
+
+
+def shown_version(response: Any) -> str:
+    """The queue version the page carries for its polling."""
+    found = re.search(r'id="queue-version" name="v" value="([^"]+)"', response.content.decode())
+    assert found, "no queue version on the page"
+    return found.group(1)

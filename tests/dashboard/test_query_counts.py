@@ -1,0 +1,77 @@
+"""Each page costs the same number of SQL queries whatever the number of patients, alerts or readings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.dashboard.support import raise_alerts, raise_symptom_alert, sync
+from tests.factories import EnrolledPatient, Person, dose_item, make_patient
+
+pytestmark = pytest.mark.django_db
+N = 3
+
+
+def queries(client: Client, url: str) -> int:
+    client.get(url)  # warm: a session renewal or first-use cache is not what is measured
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def add_patients(nurse: Person, count: int, offset: int) -> list[EnrolledPatient]:
+    patients = [make_patient(nurse, name=f"Patient {offset + i:03d}") for i in range(count)]
+    for p in patients:
+        raise_alerts(p, [20, 40])
+    return patients
+
+
+def test_the_queue_and_the_patient_list_cost_the_same_for_n_and_5n_patients(
+    nurse: Person, nurse_browser: Client
+) -> None:
+    add_patients(nurse, N, 0)
+    small = {url: queries(nurse_browser, url) for url in ("/", "/patients/", "/?severity=critical")}
+    add_patients(nurse, 4 * N, N)
+    large = {url: queries(nurse_browser, url) for url in small}
+    assert large == small
+    assert small["/"] <= 8, small
+
+
+def add_readings(patient: EnrolledPatient, count: int, days_back: int) -> None:
+    now = timezone.now()
+    raise_alerts(patient, [20 + i for i in range(count)], start=now - timedelta(days=days_back))
+    sync(
+        patient,
+        dose_logs=[
+            dose_item("ixazomib", taken_at=(now - timedelta(days=days_back - i)).isoformat()) for i in range(count)
+        ],
+    )
+    for i in range(count):
+        raise_symptom_alert(patient, "diarrhea", {"stools_above_usual": 7 + i})
+
+
+def test_the_patient_page_costs_the_same_for_n_and_5n_readings(nurse_browser: Client, patient: EnrolledPatient) -> None:
+    from backend.patients.models import Patient
+
+    Patient.objects.filter(pk=patient.patient.pk).update(start_date=timezone.localdate() - timedelta(days=60))
+    url = f"/patients/{patient.patient.pk}/"
+    add_readings(patient, N, 20)
+    small = queries(nurse_browser, url)
+    add_readings(patient, 4 * N, 40)
+    assert queries(nurse_browser, url) == small
+    assert small <= 12, small
+
+
+def test_the_audit_trail_costs_the_same_however_long_it_is(
+    admin_browser: Client, nurse_browser: Client, patient: EnrolledPatient
+) -> None:
+    nurse_browser.get(f"/patients/{patient.patient.pk}/")
+    small = queries(admin_browser, "/clinic/audit/")
+    for _ in range(20):
+        nurse_browser.get(f"/patients/{patient.patient.pk}/")
+    assert queries(admin_browser, "/clinic/audit/") == small

@@ -1,0 +1,280 @@
+"""The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright against a live
+test server. A nurse signs in; a patient's phone syncs a grade 4 platelet count and the alert appears
+in the open queue without a reload; she acknowledges and resolves it in place; the patient page shows
+it on the chart. Screenshots of every page land in tests/artifacts/dashboard/ (1366×768)."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from backend.accounts.models import Role
+from backend.alerts.models import Alert, Status
+from backend.patients.models import Patient
+from shared import regimen
+from tests.dashboard.support import grade_all, raise_alerts, sync
+from tests.factories import PASSWORD, EnrolledPatient, Person, make_nurse, make_patient, symptom_item
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "dashboard"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+T = TypeVar("T")
+
+pytestmark = [
+    pytest.mark.ui,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)"),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def off_loop(work: Callable[[], T]) -> T:
+    """Database work while the browser runs. Playwright's sync API keeps an asyncio loop on this
+    thread, where Django refuses ORM calls; a short-lived thread of its own does them instead and
+    closes its connection, so none is left open when the test database is dropped."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+@pytest.fixture
+def browser(settings: Any) -> Iterator[Any]:
+    settings.CARELOOP_DASHBOARD_POLL_SECONDS = 1  # the queue's polling, shortened: the test waits less
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def shot(page: Any, name: str, *, full_page: bool = False) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/signin/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def phone_sync(base: str, patient: EnrolledPatient, body: dict[str, Any]) -> dict[str, Any]:
+    """What the patient's phone does: POST /api/v1/sync/ over HTTP with its own token."""
+    request = urllib.request.Request(  # noqa: S310 - the live test server
+        f"{base}/api/v1/sync/",
+        data=json.dumps({"cursor": None, **body}).encode(),
+        headers={"Authorization": f"Bearer {patient.token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def _history(start: date, today: date, tz: ZoneInfo) -> dict[str, list[dict[str, Any]]]:
+    """Two and a half cycles of counts sagging into each nadir, and the doses she logged."""
+    labs: list[dict[str, Any]] = []
+    counts = ((1, 190, 3.1), (8, 150, 2.4), (15, 96, 1.7), (21, 110, 1.9), (29, 185, 3.0), (36, 120, 2.1))
+    counts += ((43, 61, 1.3), (50, 95, 1.6), (57, 180, 2.9), (64, 110, 1.8))
+    for day, platelets, anc in counts:
+        at = datetime.combine(start + timedelta(days=day - 1), time(8, 30), tzinfo=tz).isoformat()
+        for analyte, value, unit in (
+            ("platelets", platelets, "K/uL"),
+            ("anc", anc, "K/uL"),
+            ("hemoglobin", 11.2, "g/dL"),
+        ):
+            labs.append({"id": str(uuid.uuid4()), "analyte": analyte, "value": value, "unit": unit, "collected_at": at})
+    doses: list[dict[str, Any]] = []
+    day = start
+    while day < today:
+        for drug in (*regimen.drugs_due(start, day), regimen.Drug.ANTIVIRAL):
+            status = "skipped" if (day - start).days in (9, 44) and drug is regimen.Drug.LENALIDOMIDE else "taken"
+            at = datetime.combine(day, time(9), tzinfo=tz).isoformat()
+            doses.append({"id": str(uuid.uuid4()), "drug": drug.value, "status": status, "taken_at": at})
+        day += timedelta(days=1)
+    return {"lab_results": labs, "dose_logs": doses}
+
+
+@pytest.fixture
+def clinic(enqueued: list[dict[str, Any]]) -> tuple[Person, EnrolledPatient]:
+    """A nurse; Maria on day 20 of cycle 3 with earlier nadirs and her doses; two open alerts."""
+    nurse = make_nurse()
+    maria = make_patient(nurse, name="Maria Lopez", tz="America/New_York")
+    tz = ZoneInfo("America/New_York")
+    today = timezone.now().astimezone(tz).date()
+    start = today - timedelta(days=75)
+    Patient.objects.filter(pk=maria.patient.pk).update(start_date=start)
+    sync(maria, **_history(start, today, tz))
+    sync(
+        maria,
+        symptom_reports=[symptom_item("diarrhea", {"stools_above_usual": 2}, reported_at=timezone.now().isoformat())],
+    )
+    james = make_patient(nurse, name="James Carter", tz="Europe/London")
+    raise_alerts(james, [0.8], analyte="anc", start=timezone.now() - timedelta(hours=5))
+    raise_alerts(maria, [38], start=timezone.now() - timedelta(days=1))
+    grade_all()
+    return nurse, maria
+
+
+def test_a_nurse_triages_a_new_alert_live_and_sees_it_on_the_chart(
+    live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: Any
+) -> None:
+    _, maria = clinic
+    base = live_server.url
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+
+    page.goto(f"{base}/signin/")
+    shot(page, "01_signin")
+    sign_in(page, base, "nurse.nina")
+    page.wait_for_selector("#queue-table tbody tr")
+    shot(page, "02_queue")
+    page.evaluate("window.__sameDocument = true")
+
+    # The phone syncs a grade 4 platelet count; the worker (here: the test) grades it.
+    reading = {
+        "id": str(uuid.uuid4()),
+        "analyte": "platelets",
+        "value": 22,
+        "unit": "K/uL",
+        "collected_at": (timezone.now() - timedelta(minutes=20)).isoformat(),
+    }
+    assert phone_sync(base, maria, {"lab_results": [reading]})["accepted"] == [reading["id"]]
+
+    def graded() -> Alert:  # what the Celery worker does after the sync commits
+        grade_all()
+        return Alert.objects.get(source_id=reading["id"])
+
+    alert = off_loop(graded)
+    row = page.locator(f"#alert-{alert.pk}")
+    row.wait_for(timeout=10_000)  # the queue's next poll brings it
+    assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
+    assert page.locator("#queue-table tbody tr").first.get_attribute("id") == f"alert-{alert.pk}"  # critical first
+    assert "NEW" in row.inner_text().upper() and "Ixazomib" in row.inner_text() and "Lenalidomide" in row.inner_text()
+    assert re.search(r"1[45] min left", row.inner_text())
+    assert page.title().startswith("(3)")
+    shot(page, "03_queue_new_alert")
+
+    with page.expect_request(lambda r: r.url.endswith("/acknowledge/")) as acknowledging:
+        row.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    # A person's click is activity (it renews the session); only the polling is marked as polling.
+    assert "x-careloop-poll" not in acknowledging.value.headers
+    page.locator(f"#alert-{alert.pk}").get_by_text("Acknowledged by nurse.nina").wait_for()
+    assert off_loop(lambda: Alert.objects.get(pk=alert.pk).status) == Status.ACKNOWLEDGED
+
+    # Resolve from the keyboard: focus the row's Resolve link, Enter opens the dialog.
+    page.locator(f"#resolve-{alert.pk}").focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#dialog")
+    dialog.get_by_role("heading", name="Resolve alert").wait_for()
+    assert page.evaluate("document.getElementById('dialog').open") is True
+    dialog.get_by_label("Dose held").check()
+    dialog.get_by_label(re.compile("^Note")).fill("Called Maria: holding ixazomib and lenalidomide, CBC on Friday.")
+    shot(page, "04_resolve_dialog")
+    dialog.get_by_role("button", name="Resolve alert").click()
+    page.locator(f"#alert-{alert.pk}").wait_for(state="detached")
+    assert page.evaluate("document.getElementById('dialog').open") is False
+    assert "Resolved: Grade 4 thrombocytopenia — Maria Lopez." in page.locator("#flash").inner_text()
+    resolved = off_loop(lambda: Alert.objects.get(pk=alert.pk))
+    assert (resolved.status, resolved.outcome) == (Status.RESOLVED, "dose_held")
+    assert page.evaluate("window.__sameDocument") is True
+    shot(page, "05_queue_after_resolve")
+
+    # The patient page: the grade 4 reading is on the platelet chart, marked and labelled.
+    page.get_by_role("link", name="Maria Lopez").first.click()
+    page.wait_for_selector("#chart-platelets")
+    g4 = page.locator("#chart-platelets .pt-g4")
+    assert g4.count() == 1 and "G4 · 22" in (g4.text_content() or "")
+    assert g4.is_visible()
+    assert page.locator("#chart-platelets .span").count() >= 3  # three cycles' nadir windows
+    assert page.locator("#chart-platelets .dose").count() >= 8
+    assert "Dose held: Grade 4 thrombocytopenia" in page.locator(".timeline").inner_text()
+    shot(page, "06_patient")
+    shot(page, "06_patient_full", full_page=True)
+
+    # Enroll a patient: the code and its QR code.
+    page.get_by_role("link", name="Enroll patient").click()
+    page.get_by_label("Name").fill("Ada Newcomer")
+    page.get_by_label("Time zone").fill("America/Chicago")
+    page.get_by_label("Phone").fill("+1 555 0142")
+    shot(page, "07_enroll")
+    page.get_by_role("button", name="Enroll and show the code").click()
+    page.wait_for_selector(".qr")
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", page.locator(".code").inner_text().strip())
+    shot(page, "08_enrolled")
+
+    page.get_by_role("link", name="Patients").first.click()
+    page.wait_for_selector("text=Ada Newcomer")
+    shot(page, "09_patients")
+
+
+def test_the_admin_pages_another_clinics_nurse_and_a_patient(
+    live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: Any
+) -> None:
+    _, maria = clinic
+    base = live_server.url
+    off_loop(lambda: make_nurse("admin.ada", clinic="Riverside Oncology", role=Role.ADMIN))
+    off_loop(lambda: make_nurse("nurse.olga", clinic="Hillside Hematology"))
+
+    admin = browser.new_context(viewport=VIEWPORT).new_page()
+    sign_in(admin, base, "admin.ada")
+    admin.get_by_role("link", name="Clinic settings").click()
+    admin.get_by_label("Platelets").select_option("2")
+    admin.get_by_label("Critical alerts (minutes)").fill("10")
+    shot(admin, "10_clinic_settings")
+    admin.get_by_role("button", name="Save settings").click()
+    admin.get_by_text("Clinic settings saved.").wait_for()
+    admin.get_by_role("link", name="Audit trail").click()
+    admin.wait_for_selector("table tbody tr")
+    assert "update" in admin.locator("table").inner_text()
+    shot(admin, "11_audit_trail")
+
+    other = browser.new_context(viewport=VIEWPORT).new_page()
+    sign_in(other, base, "nurse.olga")
+    assert "Maria Lopez" not in other.locator("main").inner_text()
+    response = other.goto(f"{base}/patients/{maria.patient.pk}/")
+    assert response is not None and response.status == 404
+    assert "Maria Lopez" not in other.content()
+    shot(other, "12_other_clinic_refused")
+
+    # A patient (here given a password) is refused with a reason, not signed in.
+    maria.user.set_password(PASSWORD)
+    off_loop(maria.user.save)
+    phone = browser.new_context(viewport=VIEWPORT).new_page()
+    phone.goto(f"{base}/signin/")
+    phone.get_by_label("Username").fill(maria.user.username)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign in").click()
+    phone.get_by_role("alert").wait_for()
+    assert "The dashboard is for clinic staff" in phone.get_by_role("alert").inner_text()
+    assert phone.url.endswith("/signin/")
+    shot(phone, "13_patient_refused")
