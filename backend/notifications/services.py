@@ -71,8 +71,12 @@ def notify(
     now: datetime | None = None,
     topic: str = "",
     patient_id: UUID | None = None,
+    at_its_time: bool = False,
 ) -> Notification | None:
     """Inbox item plus outside deliveries; None if this event already notified this person.
+
+    `at_its_time`: the person chose when this message comes (a reminder at their dose time), so
+    quiet hours do not hold it back: a 22:00 ixazomib reminder delivered at 07:00 would be wrong.
 
     `title` and `body` are for the inbox only (the person signs in to read them); outside
     channels get `texts.external_text(kind)`, which says only that there is something to see.
@@ -97,7 +101,7 @@ def notify(
     if preference is None:
         preference = Preference.objects.filter(user=recipient).first()
     if preference is not None:
-        _plan_deliveries(notification, preference, now, topic)
+        _plan_deliveries(notification, preference, now, topic, wait_for_quiet_hours=not at_its_time)
     return notification
 
 
@@ -121,8 +125,12 @@ def planned_channels(preference: Preference | None) -> list[str]:
     ]
 
 
-def _plan_deliveries(notification: Notification, preference: Preference, now: datetime, topic: str) -> None:
-    not_before = delivery_not_before(preference, critical=notification.critical, now=now)
+def _plan_deliveries(
+    notification: Notification, preference: Preference, now: datetime, topic: str, *, wait_for_quiet_hours: bool
+) -> None:
+    not_before = (
+        delivery_not_before(preference, critical=notification.critical, now=now) if wait_for_quiet_hours else now
+    )
     rows = [
         Delivery(
             notification=notification,

@@ -365,6 +365,7 @@ def reminders_dispatch_due(*, now: datetime | None = None, limit: int = CLAIM_BA
                 body=message.text,
                 dedupe_key=occurrence.dedupe_key,
                 link=REMINDERS_LINK,
+                at_its_time=True,  # the patient chose this time: quiet hours must not push it to morning
                 # No preference row: inbox only (an unsaved one spares notify() a query per reminder).
                 preference=preferences.get(user.pk) or Preference(user=user),
                 now=now,

@@ -83,3 +83,22 @@ def test_a_zone_that_is_always_utc_needs_no_zone(nurse: Person) -> None:
     now = datetime(2026, 6, 1, 23, 0, tzinfo=UTC)
 
     assert _not_before(nurse, now) == datetime(2026, 6, 2, 7, 0, tzinfo=UTC)
+
+
+def test_a_message_the_person_scheduled_goes_at_its_time_even_in_quiet_hours(nurse: Person) -> None:
+    # A 22:00 dose reminder held until 07:00 would remind the patient at the wrong time.
+    prefer(
+        nurse,
+        channels=["email"],
+        email="nina@clinic.example",
+        quiet_start="21:00",
+        quiet_end="07:00",
+        timezone="America/New_York",
+    )
+    now = datetime.fromisoformat("2026-11-20T03:00:00Z")  # 22:00 EST
+
+    notify(recipient=nurse.user, kind="reminder", title="t", body="b", dedupe_key="r", now=now, at_its_time=True)
+    notify(recipient=nurse.user, kind="system", title="t", body="b", dedupe_key="s", now=now)
+
+    deliveries = {d.notification.kind: d.not_before for d in Delivery.objects.select_related("notification")}
+    assert deliveries == {"reminder": now, "system": datetime.fromisoformat("2026-11-20T12:00:00Z")}
