@@ -3,33 +3,67 @@ real Celery worker and beat in their own processes. Tests talk to them over HTTP
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import global_settings
-from django.db import connection
+from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection
+from django.test import TransactionTestCase
 
 from tests.integration.stack import RedisServer, Stack, database_url
 
 
-@pytest.fixture(scope="module")
-def stack(
-    django_db_setup: None, django_db_blocker: object, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_stack(
+    django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, name: str = "stack", **options: Any
 ) -> Iterator[Stack]:
-    log_dir = Path(tmp_path_factory.mktemp("stack"))
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+    """A stack on the test database; once its processes have stopped, whatever they wrote after
+    the last test is flushed too."""
+    log_dir = Path(tmp_path_factory.mktemp(name))
+    with django_db_blocker.unblock():
         db_url = database_url(connection.settings_dict)
     redis = RedisServer(log_dir)
     redis.start()
-    running = Stack(log_dir, db_url, redis)
+    running = Stack(log_dir, db_url, redis, **options)
     try:
         running.start()
         yield running
     finally:
         running.stop()
         redis.stop()
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def stack(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(django_db_blocker, tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _flush_retries_a_deadlock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between tests pytest-django empties the tables with one TRUNCATE, which needs every table's
+    exclusive lock while the live worker and beat keep writing. PostgreSQL then aborts one side of
+    the deadlock; when it picks the TRUNCATE, try again (the worker's side retries on its own)."""
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(case: TransactionTestCase) -> None:
+        for attempt in range(5):
+            try:
+                original(case)
+                return
+            except (CommandError, OperationalError):
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
+
+    monkeypatch.setattr(TransactionTestCase, "_fixture_teardown", teardown)
 
 
 @pytest.fixture(autouse=True)

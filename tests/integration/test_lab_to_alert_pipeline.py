@@ -101,7 +101,7 @@ def test_a_grade_4_platelet_sync_raises_one_critical_alert_within_seconds(stack:
 
 
 def test_replaying_the_same_batch_five_times_raises_no_second_alert(stack: Stack) -> None:
-    nurse, phone, _ = _enroll(stack)
+    nurse, phone, patient_id = _enroll(stack)
     batch = {
         "lab_results": [_platelets(21), _platelets(140)],
         "symptom_reports": [
@@ -123,18 +123,19 @@ def test_replaying_the_same_batch_five_times_raises_no_second_alert(stack: Stack
         assert sorted(body["accepted"]) == sorted(i["id"] for s in batch.values() for i in s)
         assert body["rejected"] == []
     # Give the worker and the sweeper (every second here) time to do anything they would do.
-    wait_until(lambda: not LabResult.objects.filter(graded_at__isnull=True).exists(), 10, "all graded")
+    mine = {"patient_id": patient_id}
+    wait_until(lambda: not LabResult.objects.filter(graded_at__isnull=True, **mine).exists(), 10, "all graded")
     time.sleep(3)
 
     assert len(_open_alerts(stack, nurse)) == 2
-    assert Alert.objects.count() == 2
-    assert LabResult.objects.count() == 2 and SymptomReport.objects.count() == 1
+    assert Alert.objects.filter(**mine).count() == 2
+    assert LabResult.objects.filter(**mine).count() == 2 and SymptomReport.objects.filter(**mine).count() == 1
 
 
 def test_with_redis_down_the_sync_still_answers_and_the_sweeper_raises_the_alert_when_redis_returns(
     stack: Stack,
 ) -> None:
-    nurse, phone, _ = _enroll(stack)
+    nurse, phone, patient_id = _enroll(stack)
     reading = _platelets(12)
     stack.redis.stop()
     try:
@@ -145,11 +146,11 @@ def test_with_redis_down_the_sync_still_answers_and_the_sweeper_raises_the_alert
         assert body["accepted"] == [reading["id"]]
         stored = LabResult.objects.get(id=reading["id"])
         assert stored.graded_at is None  # saved, not yet graded
-        assert not Alert.objects.exists()
+        assert not Alert.objects.filter(patient_id=patient_id).exists()
     finally:
         stack.redis.start()
 
     alerts = wait_until(lambda: _open_alerts(stack, nurse), timeout=45, what="the sweeper to raise the alert")
     assert [(a["kind"], a["grade"], a["source"]["id"]) for a in alerts] == [("thrombocytopenia", 4, reading["id"])]
     time.sleep(2)  # another sweep or a late task must not raise it again
-    assert Alert.objects.count() == 1
+    assert Alert.objects.filter(patient_id=patient_id).count() == 1

@@ -9,17 +9,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from celery import Celery
-from django.db import connection
 
 from backend.accounts.services import staff_create
 from backend.notifications.models import Notification, RecordedMessage
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
-from tests.integration.stack import RedisServer, Stack, database_url, wait_until
+from tests.integration.conftest import running_stack
+from tests.integration.stack import Stack, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -28,22 +28,16 @@ PASSWORD = "a-long-password"
 
 
 @pytest.fixture(scope="module")
-def stack(
-    django_db_setup: None, django_db_blocker: object, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
+def stack(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """This module's own stack: two workers, and beat making and sending reminders every second."""
-    log_dir = Path(tmp_path_factory.mktemp("reminder-stack"))
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        db_url = database_url(connection.settings_dict)
-    redis = RedisServer(log_dir)
-    redis.start()
-    running = Stack(log_dir, db_url, redis, workers=2, extra_env={"CARELOOP_REMINDERS_EVERY_SECONDS": "1"})
-    try:
-        running.start()
+    with running_stack(
+        django_db_blocker,
+        tmp_path_factory,
+        "reminder-stack",
+        workers=2,
+        extra_env={"CARELOOP_REMINDERS_EVERY_SECONDS": "1"},
+    ) as running:
         yield running
-    finally:
-        running.stop()
-        redis.stop()
 
 
 def _enrolled_patient_with_push(stack: Stack) -> tuple[str, str, str]:
