@@ -1,0 +1,39 @@
+"""Where the app talks to and keeps its data, and its timing constants. Read from the environment
+so `make app`, the tests and a phone build differ only in settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_API = "http://127.0.0.1:8000"  # contract §1: `make app` talks to `make run` by default
+
+# Sync timing. A new entry or a tap on the sync bar syncs at once; otherwise every SYNC_EVERY
+# seconds. After a failure the next try waits BACKOFF_BASE * 2^(n-1) seconds (jittered), at most
+# BACKOFF_CAP: 5 s, 10 s, 20 s ... 10 min, so a phone in a dead zone does not drain its battery.
+SYNC_EVERY_S = 300.0
+BACKOFF_BASE_S = 5.0
+BACKOFF_CAP_S = 600.0
+HTTP_TIMEOUT_S = 15.0
+# Items per request: well under the server's MAX_ITEMS_PER_SYNC (2000), so one request stays small
+# on a slow mobile link; the engine sends the rest in further rounds.
+SYNC_BATCH = 200
+
+# Desktop window: about a phone's shape.
+DESKTOP_SIZE = (420, 860)
+
+
+def api_base() -> str:
+    """CARELOOP_API; on a phone, which has no environment, the address `make apk` built in."""
+    try:
+        from mobile._built import API as built  # type: ignore[import-not-found]  # written by mobile.packaging
+    except ImportError:
+        built = DEFAULT_API
+    return (os.environ.get("CARELOOP_API") or built).rstrip("/")
+
+
+def data_dir(fallback: str | Path) -> Path:
+    """CARELOOP_PHONE_DIR when set (desktop runs and tests), else the platform's app data folder."""
+    chosen = Path(os.environ.get("CARELOOP_PHONE_DIR") or fallback)
+    chosen.mkdir(parents=True, exist_ok=True)
+    return chosen

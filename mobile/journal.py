@@ -1,0 +1,162 @@
+"""Recording what the patient enters: each entry is checked with the server's own parser
+(`shared.sync_schema`), graded and evaluated with the server's own policy (`shared.alert_policy`),
+committed to the outbox under a UUID made here, and only then handed to sync.
+
+So the phone can tell the patient at once, offline, what the server will conclude: the grade, the
+advice, which drug to hold. Kivy-free.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from mobile.store import Store
+from shared.alert_policy import (
+    DEFAULT_POLICY,
+    AlertCandidate,
+    AlertPolicy,
+    evaluate_lab,
+    evaluate_symptom,
+    latest_anc_in_window,
+)
+from shared.lab_grading import LabGrade, grade_lab
+from shared.lab_values import LabValueError, parse_lab_value
+from shared.symptoms import SymptomGrade, grade_symptom
+from shared.sync_schema import ItemError, parse_dose_item, parse_lab_item, parse_symptom_item
+
+__all__ = ["ItemError", "Journal", "LabOutcome", "SymptomOutcome", "alert_summary", "json_number"]
+
+# A check made while the patient is still typing is parsed under this id; nothing is saved under it.
+_CHECK_ID = str(uuid.UUID(int=0))
+
+
+@dataclass(frozen=True)
+class LabOutcome:
+    entry_id: str
+    grade: LabGrade
+    alert: AlertCandidate | None
+
+
+@dataclass(frozen=True)
+class SymptomOutcome:
+    entry_id: str
+    grade: SymptomGrade
+    alert: AlertCandidate | None
+
+
+def json_number(value: Decimal) -> int | float:
+    """How a typed number travels in JSON: an int when whole, else the float whose repr is the
+    typed text (the server reads floats by repr, so 49.9 stays 49.9)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def alert_summary(alert: AlertCandidate) -> dict[str, Any]:
+    """What the phone keeps of its own evaluation, in the alert's wire field names."""
+    return {
+        "kind": alert.kind,
+        "grade": alert.grade,
+        "severity": alert.severity.value,
+        "hold_drugs": list(alert.hold_drugs),
+        "dose_hold": alert.dose_hold,
+        "title": alert.title,
+        "patient_advice": alert.patient_advice,
+    }
+
+
+class Journal:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        now: Callable[[], datetime],
+        on_new_entry: Callable[[], None] = lambda: None,
+        policy: AlertPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.store = store
+        self.now = now
+        self.on_new_entry = on_new_entry
+        self.policy = policy
+
+    # ---- checks without saving (for instant feedback while the patient answers) ---------------
+
+    def check_lab(self, analyte: str, value: int | float, unit: str, collected_at: datetime) -> LabOutcome:
+        """Raises ItemError with the server's reasons."""
+        item = parse_lab_item(_lab_raw(_CHECK_ID, analyte, value, unit, collected_at), now=self.now())
+        grade = grade_lab(item.lab)
+        return LabOutcome("", grade, evaluate_lab(self.policy, item.lab, grade))
+
+    def check_symptom(self, symptom: str, answers: Mapping[str, Any], reported_at: datetime) -> SymptomOutcome:
+        item = parse_symptom_item(_symptom_raw(_CHECK_ID, symptom, answers, reported_at), now=self.now())
+        grade = grade_symptom(item.symptom, item.answers)
+        latest_anc = self.latest_anc(reported_at) if grade.temperature_c is not None else None
+        return SymptomOutcome("", grade, evaluate_symptom(self.policy, item.symptom, grade, latest_anc=latest_anc))
+
+    # ---- recording ------------------------------------------------------------------------------
+
+    def record_lab(self, analyte: str, value: int | float, unit: str, collected_at: datetime) -> LabOutcome:
+        entry_id = str(uuid.uuid4())
+        raw = _lab_raw(entry_id, analyte, value, unit, collected_at)
+        item = parse_lab_item(raw, now=self.now())
+        grade = grade_lab(item.lab)
+        alert = evaluate_lab(self.policy, item.lab, grade)
+        raw["analyte"], raw["unit"] = item.lab.analyte.key, item.lab.unit.key  # the spelling the server stores
+        self._save(entry_id, "lab_results", raw, raw["collected_at"], alert)
+        self.store.put(f"last_unit:{item.lab.analyte.key}", item.lab.unit.key)
+        return LabOutcome(entry_id, grade, alert)
+
+    def record_symptom(self, symptom: str, answers: Mapping[str, Any], reported_at: datetime) -> SymptomOutcome:
+        entry_id = str(uuid.uuid4())
+        raw = _symptom_raw(entry_id, symptom, answers, reported_at)
+        item = parse_symptom_item(raw, now=self.now())
+        grade = grade_symptom(item.symptom, item.answers)
+        latest_anc = self.latest_anc(reported_at) if grade.temperature_c is not None else None
+        alert = evaluate_symptom(self.policy, item.symptom, grade, latest_anc=latest_anc)
+        self._save(entry_id, "symptom_reports", raw, raw["reported_at"], alert)
+        return SymptomOutcome(entry_id, grade, alert)
+
+    def record_dose(self, drug: str, status: str, taken_at: datetime) -> str:
+        entry_id = str(uuid.uuid4())
+        raw = {"id": entry_id, "drug": drug, "status": status, "taken_at": taken_at.isoformat()}
+        parse_dose_item(raw, now=self.now())
+        self._save(entry_id, "dose_logs", raw, raw["taken_at"], None)
+        return entry_id
+
+    def latest_anc(self, reported_at: datetime) -> Decimal | None:
+        """The latest ANC on this phone within the fever rule's window (×10^9/L)."""
+        ancs: list[tuple[datetime, Decimal]] = []
+        since = reported_at - self.policy.fever.anc_window - timedelta(days=1)
+        for entry in self.store.entries("lab_results", since=since):
+            if entry.item.get("analyte") != "anc":
+                continue
+            try:
+                lab = parse_lab_value("anc", entry.item.get("value"), entry.item.get("unit"))
+            except LabValueError:  # saved under older rules; the server has the final word on it
+                continue
+            ancs.append((datetime.fromisoformat(entry.at), lab.canonical_value))
+        return latest_anc_in_window(self.policy, reported_at, ancs)
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    def _save(self, entry_id: str, section: str, raw: dict[str, Any], at: str, alert: AlertCandidate | None) -> None:
+        self.store.add_entry(
+            entry_id=entry_id,
+            section=section,
+            item=raw,
+            at=at,
+            created_at=self.now().isoformat(),
+            local_alert=alert_summary(alert) if alert is not None else None,
+        )
+        self.on_new_entry()
+
+
+def _lab_raw(item_id: str, analyte: str, value: Any, unit: str, at: datetime) -> dict[str, Any]:
+    return {"id": item_id, "analyte": analyte, "value": value, "unit": unit, "collected_at": at.isoformat()}
+
+
+def _symptom_raw(item_id: str, symptom: str, answers: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    return {"id": item_id, "symptom": symptom, "answers": dict(answers), "reported_at": at.isoformat()}

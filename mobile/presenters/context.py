@@ -1,0 +1,155 @@
+"""The patient's situation as the phone knows it: who, which zone, which regimen, which clinic,
+which reminder times, and which drugs are on hold right now."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mobile import strings as S
+from mobile.reminders import Reminder, ReminderPlan, merged, phone_reminders, plan_from_json, server_reminders
+from mobile.store import PENDING, Store
+
+DOSE_KEYS = {"ixazomib": "ixazomib_mg", "lenalidomide": "lenalidomide_mg", "dexamethasone": "dexamethasone_mg"}
+OPEN_STATUSES = ("open", "acknowledged")
+# The phone's own alert for an entry counts until the server's alert for it arrives; if none has
+# after this long (a clinic policy may differ), the server's silence wins.
+LOCAL_ALERT_LIFETIME = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Regimen:
+    start_date: date
+    doses_mg: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PatientContext:
+    name: str
+    tz: ZoneInfo
+    tz_name: str
+    regimen: Regimen | None
+    clinic_name: str
+    clinic_phone: str
+    plan: ReminderPlan
+
+
+def zone(name: object) -> ZoneInfo | None:
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def load_context(store: Store) -> PatientContext:
+    patient: Mapping[str, Any] = store.get_json("patient", {}) or {}
+    clinic: Mapping[str, Any] = store.get_json("clinic", {}) or {}
+    raw_regimen: Mapping[str, Any] = store.get_json("regimen", {}) or patient.get("regimen") or {}
+    tz_name = store.get("timezone") or raw_regimen.get("timezone") or patient.get("timezone") or "UTC"
+    tz = zone(tz_name) or ZoneInfo("UTC")
+    regimen = None
+    try:
+        start = date.fromisoformat(str(raw_regimen.get("start_date")))
+        doses = {drug: str(raw_regimen[key]) for drug, key in DOSE_KEYS.items() if raw_regimen.get(key)}
+        regimen = Regimen(start, doses)
+    except ValueError:
+        regimen = None
+    return PatientContext(
+        name=str(patient.get("display_name") or ""),
+        tz=tz,
+        tz_name=str(tz_name),
+        regimen=regimen,
+        clinic_name=str(clinic.get("name") or ""),
+        clinic_phone=str(clinic.get("phone") or ""),
+        plan=plan_from_json(store.get_json("reminder_plan")),
+    )
+
+
+@dataclass(frozen=True)
+class ActiveAlert:
+    """An alert in force: the server's (open or acknowledged), or the phone's own for an entry the
+    server has not answered for yet."""
+
+    id: str
+    severity: str
+    title: str
+    advice: str
+    hold_drugs: tuple[str, ...]
+    status: str  # the server's status, or "local" / "local_sent"
+    created_at: datetime | None
+
+
+def active_alerts(store: Store, now: datetime) -> list[ActiveAlert]:
+    found: list[ActiveAlert] = []
+    for alert in store.alerts():
+        if alert.get("status") not in OPEN_STATUSES:
+            continue
+        found.append(
+            ActiveAlert(
+                str(alert["id"]),
+                str(alert.get("severity") or "urgent"),
+                S.alert_title(str(alert.get("kind") or ""), str(alert.get("title") or "")),
+                str(alert.get("patient_advice") or ""),
+                tuple(alert.get("hold_drugs") or ()),
+                str(alert["status"]),
+                _parse(alert.get("created_at")),
+            )
+        )
+    for entry in store.entries():
+        local = entry.local_alert
+        if local is None or store.alert_for(entry.id) is not None:
+            continue
+        created = _parse(entry.created_at)
+        if entry.state != PENDING and (created is None or now - created > LOCAL_ALERT_LIFETIME):
+            continue
+        found.append(
+            ActiveAlert(
+                entry.id,
+                str(local.get("severity") or "urgent"),
+                S.alert_title(str(local.get("kind") or ""), str(local.get("title") or "")),
+                str(local.get("patient_advice") or ""),
+                tuple(local.get("hold_drugs") or ()),
+                "local" if entry.state == PENDING else "local_sent",
+                created,
+            )
+        )
+    found.sort(key=lambda a: (a.severity != "critical", -(a.created_at.timestamp() if a.created_at else 0)))
+    return found
+
+
+def held_drugs(alerts: list[ActiveAlert]) -> list[str]:
+    held: list[str] = []
+    for alert in alerts:
+        held.extend(d for d in alert.hold_drugs if d not in held)
+    return held
+
+
+def reminders_between(store: Store, start: datetime, end: datetime, now: datetime) -> list[Reminder]:
+    """Reminders in `[start, end)`: the phone's own (same shared code as the server) merged with the
+    ones the server last sent; a held drug's reminder says not to take it."""
+    ctx = load_context(store)
+    if ctx.regimen is None:
+        return []
+    phone = phone_reminders(
+        plan=ctx.plan,
+        start_date=ctx.regimen.start_date,
+        tz=ctx.tz,
+        window_start=start,
+        window_end=end,
+        doses_mg=ctx.regimen.doses_mg,
+        held=held_drugs(active_alerts(store, now)),
+    )
+    server = [r for r in server_reminders(store.get_json("reminders", []), ctx.tz) if start <= r.at < end]
+    return merged(phone, server)
+
+
+def _parse(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return None

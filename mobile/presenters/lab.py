@@ -1,0 +1,88 @@
+"""Add a lab result: analyte, value, unit (the one this patient used last for it), checked with the
+server's own rules (`shared.lab_values`: unknown units, impossible values, the factor-of-1000
+mix-up with the unit that was probably meant), then graded and evaluated at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mobile import strings as S
+from mobile.journal import ItemError, Journal, json_number
+from mobile.presenters.outcome import Outcome, outcome, parse_number
+from mobile.store import Store
+from shared.analytes import ANALYTES
+from shared.lab_grading import LabGrade
+from shared.lab_values import LabValueError, parse_lab_value
+
+# The counts that matter most on IRd first; the rest as the lab report lists them.
+ORDER = ("platelets", "anc", "hemoglobin", "wbc", "creatinine", "alt", "ast", "bilirubin")
+
+
+@dataclass(frozen=True)
+class LabCheck:
+    ok: bool
+    problem: str = ""  # the shared rule's reason, when refused
+    suggested_unit: str = ""  # unit key the value probably meant ("K/uL")
+    suggested_label: str = ""  # how it reads ("K/µL")
+    outcome: Outcome | None = None
+    entry_id: str = ""
+
+
+def analytes() -> list[tuple[str, str]]:
+    keys = [k for k in ORDER if k in ANALYTES] + [k for k in ANALYTES if k not in ORDER]
+    return [(k, S.ANALYTE_NAMES.get(k, S.tr(ANALYTES[k].name))) for k in keys]
+
+
+def units(analyte: str) -> list[tuple[str, str]]:
+    """(unit key sent to the server, label shown)."""
+    return [(u.key, u.display) for u in ANALYTES[analyte].units]
+
+
+def unit_label(analyte: str, unit_key: str) -> str:
+    unit = ANALYTES[analyte].unit(unit_key)
+    return unit.display if unit else unit_key
+
+
+def _grade_text(grade: LabGrade) -> str:
+    return S.grade_line(grade.grade)
+
+
+def _ok_advice(grade: LabGrade) -> str:
+    return S.LAB_IN_RANGE if grade.grade == 0 else S.LAB_OUT_NO_ALERT
+
+
+class LabPresenter:
+    def __init__(self, store: Store, journal: Journal) -> None:
+        self.store = store
+        self.journal = journal
+
+    def default_unit(self, analyte: str) -> str:
+        """The unit this patient used last for this analyte, else the first the lab usually prints."""
+        last = self.store.get(f"last_unit:{analyte}")
+        keys = [key for key, _ in units(analyte)]
+        return last if last in keys else keys[0]
+
+    def check(self, analyte: str, value_text: str, unit: str, collected_at: datetime, *, save: bool) -> LabCheck:
+        number = parse_number(value_text)
+        if number is None:
+            return LabCheck(False, S.LAB_NOT_A_NUMBER)
+        value = json_number(number)
+        try:
+            # The value and unit first, alone: its error carries the unit the patient probably meant.
+            parse_lab_value(analyte, value, unit)
+        except LabValueError as exc:
+            suggested = exc.suggested_unit or ""
+            label = unit_label(analyte, suggested) if suggested else ""
+            return LabCheck(False, S.tr(exc.message), suggested, label)
+        try:
+            if save:
+                saved = self.journal.record_lab(analyte, value, unit, collected_at)
+                result, entry_id = saved, saved.entry_id
+            else:
+                result, entry_id = self.journal.check_lab(analyte, value, unit, collected_at), ""
+        except ItemError as exc:
+            return LabCheck(False, " ".join(S.tr(m) for reasons in exc.errors.values() for m in reasons))
+        return LabCheck(
+            True, outcome=outcome(result.alert, _grade_text(result.grade), _ok_advice(result.grade)), entry_id=entry_id
+        )

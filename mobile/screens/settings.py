@@ -1,0 +1,92 @@
+"""Settings: reminder times, time zone, text size, the clinic's number, the people who help you,
+and signing out (a warning first, stronger when entries have not been sent)."""
+
+from __future__ import annotations
+
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+
+from mobile import strings as S
+from mobile.presenters.settings import STEP_MINUTES, TEXT_SCALES, SettingsPresenter
+from mobile.screens.base import BaseScreen, load_kv
+from mobile.widgets.common import BigValue, Btn, SymbolBtn, Txt
+
+load_kv(__file__)
+
+
+class SettingsScreen(BaseScreen):
+    clinic_name = StringProperty("")
+    clinic_phone = StringProperty("")
+    timezone = StringProperty("")
+    confirming = BooleanProperty(False)
+    warning = StringProperty("")
+    pending = BooleanProperty(False)
+    problem = StringProperty("")
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.presenter = SettingsPresenter(self.app.store)
+        self._scale_buttons: list[Btn] = []
+        for index, label in enumerate(S.SETTINGS_TEXT_SIZES):
+            button = Btn(caption=label, kind="choice")
+            button.bind(on_release=lambda _b, i=index: self.set_scale(i))
+            self.ids.scales.add_widget(button)
+            self._scale_buttons.append(button)
+
+    def on_leave(self, *_: object) -> None:
+        self.confirming = False
+
+    def refresh(self) -> None:
+        view = self.presenter.view()
+        self.clinic_name, self.clinic_phone, self.timezone = view.clinic_name, view.clinic_phone, view.timezone
+        self.ids.tz.values = view.timezones
+        self.ids.tz.text = view.timezone
+        for index, button in enumerate(self._scale_buttons):
+            button.selected = index == view.text_scale
+        times = self.ids.times
+        times.clear_widgets()
+        for row in view.times:
+            times.add_widget(Txt(text=row.label, bold=True))
+            grid = Factory.Grid(cols=3)
+            earlier = SymbolBtn(text=S.MINUS)
+            later = SymbolBtn(text=S.PLUS)
+            shown = BigValue(text=row.time_text)
+            earlier.bind(on_release=lambda _b, k=row.key: self.shift(k, -STEP_MINUTES))
+            later.bind(on_release=lambda _b, k=row.key: self.shift(k, STEP_MINUTES))
+            for widget in (earlier, shown, later):
+                grid.add_widget(widget)
+            times.add_widget(grid)
+        self.pending = view.pending > 0
+        self.warning = self.presenter.sign_out_warning()
+
+    def shift(self, key: str, minutes: int) -> None:
+        self.problem = self.presenter.shift_time(key, minutes)
+        self.refresh()
+        self.app.reminders_changed()
+        self.app.sync_now()  # the server reminds (and tells helpers) at the same times
+
+    def set_timezone(self, name: str) -> None:
+        if name and name != self.timezone and self.presenter.set_timezone(name):
+            self.refresh()
+            self.app.reminders_changed()
+
+    def set_scale(self, index: int) -> None:
+        self.app.text_scale = self.presenter.set_text_scale(index)
+        for i, button in enumerate(self._scale_buttons):
+            button.selected = i == index
+
+    def ask_sign_out(self) -> None:
+        self.warning = self.presenter.sign_out_warning()
+        self.pending = self.app.store.pending_count() > 0
+        self.confirming = True
+
+    def send_first(self) -> None:
+        self.confirming = False
+        self.app.sync_now()
+
+    def sign_out(self) -> None:
+        self.confirming = False
+        self.app.sign_out()
+
+
+assert len(TEXT_SCALES) == len(S.SETTINGS_TEXT_SIZES)

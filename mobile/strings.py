@@ -1,0 +1,475 @@
+"""Every string the patient sees, in one catalog ready for translation.
+
+Each text goes through `_()` (gettext): a translator extracts this module with
+`xgettext -L Python -k_ -kN_:1,2 mobile/strings.py` and drops `careloop.mo` files under
+`mobile/locale/<lang>/LC_MESSAGES/`. Texts that come from `shared/` (symptom questions, the alert
+policy's advice, the missed-dose rule) or from the server (rejection reasons) are English and go
+through `tr()`, so the same catalog can translate them by their English text.
+
+Rules for writing here: short sentences, what to do before why, no jargon without its plain name
+next to it, and never meaning by colour alone (every severity has a word and an icon).
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from pathlib import Path
+
+_translation = gettext.translation("careloop", localedir=Path(__file__).parent / "locale", fallback=True)
+
+
+def _(text: str) -> str:
+    return _translation.gettext(text)
+
+
+def N_(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def tr(text: str) -> str:
+    """A text from shared/ or the server, translated by its English text when a catalog has it."""
+    return _translation.gettext(text) if text else text
+
+
+APP_NAME = _("CareLoop")
+
+# ---- icons: DejaVu Sans glyphs, each always shown next to a word --------------------------------
+ICON_CRITICAL = "⚠"
+ICON_URGENT = "!"
+ICON_OK = "✔"
+ICON_INFO = "ℹ"
+ICON_HOLD = "⊘"
+ICON_PHONE = "☎"
+ICON_SYNC = "⟳"
+ICON_WAITING = "◔"
+ICON_SETTINGS = "⚙"
+ICON_TODAY = "☀"
+ICON_FEEL = "♥"
+ICON_LAB = "✚"
+ICON_TRENDS = "↗"
+ICON_MESSAGES = "✉"
+ICON_PEOPLE = "☺"
+ICON_BACK = "‹"
+
+# ---- navigation ---------------------------------------------------------------------------------
+NAV_TODAY = _("Today")
+NAV_FEEL = _("Feel")
+NAV_LAB = _("Lab")
+NAV_TRENDS = _("Trends")
+NAV_MESSAGES = _("Messages")
+BACK = _("Back")
+SETTINGS = _("Settings")
+
+TITLE_ENROLL = _("Welcome to CareLoop")
+TITLE_TODAY = _("Today")
+TITLE_FEEL = _("How do you feel?")
+TITLE_LAB = _("Add a lab result")
+TITLE_TRENDS = _("Your trends")
+TITLE_MESSAGES = _("Messages")
+TITLE_CAREGIVERS = _("Your helpers")
+TITLE_SETTINGS = _("Settings")
+
+# ---- enroll ---------------------------------------------------------------------------------------
+ENROLL_INTRO = _(
+    "Your care team gave you a code on paper or by text message. Type it here to connect this phone to your clinic."
+)
+ENROLL_CODE = _("Your code")
+ENROLL_CODE_HINT = _("e.g. ABCD-2345")
+ENROLL_DEVICE = _("Name for this phone")
+ENROLL_DEVICE_DEFAULT = _("My phone")
+ENROLL_CONNECT = _("Connect")
+ENROLL_WORKING = _("Connecting…")
+ENROLL_NEED_CODE = _("Type the code from your care team first.")
+ENROLL_OFFLINE = _("No connection to your clinic. Check your internet or Wi-Fi, then try again.")
+ENROLL_SERVER_TROUBLE = _("Your clinic's service did not answer. Please try again in a few minutes.")
+ENROLL_HELP = _("No code? Call your care team and ask for a CareLoop code.")
+
+# ---- sync bar -------------------------------------------------------------------------------------
+SYNC_ERROR_OFFLINE = _("No connection. Your entries are safe on this phone and will be sent later.")
+SYNC_ERROR_SERVER = _("Your clinic's service is not answering. Your entries are safe on this phone.")
+SYNC_ERROR_SIGNED_OUT = _("This phone is no longer connected to your clinic. Ask your care team for a new code.")
+SYNC_ERROR_UNEXPECTED = _("Sending failed. CareLoop will try again.")
+SYNC_ALL_SENT = _("All sent")
+SYNC_NEVER = _("Not sent yet")
+SYNC_SENDING = _("Sending…")
+SYNC_TAP = _("Tap to send now")
+
+
+def sync_error_refused(reason: str) -> str:
+    return _("Your clinic refused the last sending: {reason}").format(reason=tr(reason))
+
+
+def sync_waiting(n: int) -> str:
+    return N_("{n} entry waiting to send", "{n} entries waiting to send", n).format(n=n)
+
+
+def sync_last_ok(when: str) -> str:
+    return _("Last sent {when}").format(when=when)
+
+
+def sync_retry_in(seconds: int) -> str:
+    if seconds < 60:
+        return _("Trying again in {n} s").format(n=max(seconds, 1))
+    return _("Trying again in {n} min").format(n=round(seconds / 60))
+
+
+# ---- today ----------------------------------------------------------------------------------------
+def greeting(name: str) -> str:
+    return _("Hello, {name}").format(name=name) if name else _("Hello")
+
+
+def cycle_day(cycle: int, day: int) -> str:
+    return _("Cycle {cycle} · Day {day} of 28").format(cycle=cycle, day=day)
+
+
+def starts_on(when: str) -> str:
+    return _("Your treatment starts on {when}.").format(when=when)
+
+
+TODAY_DOSES = _("Your medicines today")
+TODAY_NO_DOSES = _("No IRd medicines today. Rest days are part of the plan.")
+TODAY_NO_REGIMEN = _("Your treatment plan has not reached this phone yet. It arrives with the next sending.")
+TODAY_REMINDERS = _("Reminders")
+TODAY_NO_REMINDERS = _("No more reminders today.")
+TODAY_NADIR = _("Days 14 to 21: blood counts are at their lowest. Watch for fever, bleeding or bruising.")
+DOSE_TAKEN = _("Taken")
+DOSE_SKIPPED = _("Skipped")
+DOSE_VOMITED = _("Vomited")
+DOSE_CHANGE = _("Change")
+DOSE_ON_HOLD = _("ON HOLD: do not take this today.")
+STATUS_WORDS = {"taken": DOSE_TAKEN, "skipped": DOSE_SKIPPED, "vomited": DOSE_VOMITED}
+
+
+def dose_logged(status: str, when: str) -> str:
+    return _("{status} at {when}").format(status=STATUS_WORDS.get(status, status), when=when)
+
+
+def dose_at(when: str) -> str:
+    return _("Usual time {when}").format(when=when)
+
+
+def dose_times(times: list[str]) -> str:
+    return _("Usual times {times}").format(times=_(" and ").join(times)) if len(times) > 1 else dose_at("".join(times))
+
+
+def missed_dose_title(day: str) -> str:
+    return _("Ixazomib dose of {day}").format(day=day)
+
+
+MISSED_NOT_LOGGED = _("Not marked as taken.")
+MISSED_TOOK_IT = _("I have taken it now")
+
+
+def missed_can_take(until: str, next_dose: str) -> str:
+    return _("You can still take it until {until}. Then take the next dose as usual on {next}.").format(
+        until=until, next=next_dose
+    )
+
+
+def missed_skip(next_dose: str) -> str:
+    return _("Skip it: your next dose is on {next}. Do not take two doses to make up for it.").format(next=next_dose)
+
+
+def missed_vomited(next_dose: str) -> str:
+    return _("Do not take another capsule after vomiting. Take the next dose on {next}.").format(next=next_dose)
+
+
+DRUG_NAMES = {
+    "ixazomib": _("Ixazomib (Ninlaro)"),
+    "lenalidomide": _("Lenalidomide (Revlimid)"),
+    "dexamethasone": _("Dexamethasone"),
+    "antiviral": _("Antiviral medicine"),
+}
+DRUG_SHORT = {
+    "ixazomib": _("ixazomib"),
+    "lenalidomide": _("lenalidomide"),
+    "dexamethasone": _("dexamethasone"),
+    "antiviral": _("antiviral"),
+}
+
+
+def drug_with_dose(drug: str, mg: str | None) -> str:
+    name = DRUG_NAMES.get(drug, drug)
+    return _("{name} {mg} mg").format(name=name, mg=mg) if mg else name
+
+
+# ---- banners --------------------------------------------------------------------------------------
+CALL_NOW = _("Call your care team now")
+CALL_BUTTON = _("Call now")
+
+
+def call_button(number: str) -> str:
+    """The emergency button: what to do, and the number it dials."""
+    return f"{ICON_PHONE}  {CALL_NOW}\n{number}" if number else f"{ICON_PHONE}  {CALL_NOW}"
+
+
+def call_number(number: str) -> str:
+    return _("Phone: {number}").format(number=number) if number else _("Use the number your care team gave you.")
+
+
+def hold_title(drugs: list[str]) -> str:
+    names = _(" and ").join(DRUG_SHORT.get(d, d) for d in drugs)
+    return _("Do not take {drugs} for now").format(drugs=names)
+
+
+HOLD_TEXT = _("Your care team will tell you when to start again.")
+ALERT_OPEN_TITLE = _("Your care team has been told")
+REJECTED_BANNER_TITLE = _("Something you entered was not accepted")
+
+
+def rejected_banner(n: int) -> str:
+    return N_(
+        "{n} entry needs a look. Open Messages to see why.", "{n} entries need a look. Open Messages to see why.", n
+    ).format(n=n)
+
+
+SEE_MESSAGES = _("See messages")
+
+# Alert titles are written for nurses ("Grade 4 thrombocytopenia"); the patient reads plain words.
+ALERT_KIND_WORDS = {
+    "thrombocytopenia": _("Low platelets"),
+    "neutropenia": _("Low neutrophils (infection-fighting white cells)"),
+    "febrile_neutropenia": _("Fever while white cells are low"),
+    "leukopenia": _("Low white cells"),
+    "anemia": _("Low hemoglobin"),
+    "hepatotoxicity": _("Liver test high"),
+    "creatinine_increased": _("Kidney test high"),
+}
+
+
+def alert_title(kind: str, title: str) -> str:
+    """The patient's words for an alert: plain for the lab kinds, else the (already plain) title."""
+    return ALERT_KIND_WORDS.get(kind) or tr(title)
+
+
+# ---- severity words -------------------------------------------------------------------------------
+SEVERITY_CRITICAL = _("Emergency")
+SEVERITY_URGENT = _("Urgent")
+SEVERITY_OK = _("No alert")
+
+
+GRADE_WORDS = {
+    0: _("none"),
+    1: _("mild"),
+    2: _("moderate"),
+    3: _("severe"),
+    4: _("life-threatening"),
+}
+
+
+def grade_line(grade: int) -> str:
+    return _("Grade {grade} of 4 ({words})").format(grade=grade, words=GRADE_WORDS.get(grade, ""))
+
+
+# ---- how do you feel ------------------------------------------------------------------------------
+FEEL_PICK = _("What is bothering you? Pick one.")
+FEEL_SAVE = _("Save and send")
+FEEL_SAVED = _("Saved. It will be sent to your care team.")
+FEEL_ANOTHER = _("Report something else")
+FEEL_OTHER = _("Something else")
+FEEL_ANSWER_ALL = _("Answer the questions above to see what to do.")
+FEEL_NO_ALERT = _("Keep noting how you feel. If it gets worse, report it again or call your care team.")
+FEEL_FEVER_OK = _("Below 38 °C. Check again in a few hours, and call your care team if it reaches 38 °C.")
+FEEL_TEMPERATURE_HINT = _("e.g. 37.2")
+YES = _("Yes")
+NO = _("No")
+MINUS = "−"
+PLUS = "+"
+
+SYMPTOM_NAMES = {
+    "diarrhea": _("Diarrhea"),
+    "peripheral_neuropathy": _("Numbness or tingling"),
+    "rash": _("Rash"),
+    "fever": _("Fever"),
+    "nausea": _("Nausea"),
+    "vomiting": _("Vomiting"),
+    "constipation": _("Constipation"),
+    "edema": _("Swelling"),
+}
+
+# ---- labs -----------------------------------------------------------------------------------------
+LAB_WHICH = _("Which test?")
+LAB_VALUE = _("Result")
+LAB_VALUE_HINT = _("Number from your lab report")
+LAB_UNIT = _("Unit (as printed on the report)")
+LAB_WHEN = _("When was the blood taken?")
+LAB_TODAY = _("Today")
+LAB_YESTERDAY = _("Yesterday")
+LAB_CHECK = _("Check and save")
+LAB_SAVED = _("Saved. It will be sent to your care team.")
+
+
+def saved_lab(name: str, value: str, unit: str) -> str:
+    return _("{name}: {value} {unit}").format(name=name, value=value, unit=unit)
+
+
+LAB_ANOTHER = _("Add another result")
+LAB_NOT_A_NUMBER = _("Type the number only, for example 42 or 9.5.")
+LAB_IN_RANGE = _("Within the usual range. No alert.")
+LAB_OUT_NO_ALERT = _("Outside the usual range, but not enough for an alert. Your care team sees it with your results.")
+
+
+def use_unit(unit: str) -> str:
+    return _("Yes, use {unit}").format(unit=unit)
+
+
+ANALYTE_NAMES = {
+    "platelets": _("Platelets"),
+    "anc": _("Neutrophils (ANC)"),
+    "hemoglobin": _("Hemoglobin"),
+    "wbc": _("White blood cells"),
+    "creatinine": _("Creatinine"),
+    "alt": _("ALT (liver)"),
+    "ast": _("AST (liver)"),
+    "bilirubin": _("Bilirubin"),
+}
+
+# ---- trends ---------------------------------------------------------------------------------------
+TRENDS_SYMPTOMS = _("Symptoms")
+TRENDS_EMPTY = _("No results yet. Add one from your lab report and it appears here.")
+TRENDS_SYMPTOMS_EMPTY = _("No symptoms reported in the last two weeks.")
+TRENDS_LEGEND_DOSE = _("▲ ixazomib dose")
+TRENDS_LEGEND_LEN = _("▬ lenalidomide days")
+TRENDS_LEGEND_NADIR = _("░ days 14–21 (lowest counts)")
+TRENDS_NORMAL = _("Normal")
+TRENDS_SYMPTOM_HELP = _("Worst grade reported each day (0 none … 4 life-threatening).")
+
+
+def latest_value(value: str, unit: str, when: str) -> str:
+    return _("Latest: {value} {unit}, {when}").format(value=value, unit=unit, when=when)
+
+
+def band_label(grade: int) -> str:
+    return _("G{grade}").format(grade=grade)
+
+
+# ---- messages -------------------------------------------------------------------------------------
+MESSAGES_ALERTS = _("Alerts")
+MESSAGES_NO_ALERTS = _("No alerts. If you feel unwell, tell CareLoop how you feel or call your care team.")
+MESSAGES_REJECTED = _("Not accepted")
+MESSAGES_INBOX = _("From your care team")
+MESSAGES_INBOX_EMPTY = _("No messages.")
+MESSAGES_INBOX_UNAVAILABLE = _("Messages from your care team are not available yet.")
+MESSAGES_INBOX_OFFLINE = _("Messages could not be loaded: no connection.")
+MESSAGES_LOADING = _("Loading…")
+MESSAGES_DISMISS = _("I have read this")
+MESSAGES_UPCOMING = _("Coming up")
+STATUS_OPEN = _("Sent to your care team. Not yet seen.")
+STATUS_ACKNOWLEDGED = _("Your care team has seen this.")
+STATUS_RESOLVED = _("Your care team has dealt with this.")
+STATUS_LOCAL = _("Waiting to be sent to your care team.")
+STATUS_LOCAL_SENT = _("Sent. Your care team is being told.")
+
+
+def rejected_what(what: str, when: str) -> str:
+    return _("{what}, entered {when}").format(what=what, when=when)
+
+
+# ---- caregivers -----------------------------------------------------------------------------------
+CARE_INTRO = _("A family member or friend can follow how you are doing. Choose what they may see.")
+CARE_SCOPES = {
+    "critical_alerts": _("Emergencies (when you must call your care team)"),
+    "all_alerts": _("All alerts"),
+    "missed_doses": _("Missed doses"),
+    "daily_summary": _("A short daily summary"),
+}
+CARE_CREATE = _("Make an invitation code")
+CARE_CODE_TITLE = _("Give this code to the person who helps you")
+CARE_CODE_HELP = _("They install CareLoop, choose 'I help someone', and type this code.")
+CARE_PICK_ONE = _("Choose at least one thing they may see.")
+CARE_LIST = _("People who can see your updates")
+CARE_NONE = _("Nobody yet.")
+CARE_REVOKE = _("Remove")
+CARE_REVOKE_CONFIRM = _("Remove access")
+CARE_UNAVAILABLE = _("Sharing with family is not available yet on your clinic's service.")
+CARE_OFFLINE = _("No connection. Sharing needs the internet.")
+CARE_WORKING = _("One moment…")
+
+
+# ---- settings -------------------------------------------------------------------------------------
+SETTINGS_TIMES = _("Reminder times")
+SETTINGS_LAB_TIME = _("Blood test days")
+SETTINGS_TIMEZONE = _("Time zone")
+SETTINGS_TEXT_SIZE = _("Text size")
+SETTINGS_TEXT_SIZES = (_("Large"), _("Larger"), _("Largest"))
+SETTINGS_CLINIC = _("Your clinic")
+SETTINGS_CAREGIVERS = _("People who help you")
+SETTINGS_SIGN_OUT = _("Sign out of this phone")
+SETTINGS_SIGN_OUT_SURE = _("Sign out and delete data on this phone")
+SETTINGS_SIGN_OUT_WARNING = _(
+    "Signing out deletes everything CareLoop keeps on this phone. Entries already sent stay with your clinic."
+)
+SETTINGS_SEND_FIRST = _("Send them first")
+SETTINGS_CANCEL = _("Cancel")
+SETTINGS_CONNECTED_TO = _("Connected to")
+SETTINGS_REMINDERS_HELP = _("CareLoop reminds you at these times, even without internet.")
+
+
+def shift_help(minutes: int) -> str:
+    return _("Each tap on {minus} or {plus} moves a time by {n} minutes.").format(minus=MINUS, plus=PLUS, n=minutes)
+
+
+def unsent_warning(n: int) -> str:
+    return N_(
+        "{n} entry has NOT been sent yet. If you sign out now, it will be lost.",
+        "{n} entries have NOT been sent yet. If you sign out now, they will be lost.",
+        n,
+    ).format(n=n)
+
+
+# ---- reminders (notifications) --------------------------------------------------------------------
+def reminder_dose_title(drug_with_mg: str) -> str:
+    return _("Time for {drug}").format(drug=drug_with_mg)
+
+
+REMINDER_LAB_TITLE = _("Blood test today")
+REMINDER_ANTIVIRAL_TITLE = _("Time for your antiviral medicine")
+REMINDER_HELD = _("On hold: do not take it until your care team says so.")
+
+# ---- dates ----------------------------------------------------------------------------------------
+WEEKDAYS = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+WEEKDAYS_LONG = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
+MONTHS = (
+    _("Jan"), _("Feb"), _("Mar"), _("Apr"), _("May"), _("Jun"),
+    _("Jul"), _("Aug"), _("Sep"), _("Oct"), _("Nov"), _("Dec"),
+)  # fmt: skip
+MONTHS_LONG = (
+    _("January"), _("February"), _("March"), _("April"), _("May"), _("June"),
+    _("July"), _("August"), _("September"), _("October"), _("November"), _("December"),
+)  # fmt: skip
+TODAY = _("today")
+YESTERDAY = _("yesterday")
+
+
+def day_short(d: date) -> str:
+    return _("{weekday} {day} {month}").format(weekday=WEEKDAYS[d.weekday()], day=d.day, month=MONTHS[d.month - 1])
+
+
+def day_long(d: date) -> str:
+    return _("{weekday} {day} {month}").format(
+        weekday=WEEKDAYS_LONG[d.weekday()], day=d.day, month=MONTHS_LONG[d.month - 1]
+    )
+
+
+def clock(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def day_and_time(moment: datetime) -> str:
+    return _("{day}, {time}").format(day=day_short(moment.date()), time=clock(moment))
+
+
+def when(moment: datetime, today: date) -> str:
+    """'today 10:42', 'yesterday 22:00', 'Tue 8 Dec 09:00'."""
+    day = moment.date()
+    if day == today:
+        prefix = TODAY
+    elif (today - day).days == 1:
+        prefix = YESTERDAY
+    else:
+        prefix = day_short(day)
+    return _("{day} {time}").format(day=prefix, time=clock(moment))
+
+
+OK_BUTTON = _("OK")

@@ -1,0 +1,294 @@
+"""The phone's side of contract §3.
+
+Rules this follows (style.md §9 rule 12):
+1. The outbox is the store's pending entries; an entry leaves it only when the server names its
+   id in `accepted` or `rejected`. A lost answer means the same items go again: the server
+   accepts a replay and changes nothing, so a retry is always safe.
+2. Rejected entries keep the server's reasons and stay visible until the patient dismisses them.
+3. The server is authoritative for alerts: they are upserted by id from every answer, and the
+   cursor it returns is sent back next time so it only sends what changed.
+4. Network trouble is never an error the patient must fix: entries wait, and the runner retries
+   with exponential backoff. An answer that says "no" (401, 400) is shown in plain words.
+
+`SyncEngine` does one round trip and is what the tests drive; `SyncRunner` owns the background
+thread that decides when. Neither imports Kivy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mobile import strings as S
+from mobile.api import ApiClient, ApiError, NotAvailable, Unreachable
+from mobile.config import BACKOFF_BASE_S, BACKOFF_CAP_S, SYNC_BATCH, SYNC_EVERY_S
+from mobile.reminders import TIME_FIELDS
+from mobile.store import SECTIONS, Store
+
+# The care team's changes to the reminder plan (antiviral drug, nadir draws) are fetched this often.
+PLAN_REFRESH = timedelta(hours=6)
+
+logger = logging.getLogger(__name__)
+
+
+class SignedOut(Exception):
+    """The server no longer knows this phone's token (revoked, or the patient was re-enrolled)."""
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    pending: int
+    last_ok: datetime | None
+    last_error: str | None
+    running: bool = False
+    retry_at: datetime | None = None
+    signed_out: bool = False
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    sent: int
+    accepted: int
+    rejected: int
+    alerts: int
+    more: bool  # entries still waiting (more than one batch, or new ones made meanwhile)
+
+
+class SyncEngine:
+    def __init__(self, store: Store, api: ApiClient, *, now: Callable[[], datetime] | None = None) -> None:
+        self.store = store
+        self.api = api
+        self.now = now or (lambda: datetime.now(UTC))
+
+    def status(self, *, running: bool = False, retry_at: datetime | None = None) -> SyncStatus:
+        last_ok = self.store.get("last_sync_ok")
+        return SyncStatus(
+            pending=self.store.pending_count(),
+            last_ok=datetime.fromisoformat(last_ok) if last_ok else None,
+            last_error=self.store.get("last_sync_error"),
+            running=running,
+            retry_at=retry_at,
+            signed_out=self.store.get("signed_out") is not None,
+        )
+
+    def sync_once(self) -> RoundResult:
+        """One request: send up to SYNC_BATCH waiting entries, apply the answer.
+
+        Raises Unreachable (try later), SignedOut, or ApiError (the request as a whole was refused);
+        each is also recorded as the last error for the sync bar.
+        """
+        token = self.store.token
+        if token is None:
+            raise SignedOut()
+        self.api.token = token
+        batch = self.store.outbox(SYNC_BATCH)
+        body: dict[str, Any] = {"cursor": self.store.cursor}
+        for section in SECTIONS:
+            items = [e.item for e in batch if e.section == section]
+            if items:
+                body[section] = items
+        self.store.count_attempt([e.id for e in batch])
+        try:
+            answer = self._post(body)
+        except Unreachable as exc:
+            self._failed(S.SYNC_ERROR_OFFLINE if exc.status is None else S.SYNC_ERROR_SERVER, exc)
+            raise
+        except SignedOut as exc:
+            self.store.put("signed_out", self.now().isoformat())
+            self._failed(S.SYNC_ERROR_SIGNED_OUT, exc)
+            raise
+        except ApiError as exc:
+            self._failed(S.sync_error_refused(exc.message), exc)
+            raise
+        result = self._apply(answer, {e.id for e in batch})
+        self._exchange_plan()
+        return result
+
+    def _exchange_plan(self) -> None:
+        """After a sync: send the times the patient changed, or now and then fetch the plan, so the
+        server reminds (and tells helpers) at the times the phone shows. Never fails the sync."""
+        dirty = self.store.get("reminder_plan_dirty")
+        fetched = self.store.get("reminder_plan_fetched_at")
+        stale = fetched is None or self.now() - datetime.fromisoformat(fetched) > PLAN_REFRESH
+        if not dirty and not stale:
+            return
+        try:
+            if dirty:
+                mine = self.store.get_json("reminder_plan") or {}
+                answer = self.api.reminder_plan_update(
+                    {k: v for k, v in mine.items() if k in (*TIME_FIELDS, "antiviral_times")}
+                )
+            else:
+                answer = self.api.reminder_plan()
+        except (NotAvailable, Unreachable):
+            return  # an older server, or the line dropped: try again after the next sync
+        except ApiError as exc:
+            # The server refused the times: its plan stands, and the patient is told why.
+            logger.info("reminder plan refused: %s", exc.message)
+            self.store.put_many({"reminder_plan_dirty": None, "reminder_plan_fetched_at": None})
+            return
+        if self.store.get("reminder_plan_dirty") != dirty:
+            return  # changed again meanwhile: the next sync sends the newer times
+        self.store.put_many(
+            {
+                "reminder_plan": json.dumps(answer, sort_keys=True),
+                "reminder_plan_dirty": None,
+                "reminder_plan_fetched_at": self.now().isoformat(),
+            }
+        )
+
+    def sync_until_drained(self, max_rounds: int = 20) -> RoundResult:
+        """Rounds until the outbox is empty (or `max_rounds`, so a flood cannot hold the thread)."""
+        result = self.sync_once()
+        for _ in range(max_rounds - 1):
+            if not result.more:
+                break
+            result = self.sync_once()
+        return result
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.api.sync(body)
+        except ApiError as exc:
+            if exc.status == 401:
+                raise SignedOut() from exc
+            if exc.status == 400 and "cursor" in exc.errors and body.get("cursor") is not None:
+                # A cursor from another server or an old format: start over; upserts make it harmless.
+                self.store.put("cursor", None)
+                return self.api.sync({**body, "cursor": None})
+            raise
+
+    def _apply(self, answer: Mapping[str, Any], sent: set[str]) -> RoundResult:
+        accepted = [i for i in answer.get("accepted") or [] if isinstance(i, str) and i in sent]
+        rejected: dict[str, Mapping[str, Any]] = {}
+        for row in answer.get("rejected") or []:
+            if isinstance(row, Mapping) and row.get("id") in sent:
+                errors = row.get("errors")
+                rejected[str(row["id"])] = errors if isinstance(errors, Mapping) else {"detail": [str(errors)]}
+        self.store.settle(accepted=accepted, rejected=rejected)
+        alerts = answer.get("alerts") or []
+        alert_count = self.store.upsert_alerts(alerts if isinstance(alerts, list) else [])
+        updates: dict[str, str | None] = {
+            "last_sync_ok": self.now().isoformat(),
+            "last_sync_error": None,
+        }
+        if isinstance(answer.get("cursor"), str):
+            updates["cursor"] = answer["cursor"]
+        for key in ("regimen", "reminders"):
+            if key in answer and answer[key] is not None:
+                updates[key] = json.dumps(answer[key], sort_keys=True)
+        if isinstance(answer.get("server_time"), str):
+            updates["server_time"] = answer["server_time"]
+        self.store.put_many(updates)
+        unanswered = sent - set(accepted) - set(rejected)
+        if unanswered:
+            # The server must name every item; if it did not, they stay pending and go again.
+            logger.warning("sync answer left %d item(s) unanswered; they will be sent again", len(unanswered))
+        more = self.store.pending_count() > 0 and len(sent) > len(unanswered)
+        return RoundResult(len(sent), len(accepted), len(rejected), alert_count, more)
+
+    def _failed(self, message: str, exc: Exception) -> None:
+        logger.info("sync failed: %s", exc)
+        self.store.put("last_sync_error", message)
+
+
+class Backoff:
+    """Exponential backoff with "equal jitter": half the delay fixed, half random, so many phones
+    coming back online together do not all retry in the same second."""
+
+    def __init__(
+        self,
+        base: float = BACKOFF_BASE_S,
+        cap: float = BACKOFF_CAP_S,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.base = base
+        self.cap = cap
+        self.jitter = jitter
+
+    def delay(self, failures: int) -> float:
+        if failures <= 0:
+            return 0.0
+        ceiling = min(self.cap, self.base * 2 ** (failures - 1))
+        return ceiling / 2 + self.jitter() * ceiling / 2
+
+
+class SyncRunner:
+    """The background sync thread: syncs when asked (start, new entry, tap), every `interval`
+    seconds when all is well, and after a failure again after `backoff.delay(failures)`.
+
+    `on_status` is called from this thread: the app wraps it with `@mainthread`.
+    """
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        on_status: Callable[[SyncStatus], None],
+        *,
+        interval: float = SYNC_EVERY_S,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.engine = engine
+        self.on_status = on_status
+        self.interval = interval
+        self.backoff = backoff or Backoff()
+        self.failures = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="careloop-sync", daemon=True)
+            self._thread.start()
+            self._wake.set()  # sync on start
+
+    def request(self) -> None:
+        """Sync now (a new entry, or the patient tapped the sync bar)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        delay = self.interval
+        while not self._stop.is_set():
+            self._wake.wait(timeout=delay)
+            if self._stop.is_set():
+                break
+            self._wake.clear()
+            delay = self.run_once()
+
+    def run_once(self) -> float:
+        """Sync now; return the seconds until the next try (the interval, or a backoff)."""
+        self.on_status(self.engine.status(running=True))
+        try:
+            self.engine.sync_until_drained()
+        except SignedOut:
+            self.failures = 0
+            self.on_status(self.engine.status())
+            return self.interval
+        except (Unreachable, ApiError):
+            self.failures += 1
+            delay = self.backoff.delay(self.failures)
+            retry_at = self.engine.now() + timedelta(seconds=delay)
+            self.on_status(self.engine.status(retry_at=retry_at))
+            return delay
+        except Exception:  # a bug must not kill the thread: entries would silently stop leaving
+            logger.exception("sync crashed; retrying later")
+            self.failures += 1
+            self.engine.store.put("last_sync_error", S.SYNC_ERROR_UNEXPECTED)
+            return self.backoff.delay(self.failures)
+        self.failures = 0
+        self.on_status(self.engine.status())
+        return self.interval
