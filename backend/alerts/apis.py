@@ -14,6 +14,7 @@ from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.serializers import AlertSerializer
 from backend.api.pagination import NewestFirst
 from backend.api.permissions import IsClinicStaff, IsClinicStaffOrPatient
+from backend.audit.mixins import AuditedListMixin
 from backend.audit.services import audit_record
 
 
@@ -28,7 +29,8 @@ class AlertFilter(django_filters.FilterSet):
         fields = ["status", "severity", "kind", "patient"]
 
 
-class AlertListApi(generics.ListAPIView):
+class AlertListApi(AuditedListMixin, generics.ListAPIView):
+    audit_resource = "alert"
     serializer_class = AlertSerializer
     permission_classes = [IsClinicStaffOrPatient]
     filterset_class = AlertFilter
@@ -40,18 +42,6 @@ class AlertListApi(generics.ListAPIView):
         return services.alerts_visible_to(self.request.user).prefetch_related(  # type: ignore[arg-type]
             "escalation_steps"
         )
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        results = response.data["results"] if isinstance(response.data, dict) else response.data
-        audit_record(
-            actor=request.user,
-            action="read",
-            resource="alert",  # type: ignore[arg-type]
-            patient_ids=(row["patient"] for row in results),
-            detail="alert list",
-        )
-        return response
 
 
 class _AlertActionApi(APIView):

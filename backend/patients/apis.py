@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from backend.api.pagination import NewestFirst
 from backend.api.permissions import IsClinicStaff
+from backend.audit.mixins import AuditedListMixin
 from backend.audit.services import audit_record
 from backend.core.errors import NotFound
 from backend.patients import services
@@ -30,7 +31,9 @@ _CreateOutput = inline_serializer(
 )
 
 
-class PatientListCreateApi(generics.ListAPIView):
+class PatientListCreateApi(AuditedListMixin, generics.ListAPIView):
+    audit_resource = "patient"
+    audit_patient_field = "id"
     permission_classes = [IsClinicStaff]
     serializer_class = PatientSerializer
     pagination_class = NewestFirst
@@ -39,18 +42,6 @@ class PatientListCreateApi(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Patient.objects.none()
         return patients_visible_to(self.request.user)  # type: ignore[arg-type]
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        rows = response.data["results"] if isinstance(response.data, dict) else response.data
-        audit_record(
-            actor=request.user,
-            action="read",
-            resource="patient",  # type: ignore[arg-type]
-            patient_ids=(row["id"] for row in rows),
-            detail="patient list",
-        )
-        return response
 
     @extend_schema(request=PatientCreateInput, responses={201: _CreateOutput})
     def post(self, request: Request) -> Response:
