@@ -19,8 +19,8 @@ from backend.audit.services import audit_record
 
 
 class AlertFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
     kind = django_filters.CharFilter()
     patient = django_filters.UUIDFilter(field_name="patient_id")
 

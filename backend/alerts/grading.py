@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from backend.accounts.models import Clinic
@@ -80,7 +80,7 @@ def _claim(model: type[M], which: Q, limit: int | None) -> list[M]:
     rows = (
         model.objects.filter(which, graded_at__isnull=True)
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("patient__clinic")
+        .annotate(clinic_key=F("patient__clinic_id"))
         .order_by("received_at")
     )
     return list(rows[:limit] if limit else rows)
@@ -93,24 +93,25 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
         symptoms = _claim(SymptomReport, symptom_filter, limit)
         if not labs and not symptoms:
             return GradingOutcome(0, [])
+        clinics = {c.pk: c for c in Clinic.objects.filter(pk__in={r.clinic_key for r in [*labs, *symptoms]})}
         policies: dict[int, AlertPolicy] = {}
         alerts: list[Alert] = []
         for lab in labs:
-            candidate = _safely(_grade_lab_row, lab, _policy(policies, lab.patient.clinic))
+            candidate = _safely(_grade_lab_row, lab, _policy(policies, clinics[lab.clinic_key]))
             lab.graded_at = now
             if candidate:
                 alerts.append(_alert(candidate, lab.patient_id, SourceType.LAB_RESULT, lab.id, lab.collected_at, now))
         ancs = _recent_ancs(symptoms)
         for report in symptoms:
-            policy = _policy(policies, report.patient.clinic)
+            policy = _policy(policies, clinics[report.clinic_key])
             candidate = _safely(_grade_symptom_row, report, policy, ancs.get(report.patient_id, []))
             report.graded_at = now
             if candidate:
                 alerts.append(
                     _alert(candidate, report.patient_id, SourceType.SYMPTOM_REPORT, report.id, report.reported_at, now)
                 )
-        LabResult.objects.bulk_update(labs, ["grade", "graded_at"], batch_size=500)
-        SymptomReport.objects.bulk_update(symptoms, ["grade", "graded_at"], batch_size=500)
+        _mark_graded(LabResult, labs, now)
+        _mark_graded(SymptomReport, symptoms, now)
         Alert.objects.bulk_create(alerts, batch_size=500, ignore_conflicts=True)
         raised = (
             list(
@@ -122,6 +123,15 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
             else []
         )
     return GradingOutcome(len(labs) + len(symptoms), raised)
+
+
+def _mark_graded(model: type[M], rows: Sequence[M], now: datetime) -> None:
+    """One UPDATE per distinct grade (a handful), instead of bulk_update's CASE per row."""
+    by_grade: dict[int | None, list[UUID]] = defaultdict(list)
+    for row in rows:
+        by_grade[row.grade].append(row.pk)
+    for grade, ids in by_grade.items():
+        model.objects.filter(pk__in=ids).update(grade=grade, graded_at=now)
 
 
 def _safely(
