@@ -16,16 +16,21 @@ logger = logging.getLogger(__name__)
 #: hands the rest of a backlog to the next run.
 DISPATCH_BUDGET_SECONDS = 20.0
 
+# Every reminder task: idempotent, so acknowledged late and retried a bounded number of times.
+_RETRYING: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "autoretry_for": (Exception,),
+    "max_retries": 3,
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+}
+
 
 @shared_task(
     name="careloop.reminders.tick",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    max_retries=3,
-    retry_backoff=True,
-    retry_backoff_max=60,
+    **_RETRYING,
 )
 def tick(**_: Any) -> int:
     """Beat, every CARELOOP_REMINDERS_EVERY_SECONDS: make the coming reminders, then send the due."""
@@ -37,13 +42,7 @@ def tick(**_: Any) -> int:
 
 @shared_task(
     name="careloop.reminders.dispatch_due",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    max_retries=3,
-    retry_backoff=True,
-    retry_backoff_max=60,
+    **_RETRYING,
 )
 def dispatch_due(**_: Any) -> int:
     return _dispatch()
