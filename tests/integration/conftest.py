@@ -3,7 +3,6 @@ real Celery worker and beat in their own processes. Tests talk to them over HTTP
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +10,8 @@ from typing import Any
 
 import pytest
 from django.conf import global_settings
-from django.core.management import CommandError, call_command
-from django.db import OperationalError, connection
+from django.core.management import call_command
+from django.db import connection
 from django.test import TransactionTestCase
 
 from tests.integration.stack import RedisServer, Stack, database_url
@@ -22,8 +21,8 @@ from tests.integration.stack import RedisServer, Stack, database_url
 def running_stack(
     django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, name: str = "stack", **options: Any
 ) -> Iterator[Stack]:
-    """A stack on the test database; once its processes have stopped, whatever they wrote after
-    the last test is flushed too."""
+    """A stack on the test database, flushed once all its processes have stopped (see
+    `_no_flush_while_the_stack_runs`)."""
     log_dir = Path(tmp_path_factory.mktemp(name))
     with django_db_blocker.unblock():
         db_url = database_url(connection.settings_dict)
@@ -47,23 +46,13 @@ def stack(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
 
 
 @pytest.fixture(autouse=True)
-def _flush_retries_a_deadlock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Between tests pytest-django empties the tables with one TRUNCATE, which needs every table's
-    exclusive lock while the live worker and beat keep writing. PostgreSQL then aborts one side of
-    the deadlock; when it picks the TRUNCATE, try again (the worker's side retries on its own)."""
-    original = TransactionTestCase._fixture_teardown
-
-    def teardown(case: TransactionTestCase) -> None:
-        for attempt in range(5):
-            try:
-                original(case)
-                return
-            except (CommandError, OperationalError):
-                if attempt == 4:
-                    raise
-                time.sleep(0.5)
-
-    monkeypatch.setattr(TransactionTestCase, "_fixture_teardown", teardown)
+def _no_flush_while_the_stack_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest-django empties the tables after each test with one TRUNCATE, which needs every
+    table's exclusive lock while the live worker and beat (ticking every second) keep reading and
+    writing: PostgreSQL deadlocks on it, again on every retry. So tests here are not flushed one
+    by one: each makes its own clinic, nurse and patient and asserts only on those, and
+    `running_stack` flushes once after every process of the stack has stopped."""
+    monkeypatch.setattr(TransactionTestCase, "_fixture_teardown", lambda case: None)
 
 
 @pytest.fixture(autouse=True)

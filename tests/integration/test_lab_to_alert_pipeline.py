@@ -36,7 +36,9 @@ CONTRACT_ALERT_KEYS = {
 def _enroll(stack: Stack) -> tuple[str, str, str]:
     """(nurse token, patient token, patient id), made through the public API."""
     username = f"nurse-{uuid.uuid4().hex[:8]}"
-    staff_create(username=username, password="a-long-password", role="nurse", clinic_name="Integration Clinic")
+    staff_create(
+        username=username, password="a-long-password", role="nurse", clinic_name=f"Integration Clinic {username}"
+    )
     status, body = stack.call("POST", "/api/v1/auth/token/", {"username": username, "password": "a-long-password"})
     assert status == 200, body
     nurse = body["token"]

@@ -43,7 +43,7 @@ def stack(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
 def _enrolled_patient_with_push(stack: Stack) -> tuple[str, str, str]:
     """(patient token, patient id, today's local date): cycle 1 day 1 today, push on, all through the API."""
     username = f"nurse-{uuid.uuid4().hex[:8]}"
-    staff_create(username=username, password=PASSWORD, role="nurse", clinic_name="Reminder Clinic")
+    staff_create(username=username, password=PASSWORD, role="nurse", clinic_name=f"Reminder Clinic {username}")
     status, body = stack.call("POST", "/api/v1/auth/token/", {"username": username, "password": PASSWORD})
     assert status == 200, body
     nurse = body["token"]
