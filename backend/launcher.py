@@ -1,7 +1,7 @@
 """`make run`: the whole demo clinic in one terminal.
 
 Starts an embedded Redis (unless REDIS_URL is set), migrates, seeds the demo clinic, then runs
-the Procfile (web + worker + beat) under honcho. Ctrl-C or SIGTERM stops everything it started.
+the Procfile (web + worker + notifier + beat) under honcho. Ctrl-C or SIGTERM stops everything it started.
 Works the same against PostgreSQL (DATABASE_URL) and a TCP Redis (REDIS_URL).
 """
 

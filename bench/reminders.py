@@ -1,6 +1,6 @@
 """Bench 4, reminder dispatch: 100,000 due reminder occurrences (10,000 enrolled patients, 10 each),
-seeded with COPY, sent by one Celery worker with two processes (the Procfile's `worker:` line at its
-default concurrency) through the production task `careloop.reminders.dispatch_due` (batches claimed
+seeded with COPY, sent by one Celery worker with two processes (the Procfile's `notifier:` line at
+its default concurrency) through the production task `careloop.reminders.dispatch_due` (batches claimed
 with SKIP LOCKED; the first full batch brings in the other process).
 
 Figures: wall time from the first task to no reminder left due, sends/s, and the proof that each
@@ -115,7 +115,7 @@ def run(env: Env) -> dict[str, Any]:
 
     env.redis_flush()
     env.worker_stop()
-    env.worker(concurrency=2)
+    env.worker(concurrency=2, line="notifier")
     pending = ReminderOccurrence.objects.filter(status="pending", patient__clinic_id=cid)
     t0 = time.perf_counter()
     dispatch_due.delay()

@@ -180,7 +180,7 @@ class Env:
         self.env = env
         self._redis: Proc | None = None
         self._web: Proc | None = None
-        self._worker: Proc | None = None
+        self._workers: dict[str, Proc] = {}
         self._started = False
         self._workers_started = 0
 
@@ -231,10 +231,11 @@ class Env:
         return self
 
     def stop(self) -> None:
-        for proc in (self._worker, self._web, self._redis):
+        self.worker_stop()
+        for proc in (self._web, self._redis):
             if proc is not None:
                 proc.stop()
-        self._worker = self._web = self._redis = None
+        self._web = self._redis = None
         try:
             from django.db import connections
 
@@ -262,23 +263,27 @@ class Env:
     def web_pids(self) -> list[int]:
         return self._web.pids() if self._web else []
 
-    def worker(self, concurrency: int = 1) -> None:
-        """A Celery worker as the Procfile's `worker:` line runs it, plus the bench's no-op task."""
-        if self._worker is not None and self._worker.alive():
+    def worker(self, concurrency: int = 1, line: str = "worker") -> None:
+        """A Celery worker as the Procfile's `worker:` (grading) or `notifier:` (messages, reminders)
+        line runs it, with `concurrency` processes, plus the bench's no-op task."""
+        running = self._workers.get(line)
+        if running is not None and running.alive():
             return
-        env = dict(self.env, CELERY_CONCURRENCY=str(concurrency))
-        command = procfile_line("worker") + f" --include bench.tasks --hostname bench-{self.web_port}@%h"
+        variable = "NOTIFY_CONCURRENCY" if line == "notifier" else "CELERY_CONCURRENCY"
+        env = dict(self.env, **{variable: str(concurrency)})
+        command = procfile_line(line) + f" --include bench.tasks --hostname bench-{line}-{self.web_port}@%h"
         self._workers_started += 1  # a log per start, so per-task figures are this start's own
-        self._worker = Proc(f"worker-{self._workers_started}", command, env, self.log_dir).start()
-        wait_until(lambda: "ready." in self._worker.log(), 60, "the Celery worker to be ready")  # type: ignore[union-attr]
+        proc = Proc(f"{line}-{self._workers_started}", command, env, self.log_dir).start()
+        self._workers[line] = proc
+        wait_until(lambda: "ready." in proc.log(), 60, f"the Celery {line} to be ready")
 
     def worker_log(self) -> str:
-        return self._worker.log() if self._worker is not None else ""
+        return "".join(proc.log() for proc in self._workers.values())
 
     def worker_stop(self) -> None:
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
+        for proc in self._workers.values():
+            proc.stop()
+        self._workers.clear()
 
     def redis_flush(self) -> None:
         import redis

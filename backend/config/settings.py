@@ -190,6 +190,17 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+# Two queues, two worker processes (Procfile `worker:` and `notifier:`): grading, the sweeper and
+# escalation stay on "celery"; everything that talks to people goes to "notify". An alert's
+# announcement, a burst of 100k reminders or a slow SMS provider then never delays the grading of
+# the next reading (bench/README.md, bench 2: p95 went from 44 ms to 10.9 s when they shared one).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "careloop.alerts.announce": {"queue": "notify"},
+    "careloop.notifications.*": {"queue": "notify"},
+    "careloop.reminders.*": {"queue": "notify"},
+    "careloop.caregivers.*": {"queue": "notify"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How long a reading may stay ungraded before the sweeper grades it, and how often it looks.
 CARELOOP_SWEEP_AFTER_SECONDS = int(os.environ.get("CARELOOP_SWEEP_AFTER_SECONDS", "20"))

@@ -198,6 +198,9 @@ class Stack:
                     "INFO",
                     "--concurrency",
                     "1",
+                    # Both queues in one process: what matters here is behaviour, not isolation.
+                    "-Q",
+                    "celery,notify",
                     "--without-gossip",
                     "--without-mingle",
                     "--hostname",
