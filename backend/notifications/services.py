@@ -2,6 +2,7 @@
 
 `notify()` writes the inbox item and one pending delivery per outside channel the person uses, in
 the caller's transaction, keyed so the same event never notifies the same person twice.
+`notify_many()` does the same for a batch, with one INSERT for everyone who has no outside channel.
 `deliveries_send_due()` claims due deliveries (SKIP LOCKED on PostgreSQL, the IMMEDIATE write
 lock on SQLite), records each attempt before calling the provider, and retries transient errors
 with backoff a bounded number of times. A permanent error disables that channel for that person
@@ -11,7 +12,7 @@ and tells the clinic's admins.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -58,6 +59,34 @@ def _address(preference: Preference, channel: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class InboxItem:
+    """What one person's inbox item says. `row()` is the one place that turns it into a
+    Notification row, for notify() and notify_many() alike."""
+
+    recipient: User
+    kind: str
+    title: str
+    body: str
+    dedupe_key: str
+    critical: bool = False
+    link: str = ""
+    patient_id: UUID | None = None
+
+    def row(self, now: datetime) -> Notification:
+        return Notification(
+            recipient=self.recipient,
+            kind=self.kind,
+            title=self.title[:160],
+            body=self.body,
+            link=self.link,
+            critical=self.critical,
+            dedupe_key=self.dedupe_key[:200],
+            patient_id=self.patient_id,
+            created_at=now,
+        )
+
+
 def notify(
     *,
     recipient: User,
@@ -83,26 +112,56 @@ def notify(
     `topic` (e.g. "alert:<id>") lets `deliveries_cancel` drop the deliveries once they are moot;
     `patient_id` says whose data the item is about (a caregiver sees it only while linked)."""
     now = now or timezone.now()
+    item = InboxItem(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        body=body,
+        dedupe_key=dedupe_key,
+        critical=critical,
+        link=link,
+        patient_id=patient_id,
+    )
+    return _notify_one(item, preference=preference, now=now, topic=topic, at_its_time=at_its_time)
+
+
+def _notify_one(
+    item: InboxItem, *, preference: Preference | None, now: datetime, topic: str, at_its_time: bool
+) -> Notification | None:
+    notification = item.row(now)
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(
-                recipient=recipient,
-                kind=kind,
-                title=title[:160],
-                body=body,
-                link=link,
-                critical=critical,
-                dedupe_key=dedupe_key[:200],
-                patient_id=patient_id,
-                created_at=now,
-            )
+            notification.save(force_insert=True)
     except IntegrityError:
         return None
     if preference is None:
-        preference = Preference.objects.filter(user=recipient).first()
+        preference = Preference.objects.filter(user=item.recipient).first()
     if preference is not None:
         _plan_deliveries(notification, preference, now, topic, wait_for_quiet_hours=not at_its_time)
     return notification
+
+
+def notify_many(*, items: Sequence[InboxItem], now: datetime | None = None, at_its_time: bool = False) -> None:
+    """notify() for each item, in the caller's transaction: the same rows, far fewer statements.
+
+    A person with no Preference row has no outside channel, so their inbox item is all notify()
+    would write: those items go in one INSERT … ON CONFLICT DO NOTHING (per 90 rows on SQLite), an
+    event already in the person's inbox being skipped as notify() skips it. The others go through
+    notify() one by one, which plans their deliveries. Costs one query for the preferences, that
+    INSERT, and notify()'s three or four statements (savepoint, inbox item, release, deliveries)
+    per person with a Preference row. Which items were new is not reported (it would cost a query)."""
+    if not items:
+        return
+    now = now or timezone.now()
+    preferences = preferences_for({item.recipient for item in items})
+    inbox_only = [item.row(now) for item in items if item.recipient.pk not in preferences]
+    # A fixed order, so two batches that share events lock their keys in the same order.
+    inbox_only.sort(key=lambda row: (row.recipient_id, row.dedupe_key))
+    Notification.objects.bulk_create(inbox_only, ignore_conflicts=True)
+    for item in items:
+        preference = preferences.get(item.recipient.pk)
+        if preference is not None:
+            _notify_one(item, preference=preference, now=now, topic="", at_its_time=at_its_time)
 
 
 def delivery_not_before(preference: Preference, *, critical: bool, now: datetime) -> datetime:

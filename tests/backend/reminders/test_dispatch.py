@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backend.alerts.models import Alert, Severity, SourceType
-from backend.notifications.models import Delivery, Notification, RecordedMessage
+from backend.notifications.models import Delivery, Notification, Preference, RecordedMessage
 from backend.notifications.services import deliveries_send_due
 from backend.reminders import services
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
@@ -133,28 +134,35 @@ class TestSending:
         )
         assert "Time for your dexamethasone" in titles
 
+    @pytest.mark.parametrize("with_push", [False, True], ids=["inbox only", "with push"])
     def test_a_worker_dying_mid_batch_leaves_nothing_half_done(
-        self, pat: EnrolledPatient, clock: Callable[[datetime], None], monkeypatch: pytest.MonkeyPatch
+        self,
+        pat: EnrolledPatient,
+        clock: Callable[[datetime], None],
+        monkeypatch: pytest.MonkeyPatch,
+        with_push: bool,
     ) -> None:
-        """The claim, the sent mark and the inbox items commit together: killed before the commit,
-        the rows are still pending and no inbox item exists; the next run sends each once."""
+        """The claim, the sent mark and the inbox items commit together: killed after writing them
+        but before the commit, the rows are still pending and no inbox item or delivery exists; the
+        next run sends each once."""
+        if with_push:
+            push_on(pat)
         clock(ny(9))
-        real_notify = services.notify
-        calls: list[str] = []
+        real_notify_many = services.notify_many
 
-        def dies_on_the_third(**kwargs: Any) -> Any:
-            calls.append(kwargs["dedupe_key"])
-            if len(calls) == 3:
-                raise SystemExit("worker killed")
-            return real_notify(**kwargs)
+        def writes_then_dies(**kwargs: Any) -> None:
+            real_notify_many(**kwargs)
+            assert Notification.objects.count() == 3  # written in the open transaction
+            raise SystemExit("worker killed")
 
-        monkeypatch.setattr(services, "notify", dies_on_the_third)
+        monkeypatch.setattr(services, "notify_many", writes_then_dies)
         with pytest.raises(SystemExit):
             reminders_dispatch_due()
-        assert Notification.objects.count() == 0
+        assert (Notification.objects.count(), Delivery.objects.count()) == (0, 0)
         assert keys(pat, OccurrenceStatus.SENT) == []
-        monkeypatch.setattr(services, "notify", real_notify)
+        monkeypatch.setattr(services, "notify_many", real_notify_many)
         assert reminders_dispatch_due().sent == 3
+        assert Delivery.objects.count() == (3 if with_push else 0)
         assert reminders_dispatch_due().sent == 0
         assert sorted(n.dedupe_key for n in reminders_in_inbox(pat)) == sorted(
             f"reminder:{pat.patient.pk}:{key}"
@@ -192,6 +200,122 @@ def hold(patient: EnrolledPatient, drugs: list[str]) -> Alert:
     )
 
 
+# --- Many patients in one batch -------------------------------------------------------------------
+
+
+def _patients(nurse: Person, clock: Callable[[datetime], None], count: int) -> list[EnrolledPatient]:
+    """`count` patients like Pat, their reminders made at noon UTC on day 8."""
+    people = [enroll_at(nurse, clock, "America/New_York", date(2026, 11, 1), name=f"P{i}") for i in range(count)]
+    clock(NOON_UTC)
+    reminders_materialise()
+    return people
+
+
+def _push_with_quiet_hours_all_day(person: EnrolledPatient) -> Preference:
+    """Push on, with quiet hours all day long: a reminder still goes at its time."""
+    return Preference.objects.create(
+        user=person.user,
+        channels=["push"],
+        push_token=f"token-{person.user.pk}",
+        quiet_start=time(0),
+        quiet_end=time(23, 59),
+        timezone="America/New_York",
+    )
+
+
+def _inbox_keys(person: EnrolledPatient) -> list[str]:
+    return sorted(n.dedupe_key for n in reminders_in_inbox(person))
+
+
+DUE_AT_NINE = ("antiviral:2026-11-08:08:00", "dexamethasone:2026-11-08", "lenalidomide:2026-11-08")
+
+
+@pytest.mark.django_db
+def test_a_mixed_batch_is_one_inbox_item_per_reminder_and_deliveries_only_for_patients_with_preferences(
+    nurse: Person, clock: Callable[[datetime], None]
+) -> None:
+    people = _patients(nurse, clock, 4)
+    with_push = people[:2]
+    for person in with_push:
+        _push_with_quiet_hours_all_day(person)
+    clock(ny(9))
+
+    assert reminders_dispatch_due().sent == 12
+
+    for person in people:
+        assert _inbox_keys(person) == sorted(f"reminder:{person.patient.pk}:{key}" for key in DUE_AT_NINE)
+        assert keys(person, OccurrenceStatus.SENT) == list(DUE_AT_NINE)
+    deliveries = Delivery.objects.select_related("notification")
+    assert sorted((d.notification.recipient_id, d.notification.dedupe_key) for d in deliveries) == sorted(
+        (p.user.pk, f"reminder:{p.patient.pk}:{key}") for p in with_push for key in DUE_AT_NINE
+    )
+    assert {(d.channel, d.address, d.kind, d.not_before) for d in deliveries} == {
+        ("push", f"token-{p.user.pk}", "reminder", ny(9)) for p in with_push
+    }
+
+
+@pytest.mark.django_db
+def test_dispatching_again_sends_nothing_twice(nurse: Person, clock: Callable[[datetime], None]) -> None:
+    """Neither a second run, nor a run over the same doses made pending again (a re-made row)."""
+    people = _patients(nurse, clock, 4)
+    push_on(people[0])
+    clock(ny(9))
+    assert reminders_dispatch_due().sent == 12
+
+    assert reminders_dispatch_due().sent == 0
+    ReminderOccurrence.objects.filter(status=OccurrenceStatus.SENT).update(status=OccurrenceStatus.PENDING)
+    reminders_dispatch_due()
+
+    assert [len(reminders_in_inbox(p)) for p in people] == [3, 3, 3, 3]
+    assert Notification.objects.count() == 12
+    assert Delivery.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_an_event_already_in_the_inbox_is_not_written_again(nurse: Person, clock: Callable[[datetime], None]) -> None:
+    """With or without preferences: the earlier item stays as it was, no delivery is added, and
+    the reminder is marked sent (it was: the patient has it)."""
+    people = _patients(nurse, clock, 2)
+    push_on(people[0])
+    earlier = [
+        Notification.objects.create(
+            recipient=p.user,
+            kind="reminder",
+            title="Sent earlier",
+            dedupe_key=f"reminder:{p.patient.pk}:antiviral:2026-11-08:08:00",
+            created_at=ny(7),
+        )
+        for p in people
+    ]
+    clock(ny(8))
+
+    assert reminders_dispatch_due().sent == 2
+
+    for person, item in zip(people, earlier, strict=True):
+        assert [(n.pk, n.title, n.created_at) for n in reminders_in_inbox(person)] == [(item.pk, "Sent earlier", ny(7))]
+        assert keys(person, OccurrenceStatus.SENT) == ["antiviral:2026-11-08:08:00"]
+    assert Delivery.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_inbox_only_dispatch_costs_the_same_statements_for_1_reminder_as_for_11(
+    nurse: Person, clock: Callable[[datetime], None]
+) -> None:
+    """Patients without preferences get one INSERT per batch, not a savepoint, an INSERT and a
+    release each: the statement count does not grow with the batch."""
+    _patients(nurse, clock, 12)
+    clock(ny(8))  # one reminder each: the 08:00 antiviral
+    counts = []
+    for limit, expected in ((1, 1), (11, 11)):
+        with CaptureQueriesContext(connection) as queries:
+            assert reminders_dispatch_due(limit=limit).sent == expected
+        counts.append(len(queries))
+
+    # Skip the overdue, savepoint, claim, mark sent, held drugs, preferences, ONE insert, release.
+    assert counts == [8, 8]
+    assert Notification.objects.filter(kind="reminder").count() == 12
+
+
 # --- Races, with real connections ------------------------------------------------------------------
 
 
@@ -209,8 +333,11 @@ def _in_thread(target: Callable[[], Any], results: list[Any], errors: list[BaseE
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_racing_send_each_reminder_exactly_once(nurse: Person, clock: Callable[[datetime], None]) -> None:
-    """Four dispatchers in four threads (four connections), small batches, all due at once."""
+    """Four dispatchers in four threads (four connections), small batches, all due at once; half
+    the patients have push on (notify() one by one), half are inbox only (one INSERT per batch)."""
     people = [enroll_at(nurse, clock, "America/New_York", date(2026, 11, 1), name=f"P{i}") for i in range(12)]
+    for person in people[::2]:
+        push_on(person)
     clock(NOON_UTC)
     reminders_materialise()
     moment = ny(10)  # 3 due per patient: 36 in all
@@ -237,6 +364,10 @@ def test_workers_racing_send_each_reminder_exactly_once(nurse: Person, clock: Ca
     notifications = Notification.objects.filter(kind="reminder")
     assert notifications.count() == 36
     assert len(set(notifications.values_list("dedupe_key", flat=True))) == 36
+    assert Delivery.objects.count() == 18
+    assert set(Delivery.objects.values_list("notification__recipient_id", flat=True)) == {
+        p.user.pk for p in people[::2]
+    }
     assert ReminderOccurrence.objects.filter(status=OccurrenceStatus.SENT).count() == 36
     assert {p.patient.pk for p in people} == set(
         ReminderOccurrence.objects.filter(status=OccurrenceStatus.SENT).values_list("patient_id", flat=True)
@@ -255,17 +386,17 @@ def test_rows_claimed_by_a_worker_that_dies_are_skipped_by_others_then_sent_once
     reminders_materialise()
     moment = ny(9)
     inside, release = threading.Event(), threading.Event()
-    real_notify = services.notify
+    real_notify_many = services.notify_many
 
-    def hangs_then_dies(**kwargs: Any) -> Any:
+    def hangs_then_dies(**kwargs: Any) -> None:
         if threading.current_thread().name == "worker-a":
-            real_notify(**kwargs)  # written in A's open transaction, never committed
+            real_notify_many(**kwargs)  # written in A's open transaction, never committed
             inside.set()
             release.wait(30)
             raise SystemExit("worker A killed")
-        return real_notify(**kwargs)
+        real_notify_many(**kwargs)
 
-    monkeypatch.setattr(services, "notify", hangs_then_dies)
+    monkeypatch.setattr(services, "notify_many", hangs_then_dies)
     results: list[Any] = []
     errors: list[BaseException] = []
     worker_a = _in_thread(lambda: reminders_dispatch_due(now=moment), results, errors)
