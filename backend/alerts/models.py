@@ -26,6 +26,12 @@ class SourceType(models.TextChoices):
     SYMPTOM_REPORT = "symptom_report"
 
 
+# The triage order's first key: critical before urgent. The dashboard queue sorts by this very
+# expression (backend.dashboard.selectors), so that PostgreSQL reads the `alert_queue` index below in
+# order and stops after one page instead of sorting every unresolved alert of the clinic.
+TRIAGE_RANK = models.Case(models.When(severity=Severity.CRITICAL, then=models.Value(0)), default=models.Value(1))
+
+
 class Alert(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
@@ -72,6 +78,21 @@ class Alert(models.Model):
                 fields=["created_at"], condition=models.Q(announced_at__isnull=True), name="alert_unannounced"
             ),
             models.Index(fields=["next_escalation_at"], condition=models.Q(status="open"), name="alert_escalation_due"),
+            # The dashboard's triage queue (backend.dashboard.selectors), measured on one clinic's
+            # 50,000 alerts of which 10,000 unresolved (bench/README.md, bench 3). Its rows in triage
+            # order: one page read off the index instead of a sort of every unresolved alert
+            # (20 ms -> 0.4 ms; the "Open" filter 12 ms -> 1.3 ms).
+            models.Index(
+                TRIAGE_RANK,
+                "created_at",
+                "id",
+                condition=models.Q(status__in=[Status.OPEN, Status.ACKNOWLEDGED]),
+                name="alert_queue",
+            ),
+            # The queue's version: the clinic's newest change, read backwards from the end (0.2 ms).
+            models.Index(fields=["updated_at"], name="alert_latest_change"),
+            # The queue's "Resolved" filter, newest first (49 ms -> 0.4 ms).
+            models.Index(fields=["-resolved_at"], condition=models.Q(status="resolved"), name="alert_resolved"),
         ]
 
     @property

@@ -15,11 +15,12 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Count, Max, Q, QuerySet, Value, When
+from django.db.models import Count, Max, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from backend.accounts.models import Clinic, User
 from backend.alerts.escalation import MAX_LEVEL, escalation_target
-from backend.alerts.models import Alert, Severity, Status
+from backend.alerts.models import TRIAGE_RANK, Alert, Severity, Status
 from backend.alerts.services import alerts_visible_to
 from backend.audit.models import AuditEvent
 from backend.caregivers.models import Scope
@@ -152,16 +153,47 @@ def version_time(version: str) -> datetime | None:
 
 
 def queue_counts(*, clinic_id: int) -> QueueCounts:
-    """One aggregate query: the header's counts and the version the polling compares."""
-    row = Alert.objects.filter(patient__clinic_id=clinic_id).aggregate(
-        latest=Max("updated_at"),
-        total=Count("id"),
+    """The header's counts and the version the polling compares, in two queries (bench/README.md,
+    bench 3: one aggregate over every alert of the clinic took 48.6 ms on 50,000). The counts are
+    over unresolved alerts only, all the header shows. The version pairs their number with the
+    clinic's newest change (`_latest_change`): a new alert moves the count, acknowledging or
+    resolving stamps `updated_at`. Counts first: an alert raised between the two reads then falls
+    inside the version's time, so the next render does not flag it new a second time."""
+    row = Alert.objects.filter(patient__clinic_id=clinic_id, status__in=UNRESOLVED).aggregate(
+        unresolved=Count("id"),
         open_critical=Count("id", filter=Q(status=Status.OPEN, severity=Severity.CRITICAL)),
         open_urgent=Count("id", filter=Q(status=Status.OPEN, severity=Severity.URGENT)),
         acknowledged=Count("id", filter=Q(status=Status.ACKNOWLEDGED)),
     )
+    latest = _latest_change(clinic_id)
     return QueueCounts(
-        row["open_critical"], row["open_urgent"], row["acknowledged"], _version(row["latest"], row["total"])
+        row["open_critical"], row["open_urgent"], row["acknowledged"], _version(latest, row["unresolved"])
+    )
+
+
+# How far back, in changes of every clinic, the queue's version looks for a clinic's newest change
+# along the `alert_latest_change` index before it reads the clinic's own alerts instead. Measured on
+# 100,500 alerts: 0.2 ms for a busy clinic, 1.4 ms for one with no alert (76 ms without the bound).
+RECENT_CHANGES = 1000
+
+
+def _latest_change(clinic_id: int) -> datetime | None:
+    """When an alert of the clinic was last raised, acknowledged or resolved (None: it has none).
+
+    Alerts reach their clinic through the patient, so no index can hold (clinic, updated_at). Read
+    backwards along `alert_latest_change`, the walk ends at the clinic's first row, at once for a
+    busy clinic; for a clinic with nothing recent it would go through every other clinic's alerts
+    (100,500 rows, 76 ms, for a new clinic next to two of 50,000 alerts). So the walk stops at the
+    RECENT_CHANGES-th newest change of all clinics, and only a clinic with nothing that recent
+    takes the max over its own alerts: the COALESCE's second subquery, which runs only then."""
+    alerts = Alert.objects.filter(patient__clinic_id=clinic_id)
+    floor = Alert.objects.order_by("-updated_at").values("updated_at")[RECENT_CHANGES - 1 : RECENT_CHANGES]
+    recent = alerts.filter(updated_at__gte=Subquery(floor)).order_by("-updated_at").values("updated_at")[:1]
+    anytime = alerts.values("patient__clinic_id").annotate(latest=Max("updated_at")).values("latest")
+    return (
+        Clinic.objects.filter(pk=clinic_id)
+        .values_list(Coalesce(Subquery(recent), Subquery(anytime)), flat=True)
+        .first()
     )
 
 
@@ -172,8 +204,9 @@ def _queue_queryset(user: User, filters: QueueFilters) -> QuerySet[Alert]:
     else:
         statuses = UNRESOLVED if filters.status not in ("open", "acknowledged") else (filters.status,)
         # Critical before urgent, then the longest-waiting first: it is the closest to escalating.
-        rank = Case(When(severity=Severity.CRITICAL, then=Value(0)), default=Value(1))
-        alerts = alerts.filter(status__in=statuses).order_by(rank, "created_at", "id")
+        # The order is the `alert_queue` index's own (TRIAGE_RANK, created_at, id), so one page is
+        # read off that index instead of sorting every unresolved alert.
+        alerts = alerts.filter(status__in=statuses).order_by(TRIAGE_RANK, "created_at", "id")
     if filters.severity in Severity.values:
         alerts = alerts.filter(severity=filters.severity)
     if filters.kind:

@@ -151,7 +151,7 @@ def test_the_polling_answers_204_and_audits_nothing_while_nothing_changed(
     with CaptureQueriesContext(connection) as ctx:
         again = nurse_browser.get("/", {"v": version}, **POLL)
     assert again.status_code == 204 and again.content == b""
-    assert len(ctx.captured_queries) == 3  # session, user, one aggregate over the clinic's alerts
+    assert len(ctx.captured_queries) == 4  # session, user, the unresolved counts, the clinic's newest change
     assert AuditEvent.objects.count() == audited
 
 
