@@ -93,6 +93,9 @@ class Alert(models.Model):
             models.Index(fields=["updated_at"], name="alert_latest_change"),
             # The queue's "Resolved" filter, newest first (49 ms -> 0.4 ms).
             models.Index(fields=["-resolved_at"], condition=models.Q(status="resolved"), name="alert_resolved"),
+            # The API's unfiltered list (backend.api.pagination.NewestFirst): a page of the newest,
+            # not a sort of every alert of the clinic (38 ms on 50,000).
+            models.Index(fields=["-created_at", "-id"], name="alert_newest"),
         ]
 
     @property
