@@ -79,8 +79,11 @@ class SyncApi(APIView):
         now = timezone.now()
         result = services.sync_ingest(patient=patient, sections=sections, now=now)
         grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids)
-        alerts = Alert.objects.filter(patient=patient).select_related("patient").order_by("-created_at")
+        alerts = Alert.objects.filter(patient=patient).order_by("-created_at")
         alerts = alerts.filter(updated_at__gte=since) if since else alerts.exclude(status=Status.RESOLVED)
+        recent = list(alerts[:200])
+        for alert in recent:
+            alert.patient = patient  # the serializer's patient_name: this patient, no join to fetch it again
         audit_record(
             actor=request.user,
             action="sync",
@@ -93,7 +96,7 @@ class SyncApi(APIView):
                 "accepted": result.accepted,
                 "rejected": result.rejected,
                 "cursor": cursor_encode(now),
-                "alerts": AlertSerializer(alerts[:200], many=True).data,
+                "alerts": AlertSerializer(recent, many=True).data,
                 "regimen": regimen_today(patient, now),
                 "reminders": upcoming_reminders_payload(patient=patient, now=now),
                 "server_time": now.isoformat(),

@@ -1,8 +1,9 @@
 """Sync ingest (contract §3): check every item on its own, store the valid ones in bulk in one
 transaction, and after commit hand the new readings to one grading task.
 
-Cost per batch is constant in round trips: one existence query per section, one bulk insert per
-section (../shared/performance.md: per-item database work is what caps ingest).
+Cost per batch is constant in round trips (../shared/performance.md: per-item database work is what
+caps ingest): one bulk write per section (backend/records/bulk.py); only when some ids are stored
+already (replays, reused ids), one SELECT of those per section before the write.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from backend.core.errors import ApplicationError
 from backend.patients.models import Patient
+from backend.records import bulk
 from backend.records.models import DoseLog, LabResult, Reading, SymptomReport
 from shared.sync_schema import (
     MAX_ITEMS_PER_SYNC,
@@ -28,7 +30,6 @@ from shared.sync_schema import (
     LabItem,
     SymptomItem,
     bad_text,
-    item_id_of,
     parse_dose_item,
     parse_lab_item,
     parse_symptom_item,
@@ -37,6 +38,7 @@ from shared.sync_schema import (
 logger = logging.getLogger(__name__)
 
 ID_REUSED = "This id was already used for a different entry: make a new id for a new entry."
+NOT_STORED = "Not stored, because an entry with this id was being deleted: send it again."
 
 
 @dataclass
@@ -50,58 +52,93 @@ class IngestResult:
 
 @dataclass(frozen=True)
 class _Section:
+    """One list of the sync body and the table it is stored in.
+
+    A stored row is `columns` (from `values(item, fingerprint)`), plus the patient, the time of
+    arrival and `pending`, the values every new row starts with.
+    """
+
     name: str
     parse: Callable[..., Any]
     model: type[Reading]
-    build: Callable[[Any, Patient, datetime], Reading]
+    columns: tuple[str, ...]
+    values: Callable[[Any, str], tuple[object, ...]]
+    pending: Mapping[str, object]
+    new_ids: Callable[[IngestResult], list[UUID]]
+
+    def build(self, item: Any, patient: Patient, now: datetime) -> Reading:
+        """The row `sync_ingest` stores for this item, as a model instance (bench/ingest.py builds
+        its raw-insert baseline from these)."""
+        values = dict(zip(self.columns, self.values(item, item.fingerprint()), strict=True))
+        return self.model(patient_id=patient.pk, received_at=now, **self.pending, **values)
 
 
-def _lab_row(item: LabItem, patient: Patient, now: datetime) -> LabResult:
+# Stored ungraded: the grading task (queued on commit) or the sweeper fills these in.
+_UNGRADED: Mapping[str, object] = {"grade": None, "graded_at": None}
+
+
+def _lab_values(item: LabItem, digest: str) -> tuple[object, ...]:
     lab = item.lab
-    return LabResult(
-        id=item.id,
-        patient=patient,
-        received_at=now,
-        fingerprint=item.fingerprint(),
-        analyte=lab.analyte.key,
-        value=lab.value,
-        unit=lab.unit.key,
-        canonical_value=lab.canonical_value,
-        reference_low=lab.reference_low,
-        reference_high=lab.reference_high,
-        collected_at=item.collected_at,
+    return (
+        item.id,
+        digest,
+        lab.analyte.key,
+        lab.value,
+        lab.unit.key,
+        lab.canonical_value,
+        lab.reference_low,
+        lab.reference_high,
+        item.collected_at,
     )
 
 
-def _symptom_row(item: SymptomItem, patient: Patient, now: datetime) -> SymptomReport:
+def _symptom_values(item: SymptomItem, digest: str) -> tuple[object, ...]:
     answers = {k: (str(v) if not isinstance(v, (bool, int, str)) else v) for k, v in item.answers.items()}
-    return SymptomReport(
-        id=item.id,
-        patient=patient,
-        received_at=now,
-        fingerprint=item.fingerprint(),
-        symptom=item.symptom,
-        answers=answers,
-        reported_at=item.reported_at,
-    )
+    return (item.id, digest, item.symptom, answers, item.reported_at)
 
 
-def _dose_row(item: DoseItem, patient: Patient, now: datetime) -> DoseLog:
-    return DoseLog(
-        id=item.id,
-        patient=patient,
-        received_at=now,
-        fingerprint=item.fingerprint(),
-        drug=item.drug.value,
-        status=item.status.value,
-        taken_at=item.taken_at,
-    )
+def _dose_values(item: DoseItem, digest: str) -> tuple[object, ...]:
+    return (item.id, digest, item.drug.value, item.status.value, item.taken_at)
 
 
 _SECTIONS = (
-    _Section("lab_results", parse_lab_item, LabResult, _lab_row),
-    _Section("symptom_reports", parse_symptom_item, SymptomReport, _symptom_row),
-    _Section("dose_logs", parse_dose_item, DoseLog, _dose_row),
+    _Section(
+        "lab_results",
+        parse_lab_item,
+        LabResult,
+        (
+            "id",
+            "fingerprint",
+            "analyte",
+            "value",
+            "unit",
+            "canonical_value",
+            "reference_low",
+            "reference_high",
+            "collected_at",
+        ),
+        _lab_values,
+        _UNGRADED,
+        lambda result: result.new_lab_ids,
+    ),
+    _Section(
+        "symptom_reports",
+        parse_symptom_item,
+        SymptomReport,
+        ("id", "fingerprint", "symptom", "answers", "reported_at"),
+        _symptom_values,
+        _UNGRADED,
+        lambda result: result.new_symptom_ids,
+    ),
+    _Section(
+        "dose_logs",
+        parse_dose_item,
+        DoseLog,
+        ("id", "fingerprint", "drug", "status", "taken_at"),
+        _dose_values,
+        {},
+        lambda result: result.new_dose_ids,
+    ),
 )
 
 
@@ -133,6 +170,10 @@ def payload_sections(payload: object) -> dict[str, Sequence[object]]:
     return sections
 
 
+# (the id as the client spelled it, the parsed item, its fingerprint)
+_Parsed = tuple[str, Any, str]
+
+
 def sync_ingest(
     *, patient: Patient, sections: Mapping[str, Sequence[object]], now: datetime | None = None
 ) -> IngestResult:
@@ -140,65 +181,117 @@ def sync_ingest(
 
     A replay (same id, same content) is accepted and changes nothing; the same id with other
     content, or another patient's id, is rejected. Nothing is stored unless the whole insert
-    commits.
+    commits. `new_*_ids` are exactly the rows this call inserted.
+
+    Round trips when every id is new: one bulk write per non-empty section, in a savepoint (a COPY
+    on PostgreSQL). With ids already stored (replays, reused ids) that write fails and takes
+    nothing; then one SELECT of the stored rows per section, and one INSERT of the new ones.
     """
     now = now or timezone.now()
-    result = IngestResult()
-    to_insert: list[tuple[_Section, list[Reading]]] = []
-    for section in _SECTIONS:
-        items = _parse_all(section, sections.get(section.name, []), now, result)
-        rows = _new_rows(section, items, patient, now, result)
-        to_insert.append((section, rows))
+    parsed = [(section, *_parse_all(section, sections.get(section.name, []), now)) for section in _SECTIONS]
+    # The first entry of each id is the one to store; later ones must match it.
+    firsts = [_first_of_each_id(items) for _, items, _ in parsed]
     with transaction.atomic():
-        for section, rows in to_insert:
-            # ignore_conflicts: a concurrent replay of the same batch inserts nothing twice.
-            section.model.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    for section, rows in to_insert:
-        ids = [row.id for row in rows]
-        {
-            "lab_results": result.new_lab_ids,
-            "symptom_reports": result.new_symptom_ids,
-            "dose_logs": result.new_dose_ids,
-        }[section.name].extend(ids)
+        inserted, stored = _insert(
+            [(section, first) for (section, _, _), first in zip(parsed, firsts, strict=True)], patient, now
+        )
+    result = IngestResult()
+    for (section, items, rejected), first, new, known in zip(parsed, firsts, inserted, stored, strict=True):
+        result.rejected.extend(rejected)
+        _classify(section, items, first, new, known, patient, result)
     return result
 
 
+_Stored = dict[UUID, tuple[str, UUID]]  # id -> (fingerprint, owner) of rows stored before this sync
+
+
+def _insert(
+    sections: list[tuple[_Section, dict[UUID, _Parsed]]], patient: Patient, now: datetime
+) -> tuple[list[set[UUID]], list[_Stored]]:
+    """Store the new entries; return, per section, the ids inserted and the rows stored before."""
+    if bulk.insert_all([_batch(section, first, patient, now) for section, first in sections]):
+        return [set(first) for _, first in sections], [{} for _ in sections]
+    stored = [_stored(section, list(first)) for section, first in sections]
+    new = [
+        {row_id: entry for row_id, entry in first.items() if row_id not in known}
+        for (_, first), known in zip(sections, stored, strict=True)
+    ]
+    inserted = bulk.insert_skipping_stored(
+        [_batch(section, entries, patient, now) for (section, _), entries in zip(sections, new, strict=True)]
+    )
+    for (section, _), entries, done, known in zip(sections, new, inserted, stored, strict=True):
+        # Stored by another sync that committed after the SELECT above.
+        known.update(_stored(section, [row_id for row_id in entries if row_id not in done]))
+    return inserted, stored
+
+
 def _parse_all(
-    section: _Section, raw_items: Sequence[object], now: datetime, result: IngestResult
-) -> list[tuple[str, Any]]:
-    parsed: list[tuple[str, Any]] = []
+    section: _Section, raw_items: Sequence[object], now: datetime
+) -> tuple[list[_Parsed], list[dict[str, Any]]]:
+    parsed: list[_Parsed] = []
+    rejected: list[dict[str, Any]] = []
     for raw in raw_items:
         try:
             item = section.parse(raw, now=now)
         except ItemError as exc:
-            result.rejected.append({"id": exc.item_id, "section": section.name, "errors": exc.errors})
+            rejected.append({"id": exc.item_id, "section": section.name, "errors": exc.errors})
             continue
-        parsed.append((item_id_of(raw) or str(item.id), item))
-    return parsed
+        # Parsed, so `raw` is an object whose "id" is clean text: echo it as the phone spelled it.
+        parsed.append((cast(Mapping[str, str], raw)["id"], item, item.fingerprint()))
+    return parsed, rejected
 
 
-def _new_rows(
-    section: _Section, items: list[tuple[str, Any]], patient: Patient, now: datetime, result: IngestResult
-) -> list[Reading]:
-    """Split parsed items into replays (accepted, nothing to store), conflicts (rejected) and new rows."""
-    existing: dict[UUID, tuple[str, UUID]] = {
-        row_id: (digest, owner)
-        for row_id, digest, owner in section.model.objects.filter(id__in=[item.id for _, item in items]).values_list(
-            "id", "fingerprint", "patient_id"
-        )
-    }
-    seen: dict[UUID, tuple[str, UUID]] = {}
-    rows: list[Reading] = []
-    for sent_id, item in items:
-        digest = item.fingerprint()
-        known = existing.get(item.id) or seen.get(item.id)
-        if known is not None:
-            if known == (digest, patient.pk):
+def _first_of_each_id(items: list[_Parsed]) -> dict[UUID, _Parsed]:
+    first: dict[UUID, _Parsed] = {}
+    for entry in items:
+        first.setdefault(entry[1].id, entry)
+    return first
+
+
+def _batch(section: _Section, first: dict[UUID, _Parsed], patient: Patient, now: datetime) -> bulk.Batch:
+    # In id order, so that concurrent syncs of overlapping entries lock them in one order.
+    rows = [section.values(item, digest) for _, item, digest in sorted(first.values(), key=lambda e: e[1].id)]
+    columns = zip(*rows, strict=True) if rows else ([] for _ in section.columns)
+    return bulk.Batch(
+        section.model,
+        same={"patient_id": patient.pk, "received_at": now, **section.pending},
+        each=dict(zip(section.columns, columns, strict=True)),
+    )
+
+
+def _stored(section: _Section, ids: list[UUID]) -> _Stored:
+    if not ids:
+        return {}
+    rows = section.model.objects.filter(id__in=ids).values_list("id", "fingerprint", "patient_id")
+    return {row_id: (digest, owner) for row_id, digest, owner in rows}
+
+
+def _classify(
+    section: _Section,
+    items: list[_Parsed],
+    first: dict[UUID, _Parsed],
+    inserted: set[UUID],
+    stored: _Stored,
+    patient: Patient,
+    result: IngestResult,
+) -> None:
+    """Each item is new (its first entry, inserted here), a replay of what is stored (accepted,
+    nothing changes) or a reused id (rejected)."""
+    new_ids = section.new_ids(result)
+    for entry in items:
+        sent_id, item, digest = entry
+        known: tuple[str, UUID] | None
+        if item.id in inserted:
+            if first[item.id] is entry:
                 result.accepted.append(sent_id)
-            else:
-                result.rejected.append({"id": sent_id, "section": section.name, "errors": {"id": [ID_REUSED]}})
-            continue
-        seen[item.id] = (digest, patient.pk)
-        rows.append(section.build(item, patient, now))
-        result.accepted.append(sent_id)
-    return rows
+                new_ids.append(item.id)
+                continue
+            known = (first[item.id][2], patient.pk)
+        else:
+            known = stored.get(item.id)
+        if known == (digest, patient.pk):
+            result.accepted.append(sent_id)
+        else:
+            # `known` is None only if the stored row was deleted between the INSERT and the SELECT.
+            reason = ID_REUSED if known is not None else NOT_STORED
+            result.rejected.append({"id": sent_id, "section": section.name, "errors": {"id": [reason]}})
