@@ -17,11 +17,15 @@ LAYERS: list[tuple[str, Callable[[Any], bool]]] = [
     ("token authentication (1 query)", lambda f: f.function == "authenticate" and "authentication" in f.file_path),
     ("audit_record insert + commit", lambda f: f.function == "audit_record"),
     ("sync: parse items (shared/)", lambda f: f.function == "_parse_all"),
-    ("sync: existence queries + build rows", lambda f: f.function == "_new_rows"),
-    ("sync: bulk_create (3 INSERTs)", lambda f: f.function == "bulk_create" and "sync_ingest" in _parents(f)),
+    ("sync: column arrays from the parsed items", lambda f: f.function == "_batch"),
+    ("sync: COPY per section (backend/records/bulk.py)", lambda f: f.function == "insert_all"),
+    (
+        "sync: after a replay, stored ids + INSERT … ON CONFLICT",
+        lambda f: f.function in ("_stored", "_classify", "insert_skipping_stored"),
+    ),
     ("grading: claim rows (SELECT FOR UPDATE)", lambda f: f.function == "_claim"),
     ("grading: shared/ grade + evaluate", lambda f: f.function == "_safely"),
-    ("grading: bulk_update grade/graded_at", lambda f: f.function == "bulk_update"),
+    ("grading: UPDATE grade/graded_at per grade", lambda f: f.function == "_mark_graded"),
     (
         "grading: insert alerts + read back",
         lambda f: f.function in ("bulk_create", "__iter__", "_fetch_all") and "_grade" in _parents(f),
