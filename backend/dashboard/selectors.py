@@ -35,8 +35,12 @@ from shared import regimen
 from shared.alert_policy import DEFAULT_POLICY
 from shared.symptoms import grade_symptom
 
-# A queue longer than this is not triaged by scrolling: the page says so and asks for a filter.
-QUEUE_LIMIT = 200
+# The queue is read a page at a time, in triage order: 50 rows are more than a screen. Measured
+# in-process on one clinic's 50,000 alerts (10,000 unresolved), rendering the 200 rows the page
+# used to stop at took 18 ms of CPU even once rows were made cheap; 50 take 6 ms.
+QUEUE_PAGE_SIZE = 50
+# Pages further on (5,000,000 alerts in) are read as this one, so no offset walks further than that.
+QUEUE_PAGES_MAX = 100_000
 # The patient page shows three cycles: enough to compare this nadir with the last two.
 WINDOW_DAYS = 3 * regimen.CYCLE_LENGTH_DAYS
 UNRESOLVED = (Status.OPEN, Status.ACKNOWLEDGED)
@@ -133,10 +137,29 @@ class QueueCounts:
 
 @dataclass(frozen=True)
 class Queue:
+    """One page of the queue. `page`: the page read (from 1), which may be nearer than the one asked
+    for (queue_read). `total`: how many alerts the filters match, when that is known without
+    counting them (the header's counts cover the filters, or this is the last page); else None."""
+
     rows: list[QueueRow]
-    truncated: bool
     counts: QueueCounts
     now: datetime
+    page: int = 1
+    has_next: bool = False
+    total: int | None = None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first row in the whole queue, from 1."""
+        return (self.page - 1) * QUEUE_PAGE_SIZE + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
 
 
 def _version(latest: datetime | None, count: int) -> str:
@@ -216,19 +239,55 @@ def _queue_queryset(user: User, filters: QueueFilters) -> QuerySet[Alert]:
     return alerts
 
 
+def _counted_total(*, filters: QueueFilters, counts: QueueCounts) -> int | None:
+    """How many alerts the filters match, if the header's counts (QueueCounts) already say: the
+    unresolved, open or acknowledged ones, the open ones by severity. Other filters would take a
+    COUNT of their own, measured on 50,000 alerts (10,000 unresolved) at 4–17 ms, as much as the rest
+    of the page's queries together; their pages say where they are and whether more follow instead."""
+    if filters.kind or filters.patient.strip():
+        return None
+    severity = filters.severity if filters.severity in Severity.values else ""
+    known = {
+        ("unresolved", ""): counts.open_total + counts.acknowledged,
+        ("open", ""): counts.open_total,
+        ("open", Severity.CRITICAL): counts.open_critical,
+        ("open", Severity.URGENT): counts.open_urgent,
+        ("acknowledged", ""): counts.acknowledged,
+    }
+    status = filters.status if filters.status in ("open", "acknowledged", "resolved") else "unresolved"
+    return known.get((status, severity))
+
+
 def queue_read(
     *,
     user: User,
     clinic: Clinic,
     filters: QueueFilters,
     now: datetime,
+    page: int = 1,
     counts: QueueCounts | None = None,
     seen_until: datetime | None = None,
 ) -> Queue:
-    """The triage queue for `user`'s clinic. `seen_until`: the latest change the screen had already
-    shown; alerts raised after it are flagged new. `counts`: pass them if already read."""
+    """Page `page` (from 1) of the triage queue for `user`'s clinic, QUEUE_PAGE_SIZE rows read off
+    the queue's index with an offset, and one row more to tell whether another page follows. A page
+    past the end (its alerts resolved meanwhile) reads as the last page when the total is known,
+    else as the first. `seen_until`: the latest change the screen had already shown; alerts raised
+    after it are flagged new. `counts`: pass them if already read."""
     counts = counts or queue_counts(clinic_id=clinic.pk)
-    alerts = list(_queue_queryset(user, filters)[: QUEUE_LIMIT + 1])
+    total = _counted_total(filters=filters, counts=counts)
+    page = max(1, min(page, QUEUE_PAGES_MAX))
+    if total is not None:
+        page = min(page, max(1, -(-total // QUEUE_PAGE_SIZE)))
+    offset = (page - 1) * QUEUE_PAGE_SIZE
+    alerts = list(_queue_queryset(user, filters)[offset : offset + QUEUE_PAGE_SIZE + 1])
+    if not alerts and page > 1:
+        return queue_read(user=user, clinic=clinic, filters=filters, now=now, counts=counts, seen_until=seen_until)
+    has_next = len(alerts) > QUEUE_PAGE_SIZE
+    del alerts[QUEUE_PAGE_SIZE:]
+    if not has_next:
+        total = offset + len(alerts)  # the end of the queue: its length is known
+    elif total is not None:
+        total = max(total, offset + len(alerts) + 1)  # the counts were read a moment before the rows
     rows = [
         QueueRow(
             alert=alert,
@@ -236,9 +295,9 @@ def queue_read(
             escalation=escalation_of(alert=alert, clinic=clinic, now=now),
             is_new=seen_until is not None and alert.created_at > seen_until,
         )
-        for alert in alerts[:QUEUE_LIMIT]
+        for alert in alerts
     ]
-    return Queue(rows, len(alerts) > QUEUE_LIMIT, counts, now)
+    return Queue(rows, counts, now, page, has_next, total)
 
 
 # --- Patients ---------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from backend.dashboard.forms import (
     SignInForm,
     timezone_names,
 )
-from backend.dashboard.presenters import timeline
+from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
 from backend.dashboard.services import clinic_settings_update
 from backend.patients.models import Patient
@@ -124,12 +124,21 @@ def _audit_rows(request: HttpRequest, alerts: list[Alert], detail: str) -> None:
         )
 
 
+def _page_number(value: str | None) -> int:
+    """The queue page asked for (`?page=`, from 1); anything else is the first."""
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
 @never_cache
 @require_GET
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """The triage queue. Its own polling asks again with the version it shows (`v`): an unchanged
-    queue is answered 204 after one aggregate query, with no rendering and no audit rows."""
+    """The triage queue, a page at a time. Its own polling asks again for the page it shows with the
+    version it shows (`v`): an unchanged queue is answered 204 after one aggregate query, with no
+    rendering and no audit rows."""
     fragment = is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
     shown = request.GET.get("v", "")
     counts = selectors.queue_counts(clinic_id=_user(request).clinic_id)  # type: ignore[arg-type]
@@ -143,16 +152,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         clinic=clinic,
         filters=filters,
         now=timezone.now(),
+        page=_page_number(request.GET.get("page")),
         counts=counts,
         seen_until=selectors.version_time(shown) if shown else None,
     )
     _audit_rows(request, [row.alert for row in queue.rows], "triage queue")
+    links = QueueLinks()
     context = {
         "queue": queue,
+        "rows": links.rows(queue.rows),
+        "previous_url": links.page(filters, queue.page - 1) if queue.has_previous else "",
+        "next_url": links.page(filters, queue.page + 1) if queue.has_next else "",
         "form": form,
         "filters": filters,
         "clinic": clinic,
-        "limit": selectors.QUEUE_LIMIT,
         "fragment": fragment,
         "new_rows": [row for row in queue.rows if row.is_new],
         "poll_seconds": getattr(settings, "CARELOOP_DASHBOARD_POLL_SECONDS", POLL_SECONDS_DEFAULT),

@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.alerts.grading import ungraded_sweep
-from backend.alerts.models import Alert
+from backend.alerts.models import Alert, Severity, SourceType, Status
+from backend.patients.models import Patient
 from tests.factories import EnrolledPatient, lab_item, symptom_item
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -55,6 +56,33 @@ def raise_symptom_alert(patient: EnrolledPatient, symptom: str, answers: dict[st
     sync(patient, symptom_reports=[item])
     grade_all()
     return Alert.objects.get(source_id=item["id"])
+
+
+def add_alerts(
+    patient: Patient, *, status: str, severity: str, at: datetime, count: int = 1, step: timedelta = timedelta()
+) -> list[Alert]:
+    """Alerts written straight to the table: the history a busy clinic piles up, without grading it."""
+    rows = [
+        Alert(
+            patient=patient,
+            kind="thrombocytopenia",
+            grade=4 if severity == Severity.CRITICAL else 3,
+            severity=severity,
+            status=status,
+            title="Grade 4 thrombocytopenia" if severity == Severity.CRITICAL else "Grade 3 thrombocytopenia",
+            message="Review and call the patient.",
+            patient_advice="Call your care team today.",
+            rule_source="CTCAE v5.0",
+            source_type=SourceType.LAB_RESULT,
+            source_id=uuid.uuid4(),
+            observed_at=at + i * step,
+            created_at=at + i * step,
+            updated_at=at + i * step,
+            resolved_at=at + i * step if status == Status.RESOLVED else None,
+        )
+        for i in range(count)
+    ]
+    return Alert.objects.bulk_create(rows)
 
 
 def age(alert: Alert, minutes: float) -> Alert:

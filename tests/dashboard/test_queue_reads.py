@@ -4,7 +4,6 @@ history grows (bench/README.md, bench 3)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,42 +13,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backend.alerts.models import Alert, Severity, SourceType, Status
+from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.services import alert_acknowledge, alert_resolve
 from backend.dashboard import selectors
 from backend.dashboard.selectors import QueueFilters, queue_counts, queue_read, version_time
-from backend.patients.models import Patient
-from tests.dashboard.support import POLL, queue, raise_alerts, shown_version, text
+from tests.dashboard.support import POLL, add_alerts, queue, raise_alerts, shown_version, text
 from tests.factories import EnrolledPatient, Person, make_patient
 
 pytestmark = pytest.mark.django_db
-
-
-def add_alerts(
-    patient: Patient, *, status: str, severity: str, at: datetime, count: int = 1, step: timedelta = timedelta()
-) -> list[Alert]:
-    """Alerts written straight to the table: the history a busy clinic piles up, without grading it."""
-    rows = [
-        Alert(
-            patient=patient,
-            kind="thrombocytopenia",
-            grade=4 if severity == Severity.CRITICAL else 3,
-            severity=severity,
-            status=status,
-            title="Grade 4 thrombocytopenia" if severity == Severity.CRITICAL else "Grade 3 thrombocytopenia",
-            message="Review and call the patient.",
-            patient_advice="Call your care team today.",
-            rule_source="CTCAE v5.0",
-            source_type=SourceType.LAB_RESULT,
-            source_id=uuid.uuid4(),
-            observed_at=at + i * step,
-            created_at=at + i * step,
-            updated_at=at + i * step,
-            resolved_at=at + i * step if status == Status.RESOLVED else None,
-        )
-        for i in range(count)
-    ]
-    return Alert.objects.bulk_create(rows)
 
 
 def test_the_header_counts_the_unresolved_alerts_of_the_clinic_only(
@@ -177,11 +148,13 @@ def test_each_queue_read_is_one_page_off_its_index(nurse: Person, patient: Enrol
     With sorting and sequential scans made as dear as PostgreSQL allows, a read that its index can
     answer in order still uses it; one whose ORDER BY drifted from the index would sort."""
     history([patient], 3, timezone.now() - timedelta(days=2))
+    add_alerts(patient.patient, status=Status.OPEN, severity=Severity.URGENT, at=timezone.now(), count=60)
     clinic = patient.patient.clinic
     with CaptureQueriesContext(connection) as ctx:
-        for status in ("unresolved", "open", "resolved"):
-            queue_read(user=nurse.user, clinic=clinic, filters=QueueFilters(status=status), now=timezone.now())
-    reads = [q["sql"] for q in ctx.captured_queries if "LIMIT 201" in q["sql"]]
+        for status, page in (("unresolved", 1), ("open", 1), ("resolved", 1), ("unresolved", 2)):
+            filters = QueueFilters(status=status)
+            queue_read(user=nurse.user, clinic=clinic, filters=filters, now=timezone.now(), page=page)
+    reads = [q["sql"] for q in ctx.captured_queries if f"LIMIT {selectors.QUEUE_PAGE_SIZE + 1}" in q["sql"]]
     latest = next(q["sql"] for q in ctx.captured_queries if "COALESCE" in q["sql"])
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -190,8 +163,14 @@ def test_each_queue_read_is_one_page_off_its_index(nurse: Person, patient: Enrol
         for sql in [*reads, latest]:
             cursor.execute(f"EXPLAIN {sql}")
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
-    unresolved, opened, resolved, newest = plans
-    for plan, index in ((unresolved, "alert_queue"), (opened, "alert_queue"), (resolved, "alert_resolved")):
+    unresolved, opened, resolved, second_page, newest = plans
+    assert f"OFFSET {selectors.QUEUE_PAGE_SIZE}" in reads[3], reads[3]
+    for plan, index in (
+        (unresolved, "alert_queue"),
+        (opened, "alert_queue"),
+        (resolved, "alert_resolved"),
+        (second_page, "alert_queue"),
+    ):
         assert f"Index Scan using {index} on alerts_alert" in plan, plan
         assert "Sort" not in plan, plan
     assert "Backward using alert_latest_change" in newest, newest

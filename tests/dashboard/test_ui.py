@@ -1,7 +1,8 @@
 """The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright against a live
 test server. A nurse signs in; a patient's phone syncs a grade 4 platelet count and the alert appears
 in the open queue without a reload; she acknowledges and resolves it in place; the patient page shows
-it on the chart. Screenshots of every page land in tests/artifacts/dashboard/ (1366×768)."""
+it on the chart. A long queue is paged, and the page she is on stays live. Screenshots of every page
+land in tests/artifacts/dashboard/ (1366×768)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from django.db import connections
 from django.utils import timezone
 
 from backend.accounts.models import Role
-from backend.alerts.models import Alert, Status
+from backend.alerts.models import Alert, Severity, Status
+from backend.alerts.services import alert_resolve
 from backend.patients.models import Patient
 from shared import regimen
-from tests.dashboard.support import grade_all, raise_alerts, sync
+from tests.dashboard.support import add_alerts, grade_all, raise_alerts, sync
 from tests.factories import PASSWORD, EnrolledPatient, Person, make_nurse, make_patient, symptom_item
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -278,3 +280,53 @@ def test_the_admin_pages_another_clinics_nurse_and_a_patient(
     assert "The dashboard is for clinic staff" in phone.get_by_role("alert").inner_text()
     assert phone.url.endswith("/signin/")
     shot(phone, "13_patient_refused")
+
+
+def test_a_nurse_pages_through_a_long_queue_and_the_page_stays_live(
+    live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: Any
+) -> None:
+    nurse, maria = clinic
+    base = live_server.url
+    # 60 more open urgent alerts: 62 in all, 50 a page.
+    off_loop(
+        lambda: add_alerts(
+            maria.patient,
+            status=Status.OPEN,
+            severity=Severity.URGENT,
+            at=timezone.now() - timedelta(days=3),
+            count=60,
+            step=timedelta(minutes=1),
+        )
+    )
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    sign_in(page, base, "nurse.nina")
+    rows = page.locator("#queue-table tbody tr")
+    pager = page.get_by_role("navigation", name="Queue pages")
+
+    def shown() -> list[str]:
+        return rows.evaluate_all("rows => rows.map(row => row.id)")
+
+    first = shown()
+    assert len(first) == 50 and pager.get_by_text("Showing 1–50 of 62").is_visible()
+    assert pager.get_by_role("link", name="Previous").count() == 0
+    pager.scroll_into_view_if_needed()
+    shot(page, "14_queue_pager")
+
+    pager.get_by_role("link", name="Next").click()
+    page.wait_for_url(re.compile(r"page=2"))
+    second = shown()
+    assert len(second) == 12 and not set(first) & set(second)
+    assert pager.get_by_text("Showing 51–62 of 62").is_visible()
+    shot(page, "15_queue_page_2", full_page=True)
+
+    # Another nurse resolves the first alert of page 2: the polling brings page 2 again, one shorter.
+    page.evaluate("window.__sameDocument = true")
+    gone = uuid.UUID(second[0].removeprefix("alert-"))
+    off_loop(lambda: alert_resolve(user=nurse.user, alert_id=gone, note="Called."))
+    page.locator(f"#{second[0]}").wait_for(state="detached", timeout=10_000)
+    assert shown() == second[1:] and pager.get_by_text("Showing 51–61 of 61").is_visible()
+    assert page.evaluate("window.__sameDocument") is True and page.locator("#queue-page").input_value() == "2"
+
+    pager.get_by_role("link", name="Previous").click()
+    page.wait_for_url(f"{base}/?status=unresolved")
+    assert shown() == first and pager.get_by_text("Showing 1–50 of 61").is_visible()

@@ -1,0 +1,168 @@
+"""The markup of a queue row, pinned: what the nurse, her screen reader, htmx and the browser tests
+rely on (ids, classes, the hidden words, links, the forms and their CSRF token). golden/queue_rows.html
+was recorded from the row template as it was before the rows were made cheap to render (a
+`{% url %}` per link, an include and two inclusion tags per row); the rows built now from URLs
+reversed once (presenters.QueueLinks) and cached badges must send the same, whitespace aside."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse, set_script_prefix
+
+from backend.alerts.models import Alert, Severity, SourceType, Status
+from backend.dashboard.presenters import QueueLinks
+from backend.patients.models import Patient
+from tests.dashboard.support import POLL, queue, shown_version
+from tests.factories import EnrolledPatient, Person
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
+GOLDEN = Path(__file__).parent / "golden" / "queue_rows.html"
+CSRF = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}(")')  # a masked token
+
+
+def add_alert(patient: Patient, *, key: int, severity: str, status: str, minutes: float, **fields: object) -> Alert:
+    """An alert `minutes` old at NOW, with a fixed id so the expected markup can name it."""
+    created = NOW - timedelta(minutes=minutes)
+    critical = severity == Severity.CRITICAL
+    values: dict[str, object] = {
+        "kind": "thrombocytopenia",
+        "grade": 4 if critical else 3,
+        "hold_drugs": ["ixazomib", "lenalidomide"],
+        "title": "Grade 4 thrombocytopenia" if critical else "Grade 3 thrombocytopenia",
+        "observed_at": created,
+        **fields,
+    }
+    return Alert.objects.create(
+        id=uuid.UUID(int=key),
+        patient=patient,
+        severity=severity,
+        status=status,
+        message="Review and call the patient.",
+        patient_advice="Call your care team today.",
+        rule_source="CTCAE v5.0",
+        source_type=SourceType.LAB_RESULT,
+        source_id=uuid.uuid4(),
+        created_at=created,
+        updated_at=created,
+        **values,
+    )
+
+
+def row_markup(response: object) -> dict[str, str]:
+    """Each row's markup by alert id, the CSRF token's per-render mask replaced by a marker."""
+    body = CSRF.sub(r"\1CSRF\2", response.content.decode())  # type: ignore[attr-defined]
+    return {m[2]: m[1] for m in re.finditer(r'(<tr id="alert-([0-9a-f-]{36})".*?</tr>)', body, flags=re.S)}
+
+
+def golden(patient: Patient) -> dict[str, str]:
+    text = GOLDEN.read_text().replace("{patient}", str(patient.pk))
+    return dict(re.findall(r"<!-- row: (\w+) -->\n(.*?)(?=\n<!--|\Z)", text, flags=re.S))
+
+
+def rendered(markup: str) -> str:
+    """What a browser makes of it: every run of whitespace is one space."""
+    return re.sub(r"\s+", " ", markup).strip()
+
+
+@pytest.fixture
+def alerts(nurse: Person, patient: EnrolledPatient) -> dict[str, Alert]:
+    p = patient.patient
+    return {
+        # Escalated once (every nurse told again), the on-call step due in 10 minutes; the phone
+        # was offline: the reading is 3 hours older than the alert.
+        "escalated": add_alert(
+            p,
+            key=1,
+            severity=Severity.CRITICAL,
+            status=Status.OPEN,
+            minutes=20,
+            escalation_level=1,
+            observed_at=NOW - timedelta(minutes=200),
+        ),
+        "overdue": add_alert(
+            p, key=2, severity=Severity.URGENT, status=Status.OPEN, minutes=150, kind="diarrhea", hold_drugs=[]
+        ),
+        "on_call": add_alert(
+            p,
+            key=3,
+            severity=Severity.CRITICAL,
+            status=Status.OPEN,
+            minutes=90,
+            kind="febrile_neutropenia",
+            grade=None,
+            hold_drugs=[],
+            title="Fever with ANC below 1.0",
+            escalation_level=2,
+        ),
+        "acknowledged": add_alert(
+            p,
+            key=4,
+            severity=Severity.URGENT,
+            status=Status.ACKNOWLEDGED,
+            minutes=60,
+            acknowledged_by=nurse.user,
+            acknowledged_at=NOW - timedelta(minutes=30),
+        ),
+        "resolved": add_alert(
+            p,
+            key=5,
+            severity=Severity.CRITICAL,
+            status=Status.RESOLVED,
+            minutes=45,
+            acknowledged_by=nurse.user,
+            acknowledged_at=NOW - timedelta(minutes=10),
+            resolved_by=nurse.user,
+            resolved_at=NOW - timedelta(minutes=10),
+            outcome="dose_held",
+            resolution_note="Held both.",
+        ),
+    }
+
+
+def test_each_row_is_sent_as_the_golden_markup(
+    nurse_browser: Client, patient: EnrolledPatient, alerts: dict[str, Alert]
+) -> None:
+    """Open critical escalated once (late reading), urgent overdue, critical escalated to on-call
+    (no grade, no hold), acknowledged, resolved; and an alert a poll brings, marked new."""
+    with time_machine.travel(NOW, tick=False):
+        version = shown_version(queue(nurse_browser))
+        shown = {**row_markup(queue(nurse_browser)), **row_markup(queue(nurse_browser, status="resolved"))}
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        alerts["new"] = add_alert(
+            patient.patient, key=6, severity=Severity.URGENT, status=Status.OPEN, minutes=0, hold_drugs=["ixazomib"]
+        )
+        polled = nurse_browser.get("/", {"v": version}, **POLL)
+        shown[str(alerts["new"].pk)] = row_markup(polled)[str(alerts["new"].pk)]
+    expected = golden(patient.patient)
+    assert set(expected) == set(alerts)
+    for name, alert in alerts.items():
+        assert rendered(shown[str(alert.pk)]) == rendered(expected[name]), name
+
+
+def test_the_links_are_what_reverse_gives_for_each_id() -> None:
+    links = QueueLinks()
+    for pk in (uuid.uuid4(), uuid.uuid4(), uuid.UUID(int=2**128 - 1)):
+        assert links.patient(pk) == reverse("dashboard:patient", args=[pk])
+        assert links.acknowledge(pk) == reverse("dashboard:alert-acknowledge", args=[pk])
+        assert links.resolve(pk) == reverse("dashboard:alert-resolve", args=[pk])
+    assert links.queue == reverse("dashboard:queue")
+
+
+def test_the_links_keep_the_prefix_the_site_is_mounted_under() -> None:
+    pk = uuid.uuid4()
+    set_script_prefix("/careloop/")
+    try:
+        links = QueueLinks()
+        assert links.resolve(pk) == f"/careloop/alerts/{pk}/resolve/" == reverse("dashboard:alert-resolve", args=[pk])
+        assert links.queue == "/careloop/"
+    finally:
+        set_script_prefix("/")
