@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 
 from shared.units import normalize_unit
@@ -47,11 +48,21 @@ class Analyte:
     per_ul_floor: Decimal | None = None
 
     def unit(self, text: str) -> Unit | None:
-        wanted = normalize_unit(text)
+        """The unit this spelling names (any spelling `normalize_unit` makes alike), or None."""
+        # Phones send a handful of spellings, so their normalised form is remembered; only short
+        # plain strings are, so that odd input can neither fill memory nor reach a str subclass.
+        wanted = _normalized(text) if type(text) is str and len(text) <= _REMEMBERED_LENGTH else normalize_unit(text)
+        return self._units_by_spelling.get(wanted)
+
+    @cached_property
+    def _units_by_spelling(self) -> Mapping[str, Unit]:
+        """Each accepted spelling, normalised, to its unit; where two units share a spelling, the
+        first one listed wins."""
+        table: dict[str, Unit] = {}
         for unit in self.units:
-            if wanted == normalize_unit(unit.key) or wanted in (normalize_unit(a) for a in unit.aliases):
-                return unit
-        return None
+            for spelling in (unit.key, *unit.aliases):
+                table.setdefault(normalize_unit(spelling), unit)
+        return MappingProxyType(table)
 
     def to_canonical(self, value: Decimal, unit: Unit) -> Decimal:
         """Exact for factors of ten; rounded to a millionth for 0.6206, 88.42 and 17.1, which is
@@ -62,6 +73,9 @@ class Analyte:
     def from_canonical(self, value: Decimal, unit: Unit) -> Decimal:
         return value * unit.per_canonical
 
+
+_REMEMBERED_LENGTH = 40
+_normalized = lru_cache(maxsize=256)(normalize_unit)
 
 _THOUSAND = Decimal(1000)
 CANONICAL_STEP = Decimal("0.000001")

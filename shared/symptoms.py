@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 
 from shared.lab_values import LabValueError, to_decimal
@@ -69,6 +70,10 @@ class Symptom:
     @property
     def source(self) -> str:
         return f"CTCAE v5.0 '{self.ctcae_term}'; answer map per CareLoop contract §3"
+
+    @cached_property
+    def question_keys(self) -> frozenset[str]:
+        return frozenset(q.key for q in self.questions)
 
 
 def _yes_no(key: str, text: str) -> Question:
@@ -275,9 +280,10 @@ def validate_answers(symptom_key: object, answers: object) -> tuple[Symptom, dic
     if not isinstance(answers, Mapping):
         raise SymptomError({"answers": ["Must be an object of answers."]})
     errors: dict[str, list[str]] = {}
-    known = {q.key for q in symptom.questions}
-    for extra in sorted(set(answers) - known):
-        errors[f"answers.{extra}"] = [f"Not a question for {symptom.key}. Expected: {', '.join(sorted(known))}."]
+    known = symptom.question_keys
+    if not known.issuperset(answers):
+        for extra in sorted(set(answers) - known):
+            errors[f"answers.{extra}"] = [f"Not a question for {symptom.key}. Expected: {', '.join(sorted(known))}."]
     clean: dict[str, object] = {}
     for question in symptom.questions:
         if question.key not in answers or answers[question.key] is None:

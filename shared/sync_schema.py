@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from json.encoder import encode_basestring_ascii
+from types import MappingProxyType
 from typing import TypeVar
 
 from shared.lab_values import LabValue, LabValueError, parse_lab_value
@@ -59,14 +62,24 @@ class LabItem:
     collected_at: datetime
 
     def fingerprint(self) -> str:
+        lab = self.lab
+        fields = _json_fields(
+            lab.analyte.key, self.collected_at, lab.reference_high, lab.reference_low, lab.unit.key, lab.value
+        )
+        if fields is not None:
+            analyte, collected_at, high, low, unit, value = fields
+            return _digest(
+                f'{{"analyte":{analyte},"collected_at":{collected_at},"reference_high":{high},'
+                f'"reference_low":{low},"unit":{unit},"value":{value}}}'
+            )
         return fingerprint(
             {
-                "analyte": self.lab.analyte.key,
-                "value": self.lab.value,
-                "unit": self.lab.unit.key,
+                "analyte": lab.analyte.key,
+                "value": lab.value,
+                "unit": lab.unit.key,
                 "collected_at": self.collected_at,
-                "reference_low": self.lab.reference_low,
-                "reference_high": self.lab.reference_high,
+                "reference_low": lab.reference_low,
+                "reference_high": lab.reference_high,
             }
         )
 
@@ -79,7 +92,13 @@ class SymptomItem:
     reported_at: datetime
 
     def fingerprint(self) -> str:
-        return fingerprint({"symptom": self.symptom, "answers": dict(self.answers), "reported_at": self.reported_at})
+        answers = dict(self.answers)
+        written = _json_object(answers)
+        fields = None if written is None else _json_fields(self.reported_at, self.symptom)
+        if written is not None and fields is not None:
+            reported_at, symptom = fields
+            return _digest(f'{{"answers":{written},"reported_at":{reported_at},"symptom":{symptom}}}')
+        return fingerprint({"symptom": self.symptom, "answers": answers, "reported_at": self.reported_at})
 
 
 @dataclass(frozen=True)
@@ -90,24 +109,141 @@ class DoseItem:
     taken_at: datetime
 
     def fingerprint(self) -> str:
+        fields = _json_fields(self.drug.value, self.status.value, self.taken_at)
+        if fields is not None:
+            drug, status, taken_at = fields
+            return _digest(f'{{"drug":{drug},"status":{status},"taken_at":{taken_at}}}')
         return fingerprint({"drug": self.drug.value, "status": self.status.value, "taken_at": self.taken_at})
 
 
 def fingerprint(content: Mapping[str, object]) -> str:
-    def default(value: object) -> object:
-        if isinstance(value, Decimal):
-            return format(value.normalize(), "f")
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).isoformat()
-        raise TypeError(type(value).__name__)
+    """SHA-256 of the content as compact JSON with sorted keys, a Decimal written normalised
+    ("42.0" and "4.2E+1" as "42") and a time as its UTC instant.
 
-    text = json.dumps(content, sort_keys=True, default=default, separators=(",", ":"))
+    Stored rows keep these digests, so the text hashed must never change by a byte
+    (tests/shared/test_sync_schema_pins.py). The items' own `fingerprint()` writes that same text
+    without json.dumps when every value is a plain str, int, bool, None, Decimal or datetime.
+    """
+    text = json.dumps(content, sort_keys=True, default=_json_default, separators=(",", ":"))
+    return _digest(text)
+
+
+def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _json_value(value: object) -> str | None:
+    """`value` as `fingerprint`'s json.dumps writes it, for a value of exactly one of the types
+    below; None for any other (a float, a subclass, a container), which then goes to json.dumps.
+
+    json.dumps writes a string with `encode_basestring_ascii` (ensure_ascii is on), an int with
+    int.__repr__, and whatever `_json_default` returns for a Decimal or a datetime as a string.
+    """
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    if type(value) is Decimal:
+        return encode_basestring_ascii(format(value.normalize(), "f"))
+    if type(value) is datetime:
+        return encode_basestring_ascii(value.astimezone(UTC).isoformat())
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    return None
+
+
+def _json_fields(*values: object) -> tuple[str, ...] | None:
+    """Each value written by `_json_value`, or None as soon as one cannot be. Callers pass the
+    values in their keys' sorted order, the order json.dumps writes them in: should two values
+    both fail to convert, the one json.dumps meets first raises, as it did before."""
+    written = []
+    for value in values:
+        text = _json_value(value)
+        if text is None:
+            return None
+        written.append(text)
+    return tuple(written)
+
+
+def _json_object(content: dict[str, object]) -> str | None:
+    """A flat object of plain values, as json.dumps writes it with sorted keys; None if a key is
+    not a str or a value is not plain.
+
+    Sorted first and written in that order, as json.dumps does, so that an error (keys that do not
+    sort, a value that cannot be written) is the one json.dumps raised."""
+    items = list(content.items())
+    items.sort()
+    written = []
+    for key, value in items:
+        text = _json_value(value) if type(key) is str else None
+        if text is None:
+            return None
+        written.append(f"{encode_basestring_ascii(key)}:{text}")
+    return "{" + ",".join(written) + "}"
 
 
 def bad_text(value: object, path: str = "") -> tuple[str, str] | None:
     """(field, reason) for the first text no database or client can hold: a NUL character
     (PostgreSQL refuses it) or a lone UTF-16 surrogate (not encodable as UTF-8)."""
+    try:
+        if _surely_clean(value):
+            return None
+    except RecursionError:
+        pass  # nested deeper than the fast check goes: the walk below decides, as it always did
+    return _first_bad_text(value, path)
+
+
+# Every UTF-16 surrogate: a Python string holding one cannot be encoded as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Values `_first_bad_text` passes over without looking inside.
+_NOT_TEXT = frozenset({int, float, bool, type(None)})
+
+
+def _surely_clean(value: object) -> bool:
+    """True if `value` is made only of dicts, lists, numbers and clean strings (what a JSON body
+    is made of), so `_first_bad_text` would find nothing. False means "walk it", not "bad".
+
+    The sync endpoint checks every item: this is that check's fast path, about a third of the
+    walk's time on a 500-item batch. Only exact built-in types are trusted, so a subclass or
+    another Mapping gets the walk's own answer. A string is clean when it holds no NUL and is
+    ASCII (then it has no surrogate either) or holds no surrogate.
+    """
+    if type(value) is str:
+        return "\x00" not in value and (value.isascii() or _SURROGATE.search(value) is None)
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or "\x00" in key or (not key.isascii() and _SURROGATE.search(key)):
+                return False
+            if type(item) is str:
+                if "\x00" in item or (not item.isascii() and _SURROGATE.search(item)):
+                    return False
+            elif type(item) not in _NOT_TEXT and not _surely_clean(item):
+                return False
+        return True
+    if type(value) is list:
+        for item in value:
+            if type(item) is str:
+                if "\x00" in item or (not item.isascii() and _SURROGATE.search(item)):
+                    return False
+            elif type(item) not in _NOT_TEXT and not _surely_clean(item):
+                return False
+        return True
+    return type(value) in _NOT_TEXT
+
+
+def _first_bad_text(value: object, path: str) -> tuple[str, str] | None:
     if isinstance(value, str):
         if "\x00" in value:
             return path or "non_field_errors", "Text must not contain a NUL character."
@@ -118,12 +254,14 @@ def bad_text(value: object, path: str = "") -> tuple[str, str] | None:
         return None
     if isinstance(value, Mapping):
         for key, item in value.items():
-            found = bad_text(key, path or "non_field_errors") or bad_text(item, f"{path}.{key}" if path else str(key))
+            found = _first_bad_text(key, path or "non_field_errors") or _first_bad_text(
+                item, f"{path}.{key}" if path else str(key)
+            )
             if found:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = bad_text(item, f"{path}[{index}]" if path else f"[{index}]")
+            found = _first_bad_text(item, f"{path}[{index}]" if path else f"[{index}]")
             if found:
                 return found
     return None
@@ -180,12 +318,16 @@ def _require_mapping(raw: object) -> Mapping[str, object]:
     return raw
 
 
-def _unknown_fields(raw: Mapping[str, object], allowed: set[str], errors: dict[str, list[str]]) -> None:
+def _unknown_fields(raw: Mapping[str, object], allowed: frozenset[str], errors: dict[str, list[str]]) -> None:
+    if allowed.issuperset(raw):
+        return
     for name in sorted(set(raw) - allowed):
         errors[name] = ["Unknown field."]
 
 
-_LAB_FIELDS = {"id", "analyte", "value", "unit", "collected_at", "reference_low", "reference_high"}
+_LAB_FIELDS = frozenset({"id", "analyte", "value", "unit", "collected_at", "reference_low", "reference_high"})
+_SYMPTOM_FIELDS = frozenset({"id", "symptom", "answers", "reported_at"})
+_DOSE_FIELDS = frozenset({"id", "drug", "status", "taken_at"})
 
 
 def parse_lab_item(raw: object, *, now: datetime) -> LabItem:
@@ -214,7 +356,7 @@ def parse_symptom_item(raw: object, *, now: datetime) -> SymptomItem:
     item = _require_mapping(raw)
     errors: dict[str, list[str]] = {}
     item_id = _parse_id(item, errors)
-    _unknown_fields(item, {"id", "symptom", "answers", "reported_at"}, errors)
+    _unknown_fields(item, _SYMPTOM_FIELDS, errors)
     reported_at = parse_time(item.get("reported_at"), "reported_at", errors, now=now)
     symptom_key: str | None = None
     answers: dict[str, object] = {}
@@ -232,18 +374,22 @@ def parse_dose_item(raw: object, *, now: datetime) -> DoseItem:
     item = _require_mapping(raw)
     errors: dict[str, list[str]] = {}
     item_id = _parse_id(item, errors)
-    _unknown_fields(item, {"id", "drug", "status", "taken_at"}, errors)
+    _unknown_fields(item, _DOSE_FIELDS, errors)
     taken_at = parse_time(item.get("taken_at"), "taken_at", errors, now=now)
-    drug = _choice(item.get("drug"), DoseDrug, "drug", errors)
-    status = _choice(item.get("status"), DoseStatus, "status", errors)
+    drug = _choice(item.get("drug"), _DRUGS, "drug", errors)
+    status = _choice(item.get("status"), _STATUSES, "status", errors)
     if errors or item_id is None or taken_at is None or drug is None or status is None:
         raise ItemError(errors, item_id_of(raw))
     return DoseItem(item_id, drug, status, taken_at)
 
 
-def _choice(value: object, enum: type[E], field: str, errors: dict[str, list[str]]) -> E | None:
-    options = [e.value for e in enum]
-    if isinstance(value, str) and value.strip().lower() in options:
-        return enum(value.strip().lower())
-    errors[field] = [f"Must be one of: {', '.join(options)}."]
+# Each choice's wire value to its member, in the enum's order (the order a refusal lists them in).
+_DRUGS: Mapping[str, DoseDrug] = MappingProxyType({e.value: e for e in DoseDrug})
+_STATUSES: Mapping[str, DoseStatus] = MappingProxyType({e.value: e for e in DoseStatus})
+
+
+def _choice(value: object, members: Mapping[str, E], field: str, errors: dict[str, list[str]]) -> E | None:
+    if isinstance(value, str) and (member := members.get(value.strip().lower())) is not None:
+        return member
+    errors[field] = [f"Must be one of: {', '.join(members)}."]
     return None

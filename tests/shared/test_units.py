@@ -331,3 +331,81 @@ def test_a_value_in_a_non_decimal_factor_unit_is_kept_to_a_millionth_in_the_cano
     canonical = a.to_canonical(Decimal(value), unit)
     assert canonical == canonical.quantize(Decimal("0.000001"))
     assert abs(a.from_canonical(canonical, unit) - Decimal(value)) <= Decimal("0.000001") * unit.per_canonical
+
+
+# ---------------------------------------------------------------------------
+# The precomputed spelling table resolves exactly as the scan over every spelling did
+# ---------------------------------------------------------------------------
+
+
+def reference_unit(analyte: Analyte, text: str) -> Unit | None:
+    """`Analyte.unit` before its spellings were precomputed: a verbatim copy. Do not "fix" it."""
+    wanted = normalize_unit(text)
+    for unit in analyte.units:
+        if wanted == normalize_unit(unit.key) or wanted in (normalize_unit(a) for a in unit.aliases):
+            return unit
+    return None
+
+
+EVERY_SPELLING = sorted(
+    {s for a in ANALYTES.values() for u in a.units for s in (u.key, *u.aliases, u.display)}
+    | {s for spellings in CONTRACT_SPELLINGS.values() for s in spellings}
+)
+
+
+def _respelt(spelling: str, upper: bool, pad: str, micro: str, times: str) -> str:
+    text = spelling.upper() if upper else spelling
+    text = text.replace("u", micro).replace("U", micro.upper())
+    if text[:1] in ("x", "X"):
+        text = times + text[1:]
+    return pad + text + pad
+
+
+unit_texts = st.one_of(
+    st.sampled_from(EVERY_SPELLING),
+    st.builds(
+        _respelt,
+        st.sampled_from(EVERY_SPELLING),
+        st.booleans(),
+        st.sampled_from(["", " ", "\t"]),
+        st.sampled_from(["u", MICRO_SIGN, GREEK_MU]),
+        st.sampled_from(["x", "×", "X", ""]),
+    ),
+    st.text(alphabet="10^*eExX/uµμLlgdmoKk3³⁹ ", max_size=10),
+    st.text(max_size=8),
+)
+
+
+@settings(deadline=None, max_examples=500)
+@given(analyte=st.sampled_from(sorted(ANALYTES)), text=unit_texts)
+def test_a_unit_resolves_exactly_as_the_reference_scan(analyte: str, text: str) -> None:
+    assert ANALYTES[analyte].unit(text) is reference_unit(ANALYTES[analyte], text)
+
+
+@pytest.mark.parametrize("analyte", sorted(ANALYTES))
+@pytest.mark.parametrize("text", EVERY_SPELLING)
+def test_every_known_spelling_resolves_as_the_reference_scan_for_every_analyte(analyte: str, text: str) -> None:
+    assert ANALYTES[analyte].unit(text) is reference_unit(ANALYTES[analyte], text)
+
+
+COUNT_UNITS_LISTED = "K/uL, 10^3/uL, k/mm3, 10^3/mm3, thou/uL, 10^9/L, /uL, cells/uL, /mm3, cells/mm3"
+UNKNOWN_UNIT_MESSAGES = {
+    "alt": "Unit not accepted for ALT. Use one of: U/L, IU/L.",
+    "anc": f"Unit not accepted for Neutrophils (absolute). Use one of: {COUNT_UNITS_LISTED}.",
+    "ast": "Unit not accepted for AST. Use one of: U/L, IU/L.",
+    "bilirubin": "Unit not accepted for Total bilirubin. Use one of: mg/dL, umol/L.",
+    "creatinine": "Unit not accepted for Creatinine. Use one of: mg/dL, umol/L.",
+    "hemoglobin": "Unit not accepted for Hemoglobin. Use one of: g/dL, g/L, mmol/L.",
+    "platelets": f"Unit not accepted for Platelets. Use one of: {COUNT_UNITS_LISTED}.",
+    "wbc": f"Unit not accepted for White blood cells. Use one of: {COUNT_UNITS_LISTED}.",
+}
+
+
+@pytest.mark.parametrize(("analyte", "message"), sorted(UNKNOWN_UNIT_MESSAGES.items()))
+@pytest.mark.parametrize("raw_unit", ["furlongs", "", "K/uL/uL", None])
+def test_an_unknown_unit_is_refused_with_the_same_message_as_before(
+    analyte: str, message: str, raw_unit: object
+) -> None:
+    with pytest.raises(LabValueError) as caught:
+        parse_lab_value(analyte, 1, raw_unit)
+    assert (caught.value.field, caught.value.message) == ("unit", message)
