@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("CARELOOP_VAR_DIR", BASE_DIR / "var"))
@@ -194,7 +195,9 @@ CELERY_TIMEZONE = "UTC"
 # escalation stay on "celery"; everything that talks to people goes to "notify". An alert's
 # announcement, a burst of 100k reminders or a slow SMS provider then never delays the grading of
 # the next reading (bench/README.md, bench 2: p95 went from 44 ms to 10.9 s when they shared one).
+# A worker started without -Q (one process for everything, as in a quick trial) serves both queues.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("notify"))
 CELERY_TASK_ROUTES = {
     "careloop.alerts.announce": {"queue": "notify"},
     "careloop.notifications.*": {"queue": "notify"},

@@ -70,3 +70,9 @@ def test_grading_and_escalation_stay_on_the_grading_queue(task_name: str) -> Non
 )
 def test_messages_and_reminders_go_to_the_notify_queue(task_name: str) -> None:
     assert queue_of(task_name) == "notify"
+
+
+def test_a_worker_started_without_a_queue_list_serves_both_queues() -> None:
+    """One bare `celery worker` (a quick trial, or a deployment that never split them) still sends
+    messages and reminders: with no -Q, Celery consumes every queue in task_queues."""
+    assert {queue.name for queue in app.conf.task_queues} == {"celery", "notify"}

@@ -198,9 +198,8 @@ class Stack:
                     "INFO",
                     "--concurrency",
                     "1",
-                    # Both queues in one process: what matters here is behaviour, not isolation.
-                    "-Q",
-                    "celery,notify",
+                    # No -Q: a bare worker serves both queues (grading and messages), which is
+                    # what these tests rely on; the Procfile splits them (test_task_routing.py).
                     "--without-gossip",
                     "--without-mingle",
                     "--hostname",
