@@ -124,6 +124,15 @@ class ApiClient:
         """PATCH: the fields sent change, the others keep their value."""
         return self._json("PATCH", "/reminders/plan/", changes)
 
+    def me(self) -> dict[str, Any]:
+        """The patient's own profile: {id, display_name, timezone, regimen, ...}."""
+        return self._json("GET", "/me/", None)
+
+    def me_update(self, *, timezone: str) -> dict[str, Any]:
+        """PATCH the patient's time zone (an IANA name); the server re-times the reminders to the
+        same wall-clock times in it. → the profile, as me()."""
+        return self._json("PATCH", "/me/", {"timezone": timezone})
+
     def caregiver_invite_create(self, scopes: Sequence[str]) -> dict[str, Any]:
         """→ 201 {code, ...}; scopes ⊆ critical_alerts, all_alerts, missed_doses, daily_summary."""
         return self._json("POST", "/caregiver-invites/", {"scopes": list(scopes)})

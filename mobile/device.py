@@ -1,9 +1,10 @@
 """What the phone itself does: notifications (plyer, with an in-app fallback on the desktop),
-opening the dialer, and asking Android for the notification permission."""
+opening the dialer, asking Android for the notification permission, and the zone it is set to."""
 
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Callable
 
@@ -58,3 +59,28 @@ def ask_notification_permission() -> None:
         request_permissions([Permission.POST_NOTIFICATIONS])
     except Exception:
         logger.info("notification permission not requested (older Android or p4a)")
+
+
+def timezone_name() -> str | None:
+    """The IANA zone the phone is set to now (it follows the network when the person travels), or
+    None when it cannot tell. Android: java.util.TimeZone; elsewhere tzlocal when installed, else
+    $TZ or the /etc/localtime link."""
+    if platform == "android":
+        try:
+            from jnius import autoclass  # type: ignore[import-not-found]
+
+            return str(autoclass("java.util.TimeZone").getDefault().getID()) or None
+        except Exception:
+            logger.info("could not read the phone's time zone")
+            return None
+    try:
+        import tzlocal  # type: ignore[import-not-found, unused-ignore]
+
+        return str(tzlocal.get_localzone_name()) or None
+    except Exception:  # not installed, or it cannot tell
+        logger.debug("tzlocal cannot tell the zone; trying $TZ and /etc/localtime")
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        return name
+    link = os.path.realpath("/etc/localtime")
+    return link.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in link else None

@@ -404,6 +404,25 @@ SETTINGS_SEND_FIRST = _("Send them first")
 SETTINGS_CANCEL = _("Cancel")
 SETTINGS_CONNECTED_TO = _("Connected to")
 SETTINGS_REMINDERS_HELP = _("CareLoop reminds you at these times, even without internet.")
+SETTINGS_ZONE_WORKING = _("Changing your time zone…")
+SETTINGS_ZONE_OFFLINE = _(
+    "No connection. Changing your time zone needs the internet. Nothing was changed: try again when you are online."
+)
+SETTINGS_ZONE_UNAVAILABLE = _("Your clinic's service cannot change your time zone yet. Ask your care team.")
+
+
+def zone_mismatch(server_zone: str, device_zone: str) -> str:
+    return _("Your reminders follow {server} time. You seem to be in {device} now.").format(
+        server=server_zone, device=device_zone
+    )
+
+
+def zone_use(device_zone: str) -> str:
+    return _("Use {zone}").format(zone=device_zone)
+
+
+def zone_moved(zone: str) -> str:
+    return _("Done. Your reminders now follow {zone} time.").format(zone=zone)
 
 
 def shift_help(minutes: int) -> str:

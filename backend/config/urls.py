@@ -20,7 +20,7 @@ from backend.caregivers.apis import (
 )
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
-from backend.patients.apis import EnrollApi, EnrollmentCodeApi, PatientDetailApi, PatientListCreateApi
+from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
 from backend.records.apis import SyncApi
 from backend.reminders.apis import AdherenceApi, PatientAdherenceApi, ReminderListApi, ReminderPlanApi
 
@@ -29,6 +29,7 @@ api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("auth/enroll/", EnrollApi.as_view(), name="auth-enroll"),
     path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
+    path("me/", MeApi.as_view(), name="me"),
     path("patients/", PatientListCreateApi.as_view(), name="patients"),
     path("patients/<uuid:patient_id>/", PatientDetailApi.as_view(), name="patient-detail"),
     path("patients/<uuid:patient_id>/enrollment-code/", EnrollmentCodeApi.as_view(), name="patient-enrollment-code"),

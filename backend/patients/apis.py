@@ -9,15 +9,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.models import User
 from backend.api.pagination import NewestFirst
-from backend.api.permissions import IsClinicStaff
+from backend.api.permissions import IsClinicStaff, IsPatient
 from backend.audit.mixins import AuditedListMixin
 from backend.audit.services import audit_record
 from backend.core.errors import NotFound
 from backend.patients import services
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
-from backend.patients.serializers import PatientCreateInput, PatientSerializer
+from backend.patients.serializers import PatientCreateInput, PatientSerializer, PatientTimezoneInput
 
 _CreateOutput = inline_serializer(
     "PatientCreated",
@@ -87,6 +88,44 @@ class PatientDetailApi(APIView):
             object_id=str(patient.pk),
         )
         return Response(PatientSerializer(patient).data)
+
+    @extend_schema(request=PatientTimezoneInput, responses=PatientSerializer)
+    def patch(self, request: Request, patient_id: str) -> Response:
+        """Move the patient to another time zone; their pending reminders keep their wall-clock times."""
+        patient = _patient_for(request, patient_id)
+        return Response(PatientSerializer(_timezone_change(request, patient)).data)
+
+
+def _timezone_change(request: Request, patient: Patient) -> Patient:
+    data = PatientTimezoneInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    return services.patient_timezone_change(
+        patient=patient,
+        timezone_name=data.validated_data["timezone"],
+        changed_by=request.user,  # type: ignore[arg-type]
+    )
+
+
+class MeApi(APIView):
+    """The signed-in patient's own profile. PATCH changes the time zone (only), e.g. after a move."""
+
+    permission_classes = [IsPatient]
+
+    @staticmethod
+    def _own(request: Request) -> Patient:
+        user: User = request.user  # type: ignore[assignment]
+        patient: Patient | None = Patient.objects.filter(user_id=user.pk).first()
+        if patient is None:
+            raise NotFound()
+        return patient
+
+    @extend_schema(responses=PatientSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(PatientSerializer(self._own(request)).data)
+
+    @extend_schema(request=PatientTimezoneInput, responses=PatientSerializer)
+    def patch(self, request: Request) -> Response:
+        return Response(PatientSerializer(_timezone_change(request, self._own(request))).data)
 
 
 class EnrollmentCodeApi(APIView):

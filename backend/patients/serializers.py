@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -44,3 +45,22 @@ class PatientSerializer(serializers.ModelSerializer):
 
     def get_enrolled(self, patient: Patient) -> bool:
         return patient.user_id is not None
+
+
+NOT_CHANGEABLE_HERE = "Cannot be changed here: send only the time zone."
+
+
+class PatientTimezoneInput(serializers.Serializer):
+    """A patient's own profile, or a nurse's edit of it: only the time zone may change here. Any
+    other field is refused by name rather than ignored, so nobody believes it was saved."""
+
+    timezone = serializers.CharField(
+        max_length=64, allow_blank=True, trim_whitespace=False, help_text="IANA name, e.g. Europe/Berlin."
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            extra = sorted(str(name) for name in data if name not in self.fields)
+            if extra:
+                raise serializers.ValidationError({name: [NOT_CHANGEABLE_HERE] for name in extra})
+        return super().to_internal_value(data)

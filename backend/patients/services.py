@@ -15,9 +15,11 @@ from django.utils import timezone
 
 from backend.accounts.models import Role, User, hash_token
 from backend.accounts.services import token_issue
+from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.notifications.models import Preference
 from backend.patients.models import EnrollmentCode, Patient
-from backend.reminders.services import reminder_plan_ensure
+from backend.reminders.services import reminder_plan_ensure, reminders_replan
 from shared import regimen
 
 # Crockford-style alphabet: no 0/O, 1/I/L confusion when read over the phone.
@@ -149,6 +151,41 @@ def patient_enroll(*, code: object, device_name: object) -> tuple[str, Patient]:
     assert patient.user is not None
     token = token_issue(user=patient.user, device_name=(device_name or "phone").strip() or "phone")
     return token, patient
+
+
+@transaction.atomic
+def patient_timezone_change(
+    *, patient: Patient, timezone_name: str, changed_by: User, now: datetime | None = None
+) -> Patient:
+    """Move a patient (who travelled or moved) to another zone. Their reminders keep their local
+    wall-clock times: the pending ones still ahead are re-timed at once, in this transaction, by
+    the planning step the beat tick uses (reminders_replan), so a 09:00 dose stays at 09:00 in the
+    new zone, across DST too. Sent, skipped and not-needed reminders are final and untouched, and a
+    dose whose reminder went out in the old zone is not reminded again: reminders are keyed by
+    local date, one per dose. Quiet hours kept in the old zone follow. Audited; nothing happens when
+    the zone is the same."""
+    timezone_validate(timezone_name)
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    old = locked.timezone
+    if old == timezone_name:
+        return locked
+    locked.timezone = timezone_name
+    locked.save(update_fields=["timezone"])
+    # Quiet hours that followed the patient's zone (it is their default) move with it; a zone the
+    # patient chose for them on purpose stays.
+    Preference.objects.filter(user_id=locked.user_id, timezone=old).update(timezone=timezone_name)
+    if locked.user_id is not None:  # no phone, no reminders (the tick does not make any either)
+        reminders_replan(patient=locked, now=now or timezone.now())
+    audit_record(
+        actor=changed_by,
+        action="update",
+        resource="patient",
+        patient_ids=[locked.pk],
+        object_id=str(locked.pk),
+        detail=f"timezone: {old} -> {timezone_name}",
+    )
+    patient.timezone = timezone_name
+    return locked
 
 
 def _mg(dose: Decimal) -> str:

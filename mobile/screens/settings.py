@@ -1,11 +1,15 @@
 """Settings: reminder times, time zone, text size, the clinic's number, the people who help you,
-and signing out (a warning first, stronger when entries have not been sent)."""
+and signing out (a warning first, stronger when entries have not been sent). When the phone is set
+to another zone than the server reminds in, it says so and offers to move (online only)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
+from mobile import device
 from mobile import strings as S
 from mobile.presenters.settings import STEP_MINUTES, TEXT_SCALES, SettingsPresenter
 from mobile.screens.base import BaseScreen, load_kv
@@ -22,10 +26,14 @@ class SettingsScreen(BaseScreen):
     warning = StringProperty("")
     pending = BooleanProperty(False)
     problem = StringProperty("")
+    zone_text = StringProperty("")
+    zone_button = StringProperty("")
+    zone_status = StringProperty("")
+    zone_working = BooleanProperty(False)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self.presenter = SettingsPresenter(self.app.store)
+        self.presenter = SettingsPresenter(self.app.store, device_zone=lambda: device.timezone_name())
         self._scale_buttons: list[Btn] = []
         for index, label in enumerate(S.SETTINGS_TEXT_SIZES):
             button = Btn(caption=label, kind="choice")
@@ -35,6 +43,8 @@ class SettingsScreen(BaseScreen):
 
     def on_leave(self, *_: object) -> None:
         self.confirming = False
+        if not self.zone_working:
+            self.zone_status = ""
 
     def refresh(self) -> None:
         view = self.presenter.view()
@@ -58,6 +68,28 @@ class SettingsScreen(BaseScreen):
             times.add_widget(grid)
         self.pending = view.pending > 0
         self.warning = self.presenter.sign_out_warning()
+        mismatch = view.zone_mismatch
+        self.zone_text = mismatch.text if mismatch else ""
+        self.zone_button = mismatch.button if mismatch else ""
+
+    def use_device_zone(self) -> None:
+        """Ask the server to remind in the zone the phone is in now. Not queued when offline."""
+        mismatch = self.presenter.zone_mismatch()
+        if mismatch is None or self.zone_working:
+            return
+        self.zone_working, self.zone_status = True, S.SETTINGS_ZONE_WORKING
+        wanted = mismatch.device_zone
+        self.app.background(lambda: self.app.api.me_update(timezone=wanted), self._zone_moved)
+
+    def _zone_moved(self, answer: Any, error: Exception | None) -> None:
+        self.zone_working = False
+        if error is not None:
+            self.zone_status = self.presenter.zone_error(error)
+            return
+        self.zone_status = self.presenter.zone_moved(answer if isinstance(answer, dict) else {})
+        self.refresh()
+        self.app.reminders_changed()
+        self.app.sync_now()  # fresh regimen day and reminders from the server
 
     def shift(self, key: str, minutes: int) -> None:
         self.problem = self.presenter.shift_time(key, minutes)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.alert_policy import DEFAULT_POLICY, AlertCandidate, evaluate_lab, evaluate_symptom
 from shared.lab_grading import grade_lab
@@ -137,8 +138,40 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {"results": state.alerts, "next": None})
             elif path == "/api/v1/reminders/":
                 self._send(200, state.reminders)
+            elif path == "/api/v1/me/":
+                self._send(200, self._me())
             else:
                 self._send(404, html=True)
+
+        def do_PATCH(self) -> None:
+            state.requests.append(("PATCH", self.path, self.headers.get("Authorization")))
+            body = self._body()
+            if not self._authed():
+                return
+            if self.path != "/api/v1/me/":
+                self._send(404, html=True)
+                return
+            if state.fail_sync_with is not None:  # the server is down for everything
+                self._send(state.fail_sync_with, {"errors": {"detail": ["Try again later."]}})
+                return
+            extra = sorted(k for k in body if k != "timezone") if isinstance(body, dict) else []
+            if extra:
+                self._send(400, {"errors": {k: ["Cannot be changed here: send only the time zone."] for k in extra}})
+                return
+            name = body.get("timezone") if isinstance(body, dict) else None
+            try:
+                ZoneInfo(str(name))
+                known = isinstance(name, str) and "/" in name
+            except (ZoneInfoNotFoundError, ValueError):
+                known = False
+            if not known:
+                self._send(400, {"errors": {"timezone": ["Must be an IANA time zone name, e.g. America/New_York."]}})
+                return
+            state.timezone = str(name)
+            self._send(200, self._me())
+
+        def _me(self) -> dict[str, Any]:
+            return {"id": "p-1", "display_name": "Pat Doe", "timezone": state.timezone, "regimen": state.regimen()}
 
         def do_POST(self) -> None:
             state.requests.append(("POST", self.path, self.headers.get("Authorization")))

@@ -208,6 +208,41 @@ def test_caregivers_invite_list_and_revoke(ui: Driver) -> None:
     ui.until(lambda: "Sam Doe" not in ui.texts(), what="the caregiver removed")
 
 
+def test_settings_offers_the_zone_the_phone_is_in_and_moves_the_server_online_only(
+    ui: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The patient flew to Berlin: the phone follows the network's zone, the server still reminds
+    in New York time. Offline the move is refused in plain words; online the server takes it. Then
+    back home again, so the journey goes on in New York time."""
+    monkeypatch.setattr("mobile.device.timezone_name", lambda: "Europe/Berlin")
+    ui.tap("Back")  # from the helpers, to settings
+    assert ui.screen.name == "settings"
+    ui.scroll_to(ui.find("Your reminders follow America/New_York time. You seem to be in Europe/Berlin now."))
+    ui.shot("08_settings_zone")
+
+    ui.state.fail_sync_with = 503
+    ui.tap("Use Europe/Berlin")
+    ui.until(lambda: "needs the internet" in ui.texts(), what="the offline message")
+    assert ui.state.timezone == "America/New_York"
+    ui.state.fail_sync_with = None
+
+    ui.tap("Use Europe/Berlin")
+    ui.until(lambda: "now follow Europe/Berlin time" in ui.texts(), what="the move")
+    assert ui.state.timezone == "Europe/Berlin"
+    assert [r[:2] for r in ui.state.requests].count(("PATCH", "/api/v1/me/")) == 2  # offline try, then this
+    assert "You seem to be in" not in ui.texts()
+    assert ui.screen.ids.tz.text == "Europe/Berlin"
+
+    monkeypatch.setattr("mobile.device.timezone_name", lambda: "America/New_York")
+    ui.screen.refresh()
+    ui.frames(5)
+    ui.tap("Use America/New_York")
+    ui.until(lambda: ui.state.timezone == "America/New_York", what="the move back")
+    ui.until(lambda: ui.screen.ids.tz.text == "America/New_York", what="the phone following")
+    ui.tap("Your helpers")  # where the next test expects to start
+    ui.settle()
+
+
 def test_a_reminder_comes_at_its_time_with_no_signal(ui: Driver) -> None:
     """No notification service on this desktop (plyer finds none): the app shows it itself."""
     ui.clock[0] = NOW.replace(hour=20, minute=1)
