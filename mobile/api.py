@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from http.client import HTTPException
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from mobile.config import HTTP_TIMEOUT_S
 
@@ -101,6 +101,18 @@ class ApiClient:
     def sync(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Contract §3: → {accepted, rejected: [{id, section, errors}], cursor, alerts, regimen, ...}."""
         return self._json("POST", "/sync/", body)
+
+    def readings(
+        self, kind: str, *, cursor: str | None = None, page_size: int = 200
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the patient's own past readings of one kind (`lab`, `symptom`, `dose`),
+        newest first, each in the item shape sync sends (+ `grade`). → (rows, the cursor of the
+        next page or None at the end)."""
+        query = {"kind": kind, "page_size": str(page_size), **({"cursor": cursor} if cursor else {})}
+        answer = self._call("GET", f"/readings/?{urlencode(query)}", None)
+        following = answer.get("next") if isinstance(answer, Mapping) else None
+        found = parse_qs(urlsplit(following).query).get("cursor") if isinstance(following, str) else None
+        return rows(answer), (found[0] if found else None)
 
     def alerts(self) -> list[dict[str, Any]]:
         return rows(self._call("GET", "/alerts/", None))

@@ -156,6 +156,10 @@ class Store:
     def is_enrolled(self) -> bool:
         return self.token is not None
 
+    def has_entries(self) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is not None
+
     # ---- entries (history and outbox) -----------------------------------------------------------
 
     def add_entry(
@@ -197,6 +201,43 @@ class Store:
     def pending_count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM entries WHERE state = ?", (PENDING,)).fetchone()[0])
+
+    def import_entries(
+        self,
+        section: str,
+        entries: Iterable[tuple[str, Mapping[str, Any], str]],
+        *,
+        created_at: str,
+        meta: Mapping[str, str | None] | None = None,
+    ) -> int:
+        """Store entries the server already holds (id, item, at) as sent: never in the outbox, and
+        an id already on this phone is left as it is. `meta` is written in the same transaction
+        (how far an import got). → how many were new."""
+        if section not in SECTIONS:
+            raise ValueError(f"unknown section {section!r}")
+        inserted = 0
+        with self._tx() as db:
+            for entry_id, item, at in entries:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO entries (id, section, item, at, at_utc, state, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        entry_id,
+                        section,
+                        json.dumps(dict(item), sort_keys=True),
+                        at,
+                        _utc_text(at),
+                        ACCEPTED,
+                        created_at,
+                    ),
+                )
+                inserted += cursor.rowcount
+            for key, value in (meta or {}).items():
+                if value is None:
+                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
+                else:
+                    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return inserted
 
     def count_attempt(self, ids: Sequence[str]) -> None:
         with self._tx() as db:

@@ -7,6 +7,9 @@ Rules this follows (style.md §9 rule 12):
 2. Rejected entries keep the server's reasons and stay visible until the patient dismisses them.
 3. The server is authoritative for alerts: they are upserted by id from every answer, and the
    cursor it returns is sent back next time so it only sends what changed.
+3a. A phone enrolled with nothing on it (a new phone) fetches the patient's past readings once,
+   page by page after a sync, and keeps them as already sent: they never enter the outbox, an id
+   already on the phone is left alone, and an import cut short resumes where it stopped.
 4. Network trouble is never an error the patient must fix: entries wait, and the runner retries
    with exponential backoff. An answer that says "no" (401, 400) is shown in plain words.
 
@@ -20,7 +23,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +36,46 @@ from mobile.store import SECTIONS, Store
 
 # The care team's changes to the reminder plan (antiviral drug, nadir draws) are fetched this often.
 PLAN_REFRESH = timedelta(hours=6)
+
+# The history import: {kind: "" (from the newest) or the next page's cursor} while some kind is
+# left to fetch; absent once done, or when the phone had entries of its own at enrollment.
+HISTORY_KEY = "history_import"
+HISTORY_PAGE = 200  # rows per request: as SYNC_BATCH, one request stays small on a slow link
+HISTORY_PAGES_PER_SYNC = 25  # so a long history cannot hold the sync thread: the rest after the next sync
+
+# GET /readings/?kind= → the store's section, the item's time, the fields sync sends (what is kept).
+HISTORY_KINDS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    (
+        "lab",
+        "lab_results",
+        "collected_at",
+        frozenset({"id", "analyte", "value", "unit", "collected_at", "reference_low", "reference_high"}),
+    ),
+    ("symptom", "symptom_reports", "reported_at", frozenset({"id", "symptom", "answers", "reported_at"})),
+    ("dose", "dose_logs", "taken_at", frozenset({"id", "drug", "status", "taken_at"})),
+)
+
+
+def history_import_start(store: Store) -> None:
+    """After enrollment: a phone with no entries fetches the patient's past readings (once)."""
+    if not store.has_entries():
+        store.put_json(HISTORY_KEY, {kind: "" for kind, *_ in HISTORY_KINDS})
+
+
+def _history_entry(
+    row: Mapping[str, Any], at_field: str, fields: Collection[str]
+) -> tuple[str, dict[str, Any], str] | None:
+    """(id, the item as sync sends it, its time), or None for a row the phone could not file."""
+    entry_id, at = row.get("id"), row.get(at_field)
+    if not isinstance(entry_id, str) or not entry_id or not isinstance(at, str):
+        return None
+    try:
+        if datetime.fromisoformat(at).tzinfo is None:
+            return None
+    except ValueError:
+        return None
+    return entry_id, {k: v for k, v in row.items() if k in fields}, at
+
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +108,7 @@ class SyncEngine:
         self.store = store
         self.api = api
         self.now = now or (lambda: datetime.now(UTC))
+        self.history_page = HISTORY_PAGE
 
     def status(self, *, running: bool = False, retry_at: datetime | None = None) -> SyncStatus:
         last_ok = self.store.get("last_sync_ok")
@@ -108,7 +152,37 @@ class SyncEngine:
             raise
         result = self._apply(answer, {e.id for e in batch})
         self._exchange_plan()
+        self._import_history()
         return result
+
+    def _import_history(self) -> None:
+        """After a sync, while a history import is due: fetch the next pages of past readings and
+        file them as sent. Never fails the sync: offline, refused or an older server, the import
+        stays due and goes on after a later sync, from the page it stopped at."""
+        progress = self.store.get_json(HISTORY_KEY)
+        if not isinstance(progress, dict):
+            return
+        pages = 0
+        for kind, section, at_field, fields in HISTORY_KINDS:
+            while kind in progress and pages < HISTORY_PAGES_PER_SYNC:
+                try:
+                    found, following = self.api.readings(
+                        kind, cursor=progress[kind] or None, page_size=self.history_page
+                    )
+                except (NotAvailable, Unreachable, ApiError) as exc:
+                    logger.info("history import paused: %s", exc)
+                    return
+                pages += 1
+                progress = {k: v for k, v in progress.items() if k != kind}
+                if following is not None:
+                    progress[kind] = following
+                entries = [e for e in (_history_entry(row, at_field, fields) for row in found) if e is not None]
+                self.store.import_entries(
+                    section,
+                    entries,
+                    created_at=self.now().isoformat(),
+                    meta={HISTORY_KEY: json.dumps(progress, sort_keys=True) if progress else None},
+                )
 
     def _exchange_plan(self) -> None:
         """After a sync: send the times the patient changed, or now and then fetch the plan, so the

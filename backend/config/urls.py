@@ -21,7 +21,7 @@ from backend.caregivers.apis import (
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
-from backend.records.apis import SyncApi
+from backend.records.apis import ReadingListApi, SyncApi
 from backend.reminders.apis import AdherenceApi, PatientAdherenceApi, ReminderListApi, ReminderPlanApi
 
 api_v1 = [
@@ -34,6 +34,7 @@ api_v1 = [
     path("patients/<uuid:patient_id>/", PatientDetailApi.as_view(), name="patient-detail"),
     path("patients/<uuid:patient_id>/enrollment-code/", EnrollmentCodeApi.as_view(), name="patient-enrollment-code"),
     path("sync/", SyncApi.as_view(), name="sync"),
+    path("readings/", ReadingListApi.as_view(), name="readings"),
     path("reminders/", ReminderListApi.as_view(), name="reminders"),
     path("reminders/plan/", ReminderPlanApi.as_view(), name="reminder-plan"),
     path("adherence/", AdherenceApi.as_view(), name="adherence"),

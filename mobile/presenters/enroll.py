@@ -9,6 +9,7 @@ from typing import Any
 from mobile import strings as S
 from mobile.api import ApiError, Unreachable
 from mobile.store import Store
+from mobile.sync import history_import_start
 
 
 def clean_code(text: str) -> str:
@@ -35,3 +36,4 @@ def apply(store: Store, answer: Mapping[str, Any]) -> None:
         raise ApiError(201, {"detail": [S.ENROLL_SERVER_TROUBLE]})
     clinic = answer.get("clinic")
     store.save_enrollment(token=token, patient=patient, clinic=clinic if isinstance(clinic, Mapping) else {})
+    history_import_start(store)  # a new phone: its first syncs bring back the patient's past readings

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.alert_policy import DEFAULT_POLICY, AlertCandidate, evaluate_lab, evaluate_symptom
@@ -41,6 +42,8 @@ class FakeState:
     fail_sync_with: int | None = None  # answer every sync with this status (e.g. 503, 401)
     reject: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # section → reasons for its new items
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, auth header
+    readings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # kind → past readings, newest first
+    fail_readings_with: int | None = None  # answer GET /readings/ with this status (e.g. 503)
 
     def regimen(self) -> dict[str, Any]:
         return {
@@ -140,8 +143,25 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 self._send(200, state.reminders)
             elif path == "/api/v1/me/":
                 self._send(200, self._me())
+            elif path == "/api/v1/readings/":
+                self._readings()
             else:
                 self._send(404, html=True)
+
+        def _readings(self) -> None:
+            """Cursor-paginated like the server's `ReadingPages`; here the cursor is an offset."""
+            if state.fail_readings_with is not None:
+                self._send(state.fail_readings_with, {"errors": {"detail": ["Try again later."]}})
+                return
+            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            if query.get("kind") not in ("lab", "symptom", "dose"):
+                self._send(400, {"errors": {"kind": ["Say which readings to list."]}})
+                return
+            found = state.readings.get(query["kind"], [])
+            start, size = int(query.get("cursor") or 0), int(query.get("page_size") or 100)
+            end = start + size
+            following = f"http://testserver/api/v1/readings/?cursor={end}&kind={query['kind']}"
+            self._send(200, {"results": found[start:end], "next": following if end < len(found) else None})
 
         def do_PATCH(self) -> None:
             state.requests.append(("PATCH", self.path, self.headers.get("Authorization")))
