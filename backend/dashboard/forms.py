@@ -74,13 +74,20 @@ def _level_choices(levels: tuple[Decimal, ...]) -> list[tuple[str, str]]:
     return [(format(level.normalize(), "f"), f"{format(level.normalize(), 'f')} mg") for level in levels]
 
 
+def _timezone_field(label: str, help_text: str) -> forms.CharField:
+    """A zone name typed with the page's `timezones` suggestions (dashboard/_timezones.html)."""
+    return forms.CharField(
+        max_length=64,
+        label=label,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
 class EnrollForm(forms.Form):
     display_name = forms.CharField(max_length=120, label="Name")
-    timezone = forms.CharField(
-        max_length=64,
-        label="Time zone",
-        help_text="Where the patient lives, e.g. America/New_York: reminders and cycle days follow it.",
-        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off", "spellcheck": "false"}),
+    timezone = _timezone_field(
+        "Time zone", "Where the patient lives, e.g. America/New_York: reminders and cycle days follow it."
     )
     phone = forms.CharField(max_length=40, required=False, label="Phone", widget=forms.TextInput(attrs={"type": "tel"}))
     start_date = forms.DateField(
@@ -119,6 +126,19 @@ class EnrollForm(forms.Form):
         for key, messages in errors.items():
             for message in messages:
                 self.add_error(self.SERVICE_FIELDS.get(key), message)
+
+
+class PatientTimezoneForm(forms.Form):
+    """Another zone for a patient who moved or travels; patients.services.patient_timezone_change
+    decides whether the name is a zone."""
+
+    timezone = _timezone_field(
+        "New time zone", "Where the patient is now, e.g. Europe/Berlin: their reminders keep their local times."
+    )
+
+    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
+        for key, messages in errors.items():
+            self.add_error("timezone" if key == "timezone" else None, " ".join(messages))
 
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/new/", views.enroll, name="enroll"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
     path("patients/<uuid:patient_id>/enrollment-code/", views.new_code, name="patient-code"),
+    path("patients/<uuid:patient_id>/timezone/", views.patient_timezone, name="patient-timezone"),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
 ]

@@ -32,6 +32,7 @@ from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse,
 from backend.dashboard.forms import (
     ClinicSettingsForm,
     EnrollForm,
+    PatientTimezoneForm,
     QueueFilterForm,
     ResolveForm,
     SignInForm,
@@ -41,7 +42,12 @@ from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
 from backend.dashboard.services import clinic_settings_update
 from backend.patients.models import Patient
-from backend.patients.services import RegimenInput, enrollment_code_issue, patient_create
+from backend.patients.services import (
+    RegimenInput,
+    enrollment_code_issue,
+    patient_create,
+    patient_timezone_change,
+)
 from shared.alert_policy import DEFAULT_POLICY
 
 AUDIT_PAGE_SIZE = 50
@@ -49,6 +55,8 @@ AUDIT_PAGE_SIZE = 50
 POLL_SECONDS_DEFAULT = 5
 EXPIRED = "You were signed out after 30 minutes without activity. Sign in again to continue."
 SIGNED_OUT = "You are signed out."
+TIMEZONE_CHANGED = "Time zone changed to {zone}. Reminders now follow it."
+TIMEZONE_UNCHANGED = "The time zone is already {zone}: nothing changed."
 
 
 def _user(request: HttpRequest) -> User:
@@ -272,6 +280,10 @@ def patient_detail(request: HttpRequest, patient_id: UUID) -> HttpResponse:
     patient = selectors.patient_for(user=_user(request), patient_id=patient_id)
     if patient is None:
         return _not_found(request)
+    return _patient_page(request, patient, PatientTimezoneForm())
+
+
+def _patient_page(request: HttpRequest, patient: Patient, timezone_form: PatientTimezoneForm) -> HttpResponse:
     record = selectors.patient_record(patient=patient, now=timezone.now())
     audit_record(
         actor=_user(request),
@@ -287,8 +299,33 @@ def patient_detail(request: HttpRequest, patient_id: UUID) -> HttpResponse:
         "charts": patient_charts.rendered(record),
         "timeline": timeline(record),
         "clinic": patient.clinic,
+        "timezone_form": timezone_form,
+        "timezones": timezone_names(),
     }
     return render(request, "dashboard/patient.html", context)
+
+
+@never_cache
+@require_POST
+@staff_required
+def patient_timezone(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """Move the patient to another zone (the service re-times their reminders and audits it). A
+    name that is not a zone shows the patient page again with the form open and the reason."""
+    patient = selectors.patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    form = PatientTimezoneForm(request.POST)
+    if form.is_valid():
+        name = form.cleaned_data["timezone"]
+        unchanged = name == patient.timezone
+        try:
+            patient_timezone_change(patient=patient, timezone_name=name, changed_by=_user(request))
+        except ApplicationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, (TIMEZONE_UNCHANGED if unchanged else TIMEZONE_CHANGED).format(zone=name))
+            return redirect("dashboard:patient", patient_id=patient.pk)
+    return _patient_page(request, patient, form)
 
 
 def _code_page(request: HttpRequest, patient: Patient, code: str, *, new: bool) -> HttpResponse:

@@ -1,8 +1,8 @@
 """The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright against a live
 test server. A nurse signs in; a patient's phone syncs a grade 4 platelet count and the alert appears
 in the open queue without a reload; she acknowledges and resolves it in place; the patient page shows
-it on the chart. A long queue is paged, and the page she is on stays live. Screenshots of every page
-land in tests/artifacts/dashboard/ (1366×768)."""
+it on the chart, and she moves the patient to another time zone. A long queue is paged, and the page
+she is on stays live. Screenshots of every page land in tests/artifacts/dashboard/ (1366×768)."""
 
 from __future__ import annotations
 
@@ -222,6 +222,22 @@ def test_a_nurse_triages_a_new_alert_live_and_sees_it_on_the_chart(
     assert "Dose held: Grade 4 thrombocytopenia" in page.locator(".timeline").inner_text()
     shot(page, "06_patient")
     shot(page, "06_patient_full", full_page=True)
+
+    # Maria is away for some weeks: the nurse moves her to Berlin, by mistake first with a made-up zone.
+    page.locator(".tz-change summary").click()
+    zone = page.get_by_label("New time zone")
+    zone.fill("Europe/Berlinn")
+    page.get_by_role("button", name="Change time zone").click()
+    page.locator("#id_timezone_error").wait_for()
+    assert zone.get_attribute("aria-describedby") == "id_timezone_helptext id_timezone_error"
+    shot(page, "06b_patient_timezone_error")
+    zone.fill("Europe/Berlin")
+    page.get_by_role("button", name="Change time zone").click()
+    page.wait_for_url(f"{base}/patients/{maria.patient.pk}/")
+    assert "Time zone changed to Europe/Berlin. Reminders now follow it." in page.locator("#flash").inner_text()
+    assert "Time zone Europe/Berlin" in page.locator(".tz-current").inner_text()
+    assert off_loop(lambda: Patient.objects.get(pk=maria.patient.pk).timezone) == "Europe/Berlin"
+    shot(page, "06c_patient_timezone_changed")
 
     # Enroll a patient: the code and its QR code.
     page.get_by_role("link", name="Enroll patient").click()
