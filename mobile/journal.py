@@ -1,6 +1,7 @@
 """Recording what the patient enters: each entry is checked with the server's own parser
-(`shared.sync_schema`), graded and evaluated with the server's own policy (`shared.alert_policy`),
-committed to the outbox under a UUID made here, and only then handed to sync.
+(`shared.sync_schema`), graded and evaluated with the server's own policy (`shared.alert_policy`:
+the clinic's, as the last sync brought it, or the default before the first one), committed to the
+outbox under a UUID made here, and only then handed to sync.
 
 So the phone can tell the patient at once, offline, what the server will conclude: the grade, the
 advice, which drug to hold. Kivy-free.
@@ -8,6 +9,7 @@ advice, which drug to hold. Kivy-free.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from shared.alert_policy import (
     evaluate_lab,
     evaluate_symptom,
     latest_anc_in_window,
+    policy_from_wire,
 )
 from shared.lab_grading import LabGrade, grade_lab
 from shared.lab_values import LabValueError, parse_lab_value
@@ -75,12 +78,31 @@ class Journal:
         *,
         now: Callable[[], datetime],
         on_new_entry: Callable[[], None] = lambda: None,
-        policy: AlertPolicy = DEFAULT_POLICY,
+        policy: AlertPolicy | None = None,
     ) -> None:
+        """`policy`: a fixed policy; by default, the clinic's from the last sync (see `policy`)."""
         self.store = store
         self.now = now
         self.on_new_entry = on_new_entry
-        self.policy = policy
+        self._fixed_policy = policy
+        self._wire: str | None = None
+        self._from_wire: AlertPolicy = DEFAULT_POLICY
+
+    @property
+    def policy(self) -> AlertPolicy:
+        """The clinic's policy as the last sync answer carried it (`alert_policy`), so a stricter
+        clinic's advice shows at once, offline; the default before the first sync, or if what was
+        stored cannot be read (never milder than the default: `policy_from_wire`)."""
+        if self._fixed_policy is not None:
+            return self._fixed_policy
+        raw = self.store.get("alert_policy")
+        if raw != self._wire:  # read again only when a sync brought a new one
+            try:
+                data = json.loads(raw) if raw is not None else None
+            except ValueError:
+                data = None
+            self._wire, self._from_wire = raw, policy_from_wire(data)
+        return self._from_wire
 
     # ---- checks without saving (for instant feedback while the patient answers) ---------------
 

@@ -373,3 +373,68 @@ def _stricter(trigger: Trigger, change: Mapping[str, object], where: str) -> Tri
     if isinstance(grade, bool) or not isinstance(grade, int) or not 1 <= grade <= trigger.min_grade:
         raise PolicyError(f"{where}.min_grade must be a whole number from 1 to {trigger.min_grade} (stricter only).")
     return replace(trigger, min_grade=grade)
+
+
+# ---- the wire form: a clinic's effective overrides, for the phone ------------------------------
+
+WireForm = dict[str, dict[str, dict[str, int] | int | float]]
+
+
+def policy_to_wire(policy: AlertPolicy, base: AlertPolicy = DEFAULT_POLICY) -> WireForm:
+    """How `policy` differs from `base`, in the shape `with_overrides` reads back: only the
+    thresholds a clinic can move, only where they moved, so a default clinic's form is `{}`.
+    Plain JSON (ints, floats, objects), the same for the same policy.
+
+    Raises PolicyError if `policy` differs from `base` in anything a clinic cannot set (it was not
+    made by `with_overrides`): a form that dropped the difference would tell the phone less."""
+    wire: WireForm = {}
+    for name, rules, base_rules in (
+        ("labs", policy.labs, base.labs),
+        ("symptoms", policy.symptoms, base.symptoms),
+    ):
+        if set(rules) != set(base_rules):
+            raise PolicyError(f"{name}: the rules differ from the base policy's; only thresholds travel.")
+        moved: dict[str, int] = {}
+        for key in sorted(rules):
+            rule, base_rule = rules[key], base_rules[key]
+            if rule.alert.min_grade != base_rule.alert.min_grade:
+                moved[key] = rule.alert.min_grade
+            if replace(rule, alert=base_rule.alert) != base_rule:
+                raise PolicyError(f"{name}.{key}: differs from the base in more than min_grade.")
+        if moved:
+            wire[name] = {key: {"min_grade": grade} for key, grade in moved.items()}
+    if replace(policy.fever, threshold_c=base.fever.threshold_c) != base.fever:
+        raise PolicyError("fever: differs from the base in more than threshold_c.")
+    if policy.fever.threshold_c != base.fever.threshold_c:
+        threshold = policy.fever.threshold_c
+        wire["fever"] = {
+            "threshold_c": int(threshold) if threshold == threshold.to_integral_value() else float(threshold)
+        }
+    return wire
+
+
+def policy_from_wire(data: object, base: AlertPolicy = DEFAULT_POLICY) -> AlertPolicy:
+    """The policy a phone should evaluate with, from the server's wire form. Never raises, and
+    never alerts later than `base`: each override is applied on its own through `with_overrides`
+    (stricter only), and one it cannot read (malformed, looser, or naming a rule or section this
+    phone does not know, e.g. from a newer server) is left at `base`; anything that is not an
+    object is `base` itself. When in doubt, alert."""
+    if not isinstance(data, Mapping):
+        return base
+    policy = base
+    for name in ("labs", "symptoms"):
+        section = data.get(name)
+        if not isinstance(section, Mapping):
+            continue
+        for key, change in section.items():
+            policy = _applied(policy, {name: {key: change}})
+    if "fever" in data:
+        policy = _applied(policy, {"fever": data["fever"]})
+    return policy
+
+
+def _applied(policy: AlertPolicy, override: Mapping[str, object]) -> AlertPolicy:
+    try:
+        return with_overrides(policy, override)
+    except (ValueError, TypeError, ArithmeticError):  # PolicyError is a ValueError
+        return policy

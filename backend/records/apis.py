@@ -19,12 +19,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.alerts.dispatch import grading_enqueue_on_commit
+from backend.alerts.grading import policy_for
 from backend.alerts.models import Alert, Status
 from backend.alerts.serializers import AlertSerializer
 from backend.api.pagination import NewestFirst
 from backend.api.permissions import IsPatient
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.patients.models import Patient
 from backend.patients.services import regimen_today
 from backend.records import services
 from backend.records.cursor import cursor_decode, cursor_encode
@@ -32,6 +34,7 @@ from backend.records.models import LabResult
 from backend.records.selectors import KIND_UNKNOWN, KINDS, ReadingKind, reading_items, readings_of_patient
 from backend.reminders.selectors import upcoming_reminders_payload
 from backend.reminders.serializers import ReminderSerializer
+from shared.alert_policy import policy_to_wire
 
 _SyncResponse = inline_serializer(
     "SyncResponse",
@@ -42,6 +45,14 @@ _SyncResponse = inline_serializer(
         "alerts": AlertSerializer(many=True),
         "regimen": serializers.DictField(),
         "reminders": ReminderSerializer(many=True),  # the next 7 days, for the phone to show offline
+        "alert_policy": serializers.DictField(
+            help_text=(
+                "The clinic's stricter-than-default alert thresholds, for the phone's own advice offline: "
+                '{"labs": {analyte: {"min_grade": n}}, "symptoms": {symptom: {"min_grade": n}}, '
+                '"fever": {"threshold_c": t}}, only what differs from the default policy of contract §4; '
+                "{} for a clinic on the defaults (shared.alert_policy.policy_to_wire)."
+            )
+        ),
     },
 )
 
@@ -83,7 +94,8 @@ class SyncApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        patient = getattr(request.user, "patient", None)
+        # With its clinic in the same query: the answer carries the clinic's alert policy.
+        patient = Patient.objects.select_related("clinic").filter(user_id=request.user.pk).first()
         if patient is None:
             raise ApplicationError({"detail": ["This device is not enrolled for a patient."]}, status=403)
         body = request.data
@@ -112,6 +124,7 @@ class SyncApi(APIView):
                 "alerts": AlertSerializer(recent, many=True).data,
                 "regimen": regimen_today(patient, now),
                 "reminders": upcoming_reminders_payload(patient=patient, now=now),
+                "alert_policy": policy_to_wire(policy_for(patient.clinic)),
                 "server_time": now.isoformat(),
             }
         )

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.alert_policy import DEFAULT_POLICY, AlertCandidate, evaluate_lab, evaluate_symptom
+from shared.alert_policy import AlertCandidate, evaluate_lab, evaluate_symptom, policy_from_wire
 from shared.lab_grading import grade_lab
 from shared.symptoms import grade_symptom
 from shared.sync_schema import ItemError, parse_dose_item, parse_lab_item, parse_symptom_item
@@ -44,6 +44,9 @@ class FakeState:
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, auth header
     readings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # kind → past readings, newest first
     fail_readings_with: int | None = None  # answer GET /readings/ with this status (e.g. 503)
+    alert_policy: dict[str, Any] = field(
+        default_factory=dict
+    )  # the clinic's overrides, as the sync answer carries them
 
     def regimen(self) -> dict[str, Any]:
         return {
@@ -279,17 +282,18 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                     "alerts": state.alerts,
                     "regimen": state.regimen(),
                     "reminders": state.reminders,
+                    "alert_policy": state.alert_policy,
                     "server_time": datetime.now(UTC).isoformat(),
                 },
             )
 
         def _grade(self, section: str, item: Any, raw: dict[str, Any]) -> None:
             if section == "lab_results":
-                candidate = evaluate_lab(DEFAULT_POLICY, item.lab, grade_lab(item.lab))
+                candidate = evaluate_lab(policy_from_wire(state.alert_policy), item.lab, grade_lab(item.lab))
                 observed = item.collected_at
             elif section == "symptom_reports":
                 grade = grade_symptom(item.symptom, item.answers)
-                candidate = evaluate_symptom(DEFAULT_POLICY, item.symptom, grade)
+                candidate = evaluate_symptom(policy_from_wire(state.alert_policy), item.symptom, grade)
                 observed = item.reported_at
             else:
                 return
