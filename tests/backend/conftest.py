@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -46,3 +48,13 @@ def clinic_admin(nurse: Person) -> Person:
 def caregiver(db: None) -> Person:
     user = User.objects.create_user(username="care.giver", password=PASSWORD, role=Role.CAREGIVER)
     return Person(user, token_issue(user=user, device_name="test"))
+
+
+@pytest.fixture
+def clock(time_machine: time_machine.TimeMachineFixture) -> Callable[[datetime], None]:
+    """clock(moment): the time is now `moment`, standing still."""
+
+    def move(moment: datetime) -> None:
+        time_machine.move_to(moment, tick=False)
+
+    return move

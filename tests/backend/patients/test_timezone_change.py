@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from backend.audit.models import AuditEvent
 from backend.core.errors import ApplicationError
@@ -30,14 +29,6 @@ NEW_YORK = ZoneInfo("America/New_York")
 MOVE = datetime(2026, 10, 31, 11, tzinfo=UTC)
 SAT = date(2026, 10, 31)
 SUN = date(2026, 11, 1)
-
-
-@pytest.fixture
-def clock(time_machine: time_machine.TimeMachineFixture) -> Callable[[datetime], None]:
-    def move(moment: datetime) -> None:
-        time_machine.move_to(moment, tick=False)
-
-    return move
 
 
 @pytest.fixture

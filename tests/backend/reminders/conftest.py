@@ -7,20 +7,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
-import time_machine
 
 from tests.backend.reminders.support import enroll_at
 from tests.factories import EnrolledPatient, Person
-
-
-@pytest.fixture
-def clock(time_machine: time_machine.TimeMachineFixture) -> Callable[[datetime], None]:
-    """clock(moment): the time is now `moment`, standing still."""
-
-    def move(moment: datetime) -> None:
-        time_machine.move_to(moment, tick=False)
-
-    return move
 
 
 @pytest.fixture
