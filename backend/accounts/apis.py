@@ -41,6 +41,7 @@ class TokenApi(APIView):
             username=body.get("username"),
             password=body.get("password"),
             device_name=device if isinstance(device, str) else "",
+            request=request._request,  # Django's own request: django-axes marks a lockout on it
         )
         return Response({"token": token, "role": user.role})
 

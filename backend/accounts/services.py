@@ -5,13 +5,19 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from backend.accounts.models import Clinic, DeviceToken, Role, User, hash_token
 from backend.core.errors import ApplicationError
 
 INVALID_CREDENTIALS = "Wrong username or password."
+LOCKED_OUT = (
+    "Too many failed sign-ins for this username from this address. Wait 15 minutes and try again, "
+    "or ask your clinic admin to unlock it."
+)
 
 
 @transaction.atomic
@@ -37,7 +43,12 @@ def token_issue(*, user: User, device_name: str = "") -> str:
     return raw
 
 
-def token_login(*, username: object, password: object, device_name: str = "") -> tuple[str, User]:
+def token_login(
+    *, username: object, password: object, device_name: str = "", request: HttpRequest | None = None
+) -> tuple[str, User]:
+    """A token for staff or a caregiver. With the request, failures count towards django-axes'
+    lockout (AXES_FAILURE_LIMIT per username and address), as sign-ins to the dashboard do: the API
+    must not be the way around it. A locked-out sign-in is 429, even with the right password."""
     errors: dict[str, list[str]] = {}
     if not isinstance(username, str) or not username.strip():
         errors["username"] = ["This field is required."]
@@ -46,9 +57,13 @@ def token_login(*, username: object, password: object, device_name: str = "") ->
     if errors:
         raise ApplicationError(errors)
     assert isinstance(username, str) and isinstance(password, str)
-    user = authenticate(username=username.strip(), password=password)
+    user = authenticate(request, username=username.strip(), password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise ApplicationError({"non_field_errors": [LOCKED_OUT]}, status=429)
     if not isinstance(user, User) or user.role == Role.PATIENT:
         raise ApplicationError({"non_field_errors": [INVALID_CREDENTIALS]})
+    if request is not None:  # a sign-in: clears axes' failure count and sets last_login
+        user_logged_in.send(sender=User, request=request, user=user)
     return token_issue(user=user, device_name=device_name), user
 
 

@@ -15,10 +15,9 @@ LOCKED_OUT = (
 
 
 class RequestLockoutBackend(AxesStandaloneBackend):
-    """django-axes' lockout check for sign-ins that come with a request (the dashboard, /admin/).
-
-    The API's token endpoint authenticates without a request, which axes' own backend refuses with
-    an exception; here such a call simply passes to the next backend."""
+    """django-axes' lockout check for sign-ins that come with a request (the dashboard, /admin/ and
+    the API's token endpoint). A call without one (a management command, a test) passes to the next
+    backend instead of the exception axes' own backend raises."""
 
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
@@ -29,7 +28,10 @@ class RequestLockoutBackend(AxesStandaloneBackend):
 
 
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None, *_: Any) -> HttpResponse:
-    """AXES_LOCKOUT_CALLABLE: the sign-in page again, with the reason, as 429 Too Many Requests."""
+    """AXES_LOCKOUT_CALLABLE: the sign-in page again, with the reason, as 429 Too Many Requests.
+    The API's token endpoint has already answered in JSON (accounts.services.token_login): kept."""
+    if request.path.startswith("/api/") and original_response is not None:
+        return original_response
     from backend.dashboard.forms import SignInForm
 
     form = SignInForm(initial={"username": request.POST.get("username", "")})

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.accounts.models import Clinic, DeviceToken, Role, User
+from backend.accounts.services import LOCKED_OUT
 from tests.backend.support import PATIENTS_URL, error_fields, post_json, post_raw
 from tests.factories import PASSWORD, EnrolledPatient, Person
 
@@ -71,6 +76,40 @@ def test_a_wrong_password_is_400_with_errors(nurse: Person, anonymous: APIClient
 
     assert response.status_code == 400
     assert error_fields(response) == {"non_field_errors": ["Wrong username or password."]}
+
+
+def token_attempt(password: str, address: str = "127.0.0.1", username: str = "nurse.nina") -> Any:
+    return APIClient().post(TOKEN_URL, {"username": username, "password": password}, format="json", REMOTE_ADDR=address)
+
+
+def test_five_wrong_passwords_lock_the_username_from_that_address_as_the_dashboard_does(nurse: Person) -> None:
+    for _ in range(4):
+        assert token_attempt("wrong-password").status_code == 400
+
+    locked = token_attempt("wrong-password")
+
+    assert locked.status_code == 429
+    assert error_fields(locked) == {"non_field_errors": [LOCKED_OUT]}
+    # Even the right password is refused while locked, and no token is issued.
+    tokens = DeviceToken.objects.filter(user=nurse.user).count()
+    assert token_attempt(PASSWORD).status_code == 429
+    assert DeviceToken.objects.filter(user=nurse.user).count() == tokens
+    # Another address, and another username from this one, are not locked out.
+    assert token_attempt(PASSWORD, address="10.0.0.8").status_code == 200
+    assert token_attempt("wrong-password", username="someone.else").status_code == 400
+    # The lock lifts after the cool-off.
+    with time_machine.travel(timezone.now() + timedelta(minutes=16), tick=False):
+        assert token_attempt(PASSWORD).status_code == 200
+
+
+def test_a_successful_sign_in_clears_the_earlier_failures(nurse: Person) -> None:
+    for _ in range(4):
+        token_attempt("wrong-password")
+    assert token_attempt(PASSWORD).status_code == 200
+
+    for _ in range(4):
+        assert token_attempt("wrong-password").status_code == 400
+    assert token_attempt(PASSWORD).status_code == 200
 
 
 def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(db: None, anonymous: APIClient) -> None:
