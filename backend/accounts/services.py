@@ -47,7 +47,7 @@ def token_login(
     *, username: object, password: object, device_name: str = "", request: HttpRequest | None = None
 ) -> tuple[str, User]:
     """A token for staff or a caregiver. With the request, failures count towards django-axes'
-    lockout (AXES_FAILURE_LIMIT per username and address), as sign-ins to the dashboard do: the API
+    lockout (backend.dashboard.lockout.failure_limit), as sign-ins to the dashboard do: the API
     must not be the way around it. A locked-out sign-in is 429, even with the right password."""
     errors: dict[str, list[str]] = {}
     if not isinstance(username, str) or not username.strip():

@@ -125,7 +125,9 @@ AUTHENTICATION_BACKENDS = [
     "backend.dashboard.lockout.RequestLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = 5
+# Failed sign-ins per username and address before a 15-minute lock: 5 on the dashboard, 20 on the
+# API's token endpoint (backend.dashboard.lockout.failure_limit).
+AXES_FAILURE_LIMIT = "backend.dashboard.lockout.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

@@ -14,6 +14,18 @@ LOCKED_OUT = (
 )
 
 
+DASHBOARD_FAILURE_LIMIT = 5
+# Programs sign in through the API, and a client that retries with a stale password should not
+# lock a nurse out of her phone within seconds; 20 guesses per 15 minutes per username and address
+# still stops guessing (NIST SP 800-63B §5.2.2 allows at most 100 consecutive failures).
+API_FAILURE_LIMIT = 20
+
+
+def failure_limit(request: HttpRequest, credentials: object = None) -> int:
+    """AXES_FAILURE_LIMIT: one count of failures per username and address, two thresholds."""
+    return API_FAILURE_LIMIT if request.path.startswith("/api/") else DASHBOARD_FAILURE_LIMIT
+
+
 class RequestLockoutBackend(AxesStandaloneBackend):
     """django-axes' lockout check for sign-ins that come with a request (the dashboard, /admin/ and
     the API's token endpoint). A call without one (a management command, a test) passes to the next

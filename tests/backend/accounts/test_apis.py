@@ -10,11 +10,13 @@ import pytest
 import time_machine
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.accounts.models import Clinic, DeviceToken, Role, User
 from backend.accounts.services import LOCKED_OUT
+from backend.dashboard.lockout import API_FAILURE_LIMIT, DASHBOARD_FAILURE_LIMIT
 from tests.backend.support import PATIENTS_URL, error_fields, post_json, post_raw
 from tests.factories import PASSWORD, EnrolledPatient, Person
 
@@ -82,8 +84,8 @@ def token_attempt(password: str, address: str = "127.0.0.1", username: str = "nu
     return APIClient().post(TOKEN_URL, {"username": username, "password": password}, format="json", REMOTE_ADDR=address)
 
 
-def test_five_wrong_passwords_lock_the_username_from_that_address_as_the_dashboard_does(nurse: Person) -> None:
-    for _ in range(4):
+def test_twenty_wrong_passwords_lock_the_username_from_that_address(nurse: Person) -> None:
+    for _ in range(API_FAILURE_LIMIT - 1):
         assert token_attempt("wrong-password").status_code == 400
 
     locked = token_attempt("wrong-password")
@@ -103,13 +105,22 @@ def test_five_wrong_passwords_lock_the_username_from_that_address_as_the_dashboa
 
 
 def test_a_successful_sign_in_clears_the_earlier_failures(nurse: Person) -> None:
-    for _ in range(4):
+    for _ in range(API_FAILURE_LIMIT - 1):
         token_attempt("wrong-password")
     assert token_attempt(PASSWORD).status_code == 200
 
-    for _ in range(4):
+    for _ in range(API_FAILURE_LIMIT - 1):
         assert token_attempt("wrong-password").status_code == 400
     assert token_attempt(PASSWORD).status_code == 200
+
+
+def test_failures_on_the_api_count_towards_the_dashboards_lock_too(nurse: Person) -> None:
+    for _ in range(DASHBOARD_FAILURE_LIMIT):
+        assert token_attempt("wrong-password").status_code == 400
+
+    signin = Client().post("/signin/", {"username": "nurse.nina", "password": PASSWORD})
+
+    assert signin.status_code == 429
 
 
 def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(db: None, anonymous: APIClient) -> None:
