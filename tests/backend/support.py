@@ -16,6 +16,21 @@ from tests.factories import Person
 SYNC_URL = "/api/v1/sync/"
 ALERTS_URL = "/api/v1/alerts/"
 PATIENTS_URL = "/api/v1/patients/"
+# Contract §4: the keys every alert carries, wherever it is read.
+CONTRACT_ALERT_KEYS = {
+    "id",
+    "patient",
+    "kind",
+    "grade",
+    "severity",
+    "dose_hold",
+    "hold_drugs",
+    "status",
+    "title",
+    "message",
+    "created_at",
+    "source",
+}
 
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 

@@ -13,24 +13,10 @@ import pytest
 from backend.accounts.services import staff_create
 from backend.alerts.models import Alert
 from backend.records.models import LabResult, SymptomReport
+from tests.backend.support import CONTRACT_ALERT_KEYS
 from tests.integration.stack import Stack, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-CONTRACT_ALERT_KEYS = {
-    "id",
-    "patient",
-    "kind",
-    "grade",
-    "severity",
-    "dose_hold",
-    "hold_drugs",
-    "status",
-    "title",
-    "message",
-    "created_at",
-    "source",
-}
 
 
 def _enroll(stack: Stack) -> tuple[str, str, str]:

@@ -13,23 +13,8 @@ from rest_framework.test import APIClient
 
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
-from tests.backend.support import ALERTS_URL, error_fields, grade_all, rows, sync
+from tests.backend.support import ALERTS_URL, CONTRACT_ALERT_KEYS, error_fields, grade_all, rows, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
-
-CONTRACT_KEYS = {
-    "id",
-    "patient",
-    "kind",
-    "grade",
-    "severity",
-    "dose_hold",
-    "hold_drugs",
-    "status",
-    "title",
-    "message",
-    "created_at",
-    "source",
-}
 
 
 def raise_alert(patient: EnrolledPatient, *, minutes_ago: int = 0, **reading: Any) -> Alert:
@@ -116,7 +101,7 @@ def test_each_alert_has_the_contracts_fields(nurse: Person, patient: EnrolledPat
 
     (row,) = rows(nurse.client().get(ALERTS_URL, {"status": "open"}))
 
-    assert set(row) >= CONTRACT_KEYS
+    assert set(row) >= CONTRACT_ALERT_KEYS
     assert row["id"] == str(alert.pk)
     assert row["patient"] == str(patient.patient.pk)
     assert (row["kind"], row["grade"], row["severity"], row["status"]) == ("thrombocytopenia", 4, "critical", "open")
@@ -261,7 +246,7 @@ def test_a_nurse_acknowledges_an_alert(nurse: Person, patient: EnrolledPatient) 
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) >= CONTRACT_KEYS
+    assert set(body) >= CONTRACT_ALERT_KEYS
     assert (body["id"], body["status"]) == (str(alert.pk), "acknowledged")
     alert.refresh_from_db()
     assert (alert.status, alert.acknowledged_by_id) == ("acknowledged", nurse.user.pk)
@@ -351,7 +336,7 @@ def test_a_nurse_resolves_an_alert_with_a_note(nurse: Person, patient: EnrolledP
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) >= CONTRACT_KEYS
+    assert set(body) >= CONTRACT_ALERT_KEYS
     assert (body["id"], body["status"]) == (str(alert.pk), "resolved")
     alert.refresh_from_db()
     assert alert.status == "resolved"
