@@ -21,8 +21,9 @@ from backend.caregivers.apis import (
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
-from backend.records.apis import ReadingListApi, SyncApi
+from backend.records.apis import ReadingListApi
 from backend.reminders.apis import AdherenceApi, PatientAdherenceApi, ReminderListApi, ReminderPlanApi
+from backend.sync.apis import SyncApi
 
 api_v1 = [
     path("", api_index, name="api-index"),

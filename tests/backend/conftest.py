@@ -28,7 +28,7 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """The grading hand-off a sync makes, recorded instead of sent to Redis; tests grade directly."""
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(
-        "backend.records.apis.grading_enqueue_on_commit", lambda **kwargs: calls.append(kwargs), raising=True
+        "backend.sync.services.grading_enqueue_on_commit", lambda **kwargs: calls.append(kwargs), raising=True
     )
     yield calls
 

@@ -23,7 +23,7 @@ def fast_password_hashing() -> Iterator[None]:
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The grading hand-off a sync makes, recorded instead of sent to Redis; tests grade directly."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr("backend.records.apis.grading_enqueue_on_commit", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("backend.sync.services.grading_enqueue_on_commit", lambda **kw: calls.append(kw))
     return calls
 
 

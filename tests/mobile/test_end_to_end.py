@@ -45,7 +45,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def no_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """The sync's hand-off to Celery, recorded instead of sent: the test grades like the worker."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr("backend.records.apis.grading_enqueue_on_commit", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("backend.sync.services.grading_enqueue_on_commit", lambda **kw: calls.append(kw))
     yield calls
 
 

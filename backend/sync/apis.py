@@ -1,0 +1,78 @@
+"""Contract §3's sync endpoint: the phone's batched upload, answered with what it needs back."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.alerts.serializers import AlertSerializer
+from backend.api.permissions import IsPatient
+from backend.reminders.serializers import ReminderSerializer
+from backend.sync.services import sync_exchange, sync_patient
+
+_SyncResponse = inline_serializer(
+    "SyncResponse",
+    {
+        "accepted": serializers.ListField(child=serializers.CharField()),
+        "rejected": serializers.ListField(child=serializers.DictField()),
+        "cursor": serializers.CharField(),
+        "alerts": AlertSerializer(many=True),
+        "regimen": serializers.DictField(),
+        "reminders": ReminderSerializer(many=True),  # the next 7 days, for the phone to show offline
+        "alert_policy": serializers.DictField(
+            help_text=(
+                "The clinic's stricter-than-default alert thresholds, for the phone's own advice offline: "
+                '{"labs": {analyte: {"min_grade": n}}, "symptoms": {symptom: {"min_grade": n}}, '
+                '"fever": {"threshold_c": t}}, only what differs from the default policy of contract §4; '
+                "{} for a clinic on the defaults (shared.alert_policy.policy_to_wire)."
+            )
+        ),
+    },
+)
+
+
+class SyncApi(APIView):
+    """Contract §3: the phone's batched upload, answered with what it needs back."""
+
+    permission_classes = [IsPatient]
+    parser_classes = [JSONParser]  # text is checked per item (shared.sync_schema), so one bad item fails alone
+
+    @extend_schema(
+        request=inline_serializer(
+            "SyncRequest",
+            {
+                "cursor": serializers.CharField(allow_null=True, required=False),
+                "lab_results": serializers.ListField(child=serializers.DictField(), required=False),
+                "symptom_reports": serializers.ListField(child=serializers.DictField(), required=False),
+                "dose_logs": serializers.ListField(child=serializers.DictField(), required=False),
+            },
+        ),
+        responses=_SyncResponse,
+        examples=[
+            OpenApiExample(
+                "low platelets",
+                request_only=True,
+                value={
+                    "cursor": None,
+                    "lab_results": [
+                        {
+                            "id": "3f1c6e9a-3c1e-4f57-9f7e-2b1f6f0c1a01",
+                            "analyte": "platelets",
+                            "value": 42,
+                            "unit": "10^9/L",
+                            "collected_at": "2026-11-20T08:30:00-05:00",
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        user = request.user
+        patient = sync_patient(user)  # type: ignore[arg-type]
+        return Response(sync_exchange(user=user, patient=patient, body=request.data, now=timezone.now()))  # type: ignore[arg-type]

@@ -1,0 +1,62 @@
+"""One sync (contract §3): store what the phone sent, queue its grading, and answer with what the
+phone needs back. It stands above records, alerts and reminders because it uses all three."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from backend.accounts.models import User
+from backend.alerts.dispatch import grading_enqueue_on_commit
+from backend.alerts.grading import policy_for
+from backend.alerts.models import Alert, Status
+from backend.alerts.serializers import AlertSerializer
+from backend.audit.services import audit_record
+from backend.core.errors import ApplicationError
+from backend.patients.models import Patient
+from backend.patients.services import regimen_today
+from backend.records.services import payload_sections, sync_ingest
+from backend.reminders.selectors import upcoming_reminders_payload
+from backend.sync.cursor import cursor_decode, cursor_encode
+from shared.alert_policy import policy_to_wire
+
+ALERTS_PER_ANSWER = 200
+
+
+def sync_patient(user: User) -> Patient:
+    """The device's patient, with the clinic in the same query (the answer carries its policy)."""
+    patient = Patient.objects.select_related("clinic").filter(user_id=user.pk).first()
+    if patient is None:
+        raise ApplicationError({"detail": ["This device is not enrolled for a patient."]}, status=403)
+    return patient
+
+
+def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> dict[str, Any]:
+    """Store the batch (each invalid item rejected alone), queue grading once the transaction
+    commits, and build the answer from the database alone: Redis is never waited on here."""
+    sections = payload_sections(body)
+    since = cursor_decode(body.get("cursor"))
+    result = sync_ingest(patient=patient, sections=sections, now=now)
+    grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids)
+    alerts = Alert.objects.filter(patient=patient).order_by("-created_at")
+    alerts = alerts.filter(updated_at__gte=since) if since else alerts.exclude(status=Status.RESOLVED)
+    recent = list(alerts[:ALERTS_PER_ANSWER])
+    for alert in recent:
+        alert.patient = patient  # the serializer's patient_name: this patient, no join to fetch it again
+    audit_record(
+        actor=user,
+        action="sync",
+        resource="patient",
+        patient_ids=[patient.pk],  # type: ignore[arg-type]
+        detail=f"accepted {len(result.accepted)} rejected {len(result.rejected)}",
+    )
+    return {
+        "accepted": result.accepted,
+        "rejected": result.rejected,
+        "cursor": cursor_encode(now),
+        "alerts": AlertSerializer(recent, many=True).data,
+        "regimen": regimen_today(patient, now),
+        "reminders": upcoming_reminders_payload(patient=patient, now=now),
+        "alert_policy": policy_to_wire(policy_for(patient.clinic)),
+        "server_time": now.isoformat(),
+    }
