@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "backend.reminders",
     "backend.caregivers",
     "axes",  # staff sign-in lockout (django-axes)
+    "backend.sync",
+    "backend.demo",
     "backend.dashboard",
 ]
 

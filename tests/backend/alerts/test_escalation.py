@@ -15,11 +15,11 @@ from backend.alerts import escalation
 from backend.alerts.escalation import escalations_run
 from backend.alerts.models import Alert, EscalationStep
 from backend.alerts.tasks import escalate
+from backend.demo import seed as demo
 from backend.notifications import tasks as notification_tasks
 from backend.notifications.models import Delivery, DeliveryStatus, Notification, RecordedMessage
 from backend.notifications.services import deliveries_send_due
 from backend.notifications.transports.registry import transport_for
-from backend.patients import demo
 from tests.backend.caregivers.support import make_caregiver, prefer, raise_alert
 from tests.backend.support import ALERTS_URL, rows
 from tests.factories import EnrolledPatient, Person, make_nurse

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from backend.demo import seed as demo
 from backend.notifications.models import Notification, Preference, RecordedMessage
 from backend.notifications.services import deliveries_send_due
-from backend.patients import demo
 from backend.patients.models import Patient
+from backend.reminders.dispatch import reminders_dispatch_due
+from backend.reminders.materialise import reminders_materialise
 from backend.reminders.models import ReminderPlan
-from backend.reminders.services import reminders_dispatch_due, reminders_materialise
 
 pytestmark = pytest.mark.django_db
 

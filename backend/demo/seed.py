@@ -40,8 +40,9 @@ from backend.notifications.preferences import preference_update
 from backend.patients.models import Patient
 from backend.patients.services import enrollment_code_issue, patient_enroll
 from backend.records.services import sync_ingest
+from backend.reminders.materialise import reminders_replan
+from backend.reminders.plans import reminder_plan_ensure
 from backend.reminders.selectors import upcoming_reminders
-from backend.reminders.services import reminder_plan_ensure, reminders_replan
 from shared import regimen
 
 NURSE = ("nurse", "careloop-nurse")

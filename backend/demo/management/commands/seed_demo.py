@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from backend.patients import demo
+from backend.demo import seed as demo
 
 
 class Command(BaseCommand):
