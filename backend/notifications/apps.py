@@ -5,3 +5,11 @@ class NotificationsConfig(AppConfig):
     name = "backend.notifications"
     label = "notifications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from backend.caregivers.events import link_revoked
+        from backend.notifications import receivers
+        from backend.patients.events import timezone_changed
+
+        timezone_changed.connect(receivers.on_timezone_changed, dispatch_uid="notifications.timezone_changed")
+        link_revoked.connect(receivers.on_link_revoked, dispatch_uid="notifications.link_revoked")

@@ -17,9 +17,8 @@ from backend.accounts.models import Role, User, hash_token
 from backend.accounts.services import token_issue
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
-from backend.notifications.models import Preference
+from backend.patients.events import patient_created, timezone_changed
 from backend.patients.models import EnrollmentCode, Patient
-from backend.reminders.services import reminder_plan_ensure, reminders_replan
 from shared import regimen
 
 # Crockford-style alphabet: no 0/O, 1/I/L confusion when read over the phone.
@@ -119,7 +118,7 @@ def patient_create(
         lenalidomide_mg=regimen_input.lenalidomide_mg,
         dexamethasone_mg=regimen_input.dexamethasone_mg,
     )
-    reminder_plan_ensure(patient=patient)  # from the clinic's antiviral default; editable later
+    patient_created.send(sender=Patient, patient=patient)  # reminders: the plan, from the clinic's default
     return patient, enrollment_code_issue(patient=patient, issued_by=nurse)
 
 
@@ -159,11 +158,11 @@ def patient_timezone_change(
 ) -> Patient:
     """Move a patient (who travelled or moved) to another zone. Their reminders keep their local
     wall-clock times: the pending ones still ahead are re-timed at once, in this transaction, by
-    the planning step the beat tick uses (reminders_replan), so a 09:00 dose stays at 09:00 in the
-    new zone, across DST too. Sent, skipped and not-needed reminders are final and untouched, and a
-    dose whose reminder went out in the old zone is not reminded again: reminders are keyed by
-    local date, one per dose. Quiet hours kept in the old zone follow. Audited; nothing happens when
-    the zone is the same."""
+    the planning step the beat tick uses (reminders_replan, on the timezone_changed event), so a
+    09:00 dose stays at 09:00 in the new zone, across DST too. Sent, skipped and not-needed reminders
+    are final and untouched, and a dose whose reminder went out in the old zone is not reminded
+    again: reminders are keyed by local date, one per dose. Quiet hours kept in the old zone follow.
+    Audited; nothing happens when the zone is the same."""
     timezone_validate(timezone_name)
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     old = locked.timezone
@@ -171,11 +170,10 @@ def patient_timezone_change(
         return locked
     locked.timezone = timezone_name
     locked.save(update_fields=["timezone"])
-    # Quiet hours that followed the patient's zone (it is their default) move with it; a zone the
-    # patient chose for them on purpose stays.
-    Preference.objects.filter(user_id=locked.user_id, timezone=old).update(timezone=timezone_name)
-    if locked.user_id is not None:  # no phone, no reminders (the tick does not make any either)
-        reminders_replan(patient=locked, now=now or timezone.now())
+    # Reminders re-time the pending ones; notifications move quiet hours that followed the old zone.
+    timezone_changed.send(
+        sender=Patient, patient=locked, old_zone=old, new_zone=timezone_name, now=now or timezone.now()
+    )
     audit_record(
         actor=changed_by,
         action="update",

@@ -12,10 +12,10 @@ import pytest
 from backend.accounts.models import Clinic
 from backend.alerts.announce import alerts_announce
 from backend.alerts.escalation import escalations_run
-from backend.caregivers.services import daily_summaries_send
 from backend.notifications.models import RecordedMessage
 from backend.notifications.services import deliveries_send_due
 from backend.notifications.texts import EXTERNAL, GENERIC, external_text
+from backend.reminders.caregiver_summary import daily_summaries_send
 from tests.backend.caregivers.support import make_caregiver, prefer, raise_alert
 from tests.factories import EnrolledPatient, Person
 

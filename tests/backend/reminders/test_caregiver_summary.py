@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from backend.caregivers.models import CaregiverLink
-from backend.caregivers.services import caregiver_revoke, daily_summaries_send
+from backend.caregivers.services import caregiver_revoke
 from backend.notifications.models import Notification
+from backend.reminders.caregiver_summary import daily_summaries_send
 from tests.backend.caregivers.support import make_caregiver, raise_alert
 from tests.backend.support import sync
 from tests.factories import EnrolledPatient, Person, dose_item, symptom_item
@@ -17,6 +18,16 @@ from tests.factories import EnrolledPatient, Person, dose_item, symptom_item
 BEFORE_SEVEN_PM = datetime(2026, 11, 20, 23, 59, 59, tzinfo=UTC)  # 18:59:59 EST
 AT_SEVEN_PM = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)  # 19:00 EST, still 20 November there
 NEXT_EVENING = datetime(2026, 11, 22, 0, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def summary_caregiver(patient: EnrolledPatient) -> Person:
+    return make_caregiver(patient, ["daily_summary", "missed_doses"], "sam.summary")
+
+
+@pytest.fixture
+def all_alerts_caregiver(patient: EnrolledPatient) -> Person:
+    return make_caregiver(patient, ["all_alerts"], "ana.all")
 
 
 @pytest.fixture

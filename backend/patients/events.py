@@ -1,0 +1,15 @@
+"""What patients announce to the apps above them, which they cannot import (README "Layers").
+
+Each signal is sent inside the transaction that made the change, so a receiver's writes commit or
+roll back with it. Receivers are connected in their own app's `ready()`: reminders plans and
+re-times a patient's reminders, notifications moves quiet hours that followed the patient's zone.
+"""
+
+from django.dispatch import Signal
+
+#: A nurse created a patient. Keyword arguments: `patient`.
+patient_created = Signal()
+
+#: A patient moved to another time zone. Keyword arguments: `patient` (saved, with the new zone),
+#: `old_zone`, `new_zone`, `now`.
+timezone_changed = Signal()
