@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from backend.reminders import services
+from backend.reminders.materialise import reminders_replan
 from backend.reminders.models import ReminderOccurrence, ReminderPlan
 from shared.reminders import ReminderPlanError
 
@@ -34,7 +34,7 @@ class ReminderPlanAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ReminderPlan, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        services.reminders_replan(patient=obj.patient)  # pending reminders follow the new times now
+        reminders_replan(patient=obj.patient)  # pending reminders follow the new times now
 
 
 @admin.register(ReminderOccurrence)

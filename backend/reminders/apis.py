@@ -17,7 +17,9 @@ from backend.api.permissions import IsClinicStaff, IsClinicStaffOrPatient, IsPat
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.patients.models import Patient
-from backend.reminders import selectors, services
+from backend.reminders import selectors
+from backend.reminders.materialise import reminder_plan_update
+from backend.reminders.plans import reminder_plan_ensure
 from backend.reminders.serializers import (
     CycleAdherenceSerializer,
     ReminderPlanInput,
@@ -84,7 +86,7 @@ class ReminderPlanApi(APIView):
     @extend_schema(parameters=[_PATIENT_PARAM], responses=ReminderPlanSerializer)
     def get(self, request: Request) -> Response:
         patient = self._patient(request)
-        plan = services.reminder_plan_ensure(patient=patient)
+        plan = reminder_plan_ensure(patient=patient)
         _audit_staff_read(request, patient, "reminder_plan")
         return Response(ReminderPlanSerializer(plan).data)
 
@@ -93,7 +95,7 @@ class ReminderPlanApi(APIView):
         patient = self._patient(request)
         data = ReminderPlanInput(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.reminder_plan_update(patient=patient, actor=_user(request), changes=data.validated_data)
+        plan = reminder_plan_update(patient=patient, actor=_user(request), changes=data.validated_data)
         audit_record(
             actor=_user(request),
             action="update",

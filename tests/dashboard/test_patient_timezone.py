@@ -13,8 +13,8 @@ from django.test import Client
 
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
+from backend.reminders.materialise import reminders_materialise
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence, ReminderPlan
-from backend.reminders.services import reminders_materialise
 from tests.dashboard.support import text
 from tests.factories import EnrolledPatient, Person
 

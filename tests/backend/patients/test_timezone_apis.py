@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
 from backend.patients.serializers import NOT_CHANGEABLE_HERE
+from backend.reminders.materialise import reminders_materialise
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
-from backend.reminders.services import reminders_materialise
 from tests.backend.support import PATIENTS_URL, error_fields, post_json
 from tests.factories import EnrolledPatient, Person, make_patient
 

@@ -15,8 +15,9 @@ from backend.core.errors import ApplicationError
 from backend.notifications.models import Preference
 from backend.patients.models import Patient
 from backend.patients.services import patient_timezone_change
+from backend.reminders.dispatch import reminders_dispatch_due
+from backend.reminders.materialise import reminders_materialise
 from backend.reminders.models import ReminderPlan
-from backend.reminders.services import reminders_dispatch_due, reminders_materialise
 from tests.backend.reminders.support import OccurrenceStatus, at, enroll_at, reminders_in_inbox, rows
 from tests.factories import EnrolledPatient, Person
 

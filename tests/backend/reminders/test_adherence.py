@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from backend.reminders.materialise import reminder_plan_update
 from backend.reminders.selectors import CycleAdherence, adherence_by_cycle
-from backend.reminders.services import reminder_plan_update
 from tests.backend.reminders.support import at, enroll_at, log_dose
 from tests.factories import EnrolledPatient, Person
 

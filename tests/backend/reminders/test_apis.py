@@ -9,8 +9,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from backend.audit.models import AuditEvent
+from backend.reminders.materialise import reminders_materialise
 from backend.reminders.models import ReminderPlan
-from backend.reminders.services import reminders_materialise
 from tests.backend.reminders.support import at, log_dose, rows
 from tests.backend.reminders.test_dispatch import hold
 from tests.backend.support import error_fields, sync

@@ -16,9 +16,10 @@ from django.utils import timezone
 from backend.alerts.models import Alert, Severity, SourceType
 from backend.notifications.models import Delivery, Notification, Preference, RecordedMessage
 from backend.notifications.services import deliveries_send_due
-from backend.reminders import services
+from backend.reminders import dispatch
+from backend.reminders.dispatch import reminders_dispatch_due
+from backend.reminders.materialise import reminders_materialise
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
-from backend.reminders.services import reminders_dispatch_due, reminders_materialise
 from tests.backend.reminders.support import at, enroll_at, keys, log_dose, push_on, reminders_in_inbox, rows
 from tests.backend.support import IS_POSTGRES
 from tests.factories import EnrolledPatient, Person
@@ -148,19 +149,19 @@ class TestSending:
         if with_push:
             push_on(pat)
         clock(ny(9))
-        real_notify_many = services.notify_many
+        real_notify_many = dispatch.notify_many
 
         def writes_then_dies(**kwargs: Any) -> None:
             real_notify_many(**kwargs)
             assert Notification.objects.count() == 3  # written in the open transaction
             raise SystemExit("worker killed")
 
-        monkeypatch.setattr(services, "notify_many", writes_then_dies)
+        monkeypatch.setattr(dispatch, "notify_many", writes_then_dies)
         with pytest.raises(SystemExit):
             reminders_dispatch_due()
         assert (Notification.objects.count(), Delivery.objects.count()) == (0, 0)
         assert keys(pat, OccurrenceStatus.SENT) == []
-        monkeypatch.setattr(services, "notify_many", real_notify_many)
+        monkeypatch.setattr(dispatch, "notify_many", real_notify_many)
         assert reminders_dispatch_due().sent == 3
         assert Delivery.objects.count() == (3 if with_push else 0)
         assert reminders_dispatch_due().sent == 0
@@ -386,7 +387,7 @@ def test_rows_claimed_by_a_worker_that_dies_are_skipped_by_others_then_sent_once
     reminders_materialise()
     moment = ny(9)
     inside, release = threading.Event(), threading.Event()
-    real_notify_many = services.notify_many
+    real_notify_many = dispatch.notify_many
 
     def hangs_then_dies(**kwargs: Any) -> None:
         if threading.current_thread().name == "worker-a":
@@ -396,7 +397,7 @@ def test_rows_claimed_by_a_worker_that_dies_are_skipped_by_others_then_sent_once
             raise SystemExit("worker A killed")
         real_notify_many(**kwargs)
 
-    monkeypatch.setattr(services, "notify_many", hangs_then_dies)
+    monkeypatch.setattr(dispatch, "notify_many", hangs_then_dies)
     results: list[Any] = []
     errors: list[BaseException] = []
     worker_a = _in_thread(lambda: reminders_dispatch_due(now=moment), results, errors)

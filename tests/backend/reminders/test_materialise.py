@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from backend.accounts.models import Clinic
+from backend.reminders.dispatch import reminders_dispatch_due
+from backend.reminders.materialise import reminder_plan_update, reminders_materialise
 from backend.reminders.models import OccurrenceStatus, ReminderPlan
-from backend.reminders.services import reminder_plan_update, reminders_dispatch_due, reminders_materialise
 from tests.backend.reminders.support import at, enroll_at, keys, rows
 from tests.factories import EnrolledPatient, Person, make_patient
 

@@ -10,7 +10,7 @@ import pytest
 
 from backend.caregivers.services import invite_accept, invite_create
 from backend.notifications.models import Notification
-from backend.reminders.services import missed_doses_notify
+from backend.reminders.missed_doses import missed_doses_notify
 from tests.backend.reminders.support import at, enroll_at, log_dose
 from tests.backend.reminders.test_dispatch import hold
 from tests.factories import EnrolledPatient, Person
