@@ -13,44 +13,16 @@ from __future__ import annotations
 
 import os
 import statistics
-import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench import report
-from bench.fixtures import clinic_make
+from bench.fixtures import alerts_for, clinic_make
 from bench.http_load import build_request, repeat, run_load
 from bench.profiling import print_layers, profile, timed
 from bench.stack import Env, scale
 
 CONNECTIONS = 16
 ROUNDS = 3
-
-
-def alerts_for(patient_id: Any, count: int) -> None:
-    from backend.alerts.models import Alert
-
-    now = datetime.now(UTC)
-    Alert.objects.bulk_create(
-        Alert(
-            patient_id=patient_id,
-            kind="thrombocytopenia",
-            grade=3,
-            severity="urgent",
-            hold_drugs=["ixazomib", "lenalidomide"],
-            status="open",
-            title="Platelets 28 ×10^9/L (grade 3)",
-            message="Platelets 28 ×10^9/L: grade 3 thrombocytopenia.",
-            patient_advice="Call your care team today.",
-            rule_source="CTCAE v5.0",
-            source_type="lab_result",
-            source_id=uuid.uuid4(),
-            observed_at=now - timedelta(hours=i),
-            created_at=now - timedelta(hours=i),
-            updated_at=now,
-        )
-        for i in range(count)
-    )
 
 
 def run(env: Env) -> dict[str, Any]:

@@ -1,12 +1,13 @@
-"""People and payloads for the benchmarks, made through the production services (enrollment, tokens)
-so every request authenticates exactly as a real phone or nurse would."""
+"""People, alerts and payloads for the benchmarks. People are made through the production services
+(enrollment, tokens) so every request authenticates exactly as a real phone or nurse would; alerts to
+read are written directly."""
 
 from __future__ import annotations
 
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +73,34 @@ def clinic_make(name: str, patients: int) -> Clinic:
         enrolled.append(Enrolled(patient.id, patient.user_id, token))
     assert nurse.clinic_id is not None
     return Clinic(nurse.clinic_id, nurse.pk, nurse_token, enrolled)
+
+
+def alerts_for(patient_id: Any, count: int) -> None:
+    """`count` open urgent alerts for the patient, one an hour back from now, written in one bulk insert
+    (the reads benchmarked need alerts to list, not the grading that raises them)."""
+    from backend.alerts.models import Alert
+
+    now = datetime.now(UTC)
+    Alert.objects.bulk_create(
+        Alert(
+            patient_id=patient_id,
+            kind="thrombocytopenia",
+            grade=3,
+            severity="urgent",
+            hold_drugs=["ixazomib", "lenalidomide"],
+            status="open",
+            title="Platelets 28 ×10^9/L (grade 3)",
+            message="Platelets 28 ×10^9/L: grade 3 thrombocytopenia.",
+            patient_advice="Call your care team today.",
+            rule_source="CTCAE v5.0",
+            source_type="lab_result",
+            source_id=uuid.uuid4(),
+            observed_at=now - timedelta(hours=i),
+            created_at=now - timedelta(hours=i),
+            updated_at=now,
+        )
+        for i in range(count)
+    )
 
 
 def _iso(moment: datetime) -> str:

@@ -126,8 +126,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     from django.test import Client
 
-    from bench.auth_reads import alerts_for
-    from bench.fixtures import clinic_make
+    from bench.fixtures import alerts_for, clinic_make
     from bench.stack import Env
 
     with Env("profile") as env:

@@ -27,7 +27,7 @@ class SourceType(models.TextChoices):
 
 
 # The triage order's first key: critical before urgent. The dashboard queue sorts by this very
-# expression (backend.dashboard.selectors), so that PostgreSQL reads the `alert_queue` index below in
+# expression (backend.dashboard.triage_queue), so that PostgreSQL reads the `alert_queue` index below in
 # order and stops after one page instead of sorting every unresolved alert of the clinic.
 TRIAGE_RANK = models.Case(models.When(severity=Severity.CRITICAL, then=models.Value(0)), default=models.Value(1))
 
@@ -78,7 +78,7 @@ class Alert(models.Model):
                 fields=["created_at"], condition=models.Q(announced_at__isnull=True), name="alert_unannounced"
             ),
             models.Index(fields=["next_escalation_at"], condition=models.Q(status="open"), name="alert_escalation_due"),
-            # The dashboard's triage queue (backend.dashboard.selectors), measured on one clinic's
+            # The dashboard's triage queue (backend.dashboard.triage_queue), measured on one clinic's
             # 50,000 alerts of which 10,000 unresolved (bench/README.md, bench 3). Its rows in triage
             # order: one page read off the index instead of a sort of every unresolved alert
             # (20 ms -> 0.4 ms; the "Open" filter 12 ms -> 1.3 ms).

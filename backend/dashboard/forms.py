@@ -15,9 +15,9 @@ from django.utils import timezone
 from backend.accounts.models import Clinic
 from backend.alerts.models import Severity
 from backend.core.errors import ApplicationError
-from backend.dashboard.presenters import OUTCOME_LABELS, analyte_name, kind_label, symptom_name
-from backend.dashboard.selectors import ALERT_KINDS, STATUS_FILTERS, QueueFilters
 from backend.dashboard.services import ClinicSettings
+from backend.dashboard.triage_queue import ALERT_KINDS, STATUS_FILTERS, QueueFilters
+from backend.dashboard.wording import OUTCOME_LABELS, analyte_name, kind_label, symptom_name
 from backend.patients.services import timezone_validate
 from shared import regimen
 from shared.alert_policy import DEFAULT_POLICY, PolicyError, with_overrides

@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 from django.utils.safestring import SafeString, mark_safe
 
 from backend.dashboard import charts
-from backend.dashboard.presenters import drug_label, lab_value_text, number, symptom_name
-from backend.dashboard.selectors import PatientRecord
+from backend.dashboard.patient_page import PatientRecord
+from backend.dashboard.wording import drug_label, lab_value_text, number, symptom_name
 from backend.records.models import LabResult
 from shared import regimen
 from shared.analytes import ANALYTES

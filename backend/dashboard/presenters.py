@@ -1,14 +1,12 @@
-"""How the dashboard words things: names of drugs, alert kinds, outcomes, readings and durations, and
-the patient's timeline built from a PatientRecord."""
+"""What the dashboard's pages show, shaped from what the selectors read: the links of the queue's rows
+and the patient's timeline built from a PatientRecord. The words come from backend.dashboard.wording."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -16,56 +14,11 @@ from django.urls import reverse
 
 from backend.accounts.models import User
 from backend.alerts.models import Alert
-from backend.alerts.services import OUTCOMES
+from backend.dashboard.patient_page import PatientRecord
+from backend.dashboard.triage_queue import QueueFilters, QueueRow
+from backend.dashboard.wording import analyte_name, drug_label, lab_value_text, outcome_label, symptom_name
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from shared import regimen
-from shared.analytes import ANALYTES
-from shared.symptoms import SYMPTOMS
-
-if TYPE_CHECKING:  # the selectors import this module for its wording
-    from backend.dashboard.selectors import PatientRecord, QueueFilters, QueueRow
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str  # lab, symptom, doses, alert, acknowledged, resolved
-    title: str
-    detail: str = ""
-    grade: int | None = None
-    severity: str = ""
-    flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TimelineDay:
-    day: date
-    position: str  # e.g. "Cycle 3, day 21"
-    entries: list[TimelineEntry]
-
-
-DRUG_LABELS = {
-    "ixazomib": "Ixazomib",
-    "lenalidomide": "Lenalidomide",
-    "dexamethasone": "Dexamethasone",
-    "antiviral": "Antiviral",
-}
-OUTCOME_LABELS = {
-    "called_patient": "Called patient",
-    "dose_held": "Dose held",
-    "sent_to_ed": "Sent to ED",
-    "no_action_needed": "No action needed",
-    "other": "Other (see note)",
-}
-assert set(OUTCOME_LABELS) == set(OUTCOMES), "every outcome the service accepts needs a label"
-KIND_LABELS = {
-    "febrile_neutropenia": "Febrile neutropenia",
-    "review_needed": "Needs review",
-    "creatinine_increased": "Creatinine increased",
-    "peripheral_neuropathy": "Peripheral neuropathy",
-}
-DOSE_STATUS_MARKS = {"taken": "✓", "skipped": "skipped", "vomited": "vomited"}
-
 
 # --- Triage queue rows ---------------------------------------------------------------------------
 
@@ -124,58 +77,28 @@ class QueueLinks:
         return f"{self.queue}?{urlencode(params)}" if params else self.queue
 
 
-def drug_label(drug: str) -> str:
-    return DRUG_LABELS.get(drug, drug.capitalize())
+# --- Patient timeline ----------------------------------------------------------------------------
 
 
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # lab, symptom, doses, alert, acknowledged, resolved
+    title: str
+    detail: str = ""
+    grade: int | None = None
+    severity: str = ""
+    flags: tuple[str, ...] = ()
 
 
-def outcome_label(outcome: str) -> str:
-    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+@dataclass(frozen=True)
+class TimelineDay:
+    day: date
+    position: str  # e.g. "Cycle 3, day 21"
+    entries: list[TimelineEntry]
 
 
-def duration(delta: timedelta) -> str:
-    """'45 min', '2 h 05 min', '3 d 4 h': the same words dashboard.js writes as time passes."""
-    minutes = max(0, int(abs(delta).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
-
-
-def minutes_text(minutes: int) -> str:
-    """A setting in minutes as people say it: '15 min', '2 h', '1 h 30 min'."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h" if not rest else f"{hours} h {rest} min"
-
-
-def number(value: Decimal | float) -> str:
-    text = format(Decimal(str(value)).normalize(), "f")
-    return text
-
-
-def lab_value_text(lab: LabResult) -> str:
-    analyte = ANALYTES.get(lab.analyte)
-    unit = analyte.unit(lab.unit) if analyte else None
-    return f"{number(lab.value)} {unit.display if unit else lab.unit}"
-
-
-def analyte_name(key: str) -> str:
-    analyte = ANALYTES.get(key)
-    return analyte.name if analyte else key.upper()
-
-
-def symptom_name(key: str) -> str:
-    """The CTCAE term nurses chart with (the phone shows the patient's plain name)."""
-    symptom = SYMPTOMS.get(key)
-    return symptom.ctcae_term if symptom else key.replace("_", " ").capitalize()
+DOSE_STATUS_MARKS = {"taken": "✓", "skipped": "skipped", "vomited": "vomited"}
 
 
 def answers_text(answers: object) -> str:

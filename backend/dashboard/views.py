@@ -27,8 +27,10 @@ from backend.alerts.models import Alert, Status
 from backend.alerts.services import alert_acknowledge, alert_resolve, alerts_visible_to
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
-from backend.dashboard import patient_charts, selectors
+from backend.dashboard import patient_charts
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
+from backend.dashboard.audit_trail import audit_events_for_clinic, patient_names
+from backend.dashboard.counts import queue_counts, version_time
 from backend.dashboard.forms import (
     ClinicSettingsForm,
     EnrollForm,
@@ -38,9 +40,12 @@ from backend.dashboard.forms import (
     SignInForm,
     timezone_names,
 )
+from backend.dashboard.patient_page import patient_record
+from backend.dashboard.patients import patient_for, patient_list
 from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
 from backend.dashboard.services import clinic_settings_update
+from backend.dashboard.triage_queue import queue_read
 from backend.patients.models import Patient
 from backend.patients.services import (
     RegimenInput,
@@ -149,20 +154,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     rendering and no audit rows."""
     fragment = is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
     shown = request.GET.get("v", "")
-    counts = selectors.queue_counts(clinic_id=_user(request).clinic_id)  # type: ignore[arg-type]
+    counts = queue_counts(clinic_id=_user(request).clinic_id)  # type: ignore[arg-type]
     if fragment and shown and shown == counts.version:
         return HttpResponse(status=204)
     clinic = _clinic(request)
     form = QueueFilterForm(request.GET)
     filters = form.filters()
-    queue = selectors.queue_read(
+    queue = queue_read(
         user=_user(request),
         clinic=clinic,
         filters=filters,
         now=timezone.now(),
         page=_page_number(request.GET.get("page")),
         counts=counts,
-        seen_until=selectors.version_time(shown) if shown else None,
+        seen_until=version_time(shown) if shown else None,
     )
     _audit_rows(request, [row.alert for row in queue.rows], "triage queue")
     links = QueueLinks()
@@ -261,7 +266,7 @@ def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
 @staff_required
 def patients(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("q", "")[:120]
-    rows = selectors.patient_list(user=_user(request), now=timezone.now(), name=name)
+    rows = patient_list(user=_user(request), now=timezone.now(), name=name)
     if rows:
         audit_record(
             actor=_user(request),
@@ -277,14 +282,14 @@ def patients(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def patient_detail(request: HttpRequest, patient_id: UUID) -> HttpResponse:
-    patient = selectors.patient_for(user=_user(request), patient_id=patient_id)
+    patient = patient_for(user=_user(request), patient_id=patient_id)
     if patient is None:
         return _not_found(request)
     return _patient_page(request, patient, PatientTimezoneForm())
 
 
 def _patient_page(request: HttpRequest, patient: Patient, timezone_form: PatientTimezoneForm) -> HttpResponse:
-    record = selectors.patient_record(patient=patient, now=timezone.now())
+    record = patient_record(patient=patient, now=timezone.now())
     audit_record(
         actor=_user(request),
         action="read",
@@ -311,7 +316,7 @@ def _patient_page(request: HttpRequest, patient: Patient, timezone_form: Patient
 def patient_timezone(request: HttpRequest, patient_id: UUID) -> HttpResponse:
     """Move the patient to another zone (the service re-times their reminders and audits it). A
     name that is not a zone shows the patient page again with the form open and the reason."""
-    patient = selectors.patient_for(user=_user(request), patient_id=patient_id)
+    patient = patient_for(user=_user(request), patient_id=patient_id)
     if patient is None:
         return _not_found(request)
     form = PatientTimezoneForm(request.POST)
@@ -375,7 +380,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def new_code(request: HttpRequest, patient_id: UUID) -> HttpResponse:
-    patient = selectors.patient_for(user=_user(request), patient_id=patient_id)
+    patient = patient_for(user=_user(request), patient_id=patient_id)
     if patient is None:
         return _not_found(request)
     code = enrollment_code_issue(patient=patient, issued_by=_user(request))
@@ -421,11 +426,11 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         patient_id = UUID(request.GET["patient"]) if request.GET.get("patient") else None
     except ValueError:
         patient_id = None
-    events = selectors.audit_events_for_clinic(clinic_id=clinic.pk, patient_id=patient_id)
+    events = audit_events_for_clinic(clinic_id=clinic.pk, patient_id=patient_id)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    names = selectors.patient_names(clinic_id=clinic.pk, ids=[e.patient_id for e in page])
+    names = patient_names(clinic_id=clinic.pk, ids=[e.patient_id for e in page])
     if patient_id is not None:
-        names |= selectors.patient_names(clinic_id=clinic.pk, ids=[patient_id])
+        names |= patient_names(clinic_id=clinic.pk, ids=[patient_id])
     audit_record(
         actor=_user(request),
         action="read",

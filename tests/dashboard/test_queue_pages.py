@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.services import alert_resolve
-from backend.dashboard.selectors import QUEUE_PAGE_SIZE
+from backend.dashboard.triage_queue import QUEUE_PAGE_SIZE
 from tests.dashboard.support import POLL, add_alerts, queue, raise_alerts, row_ids, shown_version, text
 from tests.factories import EnrolledPatient, Person
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.services import alert_acknowledge, alert_resolve
-from backend.dashboard import selectors
-from backend.dashboard.selectors import QueueFilters, queue_counts, queue_read, version_time
+from backend.dashboard import counts
+from backend.dashboard.counts import queue_counts, version_time
+from backend.dashboard.triage_queue import QUEUE_PAGE_SIZE, QueueFilters, queue_read
 from tests.dashboard.support import POLL, add_alerts, queue, raise_alerts, shown_version, text
 from tests.factories import EnrolledPatient, Person, make_patient
 
@@ -74,8 +75,8 @@ def test_a_quiet_clinic_finds_its_newest_change_behind_the_busy_ones(
     (quiet,) = add_alerts(patient.patient, status=Status.RESOLVED, severity=Severity.URGENT, at=now - timedelta(days=9))
     add_alerts(other_patient.patient, status=Status.OPEN, severity=Severity.URGENT, at=now, count=5)
     clinic = patient.patient.clinic_id
-    for recent in (2, selectors.RECENT_CHANGES):  # past the recent changes of all clinics, and within them
-        monkeypatch.setattr(selectors, "RECENT_CHANGES", recent)
+    for recent in (2, counts.RECENT_CHANGES):  # past the recent changes of all clinics, and within them
+        monkeypatch.setattr(counts, "RECENT_CHANGES", recent)
         assert queue_counts(clinic_id=clinic).version == f"{quiet.updated_at.timestamp():.6f}-0"
     Alert.objects.filter(patient__clinic_id=clinic).delete()  # a clinic without any alert yet
     assert queue_counts(clinic_id=clinic).version == "0.000000-0"
@@ -154,7 +155,7 @@ def test_each_queue_read_is_one_page_off_its_index(nurse: Person, patient: Enrol
         for status, page in (("unresolved", 1), ("open", 1), ("resolved", 1), ("unresolved", 2)):
             filters = QueueFilters(status=status)
             queue_read(user=nurse.user, clinic=clinic, filters=filters, now=timezone.now(), page=page)
-    reads = [q["sql"] for q in ctx.captured_queries if f"LIMIT {selectors.QUEUE_PAGE_SIZE + 1}" in q["sql"]]
+    reads = [q["sql"] for q in ctx.captured_queries if f"LIMIT {QUEUE_PAGE_SIZE + 1}" in q["sql"]]
     latest = next(q["sql"] for q in ctx.captured_queries if "COALESCE" in q["sql"])
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -164,7 +165,7 @@ def test_each_queue_read_is_one_page_off_its_index(nurse: Person, patient: Enrol
             cursor.execute(f"EXPLAIN {sql}")
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
     unresolved, opened, resolved, second_page, newest = plans
-    assert f"OFFSET {selectors.QUEUE_PAGE_SIZE}" in reads[3], reads[3]
+    assert f"OFFSET {QUEUE_PAGE_SIZE}" in reads[3], reads[3]
     for plan, index in (
         (unresolved, "alert_queue"),
         (opened, "alert_queue"),

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils.autoreload import file_changed
 
-from backend.dashboard import presenters
+from backend.dashboard import wording
 
 register = template.Library()
 
@@ -21,27 +21,27 @@ SEVERITY_TEXT = {"critical": "Critical", "urgent": "Urgent"}
 
 @register.filter
 def duration(value: timedelta | None) -> str:
-    return presenters.duration(value) if value is not None else ""
+    return wording.duration(value) if value is not None else ""
 
 
 @register.filter
 def minutes(value: int) -> str:
-    return presenters.minutes_text(value)
+    return wording.minutes_text(value)
 
 
 @register.filter
 def drug(value: str) -> str:
-    return presenters.drug_label(value)
+    return wording.drug_label(value)
 
 
 @register.filter
 def kind(value: str) -> str:
-    return presenters.kind_label(value)
+    return wording.kind_label(value)
 
 
 @register.filter
 def outcome(value: str) -> str:
-    return presenters.outcome_label(value)
+    return wording.outcome_label(value)
 
 
 @register.filter

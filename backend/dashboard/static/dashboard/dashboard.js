@@ -1,6 +1,6 @@
 // CareLoop dashboard: keeps ages and escalation countdowns current between server renders, shows
 // audit times in the browser's zone, and drives the resolve dialog. Everything works without it,
-// only less live. The wording matches backend/dashboard/presenters.py:duration.
+// only less live. The wording matches backend/dashboard/wording.py:duration.
 (function () {
   "use strict";
 

@@ -1,0 +1,86 @@
+"""The triage queue's header: how many alerts wait for a nurse, and the version the open queue's
+polling compares to tell whether anything changed (two queries however many alerts the clinic has)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Count, Max, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from backend.accounts.models import Clinic
+from backend.alerts.models import Alert, Severity, Status
+
+# Alerts that still wait for a nurse: the queue's default view, the header's counts, the patient page.
+UNRESOLVED = (Status.OPEN, Status.ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    open_critical: int
+    open_urgent: int
+    acknowledged: int
+    version: str  # changes whenever any alert of the clinic is raised or changes status
+
+    @property
+    def open_total(self) -> int:
+        return self.open_critical + self.open_urgent
+
+
+def _version(latest: datetime | None, count: int) -> str:
+    return f"{latest.timestamp() if latest else 0:.6f}-{count}"
+
+
+def version_time(version: str) -> datetime | None:
+    """The latest change a client had seen, from the version it sends back; None if unreadable."""
+    try:
+        stamp = float(version.split("-", 1)[0])
+    except (ValueError, IndexError):
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC) if stamp > 0 else None
+
+
+def queue_counts(*, clinic_id: int) -> QueueCounts:
+    """The header's counts and the version the polling compares, in two queries (bench/README.md,
+    bench 3: one aggregate over every alert of the clinic took 48.6 ms on 50,000). The counts are
+    over unresolved alerts only, all the header shows. The version pairs their number with the
+    clinic's newest change (`_latest_change`): a new alert moves the count, acknowledging or
+    resolving stamps `updated_at`. Counts first: an alert raised between the two reads then falls
+    inside the version's time, so the next render does not flag it new a second time."""
+    row = Alert.objects.filter(patient__clinic_id=clinic_id, status__in=UNRESOLVED).aggregate(
+        unresolved=Count("id"),
+        open_critical=Count("id", filter=Q(status=Status.OPEN, severity=Severity.CRITICAL)),
+        open_urgent=Count("id", filter=Q(status=Status.OPEN, severity=Severity.URGENT)),
+        acknowledged=Count("id", filter=Q(status=Status.ACKNOWLEDGED)),
+    )
+    latest = _latest_change(clinic_id)
+    return QueueCounts(
+        row["open_critical"], row["open_urgent"], row["acknowledged"], _version(latest, row["unresolved"])
+    )
+
+
+# How far back, in changes of every clinic, the queue's version looks for a clinic's newest change
+# along the `alert_latest_change` index before it reads the clinic's own alerts instead. Measured on
+# 100,500 alerts: 0.2 ms for a busy clinic, 1.4 ms for one with no alert (76 ms without the bound).
+RECENT_CHANGES = 1000
+
+
+def _latest_change(clinic_id: int) -> datetime | None:
+    """When an alert of the clinic was last raised, acknowledged or resolved (None: it has none).
+
+    Alerts reach their clinic through the patient, so no index can hold (clinic, updated_at). Read
+    backwards along `alert_latest_change`, the walk ends at the clinic's first row, at once for a
+    busy clinic; for a clinic with nothing recent it would go through every other clinic's alerts
+    (100,500 rows, 76 ms, for a new clinic next to two of 50,000 alerts). So the walk stops at the
+    RECENT_CHANGES-th newest change of all clinics, and only a clinic with nothing that recent
+    takes the max over its own alerts: the COALESCE's second subquery, which runs only then."""
+    alerts = Alert.objects.filter(patient__clinic_id=clinic_id)
+    floor = Alert.objects.order_by("-updated_at").values("updated_at")[RECENT_CHANGES - 1 : RECENT_CHANGES]
+    recent = alerts.filter(updated_at__gte=Subquery(floor)).order_by("-updated_at").values("updated_at")[:1]
+    anytime = alerts.values("patient__clinic_id").annotate(latest=Max("updated_at")).values("latest")
+    return (
+        Clinic.objects.filter(pk=clinic_id)
+        .values_list(Coalesce(Subquery(recent), Subquery(anytime)), flat=True)
+        .first()
+    )

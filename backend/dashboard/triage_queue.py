@@ -1,0 +1,205 @@
+"""The triage queue, a page at a time: its filters, each row's age and escalation countdown, and where
+the page stands in the whole queue. A page costs a fixed number of queries whatever the number of
+alerts: the rows are one query read off the `alert_queue` index, and all per-row work is Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from backend.accounts.models import Clinic, User
+from backend.alerts.escalation import MAX_LEVEL, escalation_target
+from backend.alerts.models import TRIAGE_RANK, Alert, Severity, Status
+from backend.alerts.services import alerts_visible_to
+from backend.dashboard.counts import UNRESOLVED, QueueCounts, queue_counts
+from shared.alert_policy import DEFAULT_POLICY
+
+# The queue is read a page at a time, in triage order: 50 rows are more than a screen. Measured
+# in-process on one clinic's 50,000 alerts (10,000 unresolved), rendering the 200 rows the page
+# used to stop at took 18 ms of CPU even once rows were made cheap; 50 take 6 ms.
+QUEUE_PAGE_SIZE = 50
+# Pages further on (5,000,000 alerts in) are read as this one, so no offset walks further than that.
+QUEUE_PAGES_MAX = 100_000
+
+STATUS_FILTERS = {
+    "unresolved": "Open and acknowledged",
+    "open": "Open (not acknowledged)",
+    "acknowledged": "Acknowledged",
+    "resolved": "Resolved",
+}
+# Every kind grading can raise: the policy's rules, the two fever kinds and the review fallback.
+ALERT_KINDS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            *(r.kind for r in DEFAULT_POLICY.labs.values()),
+            *(r.kind for r in DEFAULT_POLICY.symptoms.values()),
+            "fever",
+            "febrile_neutropenia",
+            "review_needed",
+        ]
+    )
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = "unresolved"
+    severity: str = ""
+    kind: str = ""
+    patient: str = ""  # part of a name
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Where an open alert stands on the escalation ladder (backend.alerts.escalation): `level`
+    steps taken so far (1: every nurse told again, 2: the on-call contact), and when the next one is
+    due. `deadline` is None once the alert is acknowledged or resolved, the ladder is done, or the
+    clinic turned escalation off for this severity."""
+
+    deadline: datetime | None
+    remaining: timedelta | None
+    level: int = 0
+
+    @property
+    def overdue(self) -> bool:
+        return self.remaining is not None and self.remaining < timedelta(0)
+
+    @property
+    def done(self) -> bool:
+        return self.level >= MAX_LEVEL
+
+
+def escalation_of(*, alert: Alert, clinic: Clinic, now: datetime) -> Escalation:
+    level = alert.escalation_level
+    target = escalation_target(clinic, alert.severity)
+    if alert.status != Status.OPEN or target is None or level >= MAX_LEVEL:
+        return Escalation(None, None, level)
+    # The ladder's own schedule: step n is due n targets after the alert was raised.
+    deadline = alert.created_at + (level + 1) * target
+    return Escalation(deadline, deadline - now, level)
+
+
+# A reading synced this long after it was taken (a phone offline for a while) is worth pointing out.
+LATE_READING = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    alert: Alert
+    age: timedelta
+    escalation: Escalation
+    is_new: bool
+
+    @property
+    def reading_delay(self) -> timedelta | None:
+        delay = self.alert.created_at - self.alert.observed_at
+        return delay if delay >= LATE_READING else None
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One page of the queue. `page`: the page read (from 1), which may be nearer than the one asked
+    for (queue_read). `total`: how many alerts the filters match, when that is known without
+    counting them (the header's counts cover the filters, or this is the last page); else None."""
+
+    rows: list[QueueRow]
+    counts: QueueCounts
+    now: datetime
+    page: int = 1
+    has_next: bool = False
+    total: int | None = None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first row in the whole queue, from 1."""
+        return (self.page - 1) * QUEUE_PAGE_SIZE + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
+
+
+def _queue_queryset(user: User, filters: QueueFilters) -> QuerySet[Alert]:
+    alerts = alerts_visible_to(user).select_related("acknowledged_by", "resolved_by")
+    if filters.status == "resolved":
+        alerts = alerts.filter(status=Status.RESOLVED).order_by("-resolved_at")
+    else:
+        statuses = UNRESOLVED if filters.status not in ("open", "acknowledged") else (filters.status,)
+        # Critical before urgent, then the longest-waiting first: it is the closest to escalating.
+        # The order is the `alert_queue` index's own (TRIAGE_RANK, created_at, id), so one page is
+        # read off that index instead of sorting every unresolved alert.
+        alerts = alerts.filter(status__in=statuses).order_by(TRIAGE_RANK, "created_at", "id")
+    if filters.severity in Severity.values:
+        alerts = alerts.filter(severity=filters.severity)
+    if filters.kind:
+        alerts = alerts.filter(kind=filters.kind)
+    if filters.patient.strip():
+        alerts = alerts.filter(patient__display_name__icontains=filters.patient.strip())
+    return alerts
+
+
+def _counted_total(*, filters: QueueFilters, counts: QueueCounts) -> int | None:
+    """How many alerts the filters match, if the header's counts (QueueCounts) already say: the
+    unresolved, open or acknowledged ones, the open ones by severity. Other filters would take a
+    COUNT of their own, measured on 50,000 alerts (10,000 unresolved) at 4–17 ms, as much as the rest
+    of the page's queries together; their pages say where they are and whether more follow instead."""
+    if filters.kind or filters.patient.strip():
+        return None
+    severity = filters.severity if filters.severity in Severity.values else ""
+    known = {
+        ("unresolved", ""): counts.open_total + counts.acknowledged,
+        ("open", ""): counts.open_total,
+        ("open", Severity.CRITICAL): counts.open_critical,
+        ("open", Severity.URGENT): counts.open_urgent,
+        ("acknowledged", ""): counts.acknowledged,
+    }
+    status = filters.status if filters.status in ("open", "acknowledged", "resolved") else "unresolved"
+    return known.get((status, severity))
+
+
+def queue_read(
+    *,
+    user: User,
+    clinic: Clinic,
+    filters: QueueFilters,
+    now: datetime,
+    page: int = 1,
+    counts: QueueCounts | None = None,
+    seen_until: datetime | None = None,
+) -> Queue:
+    """Page `page` (from 1) of the triage queue for `user`'s clinic, QUEUE_PAGE_SIZE rows read off
+    the queue's index with an offset, and one row more to tell whether another page follows. A page
+    past the end (its alerts resolved meanwhile) reads as the last page when the total is known,
+    else as the first. `seen_until`: the latest change the screen had already shown; alerts raised
+    after it are flagged new. `counts`: pass them if already read."""
+    counts = counts or queue_counts(clinic_id=clinic.pk)
+    total = _counted_total(filters=filters, counts=counts)
+    page = max(1, min(page, QUEUE_PAGES_MAX))
+    if total is not None:
+        page = min(page, max(1, -(-total // QUEUE_PAGE_SIZE)))
+    offset = (page - 1) * QUEUE_PAGE_SIZE
+    alerts = list(_queue_queryset(user, filters)[offset : offset + QUEUE_PAGE_SIZE + 1])
+    if not alerts and page > 1:
+        return queue_read(user=user, clinic=clinic, filters=filters, now=now, counts=counts, seen_until=seen_until)
+    has_next = len(alerts) > QUEUE_PAGE_SIZE
+    del alerts[QUEUE_PAGE_SIZE:]
+    if not has_next:
+        total = offset + len(alerts)  # the end of the queue: its length is known
+    elif total is not None:
+        total = max(total, offset + len(alerts) + 1)  # the counts were read a moment before the rows
+    rows = [
+        QueueRow(
+            alert=alert,
+            age=now - alert.created_at,
+            escalation=escalation_of(alert=alert, clinic=clinic, now=now),
+            is_new=seen_until is not None and alert.created_at > seen_until,
+        )
+        for alert in alerts
+    ]
+    return Queue(rows, counts, now, page, has_next, total)

@@ -1,0 +1,88 @@
+"""How the dashboard words things: names of drugs, alert kinds, outcomes and readings, lab values and
+durations. It reads nothing and imports no other dashboard module: the reads word what they judge
+with it (holds.py, a hold's reasons), the presenters, forms and template filters what they show."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from backend.alerts.services import OUTCOMES
+from backend.records.models import LabResult
+from shared.analytes import ANALYTES
+from shared.symptoms import SYMPTOMS
+
+DRUG_LABELS = {
+    "ixazomib": "Ixazomib",
+    "lenalidomide": "Lenalidomide",
+    "dexamethasone": "Dexamethasone",
+    "antiviral": "Antiviral",
+}
+OUTCOME_LABELS = {
+    "called_patient": "Called patient",
+    "dose_held": "Dose held",
+    "sent_to_ed": "Sent to ED",
+    "no_action_needed": "No action needed",
+    "other": "Other (see note)",
+}
+assert set(OUTCOME_LABELS) == set(OUTCOMES), "every outcome the service accepts needs a label"
+KIND_LABELS = {
+    "febrile_neutropenia": "Febrile neutropenia",
+    "review_needed": "Needs review",
+    "creatinine_increased": "Creatinine increased",
+    "peripheral_neuropathy": "Peripheral neuropathy",
+}
+
+
+def drug_label(drug: str) -> str:
+    return DRUG_LABELS.get(drug, drug.capitalize())
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def outcome_label(outcome: str) -> str:
+    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def duration(delta: timedelta) -> str:
+    """'45 min', '2 h 05 min', '3 d 4 h': the same words dashboard.js writes as time passes."""
+    minutes = max(0, int(abs(delta).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def minutes_text(minutes: int) -> str:
+    """A setting in minutes as people say it: '15 min', '2 h', '1 h 30 min'."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" if not rest else f"{hours} h {rest} min"
+
+
+def number(value: Decimal | float) -> str:
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text
+
+
+def lab_value_text(lab: LabResult) -> str:
+    analyte = ANALYTES.get(lab.analyte)
+    unit = analyte.unit(lab.unit) if analyte else None
+    return f"{number(lab.value)} {unit.display if unit else lab.unit}"
+
+
+def analyte_name(key: str) -> str:
+    analyte = ANALYTES.get(key)
+    return analyte.name if analyte else key.upper()
+
+
+def symptom_name(key: str) -> str:
+    """The CTCAE term nurses chart with (the phone shows the patient's plain name)."""
+    symptom = SYMPTOMS.get(key)
+    return symptom.ctcae_term if symptom else key.replace("_", " ").capitalize()
