@@ -32,14 +32,14 @@ apk: install
 	buildozer android debug
 
 # Lint first: it takes seconds and a red lint is as much a failure as a red test.
-test: install
-	$(BIN)/ruff check .
-	$(BIN)/mypy --strict shared
+test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# import-linter reads its contracts from pyproject.toml: the backend's layers, shared/ kept pure, no cycles.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy --strict shared
+	$(BIN)/lint-imports --no-cache
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
