@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.alerts.serializers import AlertSerializer
+from backend.api.parsers import BoundedJSONParser
 from backend.api.permissions import IsPatient
 from backend.reminders.serializers import ReminderSerializer
 from backend.sync.services import sync_exchange, sync_patient
@@ -40,7 +40,7 @@ class SyncApi(APIView):
     """Contract §3: the phone's batched upload, answered with what it needs back."""
 
     permission_classes = [IsPatient]
-    parser_classes = [JSONParser]  # text is checked per item (shared.sync_schema), so one bad item fails alone
+    parser_classes = [BoundedJSONParser]  # text is checked per item (shared.sync_schema), so one bad item fails alone
 
     @extend_schema(
         request=inline_serializer(
