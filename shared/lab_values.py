@@ -3,7 +3,9 @@ canonical value, or refuse it with a reason a person can act on.
 
 Refused: unknown analyte or unit, a value that is not a finite number, a physiologically
 impossible value, and the factor-of-1000 mix-up (platelets "42" in "/µL"), whose reason names the
-unit that was probably meant.
+unit that was probably meant. A printed reference limit is a value of the analyte too, and is
+refused on the same grounds; so every number stored for a lab result lies in the analyte's
+plausible range, far inside the server's columns (18 digits, 6 after the point).
 """
 
 from __future__ import annotations
@@ -54,11 +56,23 @@ def to_decimal(raw: object, field: str) -> Decimal:
 
 
 def _fmt(value: Decimal) -> str:
+    if value.adjusted() >= _LONGEST_PLAIN:  # a reason quoting a number should not be a page of zeros
+        return format(value, ".6G")
     return format(value.normalize(), "f")
 
 
-def _plausible(analyte: Analyte, canonical: Decimal) -> bool:
-    return analyte.plausible_min <= canonical <= analyte.plausible_max
+_LONGEST_PLAIN = 15
+
+
+def _plausible(analyte: Analyte, value: Decimal, unit: Unit) -> bool:
+    """Whether `value` in `unit` lies in the analyte's plausible range. Compared in the reported
+    unit, where the limits are exact products: the value is never divided, so a number of any size
+    is simply out of range (its division would overflow Decimal's precision when rounded)."""
+    return (
+        analyte.from_canonical(analyte.plausible_min, unit)
+        <= value
+        <= analyte.from_canonical(analyte.plausible_max, unit)
+    )
 
 
 def _looks_like_per_ul_mixup(analyte: Analyte, value: Decimal, unit: Unit) -> bool:
@@ -72,9 +86,7 @@ def _unit_that_fits(analyte: Analyte, value: Decimal, wrong: Unit) -> Unit | Non
     for unit in analyte.units:
         if unit is wrong or unit.per_canonical == wrong.per_canonical:
             continue
-        if _plausible(analyte, analyte.to_canonical(value, unit)) and not _looks_like_per_ul_mixup(
-            analyte, value, unit
-        ):
+        if _plausible(analyte, value, unit) and not _looks_like_per_ul_mixup(analyte, value, unit):
             return unit
     return None
 
@@ -112,8 +124,7 @@ def parse_lab_value(
             else f"is far too low for {analyte.name.lower()}"
         )
         raise LabValueError("value", f"{_fmt(value)} {unit.display} {problem}.{hint}", meant.key if meant else None)
-    canonical = analyte.to_canonical(value, unit)
-    if not _plausible(analyte, canonical):
+    if not _plausible(analyte, value, unit):
         meant = _unit_that_fits(analyte, value, unit)
         hint = f" Did you mean {_fmt(value)} {meant.display}?" if meant else ""
         raise LabValueError(
@@ -122,6 +133,7 @@ def parse_lab_value(
             f"(possible: {_range_text(analyte, unit)}).{hint}",
             meant.key if meant else None,
         )
+    canonical = analyte.to_canonical(value, unit)
 
     low = None if reference_low is None else to_decimal(reference_low, "reference_low")
     high = None if reference_high is None else to_decimal(reference_high, "reference_high")
@@ -142,13 +154,30 @@ _REFERENCE_SPREAD = Decimal(4)
 
 
 def _check_reference(analyte: Analyte, unit: Unit, field: str, given: Decimal | None, usual: Decimal | None) -> None:
-    if given is None or usual is None or usual == 0:
+    """Compared in the reported unit, like the value, so that a limit of any size is refused, not divided."""
+    if given is None:
         return
-    canonical = analyte.to_canonical(given, unit)
-    if not usual / _REFERENCE_SPREAD <= canonical <= usual * _REFERENCE_SPREAD:
-        expected = _fmt(analyte.from_canonical(usual, unit))
+    if usual:
+        expected = analyte.from_canonical(usual, unit)
+        if not expected / _REFERENCE_SPREAD <= given <= expected * _REFERENCE_SPREAD:
+            raise LabValueError(
+                field,
+                f"{_fmt(given)} {unit.display} is far from the usual limit of about {_fmt(expected)} {unit.display}: "
+                "is it in the same unit as the value?",
+            )
+    elif field == "reference_low" and analyte.default_high is not None:
+        # A usual lower limit of zero (ALT, AST, bilirubin) gives no scale to compare a printed one
+        # with; but a lower limit at or above the usual upper limit cannot be one in this unit.
+        ceiling = analyte.from_canonical(analyte.default_high, unit)
+        if given >= ceiling:
+            raise LabValueError(
+                field,
+                f"{_fmt(given)} {unit.display} is not below the usual upper limit of about "
+                f"{_fmt(ceiling)} {unit.display}: is it in the same unit as the value?",
+            )
+    if not _plausible(analyte, given, unit):
         raise LabValueError(
             field,
-            f"{_fmt(given)} {unit.display} is far from the usual limit of about {expected} {unit.display}: "
-            "is it in the same unit as the value?",
+            f"{_fmt(given)} {unit.display} is not a possible {analyte.name.lower()} value for a reference limit "
+            f"(possible: {_range_text(analyte, unit)}).",
         )

@@ -347,3 +347,73 @@ def test_a_fractional_count_per_ul_is_refused_as_not_a_whole_number_of_cells() -
     with pytest.raises(LabValueError) as refused:
         parse_lab_value("anc", 1500.5, "/uL")
     assert "not a whole number of cells" in refused.value.message
+
+
+# ---------------------------------------------------------------------------
+# Every number of a lab result lies in the analyte's plausible range, whatever was sent
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("analyte", ["alt", "ast", "bilirubin"])
+def test_a_reference_low_of_a_trillion_is_refused_where_the_usual_low_is_zero(analyte: str) -> None:
+    unit = ANALYTES[analyte].units[0].key
+    error = refused(analyte, 1, unit, 10**12, None)
+    assert error.field == "reference_low"
+
+
+@pytest.mark.parametrize(
+    ("analyte", "unit", "low"), [("alt", "U/L", 40), ("ast", "U/L", 41), ("bilirubin", "mg/dL", 3.4)]
+)
+def test_a_reference_low_not_below_the_usual_upper_limit_is_refused_where_the_usual_low_is_zero(
+    analyte: str, unit: str, low: float
+) -> None:
+    # 3.4 is a bilirubin lower limit in µmol/L; in mg/dL it is near three times the usual upper one.
+    error = refused(analyte, 1, unit, low, None)
+    assert error.field == "reference_low"
+    assert "is not below the usual upper limit of about" in error.message
+
+
+def test_a_reference_low_below_the_usual_upper_limit_is_accepted_where_the_usual_low_is_zero() -> None:
+    assert parse_lab_value("alt", 30, "U/L", 7, 56).reference_low == Decimal(7)
+
+
+@pytest.mark.parametrize(
+    ("analyte", "unit"), [("hemoglobin", "mmol/L"), ("creatinine", "umol/L"), ("bilirubin", "umol/L")]
+)
+@pytest.mark.parametrize("huge", [10**30, 1e300])
+def test_a_huge_value_in_a_unit_with_an_inexact_conversion_is_refused_not_an_arithmetic_error(
+    analyte: str, unit: str, huge: object
+) -> None:
+    error = refused(analyte, huge, unit)
+    assert error.field == "value"
+    assert "is not a possible" in error.message and len(error.message) < 200
+
+
+EXTREMES = [10**12, 10**12 - 1, 10**18, 10**30, 1e300, -(10**12), -1e-6, Decimal("999999999999.999999"), 0]
+NUMERIC_FIELDS = ["value", "reference_low", "reference_high"]
+
+
+@pytest.mark.parametrize("extreme", EXTREMES, ids=str)
+@pytest.mark.parametrize("field", NUMERIC_FIELDS)
+@pytest.mark.parametrize(
+    ("analyte", "unit"), [(a.key, u.key) for a in ANALYTES.values() for u in a.units], ids="-".join
+)
+def test_every_number_of_a_lab_result_is_refused_on_its_field_or_lies_in_the_plausible_range(
+    analyte: str, unit: str, field: str, extreme: object
+) -> None:
+    """What the server stores (value, canonical value, reference limits) is then bounded by the
+    analyte's plausible range, whatever a phone sends: tests/backend/records checks that range fits
+    the database's columns."""
+    found = ANALYTES[analyte]
+    kind = found.units[[u.key for u in found.units].index(unit)]
+    low, high = found.from_canonical(found.plausible_min, kind), found.from_canonical(found.plausible_max, kind)
+    fields: dict[str, object] = {"value": (low + high) / 2, "reference_low": None, "reference_high": None}
+    fields[field] = extreme
+    try:
+        lab = parse_lab_value(analyte, fields["value"], unit, fields["reference_low"], fields["reference_high"])
+    except LabValueError as error:
+        assert error.field == field
+        return
+    for number in (lab.value, lab.reference_low, lab.reference_high):
+        assert number is None or low <= number <= high
+    assert found.plausible_min <= lab.canonical_value <= found.plausible_max
