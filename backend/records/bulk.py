@@ -13,6 +13,13 @@ Two steps, for the caller to take in order (backend/records/services.py):
    ON CONFLICT (id) DO NOTHING RETURNING id` per table, so an entry that another sync stores at the
    same moment is skipped, not an error.
 
+Should the database refuse a row all the same (a value the checks in shared/ let through that its
+column cannot hold, say), step 1 fails, and so does step 2's first attempt (all tables in one
+savepoint); then each table goes in its own savepoint, and a table refused there is halved, each
+half tried again, until the rows refused stand alone: they are returned as refused, with the
+database's error, and every other row is stored. One bad row among 500 costs about 20 savepoints,
+and nothing at all when no row is refused.
+
 Rows are given as column lists and go in without model instances or per-value field preparation.
 The columns come from the model's `_meta`, and the caller gives a value for every concrete field
 (nothing is left to a default): a field added to the model without a value here is an error on the
@@ -31,12 +38,12 @@ in one order instead of deadlocking.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 
 # Field types whose Python value psycopg takes as Django's PostgreSQL backend would pass it (their
 # `get_db_prep_save` returns it unchanged there). JSONField goes through `adapt_json_value`; any
@@ -57,6 +64,12 @@ _AS_IS = frozenset(
 )
 
 
+# What the database says about a row's own values (SQLSTATE classes 22 and 23): another row may go
+# in where this one cannot. Anything else (a lost connection, a deadlock) concerns the whole
+# transaction and is raised.
+ROW_ERRORS = (DataError, IntegrityError)
+
+
 @dataclass(frozen=True)
 class Batch:
     """Rows for one table: `each` maps a field's attname to one value per row, `same` to the value
@@ -71,12 +84,28 @@ class Batch:
     def keys(self) -> Sequence[Any]:
         return self.each[_pk(self.model).attname]
 
+    def halves(self) -> tuple[Batch, Batch]:
+        middle = len(self.keys) // 2
+        return (
+            Batch(self.model, self.same, {name: values[:middle] for name, values in self.each.items()}),
+            Batch(self.model, self.same, {name: values[middle:] for name, values in self.each.items()}),
+        )
+
+
+@dataclass
+class Inserted:
+    """What `insert_skipping_stored` did with one batch: the keys it inserted, and the database's
+    refusal of each row it could not insert (not counting rows stored already)."""
+
+    keys: set[Any]
+    refused: dict[Any, Exception]
+
 
 def insert_all(batches: Sequence[Batch]) -> bool:
     """Insert every row of every batch; if any id is stored already, insert none and return False.
 
-    Call inside `transaction.atomic()`: the attempt runs in a savepoint of it. Any other refusal by
-    the database returns False too, and `insert_skipping_stored` then raises it.
+    Call inside `transaction.atomic()`: the attempt runs in a savepoint of it. A row the database
+    refuses for its own values returns False too; `insert_skipping_stored` then finds it.
     """
     todo = _nonempty(batches)
     try:
@@ -86,20 +115,40 @@ def insert_all(batches: Sequence[Batch]) -> bool:
                     _copy(batch)
                 else:
                     _models(batch).bulk_create(_instances(batch), batch_size=500)
-    except IntegrityError:
+    except ROW_ERRORS:
         return False
     return True
 
 
-def insert_skipping_stored(batches: Sequence[Batch]) -> list[set[Any]]:
+def insert_skipping_stored(batches: Sequence[Batch]) -> list[Inserted]:
     """Insert the rows whose primary key is not stored, even if another transaction stores it
-    meanwhile; return, per batch, the keys inserted. Call inside `transaction.atomic()`."""
+    meanwhile, and every row the database does not refuse; return what was done, per batch.
+    Call inside `transaction.atomic()`."""
     todo = _nonempty(batches)
-    if connection.vendor == "postgresql":
-        inserted = {id(b): _insert_on_conflict_do_nothing(b) for b in todo}
-    else:
-        inserted = {id(b): _insert_serialised(b) for b in todo}
-    return [inserted.get(id(b), set()) for b in batches]
+    insert = _insert_on_conflict_do_nothing if connection.vendor == "postgresql" else _insert_serialised
+    try:
+        with transaction.atomic(), connection.wrap_database_errors:
+            done = {id(b): Inserted(insert(b), {}) for b in todo}
+    except ROW_ERRORS:
+        done = {id(b): _insert_isolating_refusals(b, insert) for b in todo}
+    return [done.get(id(b), Inserted(set(), {})) for b in batches]
+
+
+def _insert_isolating_refusals(batch: Batch, insert: Callable[[Batch], set[Any]]) -> Inserted:
+    """`insert(batch)` in a savepoint; if the database refuses it, each half the same way, down to
+    the single rows it refuses."""
+    try:
+        with transaction.atomic(), connection.wrap_database_errors:
+            return Inserted(insert(batch), {})
+    except ROW_ERRORS as exc:
+        if len(batch.keys) == 1:
+            return Inserted(set(), {batch.keys[0]: exc})
+    done = Inserted(set(), {})
+    for half in batch.halves():
+        part = _insert_isolating_refusals(half, insert)
+        done.keys |= part.keys
+        done.refused |= part.refused
+    return done
 
 
 def _nonempty(batches: Sequence[Batch]) -> list[Batch]:

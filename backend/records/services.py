@@ -3,7 +3,9 @@ transaction, and after commit hand the new readings to one grading task.
 
 Cost per batch is constant in round trips (../shared/performance.md: per-item database work is what
 caps ingest): one bulk write per section (backend/records/bulk.py); only when some ids are stored
-already (replays, reused ids), one SELECT of those per section before the write.
+already (replays, reused ids), one SELECT of those per section before the write. Should the
+database refuse a row that every check let through, that item alone is rejected and logged, and the
+rest of the batch stored (bulk.py finds the row in a few savepoints).
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ logger = logging.getLogger(__name__)
 
 ID_REUSED = "This id was already used for a different entry: make a new id for a new entry."
 NOT_STORED = "Not stored, because an entry with this id was being deleted: send it again."
+# The database refused the row although every check passed: a fault of the server, which is logged.
+NOT_STORABLE = (
+    "The server could not store this entry, so it is not saved: enter it again, "
+    "and tell your care team if this comes back."
+)
 
 
 @dataclass
@@ -185,7 +192,8 @@ def sync_ingest(
 
     Round trips when every id is new: one bulk write per non-empty section, in a savepoint (a COPY
     on PostgreSQL). With ids already stored (replays, reused ids) that write fails and takes
-    nothing; then one SELECT of the stored rows per section, and one INSERT of the new ones.
+    nothing; then one SELECT of the stored rows per section, and one INSERT of the new ones. An
+    item whose row the database refuses is rejected alone (NOT_STORABLE), the rest stored.
     """
     now = now or timezone.now()
     parsed = [(section, *_parse_all(section, sections.get(section.name, []), now)) for section in _SECTIONS]
@@ -196,9 +204,9 @@ def sync_ingest(
             [(section, first) for (section, _, _), first in zip(parsed, firsts, strict=True)], patient, now
         )
     result = IngestResult()
-    for (section, items, rejected), first, new, known in zip(parsed, firsts, inserted, stored, strict=True):
+    for (section, items, rejected), first, done, known in zip(parsed, firsts, inserted, stored, strict=True):
         result.rejected.extend(rejected)
-        _classify(section, items, first, new, known, patient, result)
+        _classify(section, items, first, done, known, patient, result)
     return result
 
 
@@ -207,10 +215,11 @@ _Stored = dict[UUID, tuple[str, UUID]]  # id -> (fingerprint, owner) of rows sto
 
 def _insert(
     sections: list[tuple[_Section, dict[UUID, _Parsed]]], patient: Patient, now: datetime
-) -> tuple[list[set[UUID]], list[_Stored]]:
-    """Store the new entries; return, per section, the ids inserted and the rows stored before."""
+) -> tuple[list[bulk.Inserted], list[_Stored]]:
+    """Store the new entries; return, per section, the ids inserted (and those the database
+    refused) and the rows stored before."""
     if bulk.insert_all([_batch(section, first, patient, now) for section, first in sections]):
-        return [set(first) for _, first in sections], [{} for _ in sections]
+        return [bulk.Inserted(set(first), {}) for _, first in sections], [{} for _ in sections]
     stored = [_stored(section, list(first)) for section, first in sections]
     new = [
         {row_id: entry for row_id, entry in first.items() if row_id not in known}
@@ -220,8 +229,13 @@ def _insert(
         [_batch(section, entries, patient, now) for (section, _), entries in zip(sections, new, strict=True)]
     )
     for (section, _), entries, done, known in zip(sections, new, inserted, stored, strict=True):
+        for row_id, exc in done.refused.items():
+            # Only the first line: the database's detail may quote the row, a patient's data.
+            reason = str(exc).partition("\n")[0]
+            logger.error("sync: the database refused %s %s: %s: %s", section.name, row_id, type(exc).__name__, reason)
         # Stored by another sync that committed after the SELECT above.
-        known.update(_stored(section, [row_id for row_id in entries if row_id not in done]))
+        unaccounted = [row_id for row_id in entries if row_id not in done.keys and row_id not in done.refused]
+        known.update(_stored(section, unaccounted))
     return inserted, stored
 
 
@@ -270,16 +284,22 @@ def _classify(
     section: _Section,
     items: list[_Parsed],
     first: dict[UUID, _Parsed],
-    inserted: set[UUID],
+    done: bulk.Inserted,
     stored: _Stored,
     patient: Patient,
     result: IngestResult,
 ) -> None:
     """Each item is new (its first entry, inserted here), a replay of what is stored (accepted,
-    nothing changes) or a reused id (rejected)."""
+    nothing changes), a reused id (rejected) or refused by the database (rejected)."""
     new_ids = section.new_ids(result)
+    inserted = done.keys
     for entry in items:
         sent_id, item, digest = entry
+        if item.id in done.refused:
+            result.rejected.append(
+                {"id": sent_id, "section": section.name, "errors": {"non_field_errors": [NOT_STORABLE]}}
+            )
+            continue
         known: tuple[str, UUID] | None
         if item.id in inserted:
             if first[item.id] is entry:
