@@ -34,6 +34,35 @@ CONTRACT_ALERT_KEYS = {
 
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
+# Numbers as a client's JSON may write them: beyond what a numeric(18, 6) column holds (10^12), just
+# inside it, beyond any Decimal's precision, negative, finer than a millionth, and zero.
+NUMBER_EXTREMES = [
+    "1000000000000",
+    "1e12",
+    "999999999999.999999",
+    "1" + "0" * 30,
+    "1E+300",
+    "-1000000000000",
+    "-0.000001",
+    "0.0000001",
+    "1e-300",
+    "0",
+    "-0",
+]
+
+
+def placeholder(number: str) -> str:
+    """A stand-in for the number literal in a body, which `as_json` writes as the literal itself
+    (json.dumps cannot write most of these as they are)."""
+    return f"@{number}@"
+
+
+def as_json(body: Any) -> str:
+    text = json.dumps(body)
+    for number in NUMBER_EXTREMES:
+        text = text.replace(f'"{placeholder(number)}"', number)
+    return text
+
 
 def sync(person: Person, **sections: Any) -> Response:
     """POST the sections to /api/v1/sync/ as `person`."""

@@ -19,7 +19,17 @@ from backend.patients.services import (
     CODE_USED,
     enrollment_code_issue,
 )
-from tests.backend.support import PATIENTS_URL, SYNC_URL, error_fields, post_json, post_raw, rows
+from tests.backend.support import (
+    NUMBER_EXTREMES,
+    PATIENTS_URL,
+    SYNC_URL,
+    as_json,
+    error_fields,
+    placeholder,
+    post_json,
+    post_raw,
+    rows,
+)
 from tests.factories import EnrolledPatient, Person, make_patient
 
 ENROLL_URL = "/api/v1/auth/enroll/"
@@ -118,6 +128,18 @@ def test_a_dose_that_is_not_a_dose_level_is_400_naming_the_field(nurse: Person, 
     errors = error_fields(response)
     assert list(errors) == [f"regimen.{field}"]
     assert isinstance(errors[f"regimen.{field}"], list) and errors[f"regimen.{field}"]
+    assert Patient.objects.count() == 0
+
+
+@pytest.mark.parametrize("number", NUMBER_EXTREMES)
+@pytest.mark.parametrize("field", ["ixazomib_mg", "lenalidomide_mg", "dexamethasone_mg"])
+def test_a_dose_at_an_extreme_is_400_naming_the_field(nurse: Person, field: str, number: str) -> None:
+    body = new_patient(regimen=regimen(**{field: placeholder(number)}))
+
+    response = post_raw(nurse.client(), PATIENTS_URL, as_json(body))
+
+    assert response.status_code == 400
+    assert list(error_fields(response)) == [f"regimen.{field}"]
     assert Patient.objects.count() == 0
 
 

@@ -7,30 +7,19 @@ numeric(18, 6), and used to fail the whole batch with a 500, on every retry of t
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from django.db.models import DecimalField
+
 from backend.alerts.models import Alert
 from backend.records.models import LabResult, SymptomReport
-from shared.analytes import ANALYTES
-from tests.backend.support import SYNC_URL, grade_all, post_raw
+from shared.analytes import ANALYTES, Analyte
+from shared.lab_values import MAX_DECIMAL_PLACES
+from tests.backend.support import NUMBER_EXTREMES, SYNC_URL, as_json, grade_all, placeholder, post_raw
 from tests.factories import EnrolledPatient, lab_item, symptom_item
 
-# As the phone's JSON writes them: beyond the column (10^12), just inside it, far beyond any
-# Decimal's precision, negative, finer than a millionth, and zero.
-EXTREMES = [
-    "1000000000000",
-    "1e12",
-    "999999999999.999999",
-    "1" + "0" * 30,
-    "1E+300",
-    "-1000000000000",
-    "-0.000001",
-    "0.0000001",
-    "0",
-    "-0",
-]
 LAB_FIELDS = ["value", "reference_low", "reference_high"]
 # (symptom, its one numeric answer)
 SYMPTOM_NUMBERS = [("fever", "temperature_c"), ("diarrhea", "stools_above_usual")]
@@ -45,25 +34,17 @@ def batch() -> tuple[dict[str, list[dict[str, Any]]], dict[str, tuple[str, str]]
         for unit in analyte.units:
             middle = analyte.from_canonical((analyte.plausible_min + analyte.plausible_max) / 2, unit)
             for field in LAB_FIELDS:
-                for number in EXTREMES:
+                for number in NUMBER_EXTREMES:
                     item = lab_item(analyte.key, float(middle), unit.key)
-                    item[field] = f"@{number}@"
+                    item[field] = placeholder(number)
                     labs.append(item)
                     sent[item["id"]] = (field, number)
     for symptom, answer in SYMPTOM_NUMBERS:
-        for number in EXTREMES:
-            item = symptom_item(symptom, {answer: f"@{number}@"})
+        for number in NUMBER_EXTREMES:
+            item = symptom_item(symptom, {answer: placeholder(number)})
             symptoms.append(item)
             sent[item["id"]] = (f"answers.{answer}", number)
     return {"lab_results": labs, "symptom_reports": symptoms}, sent
-
-
-def as_json(body: dict[str, Any]) -> str:
-    """The body with each placeholder written as the number literal it stands for."""
-    text = json.dumps(body)
-    for number in EXTREMES:
-        text = text.replace(f'"@{number}@"', number)
-    return text
 
 
 def stored_number(item_id: str, field: str) -> Decimal:
@@ -115,3 +96,21 @@ def test_a_grade_4_platelet_count_in_the_same_batch_is_stored_graded_and_alerted
     assert LabResult.objects.get(pk=grade_4["id"]).grade == 4
     alert = Alert.objects.get(kind="thrombocytopenia")
     assert (alert.grade, alert.severity, alert.hold_drugs) == (4, "critical", ["ixazomib", "lenalidomide"])
+
+
+@pytest.mark.parametrize("analyte", list(ANALYTES.values()), ids=lambda a: a.key)
+def test_every_number_a_lab_result_may_carry_fits_its_column(analyte: Analyte) -> None:
+    """shared/ bounds the value and the reference limits by the analyte's plausible range in the
+    reported unit, and the canonical value by the same range (tests/shared/test_lab_values.py): those
+    bounds, in every unit, with as many decimal places as shared/ allows, fit the columns."""
+    for name in ("value", "reference_low", "reference_high", "canonical_value"):
+        field = LabResult._meta.get_field(name)
+        assert isinstance(field, DecimalField)
+        assert field.max_digits is not None and field.decimal_places is not None
+        ceiling = Decimal(10) ** (field.max_digits - field.decimal_places)
+        assert field.decimal_places >= MAX_DECIMAL_PLACES
+        units = [analyte.units[0]] if name == "canonical_value" else list(analyte.units)
+        for unit in units:
+            per = Decimal(1) if name == "canonical_value" else unit.per_canonical
+            assert analyte.plausible_max * per < ceiling, (name, unit.key)
+            assert analyte.plausible_min >= 0, (name, unit.key)

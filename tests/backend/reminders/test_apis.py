@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
@@ -13,7 +14,7 @@ from backend.reminders.materialise import reminders_materialise
 from backend.reminders.models import ReminderPlan
 from tests.backend.reminders.support import at, log_dose, rows
 from tests.backend.reminders.test_dispatch import hold
-from tests.backend.support import error_fields, sync
+from tests.backend.support import NUMBER_EXTREMES, as_json, error_fields, placeholder, sync
 from tests.factories import EnrolledPatient, Person
 
 pytestmark = pytest.mark.django_db
@@ -190,6 +191,23 @@ def test_only_the_care_team_changes_the_clinical_choices(
     allowed = nurse.client().put(f"{PLAN}?patient={pat.patient.pk}", body, format="json")
     assert allowed.status_code == 200
     assert allowed.json()[next(iter(body))] == next(iter(body.values()))
+
+
+@pytest.mark.parametrize("number", NUMBER_EXTREMES)
+def test_nadir_draw_cycles_at_an_extreme_is_400_naming_the_field_or_stored_as_sent(
+    pat: EnrolledPatient, nurse: Person, number: str
+) -> None:
+    body = as_json({"nadir_draw_cycles": placeholder(number)})
+
+    response = nurse.client().put(f"{PLAN}?patient={pat.patient.pk}", body, content_type="application/json")
+
+    stored = ReminderPlan.objects.get(pk=pat.patient.pk).nadir_draw_cycles
+    if Decimal(number) == 0:  # 0 and -0: no nadir draws, within 0 to 24
+        assert (response.status_code, stored) == (200, 0)
+    else:
+        assert response.status_code == 400
+        assert list(error_fields(response)) == ["nadir_draw_cycles"]
+        assert stored == 3
 
 
 def test_another_clinics_nurse_cannot_touch_the_plan(other_clinic_nurse: Person, pat: EnrolledPatient) -> None:
