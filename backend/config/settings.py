@@ -223,10 +223,17 @@ CARELOOP_REMINDERS_EVERY_SECONDS = float(os.environ.get("CARELOOP_REMINDERS_EVER
 CARELOOP_REMINDER_HORIZON_HOURS = int(os.environ.get("CARELOOP_REMINDER_HORIZON_HOURS", "48"))
 CARELOOP_REMINDER_GRACE_MINUTES = int(os.environ.get("CARELOOP_REMINDER_GRACE_MINUTES", "120"))
 CARELOOP_MISSED_DOSE_EVERY_SECONDS = float(os.environ.get("CARELOOP_MISSED_DOSE_EVERY_SECONDS", "900"))
+# Delivery (backend.notifications.services): a worker claims a few deliveries for a lease of this
+# many seconds; one it never attempted is sent by another worker once the lease ends. An attempt
+# with no answer after the timeout (longer than CELERY_TASK_TIME_LIMIT, so its worker is certainly
+# gone) is sent again only where that is harmless or the message is critical.
+CARELOOP_DELIVERY_LEASE_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_LEASE_SECONDS", "20"))
+CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE = {
     "grade-sweeper": {"task": "careloop.alerts.sweep_ungraded", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
+    # Each run also takes back what a dead worker held (services.deliveries_reap_stale), so a critical
+    # message claimed by a worker that crashed goes out within lease + 15 s (README, "Notifications").
     "deliveries-send-due": {"task": "careloop.notifications.send_due", "schedule": 15.0},
-    "deliveries-reap-stale": {"task": "careloop.notifications.reap_stale", "schedule": 60.0},
     "alerts-escalate": {"task": "careloop.alerts.escalate", "schedule": float(CARELOOP_ESCALATION_EVERY_SECONDS)},
     # Every 15 minutes; each patient's caregivers get one summary a day, from 19:00 in the patient's zone.
     "caregivers-daily-summaries": {"task": "careloop.caregivers.daily_summaries", "schedule": 900.0},

@@ -44,10 +44,14 @@ class Notification(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending"  # waiting for its time (quiet hours, backoff) or a worker
-    SENDING = "sending"  # claimed: the attempt is recorded before the provider is called
+    CLAIMED = "claimed"  # a worker holds it for a short lease; the provider has not been called
+    SENDING = "sending"  # attempt recorded (attempted_at, committed), then handed to the provider
     SENT = "sent"
     FAILED = "failed"  # gave up: attempts exhausted or a permanent error
     CANCELLED = "cancelled"  # no longer needed (e.g. the alert was acknowledged first)
+    # The worker died after handing it to a provider that has no idempotency key: the provider may
+    # or may not have it, and sending it again could send it twice. For a person to look at.
+    UNCONFIRMED = "unconfirmed"
 
 
 class Delivery(models.Model):
@@ -74,7 +78,9 @@ class Delivery(models.Model):
     not_before = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # start of the current claim's lease
+    claim_token = models.UUIDField(null=True, blank=True)  # which claim holds it: the fence for the attempt
+    attempted_at = models.DateTimeField(null=True, blank=True)  # the latest attempt, recorded before the call
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
@@ -92,8 +98,14 @@ class Delivery(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["not_before"], condition=models.Q(status="pending"), name="delivery_due"),
-            models.Index(fields=["topic"], condition=models.Q(status="pending"), name="delivery_pending_topic"),
+            # Critical first, then oldest: the claim's order, read straight off the index.
+            models.Index(fields=["-critical", "not_before"], condition=models.Q(status="pending"), name="delivery_due"),
+            models.Index(
+                fields=["topic"], condition=models.Q(status__in=["pending", "claimed"]), name="delivery_pending_topic"
+            ),
+            # What the reaper looks at: expired leases and attempts whose worker is gone.
+            models.Index(fields=["claimed_at"], condition=models.Q(status="claimed"), name="delivery_claimed"),
+            models.Index(fields=["attempted_at"], condition=models.Q(status="sending"), name="delivery_in_flight"),
         ]
 
     @property

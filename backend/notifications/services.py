@@ -3,21 +3,26 @@
 `notify()` writes the inbox item and one pending delivery per outside channel the person uses, in
 the caller's transaction, keyed so the same event never notifies the same person twice.
 `notify_many()` does the same for a batch, with one INSERT for everyone who has no outside channel.
-`deliveries_send_due()` claims due deliveries (SKIP LOCKED on PostgreSQL, the IMMEDIATE write
-lock on SQLite), records each attempt before calling the provider, and retries transient errors
-with backoff a bounded number of times. A permanent error disables that channel for that person
-and tells the clinic's admins.
+`deliveries_send_due()` claims a few due deliveries at a time for a short lease (SKIP LOCKED on
+PostgreSQL, the IMMEDIATE write lock on SQLite), records each attempt before calling the provider,
+and retries transient errors with backoff a bounded number of times. A permanent error disables
+that channel for that person and tells the clinic's admins. `deliveries_reap_stale()` takes back
+what a crashed worker held: never attempted, it is sent once the lease ends; handed to a provider,
+it is sent again only where that is harmless or the message is critical.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -27,15 +32,26 @@ from backend.caregivers.selectors import linked_patient_ids
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, Preference
 from backend.notifications.texts import external_text
 from backend.notifications.transports.base import TransportError
-from backend.notifications.transports.registry import transport_for
+from backend.notifications.transports.registry import repeat_is_harmless, transport_for
 from shared.quiet_hours import quiet_until
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-CLAIM_BATCH = 200
-# A delivery claimed longer ago than this was lost with its worker (see deliveries_reap_stale).
-STALE_CLAIM = timedelta(minutes=5)
+# A worker claims this many at a time: a crash strands at most these, until their lease ends.
+CLAIM_BATCH = 5
+# A run stops claiming after this long, well inside CELERY_TASK_SOFT_TIME_LIMIT, and queues the next.
+RUN_SECONDS = 30.0
+
+
+def lease() -> timedelta:
+    """How long a claim holds deliveries before another worker may take them."""
+    return timedelta(seconds=settings.CARELOOP_DELIVERY_LEASE_SECONDS)
+
+
+def attempt_timeout() -> timedelta:
+    """How long after an attempt with no answer its worker is known to be gone."""
+    return timedelta(seconds=settings.CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -246,10 +262,14 @@ def contact_notify(
     return [r.channel for r in fresh]
 
 
+# Not yet handed to a provider: waiting, waiting to retry, or claimed but not attempted.
+NOT_ATTEMPTED = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+
+
 def deliveries_cancel(*, topic: str, kinds: Iterable[str] | None = None) -> int:
-    """Cancel the pending (not yet attempted or waiting to retry) deliveries of a topic that has
-    become moot, e.g. an alert a nurse acknowledged. What was already sent stays in the log."""
-    pending = Delivery.objects.filter(topic=topic[:64], status=DeliveryStatus.PENDING)
+    """Cancel the deliveries of a topic that has become moot (e.g. an alert a nurse acknowledged)
+    and that no provider has seen yet. What was already sent stays in the log."""
+    pending = Delivery.objects.filter(topic=topic[:64], status__in=NOT_ATTEMPTED)
     if kinds is not None:
         pending = pending.filter(kind__in=list(kinds))
     return pending.update(status=DeliveryStatus.CANCELLED, last_error="no longer needed")
@@ -258,35 +278,75 @@ def deliveries_cancel(*, topic: str, kinds: Iterable[str] | None = None) -> int:
 def deliveries_cancel_about(*, recipient_id: int, patient_id: UUID) -> int:
     """Cancel what still waits to tell one person about one patient (a caregiver just revoked)."""
     return Delivery.objects.filter(
-        notification__recipient_id=recipient_id, notification__patient_id=patient_id, status=DeliveryStatus.PENDING
+        notification__recipient_id=recipient_id, notification__patient_id=patient_id, status__in=NOT_ATTEMPTED
     ).update(status=DeliveryStatus.CANCELLED, last_error="access revoked")
 
 
-def deliveries_send_due(*, now: datetime | None = None, limit: int = CLAIM_BATCH) -> int:
+@dataclass(frozen=True)
+class SendRun:
+    sent: int
+    more: bool  # the run's time was up while deliveries were still due
+
+
+def deliveries_send_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int:
     """Send what is due; returns how many were sent. Safe with any number of concurrent workers."""
-    now = now or timezone.now()
+    return deliveries_send_run(now=now, batch=batch).sent
+
+
+def deliveries_send_run(
+    *, now: datetime | None = None, batch: int = CLAIM_BATCH, budget_seconds: float = RUN_SECONDS
+) -> SendRun:
+    """Claim a few due deliveries at a time (critical first) for a short lease and send them one by
+    one, until none is due or `budget_seconds` have passed. Each round first takes back what dead
+    workers held (deliveries_reap_stale), so recovery never waits for a separate sweeper.
+
+    A crash costs at most the batch a worker holds: the one in the provider's hands is handled by
+    the reaper's rules, the others were never attempted and go out once the lease ends."""
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
+    started = time.monotonic()
+    sent = 0
+    while True:
+        at = clock()
+        deliveries_reap_stale(now=at)
+        claimed, token = _claim(at, batch)
+        if not claimed:
+            return SendRun(sent=sent, more=False)
+        for delivery in claimed:
+            sent += _attempt(delivery, token, clock())
+        if time.monotonic() - started > budget_seconds:
+            return SendRun(sent=sent, more=True)
+
+
+def _claim(now: datetime, size: int) -> tuple[list[Delivery], UUID]:
+    """Due deliveries, critical first, marked claimed under a new token in one short transaction
+    (SKIP LOCKED on PostgreSQL, the IMMEDIATE write lock on SQLite). Nothing is attempted yet."""
+    token = uuid.uuid4()
     with transaction.atomic():
         claimed = list(
             Delivery.objects.filter(status=DeliveryStatus.PENDING, not_before__lte=now)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification", "notification__recipient")
-            .order_by("not_before")[:limit]
+            .select_related("notification__recipient__notify_pref")
+            .order_by("-critical", "not_before")[:size]
         )
-        # The attempt is recorded before the provider is called: a crash after this point can
-        # never lead to a silent second send.
-        Delivery.objects.filter(id__in=[d.id for d in claimed], status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    sent = 0
-    for delivery in claimed:
-        delivery.attempts += 1
-        sent += _attempt(delivery, now)
-    return sent
+        if claimed:
+            Delivery.objects.filter(id__in=[d.id for d in claimed]).update(
+                status=DeliveryStatus.CLAIMED, claimed_at=now, claim_token=token
+            )
+    return claimed, token
 
 
-def _attempt(delivery: Delivery, now: datetime) -> int:
+def _attempt(delivery: Delivery, token: UUID, now: datetime) -> int:
+    # The attempt is recorded and committed before the provider is called, and only while this
+    # claim still holds the delivery: one cancelled meanwhile, or taken over by another worker
+    # after the lease ran out, is left alone. From here on a crash leaves it "sending".
+    recorded = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED, claim_token=token).update(
+        status=DeliveryStatus.SENDING, attempted_at=now, attempts=F("attempts") + 1
+    )
+    if not recorded:
+        return 0
+    delivery.attempts += 1
     notification = delivery.notification
-    preference = None if notification is None else Preference.objects.filter(user_id=notification.recipient_id).first()
+    preference = _preference_of(delivery)
     kind = delivery.kind or (notification.kind if notification is not None else "")
     subject, body = external_text(kind, preference.language if preference else "en")
     try:
@@ -302,6 +362,16 @@ def _attempt(delivery: Delivery, now: datetime) -> int:
         return 0
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
     return 1
+
+
+def _preference_of(delivery: Delivery) -> Preference | None:
+    """The recipient's preference, loaded with the claim (none for an on-call contact)."""
+    if delivery.notification is None:
+        return None
+    try:
+        return delivery.notification.recipient.notify_pref
+    except Preference.DoesNotExist:
+        return None
 
 
 def _failed(delivery: Delivery, error: TransportError, now: datetime) -> None:
@@ -361,16 +431,51 @@ def channel_disable(*, user_id: int, channel: str, reason: str) -> None:
 
 
 def deliveries_reap_stale(*, now: datetime | None = None) -> int:
-    """Deliveries whose worker died mid-send. Whether the provider got the message is unknown:
-    a critical one is sent again (a spare notification beats a missed one), any other is marked
-    failed rather than risk a duplicate."""
+    """Take back what dead workers held; returns how many will be sent (again).
+
+    - Claimed but never attempted, lease over: no provider has seen it, so it is queued again,
+      critical or not, and goes out exactly once.
+    - Attempted (handed to the provider) with no answer after the attempt timeout, which is
+      longer than a task may live, so that worker is gone: the provider may or may not have it.
+      It is sent again only where that is harmless (the provider drops a repeat by its
+      idempotency key, `Transport.idempotent`) or where it is critical. Any other is marked
+      unconfirmed for a person to look at, never repeated.
+
+    Why critical ones are repeated even without an idempotency key: only the message in the
+    provider's hands at the crash is at stake (one per worker process), and for it a second
+    "CareLoop: open the app" text costs little while a missed critical alert to a patient,
+    caregiver or the on-call contact could cost hours of care. A spare beats a missed one."""
     now = now or timezone.now()
-    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-    retried = stale.filter(Q(critical=True) | Q(notification__critical=True)).update(
-        status=DeliveryStatus.PENDING, not_before=now, last_error="worker lost mid-send; sending again"
+    requeued = Delivery.objects.filter(status=DeliveryStatus.CLAIMED, claimed_at__lt=now - lease()).update(
+        status=DeliveryStatus.PENDING, claim_token=None, last_error="its worker stopped before sending it; queued again"
     )
-    stale.update(status=DeliveryStatus.FAILED, last_error="worker lost mid-send; not repeated to avoid a duplicate")
-    return retried
+    lost = Delivery.objects.filter(status=DeliveryStatus.SENDING, attempted_at__lt=now - attempt_timeout())
+    if not lost.exists():
+        return requeued
+    lost.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=DeliveryStatus.UNCONFIRMED, last_error=f"its worker was lost mid-send {MAX_ATTEMPTS} times; given up"
+    )
+    harmless = [channel for channel in Channel.values if repeat_is_harmless(channel)]
+    again = lost.filter(channel__in=harmless).update(
+        status=DeliveryStatus.PENDING,
+        not_before=now,
+        claim_token=None,
+        last_error="its worker was lost mid-send; sent again under the same idempotency key",
+    )
+    again += lost.filter(Q(critical=True) | Q(notification__critical=True)).update(
+        status=DeliveryStatus.PENDING,
+        not_before=now,
+        claim_token=None,
+        last_error="its worker was lost mid-send; critical, so sent again (it may arrive twice)",
+    )
+    unconfirmed = lost.update(
+        status=DeliveryStatus.UNCONFIRMED,
+        last_error="its worker was lost mid-send: the provider may have it and takes no idempotency key, "
+        "so it is not repeated; check with the person",
+    )
+    if unconfirmed:
+        logger.warning("%d deliveries unconfirmed after a worker was lost mid-send", unconfirmed)
+    return requeued + again
 
 
 def inbox_for(user: User) -> QuerySet[Notification]:

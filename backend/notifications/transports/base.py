@@ -18,6 +18,11 @@ class TransportError(Exception):
 
 class Transport(ABC):
     channel: str = ""
+    # True only if the provider itself drops a repeat carrying the same `dedupe_key`, so sending a
+    # message again after a crash cannot reach the person twice. None of the bundled providers
+    # can promise that (README, "Notifications": Twilio's Messages API, FCM HTTP v1 and SMTP take
+    # no idempotency key); the development transport can (it stores one row per key).
+    idempotent: bool = False
 
     @abstractmethod
     def send(self, *, address: str, subject: str, body: str, dedupe_key: str) -> None:

@@ -12,6 +12,8 @@ logger = logging.getLogger(__name__)
 
 
 class RecordingTransport(Transport):
+    idempotent = True  # one RecordedMessage per dedupe_key: a repeat records nothing new
+
     def __init__(self, channel: str) -> None:
         self.channel = channel
 

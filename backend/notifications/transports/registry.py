@@ -19,11 +19,23 @@ ALIASES = {
 }
 
 
-@cache
-def transport_for(channel: str) -> Transport:
+def _transport_class(channel: str) -> type[Transport]:
     path = settings.CARELOOP_TRANSPORTS.get(channel, "dev")
     if path == "dev":
+        return RecordingTransport
+    transport_class: type[Transport] = import_string(ALIASES.get(path, path))
+    return transport_class
+
+
+@cache
+def transport_for(channel: str) -> Transport:
+    transport_class = _transport_class(channel)
+    if transport_class is RecordingTransport:
         return RecordingTransport(channel)
-    path = ALIASES.get(path, path)
-    transport: Transport = import_string(path)()
-    return transport
+    return transport_class()
+
+
+def repeat_is_harmless(channel: str) -> bool:
+    """Whether the channel's provider drops a repeat of the same message by its idempotency key.
+    Read off the class, so a provider whose credentials are missing still answers (False)."""
+    return _transport_class(channel).idempotent

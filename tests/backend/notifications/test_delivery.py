@@ -11,9 +11,7 @@ from backend.alerts.announce import alerts_announce
 from backend.notifications.models import Delivery, DeliveryStatus, Notification, Preference
 from backend.notifications.services import (
     MAX_ATTEMPTS,
-    STALE_CLAIM,
     contact_notify,
-    deliveries_reap_stale,
     deliveries_send_due,
     notify,
 )
@@ -154,21 +152,6 @@ def test_a_permanent_error_for_the_on_call_contact_tells_the_admins(
     assert Delivery.objects.get().status == DeliveryStatus.FAILED
     [told] = Notification.objects.filter(recipient=clinic_admin.user)
     assert told.title == "On-call SMS failed" and "on-call contact in the clinic's settings" in told.body
-
-
-def test_a_delivery_lost_with_its_worker_is_sent_again_only_if_critical(nurse: Person) -> None:
-    clinic = Clinic.objects.get(pk=nurse.user.clinic_id)
-    contact_notify(clinic=clinic, contact_key="critical", kind="escalation", addresses={"sms": "+1555"}, now=NOW)
-    prefer(nurse, channels=["email"], email="nina@clinic.example")
-    _tell(nurse)
-    Delivery.objects.update(status=DeliveryStatus.SENDING, claimed_at=NOW)
-
-    assert deliveries_reap_stale(now=NOW + STALE_CLAIM + timedelta(seconds=1)) == 1
-
-    assert dict(Delivery.objects.values_list("channel", "status")) == {
-        "sms": DeliveryStatus.PENDING,
-        "email": DeliveryStatus.FAILED,
-    }
 
 
 def test_acknowledging_cancels_the_clinics_waiting_messages_but_not_the_patients_or_caregivers(
