@@ -3,7 +3,7 @@ the caregivers whose consent covers it (a critical alert: `critical_alerts` or `
 other: `all_alerts`).
 
 Runs after the grading transaction commits, as its own task, so a slow provider can never hold up
-grading; notify() is keyed per alert and person, so running it twice sends nothing twice."""
+grading; each item is keyed per alert and person, so running it twice sends nothing twice."""
 
 from __future__ import annotations
 
@@ -17,80 +17,92 @@ from django.utils import timezone
 from backend.accounts.models import Role, User
 from backend.alerts.escalation import alert_topic
 from backend.alerts.models import Alert, Severity
+from backend.caregivers.models import CaregiverLink
 from backend.caregivers.selectors import active_links_by_patient, scope_covers_alert
-from backend.notifications.services import notify, preferences_for
+from backend.notifications.services import InboxItem, notify_many
+
+# Alerts announced per transaction: a burst of thousands goes out in a few batches, each a constant
+# number of statements, and a worker lost mid-burst loses at most one uncommitted batch (redone by
+# the sweeper, keyed per alert and person so nothing is told twice).
+ANNOUNCE_BATCH = 200
 
 
 def alerts_announce(*, alert_ids: Sequence[UUID]) -> int:
-    alerts = list(
-        Alert.objects.filter(id__in=list(alert_ids), announced_at__isnull=True).select_related(
-            "patient", "patient__user"
-        )
-    )
-    if not alerts:
-        return 0
-    clinic_ids = {a.patient.clinic_id for a in alerts}
-    nurses = list(User.objects.filter(clinic_id__in=clinic_ids, role__in=(Role.NURSE, Role.ADMIN), is_active=True))
-    patients = [a.patient.user for a in alerts if a.patient.user is not None]
-    links = active_links_by_patient(patient_ids={a.patient_id for a in alerts})
-    caregivers = [link.caregiver for found in links.values() for link in found]
-    preferences = preferences_for([*nurses, *patients, *caregivers])
-    sent = 0
+    """Announce these alerts (those not yet announced); returns how many were announced."""
+    ids = list(alert_ids)
+    return sum(_announce_batch(ids[start : start + ANNOUNCE_BATCH]) for start in range(0, len(ids), ANNOUNCE_BATCH))
+
+
+def _announce_batch(alert_ids: list[UUID]) -> int:
+    """Eight statements or so, however many alerts and people: the alerts (locked, so two
+    announcers split a burst rather than both doing it), their clinics' nurses, the caregivers'
+    links, then notify_many's preferences, inbox items, new ids and deliveries, then the mark."""
+    now = timezone.now()
     with transaction.atomic():
-        for alert in alerts:
-            critical = alert.severity == Severity.CRITICAL
-            topic = alert_topic(alert.pk)
-            for nurse in (n for n in nurses if n.clinic_id == alert.patient.clinic_id):
-                sent += (
-                    notify(
-                        recipient=nurse,
-                        kind="alert",
-                        critical=critical,
-                        dedupe_key=f"alert:{alert.pk}:raised",
-                        title=f"{alert.title}: {alert.patient.display_name}",
-                        body=alert.message,
-                        link=f"/alerts/{alert.pk}/",
-                        preference=preferences.get(nurse.pk),
-                        topic=topic,
-                        patient_id=alert.patient_id,
-                    )
-                    is not None
-                )
-            if alert.patient.user is not None:
-                sent += (
-                    notify(
-                        recipient=alert.patient.user,
-                        kind="patient_alert",
-                        critical=critical,
-                        dedupe_key=f"alert:{alert.pk}:patient",
-                        title=alert.title,
-                        body=alert.patient_advice,
-                        preference=preferences.get(alert.patient.user.pk),
-                        topic=topic,
-                        patient_id=alert.patient_id,
-                    )
-                    is not None
-                )
-            first = (alert.patient.display_name.split() or ["The person you care for"])[0]
-            for link in links.get(alert.patient_id, []):
-                if not scope_covers_alert(link.scopes, critical=critical):
-                    continue
-                sent += (
-                    notify(
-                        recipient=link.caregiver,
-                        kind="caregiver_alert",
-                        critical=critical,
-                        dedupe_key=f"alert:{alert.pk}:caregiver",
-                        title=f"{first}: {alert.title}",
-                        body=alert.patient_advice,
-                        preference=preferences.get(link.caregiver_id),
-                        topic=topic,
-                        patient_id=alert.patient_id,
-                    )
-                    is not None
-                )
-        Alert.objects.filter(id__in=[a.pk for a in alerts]).update(announced_at=timezone.now())
-    return sent
+        alerts = list(
+            Alert.objects.filter(id__in=alert_ids, announced_at__isnull=True)
+            .select_related("patient", "patient__user")
+            .select_for_update(skip_locked=True, of=("self",))
+        )
+        if not alerts:
+            return 0
+        clinic_ids = {a.patient.clinic_id for a in alerts}
+        nurses = list(User.objects.filter(clinic_id__in=clinic_ids, role__in=(Role.NURSE, Role.ADMIN), is_active=True))
+        links = active_links_by_patient(patient_ids={a.patient_id for a in alerts})
+        items = [item for alert in alerts for item in _items(alert, nurses, links.get(alert.patient_id, []))]
+        notify_many(items=items, now=now)
+        Alert.objects.filter(id__in=[a.pk for a in alerts]).update(announced_at=now)
+    return len(alerts)
+
+
+def _items(alert: Alert, nurses: list[User], links: list[CaregiverLink]) -> list[InboxItem]:
+    """What the alert tells each nurse of its clinic, the patient, and each caregiver it covers."""
+    critical = alert.severity == Severity.CRITICAL
+    topic, patient_id = alert_topic(alert.pk), alert.patient_id
+    items = [
+        InboxItem(
+            recipient=nurse,
+            kind="alert",
+            dedupe_key=f"alert:{alert.pk}:raised",
+            title=f"{alert.title}: {alert.patient.display_name}",
+            body=alert.message,
+            link=f"/alerts/{alert.pk}/",
+            critical=critical,
+            topic=topic,
+            patient_id=patient_id,
+        )
+        for nurse in nurses
+        if nurse.clinic_id == alert.patient.clinic_id
+    ]
+    if alert.patient.user is not None:
+        items.append(
+            InboxItem(
+                recipient=alert.patient.user,
+                kind="patient_alert",
+                dedupe_key=f"alert:{alert.pk}:patient",
+                title=alert.title,
+                body=alert.patient_advice,
+                critical=critical,
+                topic=topic,
+                patient_id=patient_id,
+            )
+        )
+    first = (alert.patient.display_name.split() or ["The person you care for"])[0]
+    items.extend(
+        InboxItem(
+            recipient=link.caregiver,
+            kind="caregiver_alert",
+            dedupe_key=f"alert:{alert.pk}:caregiver",
+            title=f"{first}: {alert.title}",
+            body=alert.patient_advice,
+            critical=critical,
+            topic=topic,
+            patient_id=patient_id,
+        )
+        for link in links
+        if scope_covers_alert(link.scopes, critical=critical)
+    )
+    return items
 
 
 def unannounced_alert_ids(*, older_than: timedelta, now: datetime | None = None, limit: int = 500) -> list[UUID]:

@@ -45,10 +45,10 @@ def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | No
 def announce_alerts(alert_ids: list[str], **_: Any) -> int:
     from backend.notifications.tasks import send_due
 
-    sent = announce.alerts_announce(alert_ids=[UUID(i) for i in alert_ids])
-    if sent:
+    announced = announce.alerts_announce(alert_ids=[UUID(i) for i in alert_ids])
+    if announced:
         send_due.delay()
-    return sent
+    return announced
 
 
 @shared_task(name="careloop.alerts.sweep_ungraded", acks_late=True, ignore_result=True, max_retries=0)

@@ -2,7 +2,7 @@
 
 `notify()` writes the inbox item and one pending delivery per outside channel the person uses, in
 the caller's transaction, keyed so the same event never notifies the same person twice.
-`notify_many()` does the same for a batch, with one INSERT for everyone who has no outside channel.
+`notify_many()` does the same for a batch in a constant number of statements, however large.
 `deliveries_send_due()` claims a few due deliveries at a time for a short lease (SKIP LOCKED on
 PostgreSQL, the IMMEDIATE write lock on SQLite), records each attempt before calling the provider,
 and retries transient errors with backoff a bounded number of times. A permanent error disables
@@ -88,6 +88,7 @@ class InboxItem:
     critical: bool = False
     link: str = ""
     patient_id: UUID | None = None
+    topic: str = ""  # for its deliveries (see notify), not part of the inbox row
 
     def row(self, now: datetime) -> Notification:
         return Notification(
@@ -158,26 +159,35 @@ def _notify_one(
 
 
 def notify_many(*, items: Sequence[InboxItem], now: datetime | None = None, at_its_time: bool = False) -> None:
-    """notify() for each item, in the caller's transaction: the same rows, far fewer statements.
+    """notify() for each item, in the caller's transaction: the same rows in a constant number of
+    statements, however many items (an announcement of thousands of alerts is a few batches).
 
-    A person with no Preference row has no outside channel, so their inbox item is all notify()
-    would write: those items go in one INSERT … ON CONFLICT DO NOTHING (per 90 rows on SQLite), an
-    event already in the person's inbox being skipped as notify() skips it. The others go through
-    notify() one by one, which plans their deliveries. Costs one query for the preferences, that
-    INSERT, and notify()'s three or four statements (savepoint, inbox item, release, deliveries)
-    per person with a Preference row. Which items were new is not reported (it would cost a query)."""
+    One query for the preferences and one INSERT … ON CONFLICT DO NOTHING for the inbox items (an
+    event already in the person's inbox is skipped, as notify() skips it). If anyone in the batch
+    has a Preference row, one SELECT of which items were new (their ids are made here, so a skipped
+    one is simply absent) and one INSERT of the new ones' deliveries. Which items were new is not
+    reported (for a batch of inbox-only people it would cost a query)."""
     if not items:
         return
     now = now or timezone.now()
     preferences = preferences_for({item.recipient for item in items})
-    inbox_only = [item.row(now) for item in items if item.recipient.pk not in preferences]
+    rows = [(item, item.row(now)) for item in items]
     # A fixed order, so two batches that share events lock their keys in the same order.
-    inbox_only.sort(key=lambda row: (row.recipient_id, row.dedupe_key))
-    Notification.objects.bulk_create(inbox_only, ignore_conflicts=True)
-    for item in items:
-        preference = preferences.get(item.recipient.pk)
-        if preference is not None:
-            _notify_one(item, preference=preference, now=now, topic="", at_its_time=at_its_time)
+    rows.sort(key=lambda pair: (pair[1].recipient_id, pair[1].dedupe_key))
+    Notification.objects.bulk_create([row for _, row in rows], ignore_conflicts=True)
+    reachable = [(item, row) for item, row in rows if item.recipient.pk in preferences]
+    if not reachable:
+        return
+    new = set(Notification.objects.filter(pk__in=[row.pk for _, row in reachable]).values_list("pk", flat=True))
+    deliveries = [
+        delivery
+        for item, row in reachable
+        if row.pk in new
+        for delivery in _deliveries_for(
+            row, preferences[item.recipient.pk], now, item.topic, wait_for_quiet_hours=not at_its_time
+        )
+    ]
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
 
 
 def delivery_not_before(preference: Preference, *, critical: bool, now: datetime) -> datetime:
@@ -203,10 +213,17 @@ def planned_channels(preference: Preference | None) -> list[str]:
 def _plan_deliveries(
     notification: Notification, preference: Preference, now: datetime, topic: str, *, wait_for_quiet_hours: bool
 ) -> None:
+    rows = _deliveries_for(notification, preference, now, topic, wait_for_quiet_hours=wait_for_quiet_hours)
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _deliveries_for(
+    notification: Notification, preference: Preference, now: datetime, topic: str, *, wait_for_quiet_hours: bool
+) -> list[Delivery]:
     not_before = (
         delivery_not_before(preference, critical=notification.critical, now=now) if wait_for_quiet_hours else now
     )
-    rows = [
+    return [
         Delivery(
             notification=notification,
             kind=notification.kind,
@@ -219,7 +236,6 @@ def _plan_deliveries(
         )
         for channel in planned_channels(preference)
     ]
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def contact_notify(

@@ -81,7 +81,7 @@ def reminders_dispatch_due(*, now: datetime | None = None, limit: int = CLAIM_BA
                     link=REMINDERS_LINK,
                 )
             )
-        # Patients with no preference row (inbox only) in one INSERT; the others one by one.
+        # A constant number of statements for the whole batch (inbox items, then their deliveries).
         # at_its_time: the patient chose this time, so quiet hours must not push it to morning.
         notify_many(items=items, at_its_time=True, now=now)
     return DispatchOutcome(

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.accounts.models import Role, User
-from backend.notifications.models import Delivery, Notification
+from backend.notifications.models import Delivery, Notification, Preference
 from backend.notifications.services import InboxItem, notify, notify_many
 from tests.backend.caregivers.support import prefer
 from tests.factories import EnrolledPatient, Person
@@ -141,3 +141,20 @@ def test_an_empty_batch_touches_nothing(db: None) -> None:
         notify_many(items=[], now=NOW)
 
     assert len(queries) == 0
+
+
+def test_people_with_outside_channels_cost_the_same_few_statements_however_many(db: None) -> None:
+    """The preferences, the inbox items, which were new, and their deliveries: four statements for
+    1 person as for 40 (SQLite splits an INSERT every 90 rows, so the batch stays under that)."""
+    people = User.objects.bulk_create([User(username=f"nurse-{i}", role=Role.NURSE) for i in range(41)])
+    Preference.objects.bulk_create(
+        Preference(user=p, channels=["email", "sms"], email=f"{p.username}@x.example", phone="+1555") for p in people
+    )
+    counts = []
+    for batch in (people[:1], people[1:]):
+        with CaptureQueriesContext(connection) as queries:
+            notify_many(items=[_item(p) for p in batch], now=NOW)
+        counts.append(len(queries))
+
+    assert counts == [4, 4]
+    assert (Notification.objects.count(), Delivery.objects.count()) == (41, 82)
