@@ -17,7 +17,7 @@ class RecordedMessageAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "channel", "kind", "status", "attempts", "last_error", "sent_at")
+    list_display = ("created_at", "channel", "kind", "status", "attempts", "last_error", "attempted_at", "sent_at")
     list_filter = ("status", "channel", "kind")
     ordering = ("-created_at",)
     readonly_fields = [f.name for f in Delivery._meta.fields]

@@ -70,8 +70,10 @@ def test_each_alert_tells_the_nurses_the_patient_and_the_caregivers_once(
 def test_a_burst_is_announced_in_the_same_few_statements_as_one_alert(
     patient: EnrolledPatient, nurse: Person, clinic_admin: Person
 ) -> None:
+    """Twelve alerts to four people each (SQLite splits an INSERT of deliveries every 58 rows, so
+    the burst stays under that; PostgreSQL takes any number in one)."""
     _everyone_reachable(patient, nurse, clinic_admin)
-    one, burst = _alerts(patient, 1), _alerts(patient, 40)
+    one, burst = _alerts(patient, 1), _alerts(patient, 12)
 
     counts = []
     for alerts in (one, burst):
@@ -80,7 +82,7 @@ def test_a_burst_is_announced_in_the_same_few_statements_as_one_alert(
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
-    assert Delivery.objects.count() == 41 * 4
+    assert Delivery.objects.count() == 13 * 4
 
 
 def test_a_burst_larger_than_a_batch_is_announced_whole(
