@@ -327,10 +327,13 @@ def deliveries_send_run(
         claimed, token = _claim(at, batch)
         if not claimed:
             return SendRun(sent=sent, more=False)
-        for delivery in claimed:
+        for n, delivery in enumerate(claimed):
             sent += _attempt(delivery, token, clock())
-        if time.monotonic() - started > budget_seconds:
-            return SendRun(sent=sent, more=True)
+            # Checked after every call, so a run never outlives the task's soft time limit, whose
+            # exception inside a provider call would be taken for a failure and retried.
+            if time.monotonic() - started > budget_seconds:
+                _release(claimed[n + 1 :], token)
+                return SendRun(sent=sent, more=True)
 
 
 def _claim(now: datetime, size: int) -> tuple[list[Delivery], UUID]:
@@ -349,6 +352,14 @@ def _claim(now: datetime, size: int) -> tuple[list[Delivery], UUID]:
                 status=DeliveryStatus.CLAIMED, claimed_at=now, claim_token=token
             )
     return claimed, token
+
+
+def _release(deliveries: list[Delivery], token: UUID) -> None:
+    """Hand back claimed deliveries this run will not attempt, so nobody waits for the lease."""
+    if deliveries:
+        Delivery.objects.filter(
+            id__in=[d.id for d in deliveries], status=DeliveryStatus.CLAIMED, claim_token=token
+        ).update(status=DeliveryStatus.PENDING, claim_token=None)
 
 
 def _attempt(delivery: Delivery, token: UUID, now: datetime) -> int:

@@ -18,7 +18,14 @@ import pytest
 
 from backend.accounts.models import Clinic
 from backend.notifications.models import Delivery, DeliveryStatus
-from backend.notifications.services import CLAIM_BATCH, contact_notify, deliveries_cancel, deliveries_send_due
+from backend.notifications.services import (
+    CLAIM_BATCH,
+    SendRun,
+    contact_notify,
+    deliveries_cancel,
+    deliveries_send_due,
+    deliveries_send_run,
+)
 from backend.notifications.transports.registry import transport_for
 from tests.backend.notifications.fakes import IdempotentScriptedTransport, ScriptedTransport, WorkerKilled
 from tests.factories import Person
@@ -180,3 +187,15 @@ def test_cancelling_stops_a_claimed_message_that_no_provider_has_seen(
 
     assert scripted.handed == [in_flight]
     assert sorted(_status(k) for k in keys) == sorted([DeliveryStatus.CANCELLED] * 2 + [DeliveryStatus.UNCONFIRMED])
+
+
+def test_a_run_out_of_time_hands_back_what_it_has_not_attempted(
+    nurse: Person, scripted: type[ScriptedTransport]
+) -> None:
+    """So its task never outlives its time limit, and nobody waits for the lease."""
+    keys = _messages(nurse, 3, critical=False)
+
+    assert deliveries_send_run(now=NOW, budget_seconds=0) == SendRun(sent=1, more=True)
+    assert Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == 2
+    assert deliveries_send_due(now=NOW) == 2
+    assert Counter(scripted.handed) == dict.fromkeys(keys, 1)
