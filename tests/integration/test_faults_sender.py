@@ -108,11 +108,12 @@ def test_a_notifier_killed_mid_batch_sends_every_message_once_and_critical_ones_
     stack.worker.stop(signal.SIGKILL)
     killed_at = timezone.now()
     at_kill = {key: d.status for key, d in _deliveries(keys).items()}
-    handed_before = Counter(_handed(provider_log))
 
-    assert Counter(at_kill.values())[DeliveryStatus.SENDING] == 1
-    assert DeliveryStatus.CLAIMED in at_kill.values()  # the rest of its batch, never attempted
-    [in_flight] = [key for key, status in at_kill.items() if status == DeliveryStatus.SENDING]
+    # At most one message was in the provider's hands (none if the kill fell between two calls);
+    # the rest of its batch was claimed and never attempted.
+    in_flight = [key for key, status in at_kill.items() if status == DeliveryStatus.SENDING]
+    assert len(in_flight) <= 1
+    assert DeliveryStatus.CLAIMED in at_kill.values()
 
     stack.worker.start()  # what the supervisor does
     wait_until(lambda: stack.worker.log().count("ready.") >= 2, 60, "the notifier to restart")
@@ -126,16 +127,17 @@ def test_a_notifier_killed_mid_batch_sends_every_message_once_and_critical_ones_
 
     final = _deliveries(keys)
     handed = Counter(_handed(provider_log))
-    never_handed_at_kill = [k for k in keys if k != in_flight]
-    assert {k: handed[k] for k in never_handed_at_kill} == dict.fromkeys(never_handed_at_kill, 1)
-    assert all(final[k].status == DeliveryStatus.SENT for k in never_handed_at_kill)
+    others = [k for k in keys if k not in in_flight]
+    assert {k: handed[k] for k in others} == dict.fromkeys(others, 1)
+    assert {final[k].status for k in others} == {DeliveryStatus.SENT}
     late = {
         k: final[k].sent_at - killed_at
-        for k in never_handed_at_kill
-        if keys[k] and handed_before[k] == 0 and final[k].sent_at - killed_at > CRITICAL_BOUND
+        for k in others
+        if keys[k] and final[k].sent_at is not None and final[k].sent_at - killed_at > CRITICAL_BOUND
     }
     assert late == {}, f"critical messages sent more than a minute after the crash: {late}"
-    if keys[in_flight]:  # critical: a spare beats a missed one
-        assert (handed[in_flight], final[in_flight].status) == (2, DeliveryStatus.SENT)
-    else:
-        assert (handed[in_flight], final[in_flight].status) == (1, DeliveryStatus.UNCONFIRMED)
+    for key in in_flight:
+        if keys[key]:  # critical: a spare beats a missed one
+            assert (handed[key], final[key].status) == (2, DeliveryStatus.SENT)
+        else:  # never repeated without an idempotency key
+            assert (handed[key], final[key].status) == (1, DeliveryStatus.UNCONFIRMED)
