@@ -364,8 +364,9 @@ def _release(deliveries: list[Delivery], token: UUID) -> None:
 
 def _attempt(delivery: Delivery, token: UUID, now: datetime) -> int:
     # The attempt is recorded and committed before the provider is called, and only while this
-    # claim still holds the delivery: one cancelled meanwhile, or taken over by another worker
-    # after the lease ran out, is left alone. From here on a crash leaves it "sending".
+    # claim still holds the delivery: one cancelled meanwhile, or queued again and taken by
+    # another worker after the lease ran out, is left alone. From here on a crash leaves it
+    # "sending", for the reaper's rules.
     recorded = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED, claim_token=token).update(
         status=DeliveryStatus.SENDING, attempted_at=now, attempts=F("attempts") + 1
     )
@@ -402,7 +403,7 @@ def _preference_of(delivery: Delivery) -> Preference | None:
 
 
 def _failed(delivery: Delivery, error: TransportError, now: datetime) -> None:
-    """Backoff counts from the claim (`now` of the run), so a run with a given clock is exact."""
+    """Backoff counts from the attempt (`now`), so a run with a given clock is exact."""
     give_up = error.permanent or delivery.attempts >= MAX_ATTEMPTS
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
