@@ -190,6 +190,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker cut off from Redis keeps retrying (every 30 s at most) for as long as it takes, rather
+# than exiting after Celery's default 100 attempts (about 47 minutes); None means forever.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A sync must answer even when Redis is down: give up publishing quickly and let the sweeper grade.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

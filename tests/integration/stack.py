@@ -135,7 +135,8 @@ def database_url(settings_dict: dict[str, Any]) -> str:
 
 class Stack:
     """gunicorn + Celery worker(s) + beat on one Redis and the test database. `workers` starts that
-    many worker processes (to race each other); `extra_env` adds or overrides tunables for all."""
+    many worker processes (to race each other), each with `concurrency` pool processes;
+    `extra_env` adds or overrides tunables for all."""
 
     def __init__(
         self,
@@ -144,6 +145,7 @@ class Stack:
         redis: RedisServer,
         *,
         workers: int = 1,
+        concurrency: int = 1,
         extra_env: Mapping[str, str] | None = None,
     ) -> None:
         self.redis = redis
@@ -197,7 +199,7 @@ class Stack:
                     "--loglevel",
                     "INFO",
                     "--concurrency",
-                    "1",
+                    str(concurrency),
                     # No -Q: a bare worker serves both queues (grading and messages), which is
                     # what these tests rely on; the Procfile splits them (test_task_routing.py).
                     "--without-gossip",
