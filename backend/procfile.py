@@ -27,7 +27,8 @@ def commands(path: Path = PROCFILE) -> dict[str, str]:
 
 
 def shell_args(command: str) -> list[str]:
-    """sh runs the command in its own place (exec): signals and the exit status are the process's own."""
+    """sh expands the line, then the command takes sh's place (exec), so signals and the exit status
+    are the process's own. A Procfile line is one command, as every line of ours is."""
     return ["/bin/sh", "-c", f"exec {command}"]
 
 
