@@ -9,8 +9,8 @@ closed (its first close() raised the ConnectionError of the pending BRPOP). It t
 message, needs a new Redis client for it, and builds one from `transport.client.hostname`:
 AttributeError: 'NoneType' object has no attribute 'hostname'. `kombu.common.ignore_errors` lets
 only connection and channel errors through, so the worker dies ("Unrecoverable error") instead of
-reconnecting. Same class of bug as kombu issue #582 (a channel closed after its transport let go of
-the connection); no Celery or kombu setting avoids it.
+reconnecting. Same class of bug as kombu issue #582 (https://github.com/celery/kombu/issues/582:
+a channel closed after its transport let go of the connection); no Celery or kombu setting avoids it.
 
 The connection being closed there is being thrown away: its sockets were already released when
 the error occurs, and the message it could not restore stays in Redis's unacked index, from which
