@@ -45,14 +45,20 @@ def stack(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
         yield running
 
 
-@pytest.fixture(autouse=True)
-def _no_flush_while_the_stack_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="module")
+def _no_flush_while_the_stack_runs() -> Iterator[None]:
     """pytest-django empties the tables after each test with one TRUNCATE, which needs every
     table's exclusive lock while the live worker and beat (ticking every second) keep reading and
     writing: PostgreSQL deadlocks on it, again on every retry. So tests here are not flushed one
     by one: each makes its own clinic, nurse and patient and asserts only on those, and
-    `running_stack` flushes once after every process of the stack has stopped."""
-    monkeypatch.setattr(TransactionTestCase, "_fixture_teardown", lambda case: None)
+    `running_stack` flushes once after every process of the stack has stopped.
+
+    Module-scoped on purpose: pytest-django's own per-test helper is set up before any
+    function-scoped fixture of ours and so torn down after it; a per-test patch would already be
+    undone when that helper flushes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", lambda case: None)
+        yield
 
 
 @pytest.fixture(autouse=True)
