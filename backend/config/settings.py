@@ -190,13 +190,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A worker cut off from Redis keeps retrying (every 30 s at most) for as long as it takes, rather
-# than exiting after Celery's default 100 attempts (about 47 minutes); None means forever.
+# Workers and beat reconnect to Redis forever (Celery's default gives up after 100 attempts and the
+# worker exits), every 0.5-2 s rather than kombu's 2-30 s (backend/config/worker_consumer.py), so grading
+# resumes within about 2 s of Redis returning, however long it was away.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-# A sync must answer even when Redis is down: give up publishing quickly and let the sweeper grade.
+CARELOOP_BROKER_RECONNECT_MAX_SECONDS = float(os.environ.get("CARELOOP_BROKER_RECONNECT_MAX_SECONDS", "2"))
+# Publishing from tasks and beat: no retry (what is lost is swept) and bounded waits. The web's
+# publishes use their own, much shorter bounds and a circuit (backend.core.publishing): a sync
+# answers at its normal speed while Redis is stopped or hung, and the sweeper grades what it stored.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 3600}
+CARELOOP_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("CARELOOP_PUBLISH_TIMEOUT_SECONDS", "0.25"))
+CARELOOP_PUBLISH_PAUSE_SECONDS = float(os.environ.get("CARELOOP_PUBLISH_PAUSE_SECONDS", "5"))
 CELERY_TIMEZONE = "UTC"
 # Two queues, two worker processes (Procfile `worker:` and `notifier:`): grading, the sweeper and
 # escalation stay on "celery"; everything that talks to people goes to "notify". An alert's

@@ -17,6 +17,11 @@ the error occurs, and the message it could not restore stays in Redis's unacked 
 kombu redelivers it after the visibility timeout (tasks here are safe to run twice). So ignoring
 that error is what the close was meant to do. tests/integration/test_fault_injection.py stops
 Redis under a worker holding such a message; without this class the worker exits.
+It also reconnects to the broker every 0.5-2 s (CARELOOP_BROKER_RECONNECT_MAX_SECONDS) instead of
+kombu's 2, 4, ... 30 s, so grading resumes within about two seconds of Redis returning after a long
+outage: Celery offers no setting for these intervals (Consumer.ensure_connected calls kombu's
+Connection.ensure_connection with its defaults), so they are given to that call here.
+
 Enabled through the `worker_consumer` setting (backend/config/celery.py).
 """
 
@@ -27,6 +32,7 @@ from functools import partial
 from typing import Any
 
 from celery.worker.consumer import Consumer as CeleryConsumer
+from django.conf import settings
 from kombu import Connection
 
 logger = logging.getLogger(__name__)
@@ -46,3 +52,10 @@ class Consumer(CeleryConsumer):  # type: ignore[misc]  # celery is untyped
             # after collect(); this connection is discarded just after, so the patch dies with it.
             self.connection.close = partial(_close_discarded, self.connection)
         return super().on_connection_error_after_connected(exc)
+
+    def ensure_connected(self, conn: Connection) -> Connection:
+        cap = settings.CARELOOP_BROKER_RECONNECT_MAX_SECONDS
+        conn.ensure_connection = partial(  # type: ignore[method-assign]
+            conn.ensure_connection, interval_start=cap / 4, interval_step=cap / 4, interval_max=cap
+        )
+        return super().ensure_connected(conn)
