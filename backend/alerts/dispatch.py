@@ -1,18 +1,18 @@
 """Hand new readings to the grading task once their transaction has committed.
 
-If the broker is unreachable the sync still succeeds: the readings are stored ungraded and the
-sweeper grades them when Redis is back (nothing is lost, nothing is graded twice).
+If the broker is unreachable the sync still succeeds, at its normal speed: the publish is bounded
+to a fraction of a second and skipped for a few seconds after a failure (backend.core.publishing);
+the readings are stored ungraded and the sweeper grades them (nothing is lost, nothing is graded twice).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from uuid import UUID
 
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from backend.core.publishing import task_publish_or_skip
 
 
 def grading_enqueue_on_commit(*, lab_ids: Sequence[UUID], symptom_ids: Sequence[UUID]) -> None:
@@ -24,12 +24,6 @@ def grading_enqueue_on_commit(*, lab_ids: Sequence[UUID], symptom_ids: Sequence[
     def send() -> None:
         from backend.alerts.tasks import grade_readings
 
-        try:
-            grade_readings.apply_async(kwargs={"lab_ids": labs, "symptom_ids": symptoms}, retry=False)
-        except Exception:
-            logger.warning(
-                "grading task not queued (broker unavailable); the sweeper will grade %d readings",
-                len(labs) + len(symptoms),
-            )
+        task_publish_or_skip(grade_readings, kwargs={"lab_ids": labs, "symptom_ids": symptoms})
 
     transaction.on_commit(send)
