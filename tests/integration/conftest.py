@@ -74,7 +74,7 @@ def _show_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed and "stack" in request.fixturenames:
         stack: Stack = request.getfixturevalue("stack")
-        for proc in (stack.web, stack.worker, stack.beat):
+        for proc in (stack.web, *stack.workers, stack.beat):
             print(f"----- {proc.name} log (tail) -----\n{proc.log()[-4000:]}")
 
 

@@ -135,7 +135,8 @@ def database_url(settings_dict: dict[str, Any]) -> str:
 
 class Stack:
     """gunicorn + Celery worker(s) + beat on one Redis and the test database. `workers` starts that
-    many worker processes (to race each other), each with `concurrency` pool processes;
+    many worker processes (to race each other), each with `concurrency` pool processes; `notifier`
+    splits the queues as the Procfile does (the workers grade, one more process, `notifier`, sends);
     `extra_env` adds or overrides tunables for all."""
 
     def __init__(
@@ -146,6 +147,7 @@ class Stack:
         *,
         workers: int = 1,
         concurrency: int = 1,
+        notifier: bool = False,
         extra_env: Mapping[str, str] | None = None,
     ) -> None:
         self.redis = redis
@@ -188,9 +190,10 @@ class Stack:
             env,
             log_dir,
         )
-        self.workers = [
-            Proc(
-                "worker" if n == 0 else f"worker{n + 1}",
+
+        def worker(name: str, queues: list[str]) -> Proc:
+            return Proc(
+                name,
                 [
                     str(BIN / "celery"),
                     "-A",
@@ -200,18 +203,22 @@ class Stack:
                     "INFO",
                     "--concurrency",
                     str(concurrency),
-                    # No -Q: a bare worker serves both queues (grading and messages), which is
-                    # what these tests rely on; the Procfile splits them (test_task_routing.py).
+                    *queues,
                     "--without-gossip",
                     "--without-mingle",
                     "--hostname",
-                    f"itest-{self.port}{'' if n == 0 else f'-{n + 1}'}@%h",
+                    f"itest-{self.port}-{name}@%h",
                 ],
                 env,
                 log_dir,
             )
-            for n in range(workers)
-        ]
+
+        # Without `notifier`, no -Q: a bare worker serves both queues (grading and messages), which
+        # is what most tests rely on; the Procfile splits them (test_task_routing.py).
+        grading = ["-Q", "celery"] if notifier else []
+        self.workers = [worker("worker" if n == 0 else f"worker{n + 1}", grading) for n in range(workers)]
+        if notifier:
+            self.workers.append(worker("notifier", ["-Q", "notify"]))
         self.worker = self.workers[0]
         self.beat = Proc(
             "beat",
@@ -257,8 +264,14 @@ class Stack:
             request.add_header("Authorization", f"Bearer {token}")
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
-                raw = response.read()
-                return int(response.status), json.loads(raw) if raw else None
+                return int(response.status), _body(response.read())
         except urllib.error.HTTPError as error:
-            raw = error.read()
-            return int(error.code), json.loads(raw) if raw else None
+            return int(error.code), _body(error.read())
+
+
+def _body(raw: bytes) -> Any:
+    """JSON as the API answers; Django's HTML error page (a 500) as text."""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode(errors="replace")
