@@ -190,9 +190,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Workers and beat reconnect to Redis forever (Celery's default gives up after 100 attempts and the
-# worker exits), every 0.5-2 s rather than kombu's 2-30 s (backend/config/worker_consumer.py), so grading
-# resumes within about 2 s of Redis returning, however long it was away.
+# Workers reconnect to Redis forever (Celery's default gives up after 100 attempts and the worker
+# exits), every 0.5-2 s rather than kombu's 2-30 s (backend/config/worker_consumer.py), so grading resumes
+# within about 2 s of Redis returning, however long it was away. Beat tries again at each due task.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CARELOOP_BROKER_RECONNECT_MAX_SECONDS = float(os.environ.get("CARELOOP_BROKER_RECONNECT_MAX_SECONDS", "2"))
 # Publishing from tasks and beat: no retry (what is lost is swept) and bounded waits. The web's
