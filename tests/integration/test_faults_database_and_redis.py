@@ -171,7 +171,7 @@ def test_database_connections_ended_at_random_moments_under_load_lose_and_duplic
     test_connection = _own_connection()
 
     def chaos() -> None:
-        while not done.is_set():
+        while not done.is_set() or len(ended) < 3:  # a fast machine may sync everything in one round
             time.sleep(random.uniform(0.05, 0.3))
             ended.append(_end_every_connection(spare=test_connection))
 
@@ -186,7 +186,7 @@ def test_database_connections_ended_at_random_moments_under_load_lose_and_duplic
         chaos_thread.join()
 
     assert all(statuses[-1] == 200 for statuses in answers), answers  # every phone's sync went through
-    assert len(ended) >= 2 and sum(ended) > 0
+    assert sum(ended) > 0
     retried = sum(len(statuses) - 1 for statuses in answers)
     print(f"{len(ended)} rounds ended {sum(ended)} connections; {retried} of {len(work)} syncs needed a retry")
     ids = [reading["id"] for _, reading in work]
