@@ -87,21 +87,30 @@ class CaregiverInviteWithdrawApi(APIView):
 
 
 class CaregiverInviteAcceptApi(APIView):
-    """A new caregiver trades the code for an account and a token (an existing caregiver may sign
-    in with their own username and password to add this patient)."""
+    """A new caregiver trades the code, a username and a password for an account and a token. A
+    caregiver who already has an account adds this patient signed in, with their own Bearer token
+    and only the code: never with a password in the body."""
 
-    authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=InviteAcceptInput, responses={201: InviteAcceptedSerializer})
+    @extend_schema(
+        request=InviteAcceptInput,
+        responses={201: InviteAcceptedSerializer},
+        description=(
+            "Without a token: {code, username, password} makes a new caregiver account. With a "
+            "caregiver's own Bearer token: {code} adds this patient to that account."
+        ),
+    )
     def post(self, request: Request) -> Response:
         body = _body(request)
+        signed_in = request.user if request.user is not None and request.user.is_authenticated else None
         accepted = services.invite_accept(
             code=body.get("code"),
             username=body.get("username"),
             password=body.get("password"),
             display_name=body.get("display_name"),
             device_name=body.get("device_name"),
+            caregiver=signed_in,  # type: ignore[arg-type]
         )
         link = accepted.link
         audit_record(

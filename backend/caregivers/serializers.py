@@ -46,8 +46,8 @@ class InviteCreateInput(serializers.Serializer):
 
 class InviteAcceptInput(serializers.Serializer):
     code = serializers.CharField()
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True)
+    username = serializers.CharField(max_length=150, required=False, help_text="New account only.")
+    password = serializers.CharField(write_only=True, required=False, help_text="New account only.")
     display_name = serializers.CharField(required=False, help_text="How the patient sees you, e.g. 'Ana (daughter)'.")
     device_name = serializers.CharField(required=False)
 

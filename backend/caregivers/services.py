@@ -34,6 +34,7 @@ CODE_USED = "This invitation code has already been used. Ask for a new one."
 CODE_EXPIRED = "This invitation code has expired. Ask for a new one."
 USERNAME_TAKEN = "This username is already taken. Choose another one."
 USERNAME_RESERVED = "This username is reserved. Choose another one."
+SIGNED_IN_NOT_CAREGIVER = "Only a caregiver can accept an invitation while signed in. Sign out, or use a new username."
 SCOPES_HELP = f"Choose one or more of: {', '.join(Scope.values)}."
 TOO_MANY_PENDING = "You have too many open invitations. Wait for them to be used or withdraw some."
 MAX_PENDING_INVITES = 10
@@ -110,37 +111,50 @@ def _username_errors(username: str) -> list[str]:
 
 
 def invite_accept(
-    *, code: object, username: object, password: object, display_name: object = None, device_name: object = None
+    *,
+    code: object,
+    username: object = None,
+    password: object = None,
+    display_name: object = None,
+    device_name: object = None,
+    caregiver: User | None = None,
 ) -> Accepted:
-    """Trade an invite code for a caregiver account (or a further link for an existing caregiver
-    who signs in with their own password) and a token.
+    """Trade an invite code for a new caregiver account and a token, or, for a caregiver already
+    signed in (`caregiver`, from their own token), for a further link.
+
+    An existing account is never reached with a password from the body: that was a way to guess
+    any caregiver's password outside the sign-in lockout and take over their account. Every
+    password check goes through the token sign-in, which the lockout counts.
 
     1. Check the input: nothing is consumed by a request that fails validation.
     2. Find the invite: invalid, used and expired codes each say so.
-    3. Check the username (free, or the caller's own caregiver account) and the password.
-    4. Claim it with a conditional UPDATE, make or reuse the account and write the link, in one
+    3. Check the username is free (one answer, whoever holds it) and the password.
+    4. Claim it with a conditional UPDATE, make the account (if new) and write the link, in one
        transaction: if any step fails, the code still works.
     """
+    if caregiver is not None and caregiver.role != Role.CAREGIVER:
+        raise ApplicationError({"detail": [SIGNED_IN_NOT_CAREGIVER]}, status=403)
     errors: dict[str, list[str]] = {}
     raw_code = _text(code, "code", errors)
-    name = _text(username, "username", errors).strip()
-    secret = password if isinstance(password, str) and password else ""
-    if not secret:
-        errors["password"] = ["This field is required."]
     if display_name is not None and not isinstance(display_name, str):
         errors["display_name"] = ["Must be text."]
     if device_name is not None and not isinstance(device_name, str):
         errors["device_name"] = ["Must be text."]
-    if name and (problems := _username_errors(name)):
-        errors["username"] = problems
+    name = secret = ""
+    if caregiver is None:
+        name = _text(username, "username", errors).strip()
+        secret = password if isinstance(password, str) and password else ""
+        if not secret:
+            errors["password"] = ["This field is required."]
+        if name and (problems := _username_errors(name)):
+            errors["username"] = problems
     if errors:
         raise ApplicationError(errors)
     shown_name = (display_name or "").strip()[:150] if isinstance(display_name, str) else ""
 
-    # The code first: without a valid one, nobody learns which usernames exist.
+    # The code first: without a valid one, nobody learns which usernames are taken.
     now = timezone.now()
-    invite = CaregiverInvite.objects.select_related("patient").filter(code_hash=hash_token(normalize_code(raw_code)))
-    found = invite.first()
+    found = _invite_by_code(raw_code)
     if found is None:
         raise ApplicationError({"code": [CODE_INVALID]})
     if found.used_at is not None:
@@ -148,13 +162,13 @@ def invite_accept(
     if found.expires_at <= now:
         raise ApplicationError({"code": [CODE_EXPIRED]})
 
-    existing = User.objects.filter(username=name).first()
-    reuse = existing is not None and existing.role == Role.CAREGIVER and existing.check_password(secret)
-    if existing is not None and not reuse:
-        raise ApplicationError({"username": [USERNAME_TAKEN]})
-    if not reuse:
+    if caregiver is None:
+        # Taken is taken, whoever holds the name and whatever the password: the answer does not
+        # depend on either.
+        if User.objects.filter(username__iexact=name).exists():
+            raise ApplicationError({"username": [USERNAME_TAKEN]})
         try:
-            validate_password(secret, user=User(username=name, first_name=shown_name))
+            validate_password(secret, user=User(username=name, first_name=shown_name, role=Role.CAREGIVER))
         except ValidationError as exc:
             raise ApplicationError({"password": list(exc.messages)}) from exc
 
@@ -164,9 +178,8 @@ def invite_accept(
         )
         if claimed != 1:
             raise ApplicationError({"code": [CODE_USED]})
-        if reuse:
-            assert existing is not None
-            user = existing
+        if caregiver is not None:
+            user = caregiver
         else:
             try:
                 with transaction.atomic():
@@ -190,7 +203,12 @@ def invite_accept(
             )
         device = (device_name or "").strip() if isinstance(device_name, str) else ""
         token = token_issue(user=user, device_name=device or "caregiver")
-    return Accepted(token, link, created_account=not reuse)
+    return Accepted(token, link, created_account=caregiver is None)
+
+
+def _invite_by_code(raw_code: str) -> CaregiverInvite | None:
+    digest = hash_token(normalize_code(raw_code))
+    return CaregiverInvite.objects.select_related("patient").filter(code_hash=digest).first()
 
 
 def caregiver_revoke(*, patient: Patient, link_id: object, now: datetime | None = None) -> CaregiverLink:

@@ -244,8 +244,14 @@ def _demo_caregiver(patient: Patient, tz: str) -> None:
     if CaregiverLink.objects.filter(patient=patient, caregiver__username=CAREGIVER[0]).exists():
         return
     _, code = invite_create(patient=patient, scopes=CAREGIVER_SCOPES)
+    existing = User.objects.filter(username=CAREGIVER[0], role=Role.CAREGIVER).first()
     accepted = invite_accept(
-        code=code, username=CAREGIVER[0], password=CAREGIVER[1], display_name="Lucia (daughter)", device_name="demo"
+        code=code,
+        username=CAREGIVER[0],
+        password=CAREGIVER[1],
+        display_name="Lucia (daughter)",
+        device_name="demo",
+        caregiver=existing,  # seeded before: she adds the patient as herself, signed in
     )
     if not Preference.objects.filter(user=accepted.link.caregiver).exists():
         preference_update(

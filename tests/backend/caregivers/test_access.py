@@ -10,7 +10,7 @@ from backend.caregivers.services import invite_accept, invite_create
 from backend.notifications.models import Notification
 from tests.backend.caregivers.support import NOTIFICATIONS_URL, make_caregiver, raise_alert
 from tests.backend.support import ALERTS_URL, PATIENTS_URL, rows, sync
-from tests.factories import PASSWORD, EnrolledPatient, Person, lab_item, make_patient
+from tests.factories import EnrolledPatient, Person, lab_item, make_patient
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_a_caregiver_of_two_patients_sees_each_within_its_own_scope(
 ) -> None:
     carer = make_caregiver(patient, ["critical_alerts"], "two.hats")
     _, code = invite_create(patient=neighbour.patient, scopes=["all_alerts"])
-    invite_accept(code=code, username="two.hats", password=PASSWORD)
+    invite_accept(code=code, caregiver=carer.user)
     raise_alert(neighbour, critical=False)
 
     seen = rows(carer.client().get(ALERTS_URL))

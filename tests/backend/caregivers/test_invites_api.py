@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from backend.accounts.models import Role, User
+from backend.accounts.models import DeviceToken, Role, User
 from backend.caregivers.models import CaregiverInvite, CaregiverLink
 from backend.caregivers.services import CODE_EXPIRED, CODE_INVALID, CODE_USED, USERNAME_TAKEN
 from tests.backend.caregivers.support import ACCEPT_URL, INVITES_URL, make_caregiver
@@ -220,14 +220,16 @@ def test_reserved_or_malformed_usernames_are_refused(patient: EnrolledPatient, u
     assert "username" in error_fields(response)  # type: ignore[arg-type]
 
 
-def test_an_existing_caregiver_adds_a_second_patient_with_their_own_password(
+def test_a_signed_in_caregiver_adds_a_second_patient_with_their_own_token(
     patient: EnrolledPatient, other_patient: EnrolledPatient
 ) -> None:
     carer = make_caregiver(patient, ["all_alerts"], "ana.all")
 
-    response = _accept(_invite(other_patient, ["critical_alerts"]), username="ana.all")
+    response = carer.client().post(ACCEPT_URL, {"code": _invite(other_patient, ["critical_alerts"])}, format="json")
 
-    assert response.status_code == 201  # type: ignore[attr-defined]
+    assert response.status_code == 201
+    assert response.json()["role"] == "caregiver"
+    assert response.json()["patient"]["id"] == str(other_patient.patient.pk)
     assert User.objects.filter(username="ana.all").count() == 1
     assert sorted(CaregiverLink.objects.filter(caregiver=carer.user).values_list("scopes", flat=True)) == [
         ["all_alerts"],
@@ -235,19 +237,55 @@ def test_an_existing_caregiver_adds_a_second_patient_with_their_own_password(
     ]
 
 
-def test_someone_elses_password_does_not_link_their_account(patient: EnrolledPatient) -> None:
-    make_caregiver(patient, ["all_alerts"], "ana.all")
+@pytest.mark.parametrize("password", [PASSWORD, "not-her-password-at-all"])
+def test_an_existing_accounts_password_in_the_body_never_links_it(
+    patient: EnrolledPatient, other_patient: EnrolledPatient, password: str
+) -> None:
+    """The accept call is no way to check someone's password: right or wrong, outside the lockout,
+    it answers the same, links nothing and issues no token."""
+    carer = make_caregiver(patient, ["all_alerts"], "ana.all")
+    tokens = DeviceToken.objects.filter(user=carer.user).count()
 
-    response = _accept(_invite(patient), username="ana.all", password="not-her-password-at-all")
+    response = _accept(_invite(other_patient), username="ana.all", password=password)
 
     assert response.status_code == 400  # type: ignore[attr-defined]
     assert error_fields(response) == {"username": [USERNAME_TAKEN]}  # type: ignore[arg-type]
+    assert not CaregiverLink.objects.filter(caregiver=carer.user, patient=other_patient.patient).exists()
+    assert DeviceToken.objects.filter(user=carer.user).count() == tokens
+
+
+def test_a_staff_username_gets_the_same_answer_as_a_caregivers(
+    patient: EnrolledPatient, nurse: Person
+) -> None:
+    make_caregiver(patient, ["all_alerts"], "ana.all")
+    code = _invite(patient)
+
+    as_nurse = _accept(code, username=nurse.user.username, password=PASSWORD)
+    as_caregiver = _accept(code, username="ana.all", password=PASSWORD)
+
+    assert as_nurse.status_code == as_caregiver.status_code == 400  # type: ignore[attr-defined]
+    assert as_nurse.json() == as_caregiver.json()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("who", ["nurse", "patient"])
+def test_only_a_caregiver_may_accept_while_signed_in(
+    request: pytest.FixtureRequest, patient: EnrolledPatient, who: str
+) -> None:
+    code = _invite(patient)
+    person: Person = request.getfixturevalue(who)
+
+    response = person.client().post(ACCEPT_URL, {"code": code}, format="json")
+
+    assert response.status_code == 403
+    assert _accept(code).status_code == 201  # type: ignore[attr-defined]
 
 
 def test_a_second_invite_from_the_same_patient_replaces_the_scopes(patient: EnrolledPatient) -> None:
     carer = make_caregiver(patient, ["critical_alerts"], "ana.all")
 
-    assert _accept(_invite(patient, ["all_alerts"]), username="ana.all").status_code == 201  # type: ignore[attr-defined]
+    response = carer.client().post(ACCEPT_URL, {"code": _invite(patient, ["all_alerts"])}, format="json")
+
+    assert response.status_code == 201
 
     assert list(CaregiverLink.objects.filter(caregiver=carer.user).values_list("scopes", flat=True)) == [["all_alerts"]]
 
