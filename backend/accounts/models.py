@@ -6,6 +6,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class Clinic(models.Model):
@@ -62,8 +63,22 @@ class User(AbstractUser):
 
 
 def hash_token(raw: str) -> str:
-    """Tokens are stored as SHA-256 digests: a leaked table does not sign anyone in."""
+    """Tokens are stored as SHA-256 digests: a leaked table does not sign anyone in. A token has 256
+    random bits, so its bare digest cannot be reversed by trying every token (codes can: below)."""
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def hash_code(code: str) -> str:
+    """Enrollment and invitation codes (8 characters of 30, about 2^39) are stored as an HMAC-SHA256
+    keyed with the secret key: from a bare SHA-256, a leaked table would give every outstanding
+    code back by trying them all. Rotating the key ends the codes not yet used."""
+    return salted_hmac("careloop.codes", code, algorithm="sha256").hexdigest()
+
+
+def code_digests(code: str) -> list[str]:
+    """The digests a stored code may have: the keyed one, and the bare SHA-256 of codes issued
+    before keyed digests (they expire within CARELOOP_*_TTL_HOURS; new codes never use it)."""
+    return [hash_code(code), hash_token(code)]
 
 
 class DeviceToken(models.Model):

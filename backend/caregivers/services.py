@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backend.accounts.models import Role, User, hash_token
+from backend.accounts.models import Role, User, code_digests, hash_code
 from backend.accounts.services import token_issue
 from backend.caregivers.events import link_revoked
 from backend.caregivers.models import CaregiverInvite, CaregiverLink, Scope
@@ -69,7 +69,7 @@ def invite_create(*, patient: Patient, scopes: object, now: datetime | None = No
     invite = CaregiverInvite.objects.create(
         patient=patient,
         scopes=chosen,
-        code_hash=hash_token(code),
+        code_hash=hash_code(code),
         created_at=now,
         expires_at=now + timedelta(hours=settings.CAREGIVER_INVITE_TTL_HOURS),
     )
@@ -207,8 +207,8 @@ def invite_accept(
 
 
 def _invite_by_code(raw_code: str) -> CaregiverInvite | None:
-    digest = hash_token(normalize_code(raw_code))
-    return CaregiverInvite.objects.select_related("patient").filter(code_hash=digest).first()
+    digests = code_digests(normalize_code(raw_code))
+    return CaregiverInvite.objects.select_related("patient").filter(code_hash__in=digests).first()
 
 
 def caregiver_revoke(*, patient: Patient, link_id: object, now: datetime | None = None) -> CaregiverLink:

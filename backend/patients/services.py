@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backend.accounts.models import Role, User, hash_token
+from backend.accounts.models import Role, User, code_digests, hash_code
 from backend.accounts.services import token_issue
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
@@ -92,7 +92,7 @@ def enrollment_code_issue(*, patient: Patient, issued_by: User | None, now: date
     EnrollmentCode.objects.filter(patient=patient, used_at__isnull=True).update(used_at=now)
     code = _new_code()
     EnrollmentCode.objects.create(
-        code_hash=hash_token(code),
+        code_hash=hash_code(code),
         patient=patient,
         created_by=issued_by,
         expires_at=now + timedelta(hours=settings.ENROLLMENT_CODE_TTL_HOURS),
@@ -131,7 +131,8 @@ def patient_enroll(*, code: object, device_name: object) -> tuple[str, Patient]:
     if device_name is not None and not isinstance(device_name, str):
         raise ApplicationError({"device_name": ["Must be text."]})
     now = timezone.now()
-    found = EnrollmentCode.objects.select_related("patient").filter(code_hash=hash_token(normalize_code(code))).first()
+    digests = code_digests(normalize_code(code))
+    found = EnrollmentCode.objects.select_related("patient").filter(code_hash__in=digests).first()
     if found is None:
         raise ApplicationError({"code": [CODE_INVALID]})
     if found.used_at is not None:

@@ -254,9 +254,7 @@ def test_an_existing_accounts_password_in_the_body_never_links_it(
     assert DeviceToken.objects.filter(user=carer.user).count() == tokens
 
 
-def test_a_staff_username_gets_the_same_answer_as_a_caregivers(
-    patient: EnrolledPatient, nurse: Person
-) -> None:
+def test_a_staff_username_gets_the_same_answer_as_a_caregivers(patient: EnrolledPatient, nurse: Person) -> None:
     make_caregiver(patient, ["all_alerts"], "ana.all")
     code = _invite(patient)
 
