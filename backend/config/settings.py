@@ -7,6 +7,7 @@ Redis that `make run` starts), `DJANGO_SECRET_KEY`, `DJANGO_DEBUG`, `DJANGO_ALLO
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -134,6 +135,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "backend.dashboard.lockout.lockout_response"
+# The client's address behind the TLS proxy (backend.core.client_address): X-Forwarded-For is read
+# only from these proxies (addresses or networks, comma-separated); unset, the connection's address.
+CARELOOP_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("CARELOOP_TRUSTED_PROXIES", "").split(",") if p.strip()]
+for _proxy in CARELOOP_TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo stops the start, not a sign-in later
+AXES_CLIENT_IP_CALLABLE = "backend.core.client_address.client_address"
 LOGIN_URL = "dashboard:signin"
 # Sessions end after 30 minutes without activity: the cookie and the stored session expire together,
 # and SessionActivityMiddleware renews them on real requests only, never on the queue's polling

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -102,6 +102,40 @@ def test_twenty_wrong_passwords_lock_the_username_from_that_address(nurse: Perso
     # The lock lifts after the cool-off.
     with time_machine.travel(timezone.now() + timedelta(minutes=16), tick=False):
         assert token_attempt(PASSWORD).status_code == 200
+
+
+PROXY = "10.0.0.2"
+
+
+def via_proxy(password: str, client: str, username: str = "nurse.nina") -> Any:
+    """A sign-in through the TLS proxy: the connection comes from the proxy, which names the client."""
+    body = {"username": username, "password": password}
+    return APIClient().post(TOKEN_URL, body, format="json", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=client)
+
+
+@override_settings(CARELOOP_TRUSTED_PROXIES=[PROXY])
+def test_behind_a_trusted_proxy_one_clients_failures_do_not_lock_out_the_others(nurse: Person) -> None:
+    for _ in range(API_FAILURE_LIMIT):
+        via_proxy("wrong-password", client="203.0.113.5")
+
+    assert via_proxy(PASSWORD, client="203.0.113.5").status_code == 429
+    assert via_proxy(PASSWORD, client="203.0.113.9").status_code == 200
+
+
+@override_settings(CARELOOP_TRUSTED_PROXIES=["10.0.0.0/24"])
+def test_an_address_the_client_wrote_into_the_header_is_not_believed(nurse: Person) -> None:
+    # The proxy appends the address it saw; whatever the client sent before it is the client's word.
+    for n in range(API_FAILURE_LIMIT):
+        via_proxy("wrong-password", client=f"198.51.100.{n}, 203.0.113.5")
+
+    assert via_proxy(PASSWORD, client="203.0.113.5").status_code == 429
+
+
+def test_without_trusted_proxies_the_header_is_ignored(nurse: Person) -> None:
+    for n in range(API_FAILURE_LIMIT):
+        via_proxy("wrong-password", client=f"198.51.100.{n}")
+
+    assert via_proxy(PASSWORD, client="203.0.113.9").status_code == 429
 
 
 def test_a_successful_sign_in_clears_the_earlier_failures(nurse: Person) -> None:
