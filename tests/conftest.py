@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+import uuid
+from typing import Any
+
 import pytest
 
 from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
+
+
+@pytest.fixture(autouse=True)
+def own_cache_keys(settings: Any) -> None:
+    """The request throttles count in the real Redis; each test counts under keys of its own (never a
+    flush: that Redis is shared), which expire with the throttle's window."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 @pytest.fixture

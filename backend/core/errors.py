@@ -6,10 +6,13 @@ from collections.abc import Mapping
 
 
 class ApplicationError(Exception):
-    def __init__(self, errors: Mapping[str, list[str]], status: int = 400) -> None:
+    def __init__(
+        self, errors: Mapping[str, list[str]], status: int = 400, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
         self.errors = dict(errors)
         self.status = status
+        self.headers = dict(headers or {})  # e.g. Retry-After on a 429
 
 
 class NotFound(ApplicationError):

@@ -20,6 +20,10 @@ EXTERNAL: Final[dict[str, dict[str, tuple[str, str]]]] = {
             "There is an urgent update about the person you care for. Open CareLoop now.",
         ),
         "daily_summary": ("CareLoop daily summary", "Today's CareLoop summary is ready. Open the app to see it."),
+        "security": (
+            "CareLoop: security notice",
+            "CareLoop refused a burst of sign-in attempts. Open CareLoop to see it.",
+        ),
         "reminder": ("CareLoop reminder", "You have a CareLoop reminder. Open the app to see it."),
         "missed_dose": ("CareLoop", "There is something to check in CareLoop. Open the app to see it."),
         "patient_alert": ("CareLoop", "Your care team has a message for you. Open the CareLoop app."),

@@ -92,6 +92,7 @@ def test_twenty_wrong_passwords_lock_the_username_from_that_address(nurse: Perso
 
     assert locked.status_code == 429
     assert error_fields(locked) == {"non_field_errors": [LOCKED_OUT]}
+    assert locked["Retry-After"] == "900"
     # Even the right password is refused while locked, and no token is issued.
     tokens = DeviceToken.objects.filter(user=nurse.user).count()
     assert token_attempt(PASSWORD).status_code == 429
