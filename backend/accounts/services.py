@@ -6,7 +6,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,7 +26,7 @@ LOCKED_OUT = (
 @transaction.atomic
 def staff_create(*, username: str, password: str, role: str, clinic_name: str | None = None) -> tuple[User, bool]:
     """Create a nurse or clinic admin; calling it again for the same username changes nothing
-    but the password and returns `created=False`."""
+    but the password and returns `created=False`. A password the validators refuse stores nothing."""
     if role not in (Role.NURSE, Role.ADMIN):
         raise ApplicationError({"role": ["Must be nurse or admin."]})
     clinic, _ = Clinic.objects.get_or_create(name=clinic_name or "CareLoop Clinic")
@@ -32,6 +34,12 @@ def staff_create(*, username: str, password: str, role: str, clinic_name: str | 
         username=username, defaults={"role": role, "clinic": clinic, "is_staff": role == Role.ADMIN}
     )
     if created or not user.check_password(password):
+        # The rules the API applies to every new password (AUTH_PASSWORD_VALIDATORS); the same
+        # password again changes nothing and is not judged, so re-running stays idempotent.
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise ApplicationError({"password": list(exc.messages)}) from exc
         user.set_password(password)
         user.save(update_fields=["password"])
     return user, created

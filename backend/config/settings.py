@@ -116,9 +116,14 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every password set through CareLoop (caregivers' invitations, create_staff, the admin): not like the
+# username or name, at least 12 characters for staff and 8 for caregivers, not a common password, not
+# only digits. Patients have no password (their phone's token).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "backend.accounts.passwords.RoleMinimumLengthValidator", "OPTIONS": {"default": 8, "staff": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 # Dashboard sign-in (session + CSRF). django-axes locks a username on one address after 5 failures

@@ -332,18 +332,18 @@ def create_staff(*args: str) -> str:
 
 
 def test_create_staff_creates_a_nurse_in_a_new_clinic(db: None, anonymous: APIClient) -> None:
-    create_staff("--username", "nurse.new", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+    create_staff("--username", "nurse.new", "--password", "s3cret-pass-26", "--role", "nurse", "--clinic", "Lakeside")
 
     user = User.objects.get(username="nurse.new")
     assert user.role == Role.NURSE
     assert user.clinic is not None and user.clinic.name == "Lakeside"
-    response = anonymous.post(TOKEN_URL, {"username": "nurse.new", "password": "s3cret-pass"}, format="json")
+    response = anonymous.post(TOKEN_URL, {"username": "nurse.new", "password": "s3cret-pass-26"}, format="json")
     assert response.status_code == 200
     assert response.json()["role"] == "nurse"
 
 
 def test_create_staff_is_idempotent_for_the_same_username(db: None) -> None:
-    args = ("--username", "nurse.new", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+    args = ("--username", "nurse.new", "--password", "s3cret-pass-26", "--role", "nurse", "--clinic", "Lakeside")
 
     create_staff(*args)
     create_staff(*args)
@@ -356,7 +356,7 @@ def test_create_staff_is_idempotent_for_the_same_username(db: None) -> None:
 def test_create_staff_exits_0_every_time_it_runs(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # run_from_argv closes every connection when it ends, which would close the test's transaction.
     monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
-    argv = ["manage.py", "create_staff", "--username", "nurse.new", "--password", "s3cret-pass", "--role", "nurse"]
+    argv = ["manage.py", "create_staff", "--username", "nurse.new", "--password", "s3cret-pass-26", "--role", "nurse"]
 
     for _ in range(2):
         # run_from_argv calls sys.exit(non-zero) on any error; returning is exit status 0.
@@ -366,30 +366,71 @@ def test_create_staff_exits_0_every_time_it_runs(db: None, monkeypatch: pytest.M
 
 
 def test_create_staff_says_whether_it_created_the_account(db: None) -> None:
-    args = ("--username", "nurse.new", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+    args = ("--username", "nurse.new", "--password", "s3cret-pass-26", "--role", "nurse", "--clinic", "Lakeside")
 
     assert create_staff(*args).startswith("Created nurse nurse.new in Lakeside")
     assert create_staff(*args).startswith("Already existed: nurse nurse.new in Lakeside")
 
 
 def test_create_staff_makes_an_admin_with_role_admin(db: None, anonymous: APIClient) -> None:
-    create_staff("--username", "boss", "--password", "s3cret-pass", "--role", "admin", "--clinic", "Lakeside")
+    create_staff("--username", "boss", "--password", "s3cret-pass-26", "--role", "admin", "--clinic", "Lakeside")
 
     user = User.objects.get(username="boss")
     assert user.role == Role.ADMIN
-    response = anonymous.post(TOKEN_URL, {"username": "boss", "password": "s3cret-pass"}, format="json")
+    response = anonymous.post(TOKEN_URL, {"username": "boss", "password": "s3cret-pass-26"}, format="json")
     assert response.json()["role"] == "admin"
 
 
 def test_create_staff_puts_a_second_nurse_in_the_existing_clinic(db: None) -> None:
-    create_staff("--username", "a", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
-    create_staff("--username", "b", "--password", "s3cret-pass", "--role", "nurse", "--clinic", "Lakeside")
+    create_staff("--username", "a", "--password", "s3cret-pass-26", "--role", "nurse", "--clinic", "Lakeside")
+    create_staff("--username", "b", "--password", "s3cret-pass-26", "--role", "nurse", "--clinic", "Lakeside")
 
     assert User.objects.get(username="a").clinic_id == User.objects.get(username="b").clinic_id
 
 
 def test_create_staff_refuses_other_roles(db: None) -> None:
     with pytest.raises(CommandError):
-        create_staff("--username", "p", "--password", "s3cret-pass", "--role", "patient")
+        create_staff("--username", "p", "--password", "s3cret-pass-26", "--role", "patient")
 
     assert not User.objects.filter(username="p").exists()
+
+
+# --- create_staff refuses what the API refuses ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "reason"),
+    [
+        ("nurse.new", "s3cret-pass", "at least 12 characters"),
+        ("margaret.hamilton", "margaret.hamilton1", "too similar to the username"),
+        ("nurse.new", "123456789012", "entirely numeric"),
+        ("nurse.new", "password1234", "too common"),
+    ],
+)
+def test_create_staff_refuses_a_weak_password_and_stores_nothing(
+    db: None, username: str, password: str, reason: str
+) -> None:
+    with pytest.raises(CommandError, match=reason):
+        create_staff("--username", username, "--password", password, "--role", "nurse", "--clinic", "Lakeside")
+
+    assert not User.objects.filter(username=username).exists()
+    assert not Clinic.objects.filter(name="Lakeside").exists()
+
+
+def test_create_staff_refuses_to_change_a_password_to_a_weak_one(db: None) -> None:
+    create_staff("--username", "nurse.new", "--password", "s3cret-pass-26", "--role", "nurse")
+
+    with pytest.raises(CommandError, match="at least 12 characters"):
+        create_staff("--username", "nurse.new", "--password", "short-pass", "--role", "nurse")
+
+    assert User.objects.get(username="nurse.new").check_password("s3cret-pass-26")
+
+
+def test_create_staff_run_again_with_a_password_from_before_the_rules_still_exits_0(db: None) -> None:
+    user = User.objects.create(username="old.hand", role=Role.NURSE, clinic=Clinic.objects.create(name="Lakeside"))
+    user.set_password("old-pass")
+    user.save()
+
+    assert create_staff("--username", "old.hand", "--password", "old-pass", "--role", "nurse").startswith(
+        "Already existed"
+    )

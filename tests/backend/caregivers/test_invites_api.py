@@ -187,7 +187,7 @@ def test_a_malformed_body_is_a_400_not_a_500(db: None, body: object) -> None:
     assert APIClient().post(ACCEPT_URL, body, format="json").status_code == 400
 
 
-@pytest.mark.parametrize("password", ["short", "password123", "12345678"])
+@pytest.mark.parametrize("password", ["short", "password123", "12345678", "maya.helper1", "38271946502"])
 def test_a_weak_password_is_refused_naming_password_and_the_code_still_works(
     patient: EnrolledPatient, password: str
 ) -> None:
