@@ -19,6 +19,6 @@ class CareLoopUserAdmin(UserAdmin):
 
 @admin.register(DeviceToken)
 class DeviceTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "device_name", "created_at", "revoked_at")
+    list_display = ("user", "device_name", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
-    readonly_fields = ("key_hash", "user", "device_name", "created_at")
+    readonly_fields = ("key_hash", "user", "device_name", "created_at", "last_used_at")

@@ -57,3 +57,37 @@ class LogoutApi(APIView):
         if isinstance(request.auth, DeviceToken):
             services.token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionSerializer(serializers.ModelSerializer[DeviceToken]):
+    current = serializers.SerializerMethodField(help_text="The device making this request.")
+
+    class Meta:
+        model = DeviceToken
+        fields = ("id", "device_name", "created_at", "last_used_at", "current")
+
+    def get_current(self, token: DeviceToken) -> bool:
+        auth = self.context.get("auth")
+        return isinstance(auth, DeviceToken) and auth.pk == token.pk
+
+
+class SessionListApi(APIView):
+    """The devices you are signed in on (your own Bearer tokens, never their secret)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=SessionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        sessions = services.sessions_of(request.user)  # type: ignore[arg-type]
+        return Response(SessionSerializer(sessions, many=True, context={"auth": request.auth}).data)
+
+
+class SessionRevokeApi(APIView):
+    """Sign one of your devices out (a lost phone, a shared computer); this one too if you name it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, session_id: int) -> Response:
+        services.session_revoke(user=request.user, session_id=session_id)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -12,7 +16,7 @@ from backend.accounts.models import DeviceToken, User, hash_token
 
 # What a request needs of the token and its user; every other field is deferred and loads on first
 # access (one query for that field). The role, clinic and id scope every read (`*_visible_to`).
-_TOKEN_FIELDS = ("id", "user")
+_TOKEN_FIELDS = ("id", "user", "created_at", "last_used_at")
 _USER_FIELDS = ("id", "username", "is_active", "role", "clinic")
 
 
@@ -22,6 +26,7 @@ def _attnames(model: type[Any], names: tuple[str, ...]) -> list[str]:
 
 
 _TOKEN_ATTNAMES = _attnames(DeviceToken, _TOKEN_FIELDS)
+_DATETIME_ATTNAMES = ("created_at", "last_used_at")
 _USER_ATTNAMES = _attnames(User, _USER_FIELDS)
 _sql_by_vendor: dict[str, str] = {}
 
@@ -70,9 +75,47 @@ def token_user(raw: str) -> tuple[User, DeviceToken] | None:
     user_values = list(row[split:])
     user_values.insert(_USER_ATTNAMES.index("is_active"), True)
     user = User.from_db(connection.alias, _USER_ATTNAMES, user_values)
-    token = DeviceToken.from_db(connection.alias, _TOKEN_ATTNAMES, row[:split])
+    token_values = [
+        _as_datetime(v) if a in _DATETIME_ATTNAMES else v for a, v in zip(_TOKEN_ATTNAMES, row[:split], strict=True)
+    ]
+    token = DeviceToken.from_db(connection.alias, _TOKEN_ATTNAMES, token_values)
     DeviceToken.user.field.set_cached_value(token, user)
     return user, token
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """A raw cursor returns SQLite's datetimes as text (PostgreSQL's as aware datetimes)."""
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        return parsed.replace(tzinfo=UTC) if parsed is not None and parsed.tzinfo is None else parsed
+    return value  # type: ignore[no-any-return]
+
+
+# The last use is written at most this often per token: a request's cost stays one query.
+TOKEN_TOUCH_SECONDS = 300
+IDLE_EXPIRED = "Signed out after {hours} hours without use. Sign in again."
+
+
+def idle_limit(role: str) -> timedelta | None:
+    """How long a token of this role may go unused (CARELOOP_TOKEN_IDLE_MINUTES); None: no limit
+    (a patient's phone may be offline for weeks: re-enrollment or the nurse ends its token)."""
+    minutes = settings.CARELOOP_TOKEN_IDLE_MINUTES.get(role)
+    return timedelta(minutes=minutes) if minutes else None
+
+
+def token_in_use(user: User, token: DeviceToken, now: datetime | None = None) -> bool:
+    """False, and the token revoked, once it went unused for longer than its role's idle limit;
+    otherwise its last use is recorded (every TOKEN_TOUCH_SECONDS at most)."""
+    now = now or timezone.now()
+    last = token.last_used_at or token.created_at
+    limit = idle_limit(user.role)
+    if limit is not None and now - last > limit:
+        DeviceToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+        return False
+    if now - last > timedelta(seconds=TOKEN_TOUCH_SECONDS):
+        DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return True
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -91,6 +134,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         found = token_user(raw)
         if found is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        user, token = found
+        if not token_in_use(user, token):
+            limit = idle_limit(user.role)
+            hours = round(limit.total_seconds() / 3600) if limit else 0
+            raise exceptions.AuthenticationFailed(IDLE_EXPIRED.format(hours=hours))
         return found
 
     def authenticate_header(self, request: Request) -> str:

@@ -88,6 +88,9 @@ class DeviceToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_tokens")
     device_name = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the token last signed a request in, to within TOKEN_TOUCH_SECONDS: staff and caregiver
+    # tokens end after an idle time (backend.accounts.authentication); null = never since created.
+    last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

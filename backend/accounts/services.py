@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -10,11 +11,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from backend.accounts.models import Clinic, DeviceToken, Role, User, hash_token
-from backend.core.errors import ApplicationError
+from backend.core.errors import ApplicationError, NotFound
 
 INVALID_CREDENTIALS = "Wrong username or password."
 LOCKED_OUT = (
@@ -48,7 +50,9 @@ def staff_create(*, username: str, password: str, role: str, clinic_name: str | 
 def token_issue(*, user: User, device_name: str = "") -> str:
     """A new Bearer token for one device; only its digest is stored."""
     raw = secrets.token_urlsafe(32)
-    DeviceToken.objects.create(key_hash=hash_token(raw), user=user, device_name=device_name[:100])
+    DeviceToken.objects.create(
+        key_hash=hash_token(raw), user=user, device_name=device_name[:100], last_used_at=timezone.now()
+    )
     return raw
 
 
@@ -79,3 +83,29 @@ def token_login(
 
 def token_revoke(*, token: DeviceToken) -> None:
     DeviceToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def tokens_revoke_all(*, user: User, now: datetime | None = None) -> int:
+    """Sign every device of `user` out; how many were still signed in."""
+    return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+
+
+def sessions_of(user: User) -> QuerySet[DeviceToken]:
+    """The devices `user` is signed in on, most recently used first."""
+    return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
+        F("last_used_at").desc(nulls_last=True), "-created_at"
+    )
+
+
+def session_revoke(*, user: User, session_id: object) -> DeviceToken:
+    """Sign one of one's own devices out (idempotent); another person's is not found."""
+    token = DeviceToken.objects.filter(user=user, pk=session_id).first() if _is_id(session_id) else None
+    if token is None:
+        raise NotFound()
+    token_revoke(token=token)
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 19)

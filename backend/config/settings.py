@@ -151,6 +151,14 @@ LOGIN_URL = "dashboard:signin"
 # and SessionActivityMiddleware renews them on real requests only, never on the queue's polling
 # (SESSION_SAVE_EVERY_REQUEST would let a polling screen stay signed in forever).
 SESSION_COOKIE_AGE = 30 * 60
+# API tokens (Bearer) of staff and caregivers end after this long unused; a patient's phone keeps
+# its token until it is enrolled again or a nurse signs it out (backend.accounts.authentication).
+_STAFF_IDLE = int(os.environ.get("CARELOOP_STAFF_TOKEN_IDLE_MINUTES", str(12 * 60)))
+CARELOOP_TOKEN_IDLE_MINUTES = {
+    "nurse": _STAFF_IDLE,
+    "admin": _STAFF_IDLE,
+    "caregiver": int(os.environ.get("CARELOOP_CAREGIVER_TOKEN_IDLE_MINUTES", str(30 * 24 * 60))),
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.permissions import AllowAny
 
-from backend.accounts.apis import LogoutApi, TokenApi
+from backend.accounts.apis import LogoutApi, SessionListApi, SessionRevokeApi, TokenApi
 from backend.alerts.apis import AlertAcknowledgeApi, AlertListApi, AlertResolveApi
 from backend.api.index import api_index
 from backend.caregivers.apis import (
@@ -30,6 +30,8 @@ api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("auth/enroll/", EnrollApi.as_view(), name="auth-enroll"),
     path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
+    path("auth/sessions/", SessionListApi.as_view(), name="auth-sessions"),
+    path("auth/sessions/<int:session_id>/", SessionRevokeApi.as_view(), name="auth-session"),
     path("me/", MeApi.as_view(), name="me"),
     path("patients/", PatientListCreateApi.as_view(), name="patients"),
     path("patients/<uuid:patient_id>/", PatientDetailApi.as_view(), name="patient-detail"),

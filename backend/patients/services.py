@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import Role, User, code_digests, hash_code
-from backend.accounts.services import token_issue
+from backend.accounts.services import token_issue, tokens_revoke_all
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.patients.events import patient_created, timezone_changed
@@ -149,6 +149,9 @@ def patient_enroll(*, code: object, device_name: object) -> tuple[str, Patient]:
         patient.user = user
         patient.save(update_fields=["user"])
     assert patient.user is not None
+    # The phones enrolled before are signed out: a lost or replaced phone must not keep reading.
+    # (The nurse is told which when she issues the code: dashboard, patient page.)
+    tokens_revoke_all(user=patient.user, now=now)
     token = token_issue(user=patient.user, device_name=(device_name or "phone").strip() or "phone")
     return token, patient
 

@@ -441,6 +441,18 @@ def test_a_new_code_moves_an_enrolled_patient_to_a_new_phone(nurse: Person, pati
     assert Patient.objects.get(pk=patient.patient.pk).user_id == patient.user.pk
 
 
+def test_enrolling_a_new_phone_signs_the_older_phones_out(nurse: Person, patient: EnrolledPatient) -> None:
+    lost_phone = patient.client()
+    assert lost_phone.post(SYNC_URL, {}, format="json").status_code == 200
+    code = nurse.client().post(f"{PATIENTS_URL}{patient.patient.pk}/enrollment-code/").json()["enrollment_code"]
+
+    new_phone = APIClient()
+    new_phone.credentials(HTTP_AUTHORIZATION=f"Bearer {enroll(code, 'new phone').json()['token']}")
+
+    assert lost_phone.post(SYNC_URL, {}, format="json").status_code == 401
+    assert new_phone.post(SYNC_URL, {}, format="json").status_code == 200
+
+
 def test_another_clinics_patient_gets_no_code(nurse: Person, other_patient: EnrolledPatient) -> None:
     response = nurse.client().post(f"{PATIENTS_URL}{other_patient.patient.pk}/enrollment-code/")
 
