@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from backend.accounts.models import DeviceToken
 from backend.alerts.models import Alert, Severity
 from backend.caregivers.models import Scope
 from backend.caregivers.selectors import active_links_by_patient
@@ -19,6 +20,7 @@ from backend.dashboard.adherence import Adherence, adherence_recent
 from backend.dashboard.counts import UNRESOLVED
 from backend.dashboard.holds import Hold, holds_in_force
 from backend.patients.models import Patient
+from backend.patients.selectors import patient_devices
 from backend.patients.services import regimen_today
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from shared import regimen
@@ -52,6 +54,7 @@ class PatientRecord:
     doses: list[DoseLog]
     alerts: list[Alert]
     caregivers: list[Caregiver]
+    devices: list[DeviceToken] = field(default_factory=list)  # the phones signed in as the patient
     holds: list[Hold] = field(default_factory=list)
     adherence: Adherence = field(default_factory=lambda: Adherence((), ()))
 
@@ -102,6 +105,7 @@ def patient_record(*, patient: Patient, now: datetime, days: int = WINDOW_DAYS) 
         doses=doses,
         alerts=alerts,
         caregivers=patient_caregivers(patient=patient),
+        devices=patient_devices(patient),
     )
     record.holds = holds_in_force(labs=record.labs, symptoms=symptoms, tz=tz)
     record.adherence = adherence_recent(patient=patient, now=now)

@@ -15,6 +15,11 @@ urlpatterns = [
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
     path("patients/<uuid:patient_id>/enrollment-code/", views.new_code, name="patient-code"),
     path("patients/<uuid:patient_id>/timezone/", views.patient_timezone, name="patient-timezone"),
+    path(
+        "patients/<uuid:patient_id>/devices/<int:device_id>/sign-out/",
+        views.patient_device_signout,
+        name="patient-device-signout",
+    ),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
 ]

@@ -47,10 +47,12 @@ from backend.dashboard.qr import qr_svg
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
 from backend.patients.models import Patient
+from backend.patients.selectors import patient_devices
 from backend.patients.services import (
     RegimenInput,
     enrollment_code_issue,
     patient_create,
+    patient_device_revoke,
     patient_timezone_change,
 )
 from shared.alert_policy import DEFAULT_POLICY
@@ -62,6 +64,8 @@ EXPIRED = "You were signed out after 30 minutes without activity. Sign in again 
 SIGNED_OUT = "You are signed out."
 TIMEZONE_CHANGED = "Time zone changed to {zone}. Reminders now follow it."
 TIMEZONE_UNCHANGED = "The time zone is already {zone}: nothing changed."
+DEVICE_SIGNED_OUT = "{device} is signed out. It can no longer read or send anything as {patient}."
+DEVICE_GONE = "That phone was already signed out."
 
 
 def _user(request: HttpRequest) -> User:
@@ -333,6 +337,24 @@ def patient_timezone(request: HttpRequest, patient_id: UUID) -> HttpResponse:
     return _patient_page(request, patient, form)
 
 
+@never_cache
+@require_POST
+@staff_required
+def patient_device_signout(request: HttpRequest, patient_id: UUID, device_id: int) -> HttpResponse:
+    """Sign one of the patient's phones out (lost, stolen, replaced); the service audits it."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    device = next((d for d in patient_devices(patient) if d.pk == device_id), None)
+    if device is not None and patient_device_revoke(patient=patient, device_id=device_id, revoked_by=_user(request)):
+        messages.success(
+            request, DEVICE_SIGNED_OUT.format(device=device.device_name or "The phone", patient=patient.display_name)
+        )
+    else:
+        messages.info(request, DEVICE_GONE)
+    return redirect("dashboard:patient", patient_id=patient.pk)
+
+
 def _code_page(request: HttpRequest, patient: Patient, code: str, *, new: bool) -> HttpResponse:
     context = {
         "patient": patient,
@@ -340,6 +362,7 @@ def _code_page(request: HttpRequest, patient: Patient, code: str, *, new: bool) 
         "qr": qr_svg(code, label=f"QR code of the enrollment code {code}"),
         "new_patient": new,
         "ttl_hours": settings.ENROLLMENT_CODE_TTL_HOURS,
+        "devices": [] if new else patient_devices(patient),  # signed out once the code is used
     }
     return render(request, "dashboard/enrolled.html", context, status=201 if new else 200)
 

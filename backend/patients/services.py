@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backend.accounts.models import Role, User, code_digests, hash_code
+from backend.accounts.models import DeviceToken, Role, User, code_digests, hash_code
 from backend.accounts.services import token_issue, tokens_revoke_all
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
@@ -154,6 +154,27 @@ def patient_enroll(*, code: object, device_name: object) -> tuple[str, Patient]:
     tokens_revoke_all(user=patient.user, now=now)
     token = token_issue(user=patient.user, device_name=(device_name or "phone").strip() or "phone")
     return token, patient
+
+
+@transaction.atomic
+def patient_device_revoke(*, patient: Patient, device_id: int, revoked_by: User, now: datetime | None = None) -> bool:
+    """A nurse signs one of the patient's phones out (lost, stolen, replaced); audited. False when
+    the device is not the patient's or was already signed out."""
+    if patient.user_id is None:
+        return False
+    revoked = DeviceToken.objects.filter(pk=device_id, user_id=patient.user_id, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
+    )
+    if revoked:
+        audit_record(
+            actor=revoked_by,
+            action="revoke",
+            resource="device",
+            patient_ids=[patient.pk],
+            object_id=str(device_id),
+            detail="phone signed out from the dashboard",
+        )
+    return bool(revoked)
 
 
 @transaction.atomic
