@@ -9,19 +9,18 @@ from rest_framework.views import APIView
 
 from backend.accounts import services
 from backend.accounts.models import DeviceToken
-from backend.core.throttling import CODE_THROTTLES
+from backend.core.throttling import FailuresThrottled
 
 
 def _body(request: Request) -> dict[str, object]:
     return request.data if isinstance(request.data, dict) else {}
 
 
-class TokenApi(APIView):
+class TokenApi(FailuresThrottled, APIView):
     """Staff and caregivers sign in with username and password."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
-    throttle_classes = CODE_THROTTLES
     throttle_scope = "sign-in"
 
     @extend_schema(

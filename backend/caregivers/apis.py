@@ -27,7 +27,7 @@ from backend.caregivers.serializers import (
     InviteCreateInput,
 )
 from backend.core.errors import NotFound
-from backend.core.throttling import CODE_THROTTLES
+from backend.core.throttling import FailuresThrottled
 from backend.patients.models import Patient
 
 
@@ -87,13 +87,12 @@ class CaregiverInviteWithdrawApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CaregiverInviteAcceptApi(APIView):
+class CaregiverInviteAcceptApi(FailuresThrottled, APIView):
     """A new caregiver trades the code, a username and a password for an account and a token. A
     caregiver who already has an account adds this patient signed in, with their own Bearer token
     and only the code: never with a password in the body."""
 
     permission_classes = [AllowAny]
-    throttle_classes = CODE_THROTTLES
     throttle_scope = "codes"
 
     @extend_schema(

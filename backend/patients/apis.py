@@ -15,7 +15,7 @@ from backend.api.permissions import IsClinicStaff, IsPatient
 from backend.audit.mixins import AuditedListMixin
 from backend.audit.services import audit_record
 from backend.core.errors import NotFound
-from backend.core.throttling import CODE_THROTTLES
+from backend.core.throttling import FailuresThrottled
 from backend.patients import services
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
@@ -150,10 +150,9 @@ class EnrollmentCodeApi(APIView):
         return Response({"enrollment_code": code}, status=status.HTTP_201_CREATED)
 
 
-class EnrollApi(APIView):
+class EnrollApi(FailuresThrottled, APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
-    throttle_classes = CODE_THROTTLES
     throttle_scope = "codes"
 
     @extend_schema(

@@ -1,7 +1,7 @@
 """Codes cannot be guessed at speed: POST /api/v1/auth/enroll/ and /caregiver-invites/accept/ share
-a budget per client address and one for all clients together (counted in Redis, across workers);
-past it the answer is 429 with Retry-After, the clinics' admins hear of the burst, and a Redis
-outage never turns enrollment into an error."""
+a budget of failed attempts per client address and one for all clients together (counted in Redis,
+across workers); past it the answer is 429 with Retry-After, the clinics' admins hear of the burst,
+and a Redis outage never turns enrollment into an error. Successful attempts are not counted."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from backend.accounts.models import Role
 from backend.notifications.models import Notification
 from backend.patients.services import enrollment_code_issue
 from tests.backend.support import error_fields
-from tests.factories import PASSWORD, EnrolledPatient, Person, make_nurse
+from tests.factories import PASSWORD, EnrolledPatient, Person, make_nurse, make_patient
 
 ENROLL_URL = "/api/v1/auth/enroll/"
 ACCEPT_URL = "/api/v1/caregiver-invites/accept/"
@@ -49,6 +49,15 @@ def test_past_its_budget_an_address_gets_429_with_retry_after(nurse: Person, pat
     assert enroll("WRNG-CODE", address="203.0.113.9").status_code == 400
     with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
         assert enroll(code).status_code == 201
+
+
+def test_enrolling_many_phones_from_one_address_is_never_slowed(nurse: Person) -> None:
+    codes = []
+    for n in range(12):
+        patient = make_patient(nurse, name=f"Patient {n}")
+        codes.append(enrollment_code_issue(patient=patient.patient, issued_by=nurse.user))
+
+    assert [enroll(code).status_code for code in codes] == [201] * 12
 
 
 def test_enrollment_and_invitations_share_one_budget_per_address(patient: EnrolledPatient) -> None:
