@@ -31,7 +31,10 @@ class CaregiverInvite(models.Model):
     code_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)  # accepted, or withdrawn by the patient
+    used_at = models.DateTimeField(null=True, blank=True)  # accepted, withdrawn, or too many taken usernames
+    # Answers "this username is taken" given with this code: it is spent after a few
+    # (backend.caregivers.services.MAX_USERNAME_REFUSALS), so one code cannot probe usernames.
+    username_refusals = models.PositiveSmallIntegerField(default=0)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,12 +11,14 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from backend.accounts.models import Role, User, code_digests, hash_code
@@ -38,6 +40,11 @@ SIGNED_IN_NOT_CAREGIVER = "Only a caregiver can accept an invitation while signe
 SCOPES_HELP = f"Choose one or more of: {', '.join(Scope.values)}."
 TOO_MANY_PENDING = "You have too many open invitations. Wait for them to be used or withdraw some."
 MAX_PENDING_INVITES = 10
+MAX_USERNAME_REFUSALS = 5
+USERNAME_TAKEN_CODE_SPENT = (
+    "This username is already taken, and this code has been tried with too many taken usernames. "
+    "Ask for a new code and choose a name of your own."
+)
 # The enrollment codes' alphabet and length: no 0/O or 1/I/L to confuse when read out.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
@@ -166,7 +173,7 @@ def invite_accept(
         # Taken is taken, whoever holds the name and whatever the password: the answer does not
         # depend on either.
         if User.objects.filter(username__iexact=name).exists():
-            raise ApplicationError({"username": [USERNAME_TAKEN]})
+            _username_refused(found, now)
         try:
             validate_password(secret, user=User(username=name, first_name=shown_name, role=Role.CAREGIVER))
         except ValidationError as exc:
@@ -204,6 +211,16 @@ def invite_accept(
         device = (device_name or "").strip() if isinstance(device_name, str) else ""
         token = token_issue(user=user, device_name=device or "caregiver")
     return Accepted(token, link, created_account=caregiver is None)
+
+
+def _username_refused(invite: CaregiverInvite, now: datetime) -> NoReturn:
+    """Say the name is taken, and count it against the code: after MAX_USERNAME_REFUSALS the code
+    is spent, so a code (and the patient who made it) cannot list which usernames exist."""
+    CaregiverInvite.objects.filter(pk=invite.pk).update(username_refusals=F("username_refusals") + 1)
+    spent = CaregiverInvite.objects.filter(
+        pk=invite.pk, used_at__isnull=True, username_refusals__gte=MAX_USERNAME_REFUSALS
+    ).update(used_at=now)
+    raise ApplicationError({"username": [USERNAME_TAKEN_CODE_SPENT if spent else USERNAME_TAKEN]})
 
 
 def _invite_by_code(raw_code: str) -> CaregiverInvite | None:

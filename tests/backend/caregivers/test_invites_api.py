@@ -11,7 +11,13 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import DeviceToken, Role, User
 from backend.caregivers.models import CaregiverInvite, CaregiverLink
-from backend.caregivers.services import CODE_EXPIRED, CODE_INVALID, CODE_USED, USERNAME_TAKEN
+from backend.caregivers.services import (
+    CODE_EXPIRED,
+    CODE_INVALID,
+    CODE_USED,
+    USERNAME_TAKEN,
+    USERNAME_TAKEN_CODE_SPENT,
+)
 from tests.backend.caregivers.support import ACCEPT_URL, INVITES_URL, make_caregiver
 from tests.backend.support import error_fields, rows
 from tests.factories import PASSWORD, EnrolledPatient, Person
@@ -210,6 +216,19 @@ def test_a_taken_username_is_refused_naming_username_and_the_code_still_works(
     assert response.status_code == 400  # type: ignore[attr-defined]
     assert error_fields(response) == {"username": [USERNAME_TAKEN]}  # type: ignore[arg-type]
     assert _accept(code).status_code == 201  # type: ignore[attr-defined]
+
+
+def test_a_code_tried_with_too_many_taken_usernames_is_spent(patient: EnrolledPatient) -> None:
+    """A code cannot be used to list which usernames exist: after five taken names it stops working."""
+    for n in range(5):
+        make_caregiver(patient, ["all_alerts"], f"taken.{n}")
+    code = _invite(patient)
+
+    answers = [error_fields(_accept(code, username=f"taken.{n}")) for n in range(5)]  # type: ignore[arg-type]
+
+    assert answers[:4] == [{"username": [USERNAME_TAKEN]}] * 4
+    assert answers[4] == {"username": [USERNAME_TAKEN_CODE_SPENT]}
+    assert error_fields(_accept(code)) == {"code": [CODE_USED]}  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("username", ["patient-123", "has space", "x" * 151])
