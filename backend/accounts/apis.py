@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts import services
+from backend.accounts import selectors, services
 from backend.accounts.models import DeviceToken
 from backend.core.throttling import FailuresThrottled
 
@@ -77,7 +77,7 @@ class SessionListApi(APIView):
 
     @extend_schema(responses=SessionSerializer(many=True))
     def get(self, request: Request) -> Response:
-        sessions = services.sessions_of(request.user)  # type: ignore[arg-type]
+        sessions = selectors.sessions_of(request.user)  # type: ignore[arg-type]
         return Response(SessionSerializer(sessions, many=True, context={"auth": request.auth}).data)
 
 

@@ -11,7 +11,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -90,22 +89,11 @@ def tokens_revoke_all(*, user: User, now: datetime | None = None) -> int:
     return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
 
 
-def sessions_of(user: User) -> QuerySet[DeviceToken]:
-    """The devices `user` is signed in on, most recently used first."""
-    return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
-        F("last_used_at").desc(nulls_last=True), "-created_at"
-    )
-
-
-def session_revoke(*, user: User, session_id: object) -> DeviceToken:
+def session_revoke(*, user: User, session_id: int) -> DeviceToken:
     """Sign one of one's own devices out (idempotent); another person's is not found."""
-    token = DeviceToken.objects.filter(user=user, pk=session_id).first() if _is_id(session_id) else None
+    token = DeviceToken.objects.filter(user=user, pk=session_id).first()
     if token is None:
         raise NotFound()
     token_revoke(token=token)
     token.refresh_from_db(fields=["revoked_at"])
     return token
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 19)

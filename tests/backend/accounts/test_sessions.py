@@ -114,3 +114,10 @@ def test_a_patient_signs_out_their_own_phone(patient: EnrolledPatient) -> None:
 
     assert patient.client().delete(f"{SESSIONS_URL}{own}/").status_code == 204
     assert patient.client().post(SYNC_URL, {}, format="json").status_code == 401
+
+
+def test_an_id_beyond_any_session_is_404_not_500(nurse: Person) -> None:
+    client = nurse.client()
+    client.raise_request_exception = False
+
+    assert client.delete(f"{SESSIONS_URL}{10**30}/").status_code == 404
