@@ -236,9 +236,14 @@ def scheduled_dates(start_date: date, drug: Drug, first: date, last: date) -> li
 # Missed / vomited ixazomib dose
 # ---------------------------------------------------------------------------
 
-#: NINLARO USPI §2.1: a missed or delayed dose may be taken only if the next
-#: scheduled dose is >= 72 hours away; never within 72 hours of it; never
-#: double up. A vomited dose is not repeated.
+#: NINLARO USPI §2.1 "Dosing and Administration Guidelines": "If a NINLARO dose
+#: is delayed or missed, the dose should be taken only if the next scheduled
+#: dose is ≥ 72 hours away. A missed dose should not be taken within 72 hours
+#: of the next scheduled dose. A double dose should not be taken to make up for
+#: the missed dose. If vomiting occurs after taking a dose, the patient should
+#: not repeat the dose. The patient should resume dosing at the time of the
+#: next scheduled dose." (label text as reproduced by MIMS and ninlarohcp.com;
+#: reference.md §1.1). "≥ 72 hours away" includes exactly 72 hours: take it.
 IXAZOMIB_MISSED_DOSE_MIN_GAP: Final[timedelta] = timedelta(hours=72)
 
 
@@ -268,7 +273,8 @@ def ixazomib_missed_dose_advice(
     (fall-back) means its first occurrence. ``take_until`` is exactly 72 real
     (elapsed) hours before the next dose, so across a DST change its wall-clock
     time differs from ``dose_time`` by an hour. The dose may be taken while
-    ``now < take_until``; at exactly 72 hours it may not.
+    ``now <= take_until``: at exactly 72 hours the next dose is "≥ 72 hours
+    away", so it may still be taken; a moment later it may not.
 
     ``now`` must be timezone-aware (ValueError otherwise); ``dose_time`` must be
     naive (it is interpreted in ``tz``).
@@ -293,7 +299,7 @@ def ixazomib_missed_dose_advice(
         )
 
     take_until = (next_utc - IXAZOMIB_MISSED_DOSE_MIN_GAP).astimezone(tz)
-    if now < take_until:
+    if now <= take_until:
         reason = (
             f"You can still take it until {_format_local(take_until)}. "
             f"Then take the next dose as usual on {_format_local(next_dose)}."

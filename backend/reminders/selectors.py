@@ -332,12 +332,14 @@ def _late_days(
                 tz=zone,
             )
             assert advice.take_until is not None
-            limit = advice.take_until
+            # Up to and including take_until: the label allows a missed dose while the next one is
+            # "≥ 72 hours away" (shared.regimen.IXAZOMIB_MISSED_DOSE_MIN_GAP).
+            end = advice.take_until + timedelta.resolution
         else:
-            limit = shared_reminders.local_instant(day + timedelta(days=2), time(0), zone)
+            end = shared_reminders.local_instant(day + timedelta(days=2), time(0), zone)
         later = day + timedelta(days=1)
-        while later not in scheduled and shared_reminders.local_instant(later, time(0), zone) < limit:
-            if any(status == "taken" and at < limit for at, status in logs.get((drug.value, later), [])):
+        while later not in scheduled and shared_reminders.local_instant(later, time(0), zone) < end:
+            if any(status == "taken" and at < end for at, status in logs.get((drug.value, later), [])):
                 found.add(day)
                 break
             later += timedelta(days=1)

@@ -67,6 +67,12 @@ def test_an_unlogged_ixazomib_dose_can_still_be_taken_until_72_hours_before_the_
     assert missed.can_take
 
 
+def test_exactly_72_hours_before_the_next_dose_the_phone_still_says_take_it(store: Store, journal: Journal) -> None:
+    [missed] = _view(store, journal, datetime(2026, 11, 26, 22, 0, tzinfo=NY)).missed
+    assert missed.can_take
+    assert "You can still take it until Thu 26 Nov, 22:00." in missed.text
+
+
 def test_once_inside_72_hours_of_the_next_dose_it_says_skip_for_a_day_then_goes(store: Store, journal: Journal) -> None:
     [missed] = _view(store, journal, datetime(2026, 11, 26, 23, 0, tzinfo=NY)).missed
     assert not missed.can_take

@@ -305,7 +305,8 @@ def test_missed_day_8_dose_can_be_taken_until_72_hours_before_day_15() -> None:
     )
 
 
-def test_missed_dose_exactly_72_hours_before_the_next_dose_must_be_skipped() -> None:
+def test_missed_dose_exactly_72_hours_before_the_next_dose_can_still_be_taken() -> None:
+    # Label §2.1: "taken only if the next scheduled dose is ≥ 72 hours away": 72 hours is enough.
     advice = ixazomib_missed_dose_advice(
         start_date=START,
         missed_on=on_day(8),
@@ -313,8 +314,8 @@ def test_missed_dose_exactly_72_hours_before_the_next_dose_must_be_skipped() -> 
         dose_time=NINE_AM,
         tz=LONDON,
     )
-    assert not advice.can_take
-    assert advice.reason.startswith("Skip it: your next dose is on Mon 19 Jan, 09:00.")
+    assert advice.can_take
+    assert advice.reason.startswith("You can still take it until Fri 16 Jan, 09:00.")
 
 
 def test_missed_dose_one_minute_before_the_72_hour_limit_can_be_taken() -> None:
@@ -328,9 +329,21 @@ def test_missed_dose_one_minute_before_the_72_hour_limit_can_be_taken() -> None:
     assert advice.can_take
 
 
+def test_missed_dose_less_than_72_hours_before_the_next_dose_must_be_skipped() -> None:
+    advice = ixazomib_missed_dose_advice(
+        start_date=START,
+        missed_on=on_day(8),
+        now=datetime(2026, 1, 16, 9, 0, 1, tzinfo=LONDON),
+        dose_time=NINE_AM,
+        tz=LONDON,
+    )
+    assert not advice.can_take
+    assert advice.reason.startswith("Skip it: your next dose is on Mon 19 Jan, 09:00.")
+
+
 def test_the_72_hour_limit_is_compared_in_real_time_whatever_zone_now_is_in() -> None:
     limit_utc = datetime(2026, 1, 16, 9, 0, tzinfo=UTC)  # London is on GMT
-    for now, expected in [(limit_utc - timedelta(minutes=1), True), (limit_utc, False)]:
+    for now, expected in [(limit_utc, True), (limit_utc + timedelta(minutes=1), False)]:
         advice = ixazomib_missed_dose_advice(
             start_date=START,
             missed_on=on_day(8),
@@ -399,8 +412,8 @@ def test_fall_back_boundary_is_exact_in_real_hours() -> None:
             tz=NEW_YORK,
         ).can_take
 
-    assert can_take(datetime(2026, 10, 30, 9, 59, tzinfo=NEW_YORK))
-    assert not can_take(datetime(2026, 10, 30, 10, 0, tzinfo=NEW_YORK))
+    assert can_take(datetime(2026, 10, 30, 10, 0, tzinfo=NEW_YORK))
+    assert not can_take(datetime(2026, 10, 30, 10, 1, tzinfo=NEW_YORK))
 
 
 def test_spring_forward_in_paris_makes_the_limit_8am_not_9am() -> None:
@@ -437,8 +450,8 @@ def test_spring_forward_boundary_is_exact_in_real_hours() -> None:
             tz=PARIS,
         ).can_take
 
-    assert can_take(datetime(2026, 3, 27, 7, 59, tzinfo=PARIS))
-    assert not can_take(datetime(2026, 3, 27, 8, 0, tzinfo=PARIS))
+    assert can_take(datetime(2026, 3, 27, 8, 0, tzinfo=PARIS))
+    assert not can_take(datetime(2026, 3, 27, 8, 1, tzinfo=PARIS))
 
 
 def test_a_dose_time_inside_the_spring_forward_gap_moves_forward_by_an_hour() -> None:
@@ -566,7 +579,7 @@ def test_take_until_is_always_exactly_72_real_hours_before_the_next_dose(
     # Offset in real time (UTC); wall-clock arithmetic would be wrong across DST.
     now = first.take_until.astimezone(UTC) + timedelta(minutes=minutes_from_limit)
     advice = ixazomib_missed_dose_advice(start_date=start, missed_on=missed, now=now, dose_time=dose_time, tz=tz)
-    assert advice.can_take is (minutes_from_limit < 0)
+    assert advice.can_take is (minutes_from_limit <= 0)
 
 
 # ---------------------------------------------------------------------------

@@ -67,16 +67,17 @@ def test_every_dose_is_counted_once_in_one_category(pat: EnrolledPatient) -> Non
 
 
 @pytest.mark.parametrize(
-    ("taken_on", "late"),
-    [(day(10), True), (day(12), True), (day(13), False)],
-    ids=["two-days-later", "before-the-72h-limit", "past-the-72h-limit"],
+    ("taken_on", "hour", "late"),
+    [(day(10), 10, True), (day(12), 10, True), (day(12), 22, True), (day(13), 10, False)],
+    ids=["two-days-later", "before-the-72h-limit", "exactly-72h-before", "past-the-72h-limit"],
 )
 def test_a_late_ixazomib_dose_counts_until_72_hours_before_the_next(
-    pat: EnrolledPatient, taken_on: date, late: bool
+    pat: EnrolledPatient, taken_on: date, hour: int, late: bool
 ) -> None:
-    """Day 8's dose; the next is day 15 at 22:00, so the label allows it until day 12 at 22:00."""
+    """Day 8's dose; the next is day 15 at 22:00, so the label allows it until day 12 at 22:00
+    (next dose "≥ 72 hours away": exactly 72 hours still counts)."""
     log_dose(pat, "ixazomib", ny(day(1), 22, 0))
-    log_dose(pat, "ixazomib", ny(taken_on, 10, 0))
+    log_dose(pat, "ixazomib", ny(taken_on, hour, 0))
     row = by_drug(adherence_by_cycle(pat.patient, day(14)))["ixazomib"]
     assert (row["taken"], row["late"], row["missed"]) == ((2, 1, 0) if late else (1, 0, 1))
 
