@@ -213,7 +213,7 @@ def hold_title(drugs: list[str]) -> str:
     return _("Do not take {drugs} for now").format(drugs=names)
 
 
-HOLD_TEXT = _("Your care team will tell you when to start again.")
+HOLD_TEXT = _("Your care team will tell you when to start again and at what dose.")
 ALERT_OPEN_TITLE = _("Your care team has been told")
 REJECTED_BANNER_TITLE = _("Something you entered was not accepted")
 

@@ -201,12 +201,20 @@ def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _hold_words(drugs: tuple[str, ...], until: str) -> str:
+# After every hold the label's Table 3 has the prescriber choose how to resume (after low
+# platelets: lenalidomide at the next lower dose, ixazomib at its most recent dose, alternating on
+# recurrence; reference.md §1.4-1.5). So the patient is never told a count or a grade at which to
+# restart on their own: the care team decides when, and at what dose. The nurse's message keeps
+# the label's threshold.
+RESTART_WORDS = "Your care team will tell you when to start again and at what dose."
+
+
+def _hold_words(drugs: tuple[str, ...]) -> str:
     names = " or ".join(DRUG_NAMES[d] for d in drugs)
-    return f"Do not take {names} until {until}." if until else f"Do not take {names}."
+    return f"Do not take {names} for now. {RESTART_WORDS}"
 
 
-def _patient_advice(severity: Severity, hold: tuple[str, ...], until: str, extra: str) -> str:
+def _patient_advice(severity: Severity, hold: tuple[str, ...], extra: str) -> str:
     first = (
         "Call your care team now. If you cannot reach them, go to the emergency department."
         if severity is Severity.CRITICAL
@@ -214,7 +222,7 @@ def _patient_advice(severity: Severity, hold: tuple[str, ...], until: str, extra
     )
     parts = [first]
     if hold:
-        parts.append(_hold_words(hold, until or "your care team tells you to restart"))
+        parts.append(_hold_words(hold))
     if extra:
         parts.append(extra)
     return " ".join(parts)
@@ -253,7 +261,7 @@ def evaluate_lab(policy: AlertPolicy, lab: LabValue, grade: LabGrade) -> AlertCa
     if hold:
         message += f" Label: hold {' and '.join(hold)} until {rule.hold_until}."
     title = f"Grade {grade.grade} {rule.kind.replace('_', ' ')}"
-    advice = _patient_advice(severity, hold, rule.hold_until, _LAB_ADVICE.get(rule.kind, ""))
+    advice = _patient_advice(severity, hold, _LAB_ADVICE.get(rule.kind, ""))
     return AlertCandidate(rule.kind, grade.grade, severity, hold, title, message, advice, rule.source)
 
 
@@ -292,7 +300,7 @@ def evaluate_symptom(
     title = f"Grade {grade.grade} {name.lower()}"
     if "blisters_or_peeling" in grade.flags:
         title = f"{name} with blisters or peeling"
-    advice = _patient_advice(severity, hold, "your care team tells you to restart", "")
+    advice = _patient_advice(severity, hold, "")
     return AlertCandidate(rule.kind, grade.grade, severity, hold, title, message, advice, rule.source)
 
 

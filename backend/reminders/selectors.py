@@ -104,7 +104,8 @@ def reminder_message(kind: str, title: str, text: str, held: set[str]) -> Remind
     if kind in held:
         return ReminderMessage(
             title=f"{kind.capitalize()} is on hold",
-            text=f"Your care team asked you to hold {kind}: do not take it until they tell you to restart.",
+            text=f"Your care team asked you to hold {kind}: "
+            "do not take it until they tell you when to restart and at what dose.",
             on_hold=True,
         )
     return ReminderMessage(title=title, text=text, on_hold=False)

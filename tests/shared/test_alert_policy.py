@@ -391,10 +391,29 @@ def test_an_urgent_alert_does_not_tell_the_patient_to_call_now() -> None:
 
 def test_a_hold_tells_the_patient_which_drugs_not_to_take_in_plain_words() -> None:
     alert = alerted(lab_alert("platelets", 20))
-    assert (
-        "Do not take ixazomib (Ninlaro) or lenalidomide (Revlimid) until platelets are back to 30 ×10⁹/L or more."
-        in alert.patient_advice
-    )
+    assert "Do not take ixazomib (Ninlaro) or lenalidomide (Revlimid) for now." in alert.patient_advice
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        pytest.param(lambda: lab_alert("platelets", 20), id="platelets"),
+        pytest.param(lambda: lab_alert("anc", Decimal("0.4")), id="anc"),
+        pytest.param(lambda: lab_alert("alt", 300, "U/L"), id="alt"),
+        pytest.param(lambda: symptom_alert("diarrhea", {"stools_above_usual": 8}), id="diarrhea"),
+        pytest.param(lambda: symptom_alert("rash", {"body_area": "10_to_30"}), id="rash"),
+    ],
+)
+def test_after_a_hold_the_patient_is_told_the_care_team_decides_when_and_at_what_dose_to_restart(
+    candidate: Callable[[], AlertCandidate | None],
+) -> None:
+    # Label Table 3: after low platelets, lenalidomide resumes at the next lower dose; the restart is
+    # the prescriber's decision, so the patient never reads a count at which to restart alone.
+    alert = alerted(candidate())
+    assert alert.dose_hold
+    assert "Your care team will tell you when to start again and at what dose." in alert.patient_advice
+    assert "until" not in alert.patient_advice
+    assert "30" not in alert.patient_advice and "0.5" not in alert.patient_advice
 
 
 def test_a_symptom_hold_tells_the_patient_which_drug_not_to_take() -> None:

@@ -131,7 +131,8 @@ class TestSending:
         reminders_dispatch_due()
         titles = {n.title: n.body for n in reminders_in_inbox(pat)}
         assert titles["Lenalidomide is on hold"] == (
-            "Your care team asked you to hold lenalidomide: do not take it until they tell you to restart."
+            "Your care team asked you to hold lenalidomide: "
+            "do not take it until they tell you when to restart and at what dose."
         )
         assert "Time for your dexamethasone" in titles
 
