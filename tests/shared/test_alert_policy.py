@@ -355,6 +355,50 @@ def test_other_symptoms_at_grade_3_alert_urgently_and_hold_ixazomib(
     assert alert.dose_hold is True
 
 
+@pytest.mark.parametrize(
+    ("symptom", "answers"),
+    [
+        ("diarrhea", {"stools_above_usual": 9, "danger_signs": True}),
+        ("diarrhea", {"stools_above_usual": 2, "danger_signs": True}),
+        ("vomiting", {"severity": "severe", "danger_signs": True}),
+        ("constipation", {"severity": "moderate", "danger_signs": True}),
+    ],
+)
+def test_a_grade_4_symptom_is_critical_holds_ixazomib_and_says_call_now(
+    symptom: str, answers: dict[str, object]
+) -> None:
+    alert = alerted(symptom_alert(symptom, answers))
+    assert (alert.grade, alert.severity, alert.hold_drugs) == (4, Severity.CRITICAL, IXAZOMIB)
+    assert alert.patient_advice.startswith(CALL_NOW)
+    assert alert.title == f"Grade 4 {symptom}"
+    assert alert.message.endswith("CTCAE v5.0 grade 4 (danger signs). Label: hold ixazomib until grade 1 or better.")
+
+
+@pytest.mark.parametrize(
+    ("symptom", "answers"),
+    [
+        ("nausea", {"severity": "severe", "eating": "less", "hospital": False}),
+        ("vomiting", {"severity": "severe", "hospital": False, "danger_signs": False}),
+        (
+            "constipation",
+            {"severity": "severe", "laxatives": "regularly", "limits_activities": "no", "danger_signs": False},
+        ),
+        ("edema", {"severity": "severe", "limits_activities": "usual_tasks"}),
+    ],
+)
+def test_severe_without_the_ctcae_grade_3_criterion_raises_no_alert_and_holds_nothing(
+    symptom: str, answers: dict[str, object]
+) -> None:
+    assert symptom_alert(symptom, answers) is None
+    assert alerted(symptom_alert(symptom, {"severity": "severe"})).hold_drugs == IXAZOMIB  # severity alone: as today
+
+
+def test_a_grade_3_reached_by_a_follow_up_names_it_for_the_nurse() -> None:
+    alert = alerted(symptom_alert("nausea", {"severity": "moderate", "eating": "too_little"}))
+    assert (alert.grade, alert.severity, alert.hold_drugs) == (3, Severity.URGENT, IXAZOMIB)
+    assert alert.message.startswith("Patient-reported nausea: CTCAE v5.0 grade 3 (inadequate oral intake).")
+
+
 # ---------------------------------------------------------------------------
 # dose_hold, advice, sources
 # ---------------------------------------------------------------------------

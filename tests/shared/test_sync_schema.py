@@ -120,6 +120,38 @@ def test_symptom_answers_come_back_with_their_defaults() -> None:
     }
 
 
+def test_symptom_follow_up_answers_are_accepted_and_only_the_answered_ones_kept() -> None:
+    item = parse_symptom_item(
+        symptom(symptom="vomiting", answers={"severity": "Severe", "hospital": False, "danger_signs": None}), now=NOW
+    )
+    assert dict(item.answers) == {"severity": "severe", "hospital": False}
+
+
+@pytest.mark.parametrize(
+    ("answers", "errors"),
+    [
+        ({"stools_above_usual": 5, "danger_signs": "no"}, {"answers.danger_signs": ["Must be true or false."]}),
+        (
+            {"stools_above_usual": 5, "limits_activities": 2},
+            {"answers.limits_activities": ["Must be one of: no, usual_tasks, self_care."]},
+        ),
+        (
+            {"stools_above_usual": 5, "eating": "less"},
+            {
+                "answers.eating": [
+                    "Not a question for diarrhea. Expected: danger_signs, hospital, limits_activities, "
+                    "stools_above_usual."
+                ]
+            },
+        ),
+    ],
+)
+def test_a_bad_follow_up_answer_is_refused_on_answers_dot_its_name(
+    answers: dict[str, object], errors: dict[str, list[str]]
+) -> None:
+    assert errors_of(parse_symptom_item, symptom(answers=answers)) == errors
+
+
 @pytest.mark.parametrize("drug", ["ixazomib", "lenalidomide", "dexamethasone", "antiviral", " Ixazomib "])
 def test_every_contract_drug_is_accepted(drug: str) -> None:
     assert parse_dose_item(dose(drug=drug), now=NOW).drug.value == drug.strip().lower()
@@ -417,10 +449,16 @@ def test_other_lab_content_has_another_fingerprint(changes: dict[str, object]) -
         {"answers": {"stools_above_usual": 6}},
         {"reported_at": "2026-11-20T20:00:01-05:00"},
         {"symptom": "nausea", "answers": {"severity": "mild"}},
+        {"answers": {"stools_above_usual": 5, "hospital": False}},  # "no" is not "not answered"
+        {"answers": {"stools_above_usual": 5, "danger_signs": True}},
     ],
 )
 def test_other_symptom_content_has_another_fingerprint(changes: dict[str, object]) -> None:
     assert symptom_print(**changes) != symptom_print()
+
+
+def test_a_follow_up_sent_as_null_has_the_fingerprint_of_one_left_out() -> None:
+    assert symptom_print(answers={"stools_above_usual": 5, "hospital": None}) == symptom_print()
 
 
 @pytest.mark.parametrize(
