@@ -272,6 +272,7 @@ FEEL_ANSWER_ALL = _("Answer the questions above to see what to do.")
 FEEL_NO_ALERT = _("Keep noting how you feel. If it gets worse, report it again or call your care team.")
 FEEL_FEVER_OK = _("Below 38 °C. Check again in a few hours, and call your care team if it reaches 38 °C.")
 FEEL_TEMPERATURE_HINT = _("e.g. 37.2")
+FEEL_FOLLOW_UPS = _("A few more questions help your care team judge how bad it is. You may skip them.")
 YES = _("Yes")
 NO = _("No")
 MINUS = "−"

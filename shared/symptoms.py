@@ -226,7 +226,7 @@ ACTIVITIES = ("no", "usual_tasks", "self_care")
 ACTIVITY_LABELS = (
     "No",
     "Yes: cooking, shopping, housework, phoning or handling money",
-    "Yes: even washing, dressing, eating, using the toilet or taking my medicines, or I stayed in bed",
+    "Yes: even washing, dressing, eating or using the toilet",
 )
 EATING = ("as_usual", "less", "too_little")
 EATING_LABELS = ("As much as usual", "Less than usual", "Hardly anything, or not enough to drink")

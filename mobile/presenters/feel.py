@@ -1,6 +1,11 @@
 """How do you feel: the contract's symptoms as short questions with big answers, graded and
 evaluated at once on the phone with the server's own code (`shared.symptoms`,
-`shared.alert_policy`)."""
+`shared.alert_policy`).
+
+The CTCAE follow-ups (eating and drinking, hospital, laxatives, everyday activities, danger signs)
+appear only once the first answers make them matter (`Symptom.asked`, e.g. after "moderate" or
+"severe"); they start unanswered, since an unanswered follow-up is "not known" and never "no", and
+an answer to one that is no longer shown is not sent."""
 
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ class QuestionView:
     required: bool
     minimum: int = 0
     maximum: int = 0
+    follow_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,38 +54,45 @@ def symptoms() -> list[tuple[str, str]]:
 
 
 def _question(q: Question) -> QuestionView:
+    follow_up = q.follow_up is not None
     if q.kind is Kind.CHOICE:
         labels = q.choice_labels or q.choices
         options = tuple(Option(v, S.tr(label)) for v, label in zip(q.choices, labels, strict=True))
-        return QuestionView(q.key, CHOICE, S.tr(q.text), options, q.required)
+        return QuestionView(q.key, CHOICE, S.tr(q.text), options, q.required, follow_up=follow_up)
     if q.kind is Kind.YES_NO:
-        return QuestionView(q.key, YES_NO, S.tr(q.text), (Option(True, S.YES), Option(False, S.NO)), q.required)
+        yes_no = (Option(True, S.YES), Option(False, S.NO))
+        return QuestionView(q.key, YES_NO, S.tr(q.text), yes_no, q.required, follow_up=follow_up)
     if q.kind is Kind.COUNT:
         return QuestionView(q.key, COUNT, S.tr(q.text), (), q.required, int(q.minimum or 0), int(q.maximum or 0))
     return QuestionView(q.key, NUMBER, S.tr(q.text), (), q.required, int(q.minimum or 0), int(q.maximum or 0))
 
 
-def questions(symptom: str) -> list[QuestionView]:
-    return [_question(q) for q in SYMPTOMS[symptom].questions]
+def questions(symptom: str, answers: Mapping[str, Any] | None = None) -> list[QuestionView]:
+    """The questions to show for the answers so far (the follow-ups only once they matter)."""
+    return [_question(q) for q in SYMPTOMS[symptom].asked(answers if answers is not None else {})]
 
 
 def initial_answers(symptom: str) -> dict[str, Any]:
-    """Counts start at their minimum (0 more stools is a real answer); optional yes/no at "no"."""
+    """Counts start at their minimum (0 more stools is a real answer); the contract's optional
+    yes/no at "no"; the follow-ups unanswered (left unanswered, the grade is the contract's)."""
     answers: dict[str, Any] = {}
     for q in SYMPTOMS[symptom].questions:
         if q.kind is Kind.COUNT:
             answers[q.key] = int(q.minimum or 0)
-        elif q.kind is Kind.YES_NO and not q.required:
+        elif q.kind is Kind.YES_NO and not q.required and q.follow_up is None:
             answers[q.key] = False
     return answers
 
 
 def wire_answers(symptom: str, answers: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Answers as JSON values; a typed number is parsed here. None if a typed number is not one."""
+    """Answers as JSON values; a typed number is parsed here. None if a typed number is not one.
+    Only the questions shown now are sent: an answer to a follow-up hidden since (the severity
+    went down) no longer counts."""
     wire: dict[str, Any] = {}
     kinds = {q.key: q.kind for q in SYMPTOMS[symptom].questions}
+    shown = {q.key for q in SYMPTOMS[symptom].asked(answers)}
     for key, value in answers.items():
-        if value is None or value == "":
+        if value is None or value == "" or (key in kinds and key not in shown):
             continue
         if kinds.get(key) is Kind.NUMBER and isinstance(value, str):
             number = parse_number(value)

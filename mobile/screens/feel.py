@@ -32,6 +32,7 @@ class FeelScreen(BaseScreen):
         super().__init__(**kwargs)
         self.presenter = feel.FeelPresenter(self.app.journal)
         self.answers: dict[str, Any] = {}
+        self._shown: list[str] = []
         self._choices: dict[str, list[tuple[Any, Btn]]] = {}
         self._counts: dict[str, BigValue] = {}
         self._call_shown = False
@@ -63,10 +64,21 @@ class FeelScreen(BaseScreen):
         self.symptom_name = dict(feel.symptoms())[symptom]
         self.answers = feel.initial_answers(symptom)
         self.step = ASK
+        self._build_questions()
+        self.evaluate()
+        self.ids.page.scroll_y = 1
+
+    def _build_questions(self) -> None:
+        """The questions the answers so far call for: the follow-ups appear (or go) as they matter."""
         box = self.ids.questions
         box.clear_widgets()
         self._choices, self._counts = {}, {}
-        for question in feel.questions(symptom):
+        shown = feel.questions(self.symptom, self.answers)
+        self._shown = [q.key for q in shown]
+        first_follow_up = next((q.key for q in shown if q.follow_up), None)
+        for question in shown:
+            if question.key == first_follow_up:
+                box.add_widget(Small(text=S.FEEL_FOLLOW_UPS))
             box.add_widget(Heading(text=question.text))
             if question.kind in (feel.CHOICE, feel.YES_NO):
                 box.add_widget(self._choice_group(question))
@@ -76,8 +88,6 @@ class FeelScreen(BaseScreen):
                 field = BigInput(hint_text=S.FEEL_TEMPERATURE_HINT, input_filter="float")
                 field.bind(text=lambda _f, text, k=question.key: self.answer(k, text))
                 box.add_widget(field)
-        self.evaluate()
-        self.ids.page.scroll_y = 1
 
     def _choice_group(self, question: feel.QuestionView) -> Any:
         grid = Factory.Grid(cols=2 if question.kind == feel.YES_NO else 1)
@@ -108,6 +118,8 @@ class FeelScreen(BaseScreen):
 
     def answer(self, key: str, value: Any) -> None:
         self.answers[key] = value
+        if [q.key for q in feel.questions(self.symptom, self.answers)] != self._shown:
+            self._build_questions()
         for option, button in self._choices.get(key, []):
             button.selected = option == value
         if key in self._counts:

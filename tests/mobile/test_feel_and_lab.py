@@ -3,7 +3,10 @@ at once, and what is saved."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
+
+import pytest
 
 from mobile import strings as S
 from mobile.journal import Journal
@@ -12,7 +15,8 @@ from mobile.presenters.feel import FeelPresenter
 from mobile.presenters.lab import LabPresenter
 from mobile.presenters.outcome import parse_number
 from mobile.store import Store
-from shared.symptoms import SYMPTOMS
+from shared.alert_policy import DEFAULT_POLICY, evaluate_symptom
+from shared.symptoms import SYMPTOMS, Kind, grade_symptom, validate_answers
 from tests.mobile.conftest import NOW
 
 # ---- how do you feel ---------------------------------------------------------------------------
@@ -61,6 +65,102 @@ def test_a_rash_with_blisters_is_an_emergency_with_the_call_button(journal: Jour
     assert outcome is not None and outcome.level == "critical" and outcome.call
     assert outcome.headline == "Emergency: Rash with blisters or peeling"
     assert outcome.advice.startswith("Call your care team now.")
+
+
+# ---- the CTCAE follow-ups ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("severity", "shown"), [("mild", []), ("moderate", ["hospital", "danger_signs"])])
+def test_the_follow_ups_appear_only_once_the_severity_makes_them_matter(severity: str, shown: list[str]) -> None:
+    questions = feel.questions("vomiting", {"severity": severity})
+    assert [q.key for q in questions] == ["severity", *shown]
+    assert [q.key for q in questions if q.follow_up] == shown
+    assert [q.key for q in feel.questions("vomiting")] == ["severity"]
+
+
+def test_the_follow_ups_are_asked_in_plain_words() -> None:
+    texts = {
+        q.key: (q.text, [o.label for o in q.options]) for q in feel.questions("constipation", {"severity": "severe"})
+    }
+    assert texts["danger_signs"] == (
+        "Did you faint, become confused, or could you not keep any fluid down at all?",
+        ["Yes", "No"],
+    )
+    assert texts["limits_activities"][1] == [
+        "No",
+        "Yes: cooking, shopping, housework, phoning or handling money",
+        "Yes: even washing, dressing, eating or using the toilet",
+    ]
+
+
+def test_the_follow_ups_start_unanswered_so_skipping_them_keeps_the_contracts_grade(journal: Journal) -> None:
+    assert feel.initial_answers("vomiting") == {}
+    assert feel.initial_answers("diarrhea") == {"stools_above_usual": 0}
+    assert feel.initial_answers("peripheral_neuropathy") == {"pain": False, "limits_self_care": False}
+    outcome = FeelPresenter(journal).evaluate("vomiting", {"severity": "severe"}, NOW).outcome
+    assert outcome is not None
+    assert (outcome.level, outcome.grade_text, outcome.hold_drugs) == ("urgent", "Grade 3 of 4 (severe)", ("ixazomib",))
+
+
+def test_severe_vomiting_without_hospital_or_danger_signs_is_grade_2_and_no_alert(journal: Journal) -> None:
+    answers = {"severity": "severe", "hospital": False, "danger_signs": False}
+    outcome = FeelPresenter(journal).evaluate("vomiting", answers, NOW).outcome
+    assert outcome is not None
+    assert (outcome.level, outcome.grade_text, outcome.hold_drugs) == ("ok", "Grade 2 of 4 (moderate)", ())
+
+
+def test_danger_signs_make_it_grade_4_with_the_call_button(journal: Journal) -> None:
+    answers = {"stools_above_usual": 3, "danger_signs": True}
+    outcome = FeelPresenter(journal).evaluate("diarrhea", answers, NOW).outcome
+    assert outcome is not None and outcome.call
+    assert (outcome.level, outcome.headline, outcome.grade_text) == (
+        "critical",
+        "Emergency: Grade 4 diarrhea",
+        "Grade 4 of 4 (life-threatening)",
+    )
+    assert outcome.advice.startswith("Call your care team now.")
+
+
+def test_an_answer_to_a_follow_up_no_longer_shown_is_not_counted_nor_sent(journal: Journal, store: Store) -> None:
+    # Severe, then "could not keep fluids down", then the patient corrects severe to mild.
+    answers = {"severity": "mild", "danger_signs": True}
+    presenter = FeelPresenter(journal)
+    outcome = presenter.evaluate("vomiting", answers, NOW).outcome
+    assert outcome is not None and (outcome.level, outcome.grade_text) == ("ok", "Grade 1 of 4 (mild)")
+    presenter.save("vomiting", answers, NOW)
+    [entry] = store.entries("symptom_reports")
+    assert entry.item["answers"] == {"severity": "mild"}
+
+
+def _shown_answer_sets(symptom: str) -> list[dict[str, object]]:
+    """Every set of answers the screen can send: the follow-ups answered or not, when shown."""
+    contract, *follow_ups = SYMPTOMS[symptom].questions
+    firsts = (
+        [{contract.key: n} for n in range(51)]
+        if contract.kind is Kind.COUNT
+        else [{contract.key: c} for c in contract.choices]
+    )
+    found = []
+    for first in firsts:
+        shown = [q for q in follow_ups if q in SYMPTOMS[symptom].asked(first)]
+        options = [[None, *(q.choices or (True, False))] for q in shown]
+        for values in itertools.product(*options):
+            found.append(first | {q.key: v for q, v in zip(shown, values, strict=True) if v is not None})
+    return found
+
+
+@pytest.mark.parametrize("symptom", ["nausea", "vomiting", "constipation", "edema", "diarrhea"])
+def test_the_phone_shows_the_grade_and_alert_the_server_computes_for_every_answer_set(
+    symptom: str, journal: Journal
+) -> None:
+    presenter = FeelPresenter(journal)
+    for answers in _shown_answer_sets(symptom):
+        outcome = presenter.evaluate(symptom, answers, NOW).outcome
+        server_grade = grade_symptom(symptom, validate_answers(symptom, answers)[1])
+        alert = evaluate_symptom(DEFAULT_POLICY, symptom, server_grade)
+        assert outcome is not None and outcome.grade_text == S.grade_line(server_grade.grade or 0)
+        assert outcome.level == (alert.severity.value if alert else "ok")
+        assert outcome.hold_drugs == (alert.hold_drugs if alert else ())
 
 
 def test_a_temperature_is_typed_with_a_comma_or_a_point(journal: Journal, store: Store) -> None:

@@ -56,6 +56,9 @@ def test_feel_grades_at_once_and_an_emergency_shows_the_call_button(ui: Driver) 
     for _ in range(7):
         ui.tap("+")
     assert "Urgent: Grade 3 diarrhea" in ui.texts()
+    ui.answer("Did it stop you doing your usual things?", "Yes: even washing, dressing, eating or using the toilet")
+    ui.shot("03_feel_diarrhea_follow_ups")
+    assert "Urgent: Grade 3 diarrhea" in ui.texts()  # the count already meets grade 3
     assert "Do not take ixazomib (Ninlaro)" in ui.texts()
     ui.shot("03_feel_urgent")
 
@@ -73,6 +76,35 @@ def test_feel_grades_at_once_and_an_emergency_shows_the_call_button(ui: Driver) 
     assert sent["symptom"] == "rash"
     assert sent["answers"] == {"body_area": "over_30", "limits_self_care": False, "blisters_or_peeling": True}
     ui.shot("03_feel_saved", top=True)
+
+
+def test_feel_asks_the_ctcae_follow_ups_after_severe_and_grades_with_them(ui: Driver) -> None:
+    ui.tap("Report something else")
+    ui.tap("Vomiting")
+    assert "Did you faint" not in ui.texts()  # nothing more to ask before the severity
+    ui.answer("How bad was your vomiting", "Severe")
+    assert "Urgent: Grade 3 vomiting" in ui.texts()  # severe alone: as before
+    assert "A few more questions" in ui.texts()
+    ui.answer("Did you have to go to hospital", "No")
+    ui.answer("Did you faint", "No")
+    assert "Grade 2 of 4 (moderate)" in ui.texts() and "No alert" in ui.texts()
+    ui.shot("03_feel_follow_ups")
+    ui.answer("Did you faint", "Yes")
+    assert "Emergency: Grade 4 vomiting" in ui.texts()
+    assert "Call your care team now" in ui.texts()
+    ui.shot("03_feel_grade4")
+    ui.answer("How bad was your vomiting", "Mild")
+    assert "Did you faint" not in ui.texts()  # hidden again, and its answer no longer counts
+    assert "Grade 1 of 4 (mild)" in ui.texts()
+    ui.answer("How bad was your vomiting", "Severe")
+    assert "Emergency: Grade 4 vomiting" in ui.texts()  # the answers come back with the questions
+    ui.tap("Save and send")
+    ui.until(
+        lambda: any(r["symptom"] == "vomiting" for b in ui.state.sync_bodies for r in b.get("symptom_reports", [])),
+        what="the vomiting report sent",
+    )
+    sent = next(r for b in ui.state.sync_bodies for r in b.get("symptom_reports", []) if r["symptom"] == "vomiting")
+    assert sent["answers"] == {"severity": "severe", "hospital": False, "danger_signs": True}
 
 
 def test_lab_catches_the_factor_of_1000_and_grades_a_grade_4_count(ui: Driver) -> None:
