@@ -6,6 +6,7 @@ task and the sweeper call.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from backend.accounts.models import Clinic
 from backend.alerts.grading import readings_grade, ungraded_sweep
 from backend.alerts.models import Alert
 from backend.records.models import LabResult, SymptomReport
+from shared.symptoms import SYMPTOMS, Kind, grade_symptom
 from tests.backend.support import grade_all, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
@@ -447,6 +449,81 @@ def test_the_stored_grade_of_a_symptom_is_the_contracts_ctcae_grade(
     alerts_after(patient, symptom_reports=[item])
 
     assert SymptomReport.objects.get(pk=item["id"]).grade == grade
+
+
+# --- the CTCAE follow-ups (issue 13 §4) -------------------------------------------------------
+
+
+def follow_up_answer_sets() -> list[tuple[str, dict[str, Any]]]:
+    """Every shape of answers with the follow-ups (each answered either way or left out), for the
+    symptoms that have them; diarrhea at a count from each of its grades."""
+    found = []
+    for key in ("nausea", "vomiting", "constipation", "edema", "diarrhea"):
+        contract, *follow_ups = SYMPTOMS[key].questions
+        firsts = [0, 1, 4, 7] if contract.kind is Kind.COUNT else list(contract.choices)
+        options = [[None, *(q.choices or (True, False))] for q in follow_ups]
+        for first in firsts:
+            for values in itertools.product(*options):
+                answers = {q.key: v for q, v in zip(follow_ups, values, strict=True) if v is not None}
+                found.append((key, {contract.key: first, **answers}))
+    return found
+
+
+def test_every_follow_up_answer_shape_is_stored_as_sent_and_graded_as_on_the_phone(
+    patient: EnrolledPatient,
+) -> None:
+    items = [symptom_item(key, answers) for key, answers in follow_up_answer_sets()]
+    sent = {key for item in items for key in item["answers"]}
+    assert sent >= {"eating", "hospital", "laxatives", "limits_activities", "danger_signs"}
+    response = sync(patient, symptom_reports=items)
+    assert response.status_code == 200 and response.json()["rejected"] == []
+    grade_all()
+
+    stored = {str(r.pk): r for r in SymptomReport.objects.filter(patient=patient.patient)}
+    for item in items:
+        row = stored[item["id"]]
+        assert row.answers == item["answers"]  # only what was answered: no "no" made up
+        assert row.grade == grade_symptom(item["symptom"], item["answers"]).grade, item
+
+
+@pytest.mark.parametrize(
+    ("symptom", "answers", "expected"),
+    [
+        ("diarrhea", {"stools_above_usual": 3, "danger_signs": True}, (4, "critical", ["ixazomib"])),
+        ("vomiting", {"severity": "severe", "danger_signs": True}, (4, "critical", ["ixazomib"])),
+        ("constipation", {"severity": "moderate", "laxatives": "by_hand"}, (3, "urgent", ["ixazomib"])),
+        ("nausea", {"severity": "mild", "eating": "too_little"}, (3, "urgent", ["ixazomib"])),
+        ("edema", {"severity": "mild", "limits_activities": "self_care"}, (3, "urgent", ["ixazomib"])),
+        ("nausea", {"severity": "severe", "eating": "less", "hospital": False}, None),
+        ("vomiting", {"severity": "severe", "hospital": False, "danger_signs": False}, None),
+        ("vomiting", {"severity": "severe", "hospital": False}, (3, "urgent", ["ixazomib"])),
+    ],
+)
+def test_follow_ups_raise_the_alert_their_grade_calls_for(
+    patient: EnrolledPatient, symptom: str, answers: dict[str, Any], expected: tuple[int, str, list[str]] | None
+) -> None:
+    alerts = alerts_after(patient, symptom_reports=[symptom_item(symptom, answers)])
+
+    if expected is None:
+        assert alerts == []
+    else:
+        grade, severity, hold = expected
+        assert [summary(a) for a in alerts] == [(symptom, grade, severity, hold, True)]
+        if severity == "critical":
+            assert alerts[0].patient_advice.startswith("Call your care team now.")
+
+
+def test_a_follow_up_of_the_wrong_type_rejects_that_report_alone_with_its_reason(patient: EnrolledPatient) -> None:
+    bad = symptom_item("vomiting", {"severity": "severe", "danger_signs": "yes"})
+    good = symptom_item("vomiting", {"severity": "mild"})
+
+    response = sync(patient, symptom_reports=[bad, good])
+
+    assert response.status_code == 200
+    assert response.json()["rejected"] == [
+        {"id": bad["id"], "section": "symptom_reports", "errors": {"answers.danger_signs": ["Must be true or false."]}}
+    ]
+    assert response.json()["accepted"] == [good["id"]]
 
 
 # --- a clinic's stricter policy -------------------------------------------------------------
