@@ -19,6 +19,7 @@ from backend.dashboard.triage_queue import QueueFilters, QueueRow
 from backend.dashboard.wording import analyte_name, drug_label, lab_value_text, outcome_label, symptom_name
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from shared import regimen
+from shared.symptoms import SYMPTOMS
 
 # --- Triage queue rows ---------------------------------------------------------------------------
 
@@ -101,14 +102,22 @@ class TimelineDay:
 DOSE_STATUS_MARKS = {"taken": "✓", "skipped": "skipped", "vomited": "vomited"}
 
 
-def answers_text(answers: object) -> str:
+def answers_text(answers: object, symptom: str = "") -> str:
+    """The answers in a few words. A CTCAE follow-up answered "no" is shown too: it is what made a
+    "severe" report grade 2 (shared.symptoms), so the nurse sees that it was asked and denied."""
     if not isinstance(answers, dict):
         return ""
+    catalog = SYMPTOMS.get(symptom)
+    follow_ups = {q.key for q in catalog.follow_ups} if catalog else set()
+    # In the order the phone asks (a JSON column may give the keys back in any order).
+    order = {q.key: i for i, q in enumerate(catalog.questions)} if catalog else {}
     parts = []
-    for key, value in answers.items():
+    for key, value in sorted(answers.items(), key=lambda item: order.get(item[0], len(order))):
         words = key.replace("_", " ")
         if value is True:
             parts.append(words)
+        elif key in follow_ups and value in (False, "no"):
+            parts.append(f"{words}: no")
         elif value is False or value in ("none", ""):
             continue
         else:
@@ -134,7 +143,7 @@ def symptom_entry(report: SymptomReport) -> TimelineEntry:
         detail = ""
     else:
         title = symptom_name(report.symptom)
-        detail = answers_text(answers)
+        detail = answers_text(answers, report.symptom)
     return TimelineEntry(report.reported_at, "symptom", title, detail, grade=report.grade)
 
 

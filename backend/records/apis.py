@@ -36,7 +36,10 @@ _SymptomReading = inline_serializer(
     {
         "id": serializers.UUIDField(),
         "symptom": serializers.CharField(),
-        "answers": serializers.DictField(help_text="As stored: with the defaults of unanswered questions."),
+        "answers": serializers.DictField(
+            help_text="As stored: the contract's optional answers with their defaults; a CTCAE follow-up "
+            "(shared.symptoms) only when it was answered."
+        ),
         "reported_at": serializers.DateTimeField(),
         "grade": serializers.IntegerField(allow_null=True, help_text="CTCAE v5 grade; null until graded."),
     },

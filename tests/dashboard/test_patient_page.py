@@ -13,7 +13,7 @@ from django.utils import timezone
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
 from tests.dashboard.support import raise_alerts, raise_symptom_alert, sync, text
-from tests.factories import EnrolledPatient, Person, dose_item
+from tests.factories import EnrolledPatient, Person, dose_item, symptom_item
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,14 @@ def test_the_timeline_holds_readings_symptoms_doses_and_alerts(nurse_browser: Cl
     assert "Diarrhea" in body and "stools above usual: 8" in body
     assert "Platelets 45 ×10⁹/L" in body
     assert "Grade 3 diarrhea" in body and "Grade 3 thrombocytopenia" in body
+
+
+def test_the_timeline_shows_the_follow_ups_a_patient_denied(nurse_browser: Client, patient: EnrolledPatient) -> None:
+    # "Severe" with the CTCAE grade 3 criterion explicitly absent is grade 2: the nurse sees why.
+    answers = {"severity": "severe", "hospital": False, "danger_signs": False}
+    sync(patient, symptom_reports=[symptom_item("vomiting", answers, reported_at=timezone.now().isoformat())])
+    body = text(page(nurse_browser, patient))
+    assert "severity: severe, hospital: no, danger signs: no" in body
 
 
 def test_adherence_shows_this_cycle_and_the_last_from_the_logged_doses(
