@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.symptoms import SYMPTOMS, Kind, SymptomError, SymptomGrade, grade_symptom, validate_answers
 
@@ -677,3 +679,41 @@ def test_the_server_regrading_stored_answers_gets_the_phones_grade(symptom: str)
         key, clean = validate_answers(symptom, answers)
         stored = json.loads(json.dumps(clean))
         assert grade_symptom(key.key, stored) == grade_symptom(key.key, clean)
+
+
+@st.composite
+def spelled_answers(draw: st.DrawFn, symptom: str) -> dict[str, object]:
+    """Valid answers as a phone may spell them: any optional one left out, choices in any case with
+    spaces, counts as floats."""
+    answers: dict[str, object] = {}
+    for question in SYMPTOMS[symptom].questions:
+        if not question.required and draw(st.booleans()):
+            continue
+        if question.kind is Kind.YES_NO:
+            answers[question.key] = draw(st.booleans())
+        elif question.kind is Kind.CHOICE:
+            choice = draw(st.sampled_from(question.choices))
+            answers[question.key] = draw(st.sampled_from([choice, choice.upper(), f" {choice.title()} "]))
+        elif question.kind is Kind.COUNT:
+            count = draw(st.integers(0, 50))
+            answers[question.key] = draw(st.sampled_from([count, float(count)]))
+        else:
+            answers[question.key] = draw(st.sampled_from([35, 37.5, 38, 40.1]))
+    return answers
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data(), symptom=st.sampled_from(sorted(SYMPTOMS)))
+def test_however_the_phone_spells_the_answers_the_server_grades_its_stored_copy_alike(
+    data: st.DataObject, symptom: str
+) -> None:
+    answers = data.draw(spelled_answers(symptom))
+    key, clean = validate_answers(symptom, answers)
+    on_phone = grade_symptom(key.key, clean)
+    stored = json.loads(json.dumps(clean, default=str))  # backend.records stores a Decimal as text
+    if "temperature_c" in stored:
+        stored["temperature_c"] = Decimal(stored["temperature_c"])  # as backend.alerts.grading reads it
+    assert grade_symptom(key.key, stored) == on_phone
+    assert validate_answers(symptom, clean)[1] == clean  # checking again changes nothing
+    canonical = {k: v.strip().lower() if isinstance(v, str) else v for k, v in answers.items()}
+    assert grade_symptom(key.key, validate_answers(symptom, canonical)[1]) == on_phone
