@@ -1,0 +1,99 @@
+"""Fault injection: the grading worker SIGKILLed mid-batch, on the Procfile's processes (a grading
+worker, a separate notifier, beat, gunicorn; real PostgreSQL and Redis).
+
+The worker dies holding a grading task it has received but not finished (acknowledged late, so the
+message is still Redis's) with more queued behind it, as the OOM killer or a host failure would
+leave it. After a restart (what a supervisor does) every reading is graded and raises its alert
+exactly once, and every alert is announced to the nurse exactly once: the queued tasks run, the
+sweeper grades what the lost task held, and a task that runs twice finds its readings graded."""
+
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import psutil
+import pytest
+
+from backend.alerts.models import Alert
+from backend.notifications.models import Notification
+from tests.integration.clinic import enroll, platelets
+from tests.integration.conftest import running_stack
+from tests.integration.stack import Stack, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+PATIENTS = 6  # one grade-4 platelet count each, in a sync of its own: one grading task each
+
+
+@pytest.fixture(scope="module")
+def stack(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(django_db_blocker, tmp_path_factory, "grading-kill", notifier=True) as running:
+        yield running
+
+
+def _received(stack: Stack) -> int:
+    return stack.worker.log().count("careloop.alerts.grade_readings[")
+
+
+def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Stack) -> None:
+    nurse, _, _ = enroll(stack)
+    phones = [phone_of_new_patient(stack, nurse) for _ in range(PATIENTS)]
+
+    # Stall the pool so the worker holds the first grading task unfinished while the rest queue.
+    pool = psutil.Process(stack.worker.process.pid).children()  # type: ignore[union-attr]
+    for child in pool:
+        child.send_signal(signal.SIGSTOP)
+    received = _received(stack)
+    readings = [platelets(12 + n) for n in range(PATIENTS)]
+    for phone, reading in zip(phones, readings, strict=True):
+        status, body = stack.call("POST", "/api/v1/sync/", {"lab_results": [reading]}, token=phone)
+        assert status == 200, body
+    wait_until(lambda: _received(stack) > received, 20, "the worker to take a grading task")
+
+    stack.worker.stop(signal.SIGKILL)  # the whole process group: the worker and its pool
+    assert Alert.objects.filter(source_id__in=[r["id"] for r in readings]).count() == 0
+
+    stack.worker.start()
+    wait_until(lambda: stack.worker.log().count("ready.") >= 2, 60, "the worker to restart")
+    wanted = {r["id"] for r in readings}
+    wait_until(
+        lambda: {str(s) for s in Alert.objects.filter(source_id__in=wanted).values_list("source_id", flat=True)}
+        == wanted,
+        60,
+        "every reading to be graded and alerted",
+        interval=0.5,
+    )
+    alerts = list(Alert.objects.filter(source_id__in=wanted))
+    assert Counter(str(a.source_id) for a in alerts) == dict.fromkeys(wanted, 1)
+    assert {a.grade for a in alerts} == {4}
+
+    raised = {f"alert:{a.pk}:raised" for a in alerts}
+    wait_until(
+        lambda: set(Notification.objects.filter(dedupe_key__in=raised).values_list("dedupe_key", flat=True)) == raised,
+        60,
+        "every alert to be announced",
+        interval=0.5,
+    )
+    announced = Counter(Notification.objects.filter(dedupe_key__in=raised).values_list("dedupe_key", flat=True))
+    assert announced == dict.fromkeys(raised, 1)
+
+
+def phone_of_new_patient(stack: Stack, nurse: str) -> str:
+    """The token of an enrolled phone of a further patient of the nurse's clinic."""
+    status, body = stack.call(
+        "POST",
+        "/api/v1/patients/",
+        {
+            "display_name": "Kai Killed",
+            "timezone": "Europe/London",
+            "regimen": {"start_date": "2026-11-01", "ixazomib_mg": 4, "lenalidomide_mg": 25, "dexamethasone_mg": 40},
+        },
+        token=nurse,
+    )
+    assert status == 201, body
+    status, enrolled = stack.call("POST", "/api/v1/auth/enroll/", {"code": body["enrollment_code"], "device_name": "p"})
+    assert status == 201, enrolled
+    return str(enrolled["token"])
