@@ -20,7 +20,8 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
-from shared.lab_grading import CRITERIA, Direction, LabGrade
+from shared.analytes import Unit
+from shared.lab_grading import ALL_CRITERIA, Direction, LabGrade, Scale
 from shared.lab_values import LabValue
 from shared.symptoms import SYMPTOMS, SymptomGrade
 
@@ -61,6 +62,14 @@ class LabRule:
     hold_at: Trigger | None = None  # or a grade for a rising value
     hold_until: str = ""
     source: str = ""
+    # The CTCAE criterion it answers (shared.lab_grading.ALL_CRITERIA), when not the analyte's main
+    # one: "hemoglobin_increased", "leukocytosis".
+    criterion: str = ""
+
+    @property
+    def key(self) -> str:
+        """Its name in the policy (and in a clinic's overrides)."""
+        return self.criterion or self.analyte
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,7 @@ _GRADE3 = Trigger(3)
 DEFAULT_POLICY = AlertPolicy(
     labs=MappingProxyType(
         {
-            r.analyte: r
+            r.key: r
             for r in (
                 LabRule(
                     "platelets",
@@ -123,6 +132,21 @@ DEFAULT_POLICY = AlertPolicy(
                 # grade 4 leukopenia, and grade 3–4 liver or kidney values ("other grade 3–4 toxicity").
                 LabRule("hemoglobin", "anemia", _GRADE3, source="CTCAE v5.0 'Anemia' grade 3: transfusion indicated"),
                 LabRule("wbc", "leukopenia", Trigger(4), source="CTCAE v5.0 'White blood cell decreased' grade 4"),
+                # Dexamethasone raises both; neither is a toxicity the label holds a drug for.
+                LabRule(
+                    "hemoglobin",
+                    "hemoglobin_increased",
+                    _GRADE3,
+                    source="CTCAE v5.0 'Hemoglobin increased' grade 3: more than 4 g/dL above ULN",
+                    criterion="hemoglobin_increased",
+                ),
+                LabRule(
+                    "wbc",
+                    "leukocytosis",
+                    _GRADE3,
+                    source="CTCAE v5.0 'Leukocytosis' grade 3: more than 100 ×10⁹/L",
+                    criterion="leukocytosis",
+                ),
                 *(
                     LabRule(
                         analyte,
@@ -137,6 +161,7 @@ DEFAULT_POLICY = AlertPolicy(
                         ("alt", "hepatotoxicity"),
                         ("ast", "hepatotoxicity"),
                         ("bilirubin", "hepatotoxicity"),
+                        ("alkaline_phosphatase", "hepatotoxicity"),
                         ("creatinine", "creatinine_increased"),
                     )
                 ),
@@ -237,7 +262,7 @@ _LAB_ADVICE = {
 
 
 def evaluate_lab(policy: AlertPolicy, lab: LabValue, grade: LabGrade) -> AlertCandidate | None:
-    rule = policy.labs.get(lab.analyte.key)
+    rule = policy.labs.get(grade.criterion or lab.analyte.key)
     if rule is None or not rule.alert.fires(grade.grade, frozenset()):
         return None
     if rule.hold_below is not None:
@@ -246,23 +271,55 @@ def evaluate_lab(policy: AlertPolicy, lab: LabValue, grade: LabGrade) -> AlertCa
         held = rule.hold_at is not None and rule.hold_at.fires(grade.grade, frozenset())
     hold = rule.hold_drugs if held else ()
     severity = Severity.CRITICAL if grade.grade >= 4 else Severity.URGENT
-    limit = ""
-    if grade.limit is not None:
-        which = "LLN" if CRITERIA[lab.analyte.key].direction is Direction.LOW else "ULN"
-        origin = "lab's own" if grade.limit_is_reports_own else "CareLoop default"
-        limit = f" ({which} {_fmt(grade.limit)} {lab.unit.display}, {origin})"
     reported = f"{_fmt(lab.value)} {lab.unit.display}"
     canonical_unit = lab.analyte.unit(lab.analyte.canonical_unit)
     canonical = (
         f"{_fmt(lab.canonical_value)} {canonical_unit.display if canonical_unit else lab.analyte.canonical_unit}"
     )
     value_text = reported if lab.unit.per_canonical == 1 else f"{reported} (= {canonical})"
-    message = f"{lab.analyte.name} {value_text}: CTCAE v5.0 grade {grade.grade} '{grade.term}'{limit}."
+    message = f"{lab.analyte.name} {value_text}: CTCAE v5.0 grade {grade.grade} '{grade.term}'{_why(lab, grade)}."
     if hold:
         message += f" Label: hold {' and '.join(hold)} until {rule.hold_until}."
+    extra = _LAB_ADVICE.get(rule.kind, "")
+    if lab.unit_doubt is not None:
+        message += f" {_unit_doubt_note(lab, lab.unit_doubt)}"
+        extra = f"{_PATIENT_UNIT_CHECK.format(unit=lab.unit.display, other=lab.unit_doubt.display)} {extra}".strip()
     title = f"Grade {grade.grade} {rule.kind.replace('_', ' ')}"
-    advice = _patient_advice(severity, hold, _LAB_ADVICE.get(rule.kind, ""))
+    advice = _patient_advice(severity, hold, extra)
     return AlertCandidate(rule.kind, grade.grade, severity, hold, title, message, advice, rule.source)
+
+
+def _why(lab: LabValue, grade: LabGrade) -> str:
+    """Which rule gave the grade, and the limit or baseline it was measured against."""
+    criterion = ALL_CRITERIA.get(grade.criterion)
+    direction = criterion.direction if criterion is not None else Direction.LOW
+    limit = ""
+    # Leukocytosis is a fixed count: the ULN plays no part, so it is not named.
+    fixed_high = criterion is not None and direction is Direction.HIGH and criterion.scale is Scale.FIXED
+    if grade.limit is not None and not fixed_high:
+        which = "LLN" if direction is Direction.LOW else "ULN"
+        origin = grade.limit_origin or ("lab's own" if grade.limit_is_reports_own else "CareLoop default")
+        limit = f"{which} {_fmt(grade.limit)} {lab.unit.display}, {origin}"
+    about = [limit] if limit else []
+    baseline = grade.baseline
+    if baseline is not None:
+        when = f" of {baseline.on.isoformat()}" if baseline.on is not None else ""
+        whose = {"lab": "the last before cycle 1 day 1", "entered": "entered by the care team"}.get(baseline.source)
+        about.insert(0, f"baseline{when}" + (f", {whose}" if whose else ""))
+    rule = f" by {grade.rule}" if grade.rule else ""
+    return f"{rule} ({'; '.join(about)})" if about else rule
+
+
+def _unit_doubt_note(lab: LabValue, other: Unit) -> str:
+    return (
+        f"Check the unit: graded as {_fmt(lab.value)} {lab.unit.display}, as typed; {_fmt(lab.value)} "
+        f"{other.display} would be a very different count."
+    )
+
+
+_PATIENT_UNIT_CHECK = (
+    "Check the unit on your lab report: this was saved as {unit}. If the report says {other}, correct the entry."
+)
 
 
 def latest_anc_in_window(

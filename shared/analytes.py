@@ -11,8 +11,9 @@ ranges), §7.2 (LOINC).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal, Inexact, localcontext
+from enum import StrEnum
 from functools import cached_property, lru_cache
 from types import MappingProxyType
 
@@ -31,6 +32,13 @@ class Unit:
         return self.label or self.key
 
 
+class Sex(StrEnum):
+    """The sex a patient's reference limits follow (recorded at enrollment; optional)."""
+
+    FEMALE = "female"
+    MALE = "male"
+
+
 @dataclass(frozen=True)
 class Analyte:
     key: str
@@ -40,12 +48,23 @@ class Analyte:
     units: tuple[Unit, ...]
     plausible_min: Decimal  # canonical unit, inclusive; outside it a value is refused
     plausible_max: Decimal
-    default_low: Decimal | None  # canonical; the reading's own range wins when it carries one
+    # Canonical; the reading's own range wins when it carries one. Where limits differ by sex
+    # (`by_sex`), these are the ones used when the patient's sex is not recorded: the stricter of
+    # the two (the higher LLN, the lower ULN), so that a grade is never missed for want of it.
+    default_low: Decimal | None
     default_high: Decimal | None
     reference_source: str
-    # Counts reported "per µL": a non-zero value below this (or a fraction) is almost surely the
-    # same number in K/µL, the factor-of-1000 mix-up. None where the mix-up cannot happen.
+    # Counts reported "per µL": a non-zero value below this, or a fraction of a cell, is not a count
+    # any lab prints that way, so it is refused as the factor-of-1000 mix-up. None where the mix-up
+    # cannot happen.
     per_ul_floor: Decimal | None = None
+    by_sex: Mapping[Sex, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
+
+    def limits(self, sex: Sex | None) -> tuple[Decimal | None, Decimal | None]:
+        """CareLoop's (LLN, ULN) for a patient of that sex (None: not recorded), canonical."""
+        if sex is not None and sex in self.by_sex:
+            return self.by_sex[sex]
+        return self.default_low, self.default_high
 
     def unit(self, text: str) -> Unit | None:
         """The unit this spelling names (any spelling `normalize_unit` makes alike), or None."""
@@ -67,8 +86,14 @@ class Analyte:
     def to_canonical(self, value: Decimal, unit: Unit) -> Decimal:
         """Exact for factors of ten; rounded to a millionth for 0.6206, 88.42 and 17.1, which is
         finer than any lab prints. Grading never uses it: it compares in the reported unit."""
-        quotient = value / unit.per_canonical
-        return quotient if quotient * unit.per_canonical == value else quotient.quantize(CANONICAL_STEP)
+        # Whether the division rounded is asked of the decimal context, not found by multiplying
+        # back: a rounded 28-digit quotient can multiply back to the value exactly, and would then be
+        # kept (and shown) with 28 digits.
+        with localcontext() as context:
+            context.clear_flags()
+            quotient = value / unit.per_canonical
+            exact = not context.flags[Inexact]
+        return quotient if exact else quotient.quantize(CANONICAL_STEP)
 
     def from_canonical(self, value: Decimal, unit: Unit) -> Decimal:
         return value * unit.per_canonical
@@ -88,6 +113,12 @@ _COUNT_UNITS = (
     Unit("/uL", _THOUSAND, ("cells/uL", "/mm3", "cells/mm3"), "/µL"),
 )
 PER_UL = "/uL"
+
+
+def _sexes(*, female: tuple[str, str], male: tuple[str, str]) -> Mapping[Sex, tuple[Decimal | None, Decimal | None]]:
+    return MappingProxyType(
+        {Sex.FEMALE: (Decimal(female[0]), Decimal(female[1])), Sex.MALE: (Decimal(male[0]), Decimal(male[1]))}
+    )
 
 
 def _counts(key: str, name: str, loinc: str, *, hi: str, low: str, high: str, src: str, floor: str) -> Analyte:
@@ -110,7 +141,8 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
     {
         a.key: a
         for a in (
-            # Contract §3: platelets above 5000 ×10^9/L are impossible. Per µL, under 1000 is a mix-up.
+            # Contract §3: platelets above 5000 ×10^9/L are impossible. Labs print platelets in whole
+            # thousands per µL (1 K/µL at the least), so 1-999 /µL is not a printed count: a mix-up.
             _counts(
                 "platelets",
                 "Platelets",
@@ -122,7 +154,10 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
                 floor="1000",
             ),
             # ANC and WBC ceilings sit just above what a myeloma patient can have, so that a count in
-            # cells/µL typed under K/µL (an ANC of 300 = grade 4) is refused, not graded 0.
+            # cells/µL typed under K/µL (an ANC of 300 = grade 4) is refused, not graded 0. Any whole
+            # number of cells per µL is a real count (an ANC of 10 /µL is grade 4): only a fraction is
+            # refused. One at or under the ceiling is graded per µL and flagged for its unit
+            # (shared.lab_values.LabValue.unit_doubt): a grade 4 or a slip, it is alerted either way.
             _counts(
                 "anc",
                 "Neutrophils (absolute)",
@@ -131,7 +166,7 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
                 low="1.8",
                 high="7.7",
                 src="Merck Manual 1.8-7.7 x10^9/L (reference.md §7.1)",
-                floor="20",
+                floor="1",
             ),
             _counts(
                 "wbc",
@@ -141,7 +176,7 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
                 low="3.5",
                 high="10.5",
                 src="Mayo Clinic CBC 3.5-10.5 x10^9/L (reference.md §7.1)",
-                floor="50",
+                floor="1",
             ),
             Analyte(
                 key="hemoglobin",
@@ -157,10 +192,11 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
                 # Below 2 g/dL is not compatible with a patient typing it in; 12 g/L then reads as 12 g/dL.
                 plausible_min=Decimal(2),
                 plausible_max=Decimal(25),
-                # Sex is not recorded: the lower (female) limit avoids calling a normal value low.
-                default_low=Decimal("12.0"),
-                default_high=Decimal("17.5"),
+                # Sex not recorded: the men's LLN and the women's ULN (the stricter of each).
+                default_low=Decimal("13.5"),
+                default_high=Decimal("15.5"),
                 reference_source="Mayo Clinic 12.0-15.5 (F) / 13.5-17.5 (M) g/dL (reference.md §7.1)",
+                by_sex=_sexes(female=("12.0", "15.5"), male=("13.5", "17.5")),
             ),
             Analyte(
                 key="creatinine",
@@ -170,9 +206,14 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
                 units=(Unit("mg/dL", Decimal(1), ()), Unit("umol/L", Decimal("88.42"), (), "µmol/L")),
                 plausible_min=Decimal("0.05"),
                 plausible_max=Decimal(40),
-                default_low=Decimal("0.6"),
-                default_high=Decimal("1.2"),
-                reference_source="common adult range 0.6-1.2 mg/dL [U: confirm with the clinic's lab]",
+                # Sex not recorded: the women's range, whose ULN is the stricter.
+                default_low=Decimal("0.59"),
+                default_high=Decimal("1.04"),
+                reference_source=(
+                    "Mayo Clinic creatinine test: 0.59-1.04 (F) / 0.74-1.35 (M) mg/dL [P: seen quoted, "
+                    "confirm with the clinic's lab]"
+                ),
+                by_sex=_sexes(female=("0.59", "1.04"), male=("0.74", "1.35")),
             ),
             Analyte(
                 key="alt",
@@ -209,6 +250,18 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
                 default_low=Decimal(0),
                 default_high=Decimal("1.2"),
                 reference_source="common adult ULN 1.2 mg/dL [U: confirm with the clinic's lab]",
+            ),
+            Analyte(
+                key="alkaline_phosphatase",
+                name="Alkaline phosphatase",
+                loinc="6768-6",  # Alkaline phosphatase [Enzymatic activity/volume] in Serum or Plasma
+                canonical_unit="U/L",
+                units=(Unit("U/L", Decimal(1), ("IU/L",)),),
+                plausible_min=Decimal(0),
+                plausible_max=Decimal(20000),
+                default_low=Decimal(0),
+                default_high=Decimal(147),
+                reference_source="MedlinePlus adult range 44-147 IU/L [P: seen quoted, confirm with the clinic's lab]",
             ),
         )
     }

@@ -2,8 +2,13 @@
 canonical value, or refuse it with a reason a person can act on.
 
 Refused: unknown analyte or unit, a value that is not a finite number, a physiologically
-impossible value, and the factor-of-1000 mix-up (platelets "42" in "/µL"), whose reason names the
-unit that was probably meant. A printed reference limit is a value of the analyte too, and is
+impossible value, and the factor-of-1000 mix-up where the per-µL count is not one a lab prints
+(platelets "42" in "/µL", a fraction of a cell), whose reason names the unit that was probably meant.
+
+Accepted but flagged (`LabValue.unit_doubt`): a count per µL that would also be a possible value in
+K/µL ("10 /µL" of neutrophils: grade 4, or a normal 10 K/µL typed under the wrong unit). It is
+graded as typed, per µL, because a missed grade 4 is worse than a spare alert; the alert and the
+phone ask to check the unit. A printed reference limit is a value of the analyte too, and is
 refused on the same grounds; so every number stored for a lab result lies in the analyte's
 plausible range, far inside the server's columns (18 digits, 6 after the point).
 """
@@ -34,6 +39,7 @@ class LabValue:
     canonical_value: Decimal
     reference_low: Decimal | None  # in the reported unit, when the report printed a range
     reference_high: Decimal | None
+    unit_doubt: Unit | None = None  # another unit in which this number is also possible (check it)
 
 
 MAX_DECIMAL_PLACES = 6
@@ -79,6 +85,13 @@ def _looks_like_per_ul_mixup(analyte: Analyte, value: Decimal, unit: Unit) -> bo
     if analyte.per_ul_floor is None or unit.key != PER_UL or value == 0:
         return False
     return value < analyte.per_ul_floor or value != value.to_integral_value()
+
+
+def _per_ul_doubt(analyte: Analyte, value: Decimal, unit: Unit) -> Unit | None:
+    """The count unit this per-µL number would also be possible in (K/µL), if any."""
+    if analyte.per_ul_floor is None or unit.key != PER_UL or value == 0:
+        return None
+    return _unit_that_fits(analyte, value, unit)
 
 
 def _unit_that_fits(analyte: Analyte, value: Decimal, wrong: Unit) -> Unit | None:
@@ -145,7 +158,7 @@ def parse_lab_value(
         raise LabValueError("reference_low", "Must be below reference_high.")
     _check_reference(analyte, unit, "reference_low", low, analyte.default_low)
     _check_reference(analyte, unit, "reference_high", high, analyte.default_high)
-    return LabValue(analyte, value, unit, canonical, low, high)
+    return LabValue(analyte, value, unit, canonical, low, high, _per_ul_doubt(analyte, value, unit))
 
 
 # A printed reference limit more than this factor away from the usual one was almost surely

@@ -161,7 +161,9 @@ def test_wbc_grade_3_raises_no_alert_and_grade_4_a_critical_leukopenia_alert() -
         ("alt", "U/L", "200", "200.1", "hepatotoxicity"),
         ("ast", "U/L", "200", "200.1", "hepatotoxicity"),
         ("bilirubin", "mg/dL", "3.6", "3.61", "hepatotoxicity"),
-        ("creatinine", "mg/dL", "3.6", "3.61", "creatinine_increased"),
+        # Sex not recorded: the women's ULN 1.04 mg/dL, x 3 = 3.12.
+        ("creatinine", "mg/dL", "3.12", "3.13", "creatinine_increased"),
+        ("alkaline_phosphatase", "U/L", "735", "735.1", "hepatotoxicity"),
     ],
 )
 def test_rising_values_alert_at_grade_3_and_hold_ixazomib(
@@ -470,7 +472,7 @@ def test_the_nurse_message_states_value_unit_grade_term_and_limit() -> None:
     alert = alerted(lab_alert("platelets", 42000, "/uL"))
     assert alert.message == (
         "Platelets 42000 /µL (= 42 ×10⁹/L): CTCAE v5.0 grade 3 'Platelet count decreased' "
-        "(LLN 150000 /µL, CareLoop default)."
+        "by < 50000 /µL (LLN 150000 /µL, CareLoop default)."
     )
     assert alert.title == "Grade 3 thrombocytopenia"
 
@@ -518,6 +520,9 @@ def test_the_default_policy_covers_every_graded_symptom_and_every_analyte() -> N
         "alt",
         "ast",
         "bilirubin",
+        "alkaline_phosphatase",
+        "hemoglobin_increased",
+        "leukocytosis",
     }
 
 

@@ -232,14 +232,40 @@ def test_platelets_just_under_1000_per_ul_are_a_mix_up_and_1000_are_not() -> Non
     assert parse_lab_value("platelets", 1000, "/uL").canonical_value == Decimal(1)
 
 
-def test_anc_just_under_20_per_ul_is_a_mix_up_and_20_is_not() -> None:
-    assert refused("anc", 19, "/uL").suggested_unit == "K/uL"
-    assert parse_lab_value("anc", 20, "/uL").canonical_value == Decimal("0.02")
+# An ANC or WBC of a few cells per µL is real (grade 4), not only a unit slip: any whole number of cells
+# is accepted, graded as typed, and flagged so that the alert and the phone ask to check the unit.
+# (analyte, per-µL value, whether the same number in K/µL would also be possible)
+VERY_LOW_COUNTS = [
+    ("anc", 1, True),
+    ("anc", 10, True),
+    ("anc", 100, True),  # 100 K/µL: the highest ANC accepted
+    ("anc", 101, False),
+    ("anc", 400, False),
+    ("wbc", 1, True),
+    ("wbc", 200, True),  # 200 K/µL: the highest WBC accepted
+    ("wbc", 201, False),
+    ("platelets", 1000, True),
+    ("platelets", 5000, True),  # 5000 K/µL: the highest platelet count accepted
+    ("platelets", 5001, False),
+]
 
 
-def test_wbc_just_under_50_per_ul_is_a_mix_up_and_50_is_not() -> None:
-    assert refused("wbc", 49, "/uL").suggested_unit == "K/uL"
-    assert parse_lab_value("wbc", 50, "/uL").canonical_value == Decimal("0.05")
+@pytest.mark.parametrize(("analyte", "value", "doubt"), VERY_LOW_COUNTS)
+def test_a_very_low_whole_count_per_ul_is_accepted_and_flagged_when_it_could_be_k_per_ul(
+    analyte: str, value: int, doubt: bool
+) -> None:
+    lab = parse_lab_value(analyte, value, "/uL")
+    assert lab.canonical_value == Decimal(value) / 1000
+    assert (lab.unit_doubt.key if lab.unit_doubt else None) == ("K/uL" if doubt else None)
+
+
+@pytest.mark.parametrize("unit", ["K/uL", "10^9/L"])
+def test_a_count_in_k_per_ul_is_never_flagged(unit: str) -> None:
+    assert parse_lab_value("anc", 10, unit).unit_doubt is None
+
+
+def test_zero_cells_per_ul_is_not_flagged() -> None:
+    assert parse_lab_value("anc", 0, "/uL").unit_doubt is None
 
 
 def test_anc_of_0_5_per_ul_is_a_mix_up_suggesting_k_per_ul() -> None:
@@ -311,7 +337,7 @@ def test_a_reference_low_copied_from_another_unit_is_refused() -> None:
 def test_a_reference_high_copied_from_another_unit_is_refused() -> None:
     error = refused("creatinine", 1, "mg/dL", None, 106)
     assert error.field == "reference_high"
-    assert "about 1.2 mg/dL" in error.message
+    assert "about 1.04 mg/dL" in error.message
 
 
 def test_the_reference_limit_check_allows_four_times_either_way_of_the_usual_limit() -> None:
