@@ -28,8 +28,13 @@ class LabContext:
     sex: Sex | None = None
     baselines: Mapping[str, Baseline] = field(default_factory=lambda: MappingProxyType({}))
 
-    def grade(self, lab: LabValue) -> LabGrade:
-        return grade_lab(lab, sex=self.sex, baseline=self.baselines.get(lab.analyte.key))
+    def grade(self, lab: LabValue, on: date | None = None) -> LabGrade:
+        """`on`: the day the value was collected (the patient's zone). A baseline grades only values
+        collected on a later day than its own, never itself nor anything before it."""
+        baseline = self.baselines.get(lab.analyte.key)
+        if baseline is not None and on is not None and baseline.on is not None and on <= baseline.on:
+            baseline = None
+        return grade_lab(lab, sex=self.sex, baseline=baseline)
 
 
 NO_CONTEXT = LabContext()

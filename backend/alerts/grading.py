@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from backend.accounts.models import Clinic
 from backend.alerts.models import Alert, SourceType
+from backend.patients.models import Patient
+from backend.records.baselines import lab_contexts, local_day
 from backend.records.models import LabResult, SymptomReport
 from shared.alert_policy import (
     DEFAULT_POLICY,
@@ -36,7 +38,7 @@ from shared.alert_policy import (
     latest_anc_in_window,
     with_overrides,
 )
-from shared.lab_grading import grade_lab
+from shared.lab_context import LabContext
 from shared.lab_values import parse_lab_value
 from shared.symptoms import grade_symptom
 
@@ -96,8 +98,12 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
         clinics = {c.pk: c for c in Clinic.objects.filter(pk__in={r.clinic_key for r in [*labs, *symptoms]})}
         policies: dict[int, AlertPolicy] = {}
         alerts: list[Alert] = []
+        patients = {p.pk: p for p in Patient.objects.filter(pk__in={lab.patient_id for lab in labs})} if labs else {}
+        contexts = lab_contexts(patients.values())
         for lab in labs:
-            candidate = _safely(_grade_lab_row, lab, _policy(policies, clinics[lab.clinic_key]))
+            patient = patients[lab.patient_id]
+            context = (contexts[patient.pk], local_day(patient, lab.collected_at))
+            candidate = _safely(_grade_lab_row, lab, _policy(policies, clinics[lab.clinic_key]), context)
             lab.graded_at = now
             if candidate:
                 alerts.append(_alert(candidate, lab.patient_id, SourceType.LAB_RESULT, lab.id, lab.collected_at, now))
@@ -164,9 +170,10 @@ def _policy(cache: dict[int, AlertPolicy], clinic: Clinic) -> AlertPolicy:
     return cache[clinic.pk]
 
 
-def _grade_lab_row(row: LabResult, policy: AlertPolicy) -> AlertCandidate | None:
+def _grade_lab_row(row: LabResult, policy: AlertPolicy, context: tuple[LabContext, date]) -> AlertCandidate | None:
+    """Graded with the patient's sex and baseline (records.baselines), as the phone grades it."""
     lab = parse_lab_value(row.analyte, row.value, row.unit, row.reference_low, row.reference_high)
-    grade = grade_lab(lab)
+    grade = context[0].grade(lab, context[1])
     row.grade = grade.grade
     return evaluate_lab(policy, lab, grade)
 

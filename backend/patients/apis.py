@@ -55,6 +55,7 @@ class PatientListCreateApi(AuditedListMixin, generics.ListAPIView):
             display_name=data.validated_data["display_name"],
             timezone_name=data.validated_data["timezone"],
             phone=data.validated_data["phone"],
+            sex=data.validated_data["sex"],
             regimen_input=services.RegimenInput(**regimen),
         )
         audit_record(

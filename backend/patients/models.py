@@ -20,6 +20,9 @@ class Patient(models.Model):
     display_name = models.CharField(max_length=120)
     timezone = models.CharField(max_length=64, help_text="IANA zone, e.g. America/New_York.")
     phone = models.CharField(max_length=40, blank=True)
+    # Which of CareLoop's default reference limits apply (shared.analytes: hemoglobin, creatinine).
+    # Optional: left empty, the stricter of the women's and men's limits apply.
+    sex = models.CharField(max_length=8, blank=True, default="", choices=[("female", "Female"), ("male", "Male")])
     # IRd regimen (shared.regimen): 28-day cycles counted from start_date.
     start_date = models.DateField()
     ixazomib_mg = models.DecimalField(max_digits=4, decimal_places=1)

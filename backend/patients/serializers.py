@@ -28,6 +28,16 @@ class PatientCreateInput(serializers.Serializer):
     display_name = serializers.CharField(max_length=120)
     timezone = serializers.CharField(max_length=64)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    sex = serializers.ChoiceField(
+        choices=["female", "male"],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Optional: which default reference limits apply (hemoglobin LLN, creatinine ULN) when a lab "
+            "result carries none. Left out, the stricter of the women's and men's limits apply."
+        ),
+    )
     regimen = RegimenInput()
 
 
@@ -37,7 +47,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
-        fields = ["id", "display_name", "timezone", "phone", "regimen", "enrolled", "created_at"]
+        fields = ["id", "display_name", "timezone", "phone", "sex", "regimen", "enrolled", "created_at"]
         read_only_fields = fields
 
     def get_regimen(self, patient: Patient) -> dict[str, Any]:

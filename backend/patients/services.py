@@ -102,7 +102,13 @@ def enrollment_code_issue(*, patient: Patient, issued_by: User | None, now: date
 
 @transaction.atomic
 def patient_create(
-    *, nurse: User, display_name: str, timezone_name: str, regimen_input: RegimenInput, phone: str = ""
+    *,
+    nurse: User,
+    display_name: str,
+    timezone_name: str,
+    regimen_input: RegimenInput,
+    phone: str = "",
+    sex: str = "",
 ) -> tuple[Patient, str]:
     if nurse.clinic_id is None:
         raise ApplicationError({"detail": ["You are not attached to a clinic."]}, status=403)
@@ -113,6 +119,7 @@ def patient_create(
         display_name=display_name,
         timezone=timezone_name,
         phone=phone,
+        sex=sex,
         start_date=regimen_input.start_date,
         ixazomib_mg=regimen_input.ixazomib_mg,
         lenalidomide_mg=regimen_input.lenalidomide_mg,

@@ -3,6 +3,7 @@ made, storing what was sent and what the server derived from it."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from backend.patients.models import Patient
@@ -63,3 +64,21 @@ class DoseLog(Reading):
 
     class Meta:
         indexes = [models.Index(fields=["patient", "taken_at"])]
+
+
+class LabBaseline(models.Model):
+    """A baseline the care team entered for one analyte of a patient (shared.lab_context). It wins
+    over the one found in the patient's readings, the last on or before cycle 1 day 1
+    (records.baselines), which is never stored: it follows late readings and a moved start date."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    analyte = models.CharField(max_length=32)
+    value = models.DecimalField(max_digits=18, decimal_places=6)  # as entered
+    unit = models.CharField(max_length=16)  # CareLoop's spelling
+    reference_high = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    collected_on = models.DateField(null=True, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "analyte"], name="one_baseline_per_analyte")]

@@ -32,6 +32,14 @@ _SyncResponse = inline_serializer(
                 "{} for a clinic on the defaults (shared.alert_policy.policy_to_wire)."
             )
         ),
+        "lab_context": serializers.DictField(
+            help_text=(
+                'What the patient\'s lab values are graded with: {"sex": "female"|"male"|null, "baselines": '
+                '{analyte: {"value", "unit", "reference_high", "on", "source": "lab"|"entered"}}} '
+                "(shared.lab_context.context_to_wire): the last value on or before cycle 1 day 1, or one the "
+                "care team entered, for the analytes CTCAE grades against a baseline."
+            )
+        ),
     },
 )
 

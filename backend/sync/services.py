@@ -15,10 +15,12 @@ from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.patients.models import Patient
 from backend.patients.services import regimen_today
+from backend.records.baselines import lab_contexts
 from backend.records.services import payload_sections, sync_ingest
 from backend.reminders.selectors import upcoming_reminders_payload
 from backend.sync.cursor import cursor_decode, cursor_encode
 from shared.alert_policy import policy_to_wire
+from shared.lab_context import context_to_wire
 
 ALERTS_PER_ANSWER = 200
 
@@ -58,5 +60,7 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
         "regimen": regimen_today(patient, now),
         "reminders": upcoming_reminders_payload(patient=patient, now=now),
         "alert_policy": policy_to_wire(policy_for(patient.clinic)),
+        # The patient's sex and baselines, so the phone grades a new entry as the server will.
+        "lab_context": context_to_wire(lab_contexts([patient])[patient.pk]),
         "server_time": now.isoformat(),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -449,6 +450,16 @@ def test_the_context_grades_with_its_sex_and_the_analytes_baseline() -> None:
     assert context.grade(parse_lab_value("creatinine", Decimal("2.11"), "mg/dL")).grade == 3
     assert context.grade(parse_lab_value("hemoglobin", 13, "g/dL")).grade == 1
     assert NO_CONTEXT.grade(parse_lab_value("alt", 201, "U/L")).grade == 3
+
+
+def test_a_baseline_grades_only_values_collected_on_a_later_day() -> None:
+    baseline = baseline_parse("alt", 100, "U/L", on=date(2026, 10, 30), source="lab")
+    context = LabContext(None, {"alt": baseline})
+    lab = parse_lab_value("alt", 201, "U/L")
+    assert context.grade(lab, date(2026, 10, 31)).grade == 1
+    assert context.grade(lab, date(2026, 10, 30)).grade == 3  # itself, or a value of the same day
+    assert context.grade(lab, date(2026, 10, 29)).grade == 3
+    assert context.grade(lab).grade == 1  # no day given: the baseline applies
 
 
 def test_the_wire_form_round_trips_through_json() -> None:
