@@ -1,6 +1,7 @@
 """Recording what the patient enters: each entry is checked with the server's own parser
-(`shared.sync_schema`), graded and evaluated with the server's own policy (`shared.alert_policy`:
-the clinic's, as the last sync brought it, or the default before the first one), committed to the
+(`shared.sync_schema`), graded with the patient's sex and baselines (`shared.lab_context`, as the
+last sync brought them) and evaluated with the server's own policy (`shared.alert_policy`: the
+clinic's, as the last sync brought it, or the default before the first one), committed to the
 outbox under a UUID made here, and only then handed to sync.
 
 So the phone can tell the patient at once, offline, what the server will conclude: the grade, the
@@ -27,7 +28,8 @@ from shared.alert_policy import (
     latest_anc_in_window,
     policy_from_wire,
 )
-from shared.lab_grading import LabGrade, grade_lab
+from shared.lab_context import NO_CONTEXT, LabContext, context_from_wire
+from shared.lab_grading import LabGrade
 from shared.lab_values import LabValueError, parse_lab_value
 from shared.symptoms import SymptomGrade, grade_symptom
 from shared.sync_schema import ItemError, parse_dose_item, parse_lab_item, parse_symptom_item
@@ -87,6 +89,8 @@ class Journal:
         self._fixed_policy = policy
         self._wire: str | None = None
         self._from_wire: AlertPolicy = DEFAULT_POLICY
+        self._context_wire: str | None = None
+        self._context: LabContext = NO_CONTEXT
 
     @property
     def policy(self) -> AlertPolicy:
@@ -104,12 +108,25 @@ class Journal:
             self._wire, self._from_wire = raw, policy_from_wire(data)
         return self._from_wire
 
+    @property
+    def lab_context(self) -> LabContext:
+        """The patient's sex and baselines as the last sync answer carried them (`lab_context`), so a
+        value is graded here as the server will grade it; none before the first sync, or if what was
+        stored cannot be read (the x ULN rules and the stricter default limits: `context_from_wire`)."""
+        raw = self.store.get("lab_context")
+        if raw != self._context_wire:
+            self._context_wire, self._context = raw, stored_lab_context(self.store)
+        return self._context
+
+    def _grade(self, lab: Any, collected_at: datetime) -> LabGrade:
+        return self.lab_context.grade(lab, collected_at.date())
+
     # ---- checks without saving (for instant feedback while the patient answers) ---------------
 
     def check_lab(self, analyte: str, value: int | float, unit: str, collected_at: datetime) -> LabOutcome:
         """Raises ItemError with the server's reasons."""
         item = parse_lab_item(_lab_raw(_CHECK_ID, analyte, value, unit, collected_at), now=self.now())
-        grade = grade_lab(item.lab)
+        grade = self._grade(item.lab, collected_at)
         return LabOutcome("", grade, evaluate_lab(self.policy, item.lab, grade))
 
     def check_symptom(self, symptom: str, answers: Mapping[str, Any], reported_at: datetime) -> SymptomOutcome:
@@ -124,7 +141,7 @@ class Journal:
         entry_id = str(uuid.uuid4())
         raw = _lab_raw(entry_id, analyte, value, unit, collected_at)
         item = parse_lab_item(raw, now=self.now())
-        grade = grade_lab(item.lab)
+        grade = self._grade(item.lab, collected_at)
         alert = evaluate_lab(self.policy, item.lab, grade)
         raw["analyte"], raw["unit"] = item.lab.analyte.key, item.lab.unit.key  # the spelling the server stores
         self._save(entry_id, "lab_results", raw, raw["collected_at"], alert)
@@ -174,6 +191,16 @@ class Journal:
             local_alert=alert_summary(alert) if alert is not None else None,
         )
         self.on_new_entry()
+
+
+def stored_lab_context(store: Store) -> LabContext:
+    """The lab context the last sync stored (shared.lab_context), or none."""
+    raw = store.get("lab_context")
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
+        data = None
+    return context_from_wire(data)
 
 
 def _lab_raw(item_id: str, analyte: str, value: Any, unit: str, at: datetime) -> dict[str, Any]:

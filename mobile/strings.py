@@ -307,6 +307,16 @@ def saved_lab(name: str, value: str, unit: str) -> str:
 
 LAB_ANOTHER = _("Add another result")
 LAB_NOT_A_NUMBER = _("Type the number only, for example 42 or 9.5.")
+
+
+def lab_check_unit(value: str, unit: str, other: str) -> str:
+    """A very low count per µL: real (and serious) or the unit slipped. It is saved as typed."""
+    return _(
+        "Check the unit on your lab report. {value} {unit} is a very low count, and your care team will be "
+        "told. If the report says {other}, choose {other}."
+    ).format(value=value, unit=unit, other=other)
+
+
 LAB_IN_RANGE = _("Within the usual range. No alert.")
 LAB_OUT_NO_ALERT = _("Outside the usual range, but not enough for an alert. Your care team sees it with your results.")
 
@@ -324,6 +334,7 @@ ANALYTE_NAMES = {
     "alt": _("ALT (liver)"),
     "ast": _("AST (liver)"),
     "bilirubin": _("Bilirubin"),
+    "alkaline_phosphatase": _("Alkaline phosphatase (liver, bone)"),
 }
 
 # ---- trends ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from shared.lab_grading import LabGrade
 from shared.lab_values import LabValueError, parse_lab_value
 
 # The counts that matter most on IRd first; the rest as the lab report lists them.
-ORDER = ("platelets", "anc", "hemoglobin", "wbc", "creatinine", "alt", "ast", "bilirubin")
+ORDER = ("platelets", "anc", "hemoglobin", "wbc", "creatinine", "alt", "ast", "bilirubin", "alkaline_phosphatase")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class LabCheck:
     problem: str = ""  # the shared rule's reason, when refused
     suggested_unit: str = ""  # unit key the value probably meant ("K/uL")
     suggested_label: str = ""  # how it reads ("K/µL")
+    # Accepted, but the same number would also be possible in `suggested_unit`: ask to check it.
+    unit_check: str = ""
     outcome: Outcome | None = None
     entry_id: str = ""
 
@@ -70,7 +72,7 @@ class LabPresenter:
         value = json_number(number)
         try:
             # The value and unit first, alone: its error carries the unit the patient probably meant.
-            parse_lab_value(analyte, value, unit)
+            parsed = parse_lab_value(analyte, value, unit)
         except LabValueError as exc:
             suggested = exc.suggested_unit or ""
             label = unit_label(analyte, suggested) if suggested else ""
@@ -83,6 +85,12 @@ class LabPresenter:
                 result, entry_id = self.journal.check_lab(analyte, value, unit, collected_at), ""
         except ItemError as exc:
             return LabCheck(False, " ".join(S.tr(m) for reasons in exc.errors.values() for m in reasons))
+        doubt = parsed.unit_doubt
         return LabCheck(
-            True, outcome=outcome(result.alert, _grade_text(result.grade), _ok_advice(result.grade)), entry_id=entry_id
+            True,
+            suggested_unit=doubt.key if doubt else "",
+            suggested_label=doubt.display if doubt else "",
+            unit_check=S.lab_check_unit(value_text.strip(), parsed.unit.display, doubt.display) if doubt else "",
+            outcome=outcome(result.alert, _grade_text(result.grade), _ok_advice(result.grade)),
+            entry_id=entry_id,
         )

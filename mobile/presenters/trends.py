@@ -16,11 +16,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from mobile import strings as S
+from mobile.journal import stored_lab_context
 from mobile.presenters.context import load_context
 from mobile.store import Store
 from shared import regimen
 from shared.analytes import ANALYTES
-from shared.lab_grading import CRITERIA, Direction, grade_lab
+from shared.lab_grading import CRITERIA, Direction
 from shared.lab_values import LabValueError, parse_lab_value
 from shared.symptoms import SymptomError, grade_symptom, validate_answers
 
@@ -134,6 +135,7 @@ class TrendsPresenter:
         canonical = target.unit(target.canonical_unit)
         unit_label = canonical.display if canonical else target.canonical_unit
         readings: list[tuple[datetime, Decimal, int]] = []
+        lab_context = stored_lab_context(self.store)
         for entry in self.store.entries("lab_results", since=origin):
             if entry.item.get("analyte") != analyte:
                 continue
@@ -141,12 +143,11 @@ class TrendsPresenter:
                 lab = parse_lab_value(analyte, entry.item.get("value"), entry.item.get("unit"))
             except LabValueError:
                 continue
-            readings.append(
-                (datetime.fromisoformat(entry.at).astimezone(tz), lab.canonical_value, grade_lab(lab).grade)
-            )
+            at = datetime.fromisoformat(entry.at).astimezone(tz)
+            readings.append((at, lab.canonical_value, lab_context.grade(lab, at.date()).grade))
 
         criterion = CRITERIA[analyte]
-        lln = target.default_low or Decimal(0)
+        lln = target.limits(lab_context.sex)[0] or Decimal(0)  # the patient's sex, as grading uses
         highest = max([float(v) for _, v, _ in readings] + [float(lln) * 1.25, 0.0])
         top = nice_ceiling(highest * 1.1 if readings else highest)
 

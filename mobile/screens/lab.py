@@ -1,5 +1,6 @@
 """Add a lab result: which test, the number, the unit (the one used last), when; checked as it is
-typed with the server's rules, including "did you mean 42 K/µL?"."""
+typed with the server's rules, including "did you mean 42 K/µL?", and "check the unit" for a very low
+count per µL, which is saved (and alerted) as typed."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class LabScreen(BaseScreen):
     problem = StringProperty("")
     suggestion = StringProperty("")
     suggestion_label = StringProperty("")
+    unit_check = StringProperty("")  # accepted, but the unit may have slipped (a very low count per µL)
     saved = BooleanProperty(False)
     saved_what = StringProperty("")
 
@@ -91,12 +93,13 @@ class LabScreen(BaseScreen):
             return None
         text = self.ids.value.text
         if not text.strip() and not save:
-            self.problem = self.suggestion = self.suggestion_label = ""
+            self.problem = self.suggestion = self.suggestion_label = self.unit_check = ""
             self.ids.outcome.clear_widgets()
             return None
         collected = self.app.now_local() - (timedelta(days=1) if self.day == "yesterday" else timedelta(0))
         result = self.presenter.check(self.analyte, text, self.unit, collected, save=save)
         self.problem = "" if result.ok else result.problem
+        self.unit_check = result.unit_check
         self.suggestion, self.suggestion_label = result.suggested_unit, result.suggested_label
         box = self.ids.outcome
         box.clear_widgets()
@@ -116,5 +119,5 @@ class LabScreen(BaseScreen):
         self.saved = False
         self.ids.value.text = ""
         self.ids.outcome.clear_widgets()
-        self.problem = self.suggestion = self.suggestion_label = ""
+        self.problem = self.suggestion = self.suggestion_label = self.unit_check = ""
         self.pick_analyte(self.analyte)

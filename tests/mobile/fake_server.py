@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.alert_policy import AlertCandidate, evaluate_lab, evaluate_symptom, policy_from_wire
-from shared.lab_grading import grade_lab
+from shared.lab_context import context_from_wire
 from shared.symptoms import grade_symptom
 from shared.sync_schema import ItemError, parse_dose_item, parse_lab_item, parse_symptom_item
 
@@ -47,6 +47,7 @@ class FakeState:
     alert_policy: dict[str, Any] = field(
         default_factory=dict
     )  # the clinic's overrides, as the sync answer carries them
+    lab_context: dict[str, Any] = field(default_factory=dict)  # the patient's sex and baselines, likewise
 
     def regimen(self) -> dict[str, Any]:
         return {
@@ -283,13 +284,15 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                     "regimen": state.regimen(),
                     "reminders": state.reminders,
                     "alert_policy": state.alert_policy,
+                    "lab_context": state.lab_context,
                     "server_time": datetime.now(UTC).isoformat(),
                 },
             )
 
         def _grade(self, section: str, item: Any, raw: dict[str, Any]) -> None:
             if section == "lab_results":
-                candidate = evaluate_lab(policy_from_wire(state.alert_policy), item.lab, grade_lab(item.lab))
+                grade = context_from_wire(state.lab_context).grade(item.lab)
+                candidate = evaluate_lab(policy_from_wire(state.alert_policy), item.lab, grade)
                 observed = item.collected_at
             elif section == "symptom_reports":
                 grade = grade_symptom(item.symptom, item.answers)
