@@ -21,6 +21,8 @@ from backend.dashboard.wording import OUTCOME_LABELS, analyte_name, kind_label, 
 from backend.patients.services import timezone_validate
 from shared import regimen
 from shared.alert_policy import DEFAULT_POLICY, PolicyError, with_overrides
+from shared.analytes import ANALYTES
+from shared.lab_grading import ALL_CRITERIA, BASELINE_ANALYTES
 
 
 @cache
@@ -84,12 +86,20 @@ def _timezone_field(label: str, help_text: str) -> forms.CharField:
     )
 
 
+_SEX_CHOICES = [("", "Not recorded"), ("female", "Female"), ("male", "Male")]
+SEX_HELP = (
+    "Picks the usual limits when a lab result has none (hemoglobin LLN, creatinine ULN). "
+    "Not recorded: the stricter of the women's and men's apply."
+)
+
+
 class EnrollForm(forms.Form):
     display_name = forms.CharField(max_length=120, label="Name")
     timezone = _timezone_field(
         "Time zone", "Where the patient lives, e.g. America/New_York: reminders and cycle days follow it."
     )
     phone = forms.CharField(max_length=40, required=False, label="Phone", widget=forms.TextInput(attrs={"type": "tel"}))
+    sex = forms.ChoiceField(choices=_SEX_CHOICES, required=False, label="Sex (optional)", help_text=SEX_HELP)
     start_date = forms.DateField(
         label="Cycle 1, day 1", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -126,6 +136,39 @@ class EnrollForm(forms.Form):
         for key, messages in errors.items():
             for message in messages:
                 self.add_error(self.SERVICE_FIELDS.get(key), message)
+
+
+class PatientSexForm(forms.Form):
+    sex = forms.ChoiceField(
+        choices=_SEX_CHOICES, required=False, label="Sex (for reference limits)", help_text=SEX_HELP
+    )
+
+
+def _baseline_units() -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for key in BASELINE_ANALYTES:
+        for unit in ANALYTES[key].units:
+            seen.setdefault(unit.key, unit.display)
+    return list(seen.items())
+
+
+class BaselineForm(forms.Form):
+    """A baseline the care team enters for one analyte; records.baselines.baseline_enter checks it
+    with the rules any reading meets (unit for the analyte, plausible value)."""
+
+    analyte = forms.ChoiceField(choices=[(k, ANALYTES[k].name) for k in BASELINE_ANALYTES], label="Test")
+    value = forms.DecimalField(max_digits=18, decimal_places=6, label="Baseline value")
+    unit = forms.ChoiceField(choices=_baseline_units(), label="Unit")
+    reference_high = forms.DecimalField(
+        max_digits=18, decimal_places=6, required=False, label="ULN printed with it", help_text="Optional."
+    )
+    collected_on = forms.DateField(
+        required=False, label="Collected on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
+        for key, messages in errors.items():
+            self.add_error(key if key in self.fields else None, " ".join(messages))
 
 
 class PatientTimezoneForm(forms.Form):
@@ -184,7 +227,9 @@ class ClinicSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for key, rule in DEFAULT_POLICY.labs.items():
             self.fields[self.LAB_PREFIX + key] = forms.TypedChoiceField(
-                choices=_grade_choices(rule.alert.min_grade), coerce=int, label=analyte_name(key)
+                choices=_grade_choices(rule.alert.min_grade),
+                coerce=int,
+                label=analyte_name(key) if key in ANALYTES else ALL_CRITERIA[key].term,
             )
         for key, srule in DEFAULT_POLICY.symptoms.items():
             self.fields[self.SYMPTOM_PREFIX + key] = forms.TypedChoiceField(

@@ -14,7 +14,8 @@ from backend.dashboard.patient_page import PatientRecord
 from backend.dashboard.wording import drug_label, lab_value_text, number, symptom_name
 from backend.records.models import LabResult
 from shared import regimen
-from shared.analytes import ANALYTES
+from shared.analytes import ANALYTES, Sex
+from shared.lab_context import sex_parse
 from shared.lab_grading import CRITERIA
 
 CHARTED_ANALYTES = ("platelets", "anc", "hemoglobin")
@@ -90,6 +91,13 @@ def _point(lab: LabResult, canonical_display: str) -> charts.Point:
     return charts.Point(lab.collected_at, float(lab.canonical_value), lab.grade, text)
 
 
+def _sex(value: str) -> Sex | None:
+    try:
+        return sex_parse(value)
+    except ValueError:
+        return None
+
+
 def lab_charts(record: PatientRecord, frame: charts.TimeFrame) -> list[charts.LabChart]:
     result = []
     for key in CHARTED_ANALYTES:
@@ -97,8 +105,9 @@ def lab_charts(record: PatientRecord, frame: charts.TimeFrame) -> list[charts.La
         canonical = analyte.unit(analyte.canonical_unit)
         unit = canonical.display if canonical else analyte.canonical_unit
         cuts = [(grade, float(cut)) for grade, cut in criterion.cuts]
-        if analyte.default_low is not None:
-            cuts.append((1, float(analyte.default_low)))
+        lln = analyte.limits(_sex(record.patient.sex))[0]  # the patient's, as their values are graded
+        if lln is not None:
+            cuts.append((1, float(lln)))
         result.append(
             charts.LabChart(
                 chart_id=f"chart-{key}",

@@ -22,6 +22,7 @@ from backend.dashboard.holds import Hold, holds_in_force
 from backend.patients.models import Patient
 from backend.patients.selectors import patient_devices
 from backend.patients.services import regimen_today
+from backend.records.baselines import PatientBaseline, baseline_rows
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from shared import regimen
 
@@ -57,6 +58,8 @@ class PatientRecord:
     devices: list[DeviceToken] = field(default_factory=list)  # the phones signed in as the patient
     holds: list[Hold] = field(default_factory=list)
     adherence: Adherence = field(default_factory=lambda: Adherence((), ()))
+    # Each analyte graded against a baseline, with the baseline in force (None: the ULN rule alone).
+    baselines: list[tuple[str, PatientBaseline | None]] = field(default_factory=list)
 
     @property
     def hold_reasons(self) -> list[tuple[str, list[str]]]:
@@ -109,6 +112,7 @@ def patient_record(*, patient: Patient, now: datetime, days: int = WINDOW_DAYS) 
     )
     record.holds = holds_in_force(labs=record.labs, symptoms=symptoms, tz=tz)
     record.adherence = adherence_recent(patient=patient, now=now)
+    record.baselines = baseline_rows(patient)
     return record
 
 

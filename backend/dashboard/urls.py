@@ -20,6 +20,13 @@ urlpatterns = [
         views.patient_device_signout,
         name="patient-device-signout",
     ),
+    path("patients/<uuid:patient_id>/sex/", views.patient_sex, name="patient-sex"),
+    path("patients/<uuid:patient_id>/baselines/", views.patient_baseline, name="patient-baseline"),
+    path(
+        "patients/<uuid:patient_id>/baselines/<str:analyte>/clear/",
+        views.patient_baseline_clear,
+        name="patient-baseline-clear",
+    ),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
 ]

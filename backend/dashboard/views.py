@@ -32,8 +32,10 @@ from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse,
 from backend.dashboard.audit_trail import audit_events_for_clinic, patient_names
 from backend.dashboard.counts import queue_counts, version_time
 from backend.dashboard.forms import (
+    BaselineForm,
     ClinicSettingsForm,
     EnrollForm,
+    PatientSexForm,
     PatientTimezoneForm,
     QueueFilterForm,
     ResolveForm,
@@ -53,8 +55,10 @@ from backend.patients.services import (
     enrollment_code_issue,
     patient_create,
     patient_device_revoke,
+    patient_sex_change,
     patient_timezone_change,
 )
+from backend.records.baselines import baseline_clear, baseline_enter
 from shared.alert_policy import DEFAULT_POLICY
 
 AUDIT_PAGE_SIZE = 50
@@ -66,6 +70,9 @@ TIMEZONE_CHANGED = "Time zone changed to {zone}. Reminders now follow it."
 TIMEZONE_UNCHANGED = "The time zone is already {zone}: nothing changed."
 DEVICE_SIGNED_OUT = "{device} is signed out. It can no longer read or send anything as {patient}."
 DEVICE_GONE = "That phone was already signed out."
+SEX_CHANGED = "Reference limits now follow: {sex}. New lab values are graded with them."
+BASELINE_ENTERED = "Baseline {analyte} saved: new values are graded against it."
+BASELINE_CLEARED = "Entered baseline {analyte} removed: the last value on or before cycle 1 day 1 applies."
 
 
 def _user(request: HttpRequest) -> User:
@@ -289,10 +296,15 @@ def patient_detail(request: HttpRequest, patient_id: UUID) -> HttpResponse:
     patient = patient_for(user=_user(request), patient_id=patient_id)
     if patient is None:
         return _not_found(request)
-    return _patient_page(request, patient, PatientTimezoneForm())
+    return _patient_page(request, patient)
 
 
-def _patient_page(request: HttpRequest, patient: Patient, timezone_form: PatientTimezoneForm) -> HttpResponse:
+def _patient_page(
+    request: HttpRequest,
+    patient: Patient,
+    timezone_form: PatientTimezoneForm | None = None,
+    baseline_form: BaselineForm | None = None,
+) -> HttpResponse:
     record = patient_record(patient=patient, now=timezone.now())
     audit_record(
         actor=_user(request),
@@ -308,8 +320,10 @@ def _patient_page(request: HttpRequest, patient: Patient, timezone_form: Patient
         "charts": patient_charts.rendered(record),
         "timeline": timeline(record),
         "clinic": patient.clinic,
-        "timezone_form": timezone_form,
+        "timezone_form": timezone_form or PatientTimezoneForm(),
         "timezones": timezone_names(),
+        "sex_form": PatientSexForm(initial={"sex": patient.sex}),
+        "baseline_form": baseline_form or BaselineForm(),
     }
     return render(request, "dashboard/patient.html", context)
 
@@ -334,7 +348,66 @@ def patient_timezone(request: HttpRequest, patient_id: UUID) -> HttpResponse:
         else:
             messages.success(request, (TIMEZONE_UNCHANGED if unchanged else TIMEZONE_CHANGED).format(zone=name))
             return redirect("dashboard:patient", patient_id=patient.pk)
-    return _patient_page(request, patient, form)
+    return _patient_page(request, patient, timezone_form=form)
+
+
+@never_cache
+@require_POST
+@staff_required
+def patient_sex(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """Record the sex whose default reference limits apply (or clear it); audited by the service."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    form = PatientSexForm(request.POST)
+    if form.is_valid():
+        sex = form.cleaned_data["sex"]
+        patient_sex_change(patient=patient, sex=sex, changed_by=_user(request))
+        messages.success(request, SEX_CHANGED.format(sex=sex or "not recorded (the stricter limits)"))
+    return redirect("dashboard:patient", patient_id=patient.pk)
+
+
+@never_cache
+@require_POST
+@staff_required
+def patient_baseline(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """Enter a lab baseline; a refused one shows the page again with the form open and the reason."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    form = BaselineForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            baseline_enter(
+                patient=patient,
+                analyte=data["analyte"],
+                value=data["value"],
+                unit=data["unit"],
+                reference_high=data["reference_high"],
+                collected_on=data["collected_on"],
+                entered_by=_user(request),
+            )
+        except ApplicationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(
+                request, BASELINE_ENTERED.format(analyte=dict(form.fields["analyte"].choices)[data["analyte"]])
+            )
+            return redirect("dashboard:patient", patient_id=patient.pk)
+    return _patient_page(request, patient, baseline_form=form)
+
+
+@never_cache
+@require_POST
+@staff_required
+def patient_baseline_clear(request: HttpRequest, patient_id: UUID, analyte: str) -> HttpResponse:
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    if baseline_clear(patient=patient, analyte=analyte, cleared_by=_user(request)):
+        messages.success(request, BASELINE_CLEARED.format(analyte=analyte))
+    return redirect("dashboard:patient", patient_id=patient.pk)
 
 
 @never_cache
@@ -380,6 +453,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 display_name=data["display_name"],
                 timezone_name=data["timezone"],
                 phone=data["phone"],
+                sex=data["sex"],
                 regimen_input=RegimenInput(
                     data["start_date"], data["ixazomib_mg"], data["lenalidomide_mg"], data["dexamethasone_mg"]
                 ),

@@ -110,10 +110,14 @@ def patient_create(
     phone: str = "",
     sex: str = "",
 ) -> tuple[Patient, str]:
+    """`sex` (optional, "female" or "male") picks the default reference limits of the patient's lab
+    values; left empty, the stricter of the women's and men's apply."""
     if nurse.clinic_id is None:
         raise ApplicationError({"detail": ["You are not attached to a clinic."]}, status=403)
     timezone_validate(timezone_name)
     regimen_validate(regimen_input)
+    if sex not in ("", *SEXES):
+        raise ApplicationError({"sex": [f"Must be one of: {', '.join(SEXES)}, or left out."]})
     patient = Patient.objects.create(
         clinic_id=nurse.clinic_id,
         display_name=display_name,
@@ -240,3 +244,29 @@ def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, ob
         "in_nadir_window": regimen.is_in_nadir_window(patient.start_date, today),
         "next_ixazomib": regimen.next_dose_date(patient.start_date, regimen.Drug.IXAZOMIB, today).isoformat(),
     }
+
+
+SEXES = ("female", "male")
+
+
+@transaction.atomic
+def patient_sex_change(*, patient: Patient, sex: str, changed_by: User) -> Patient:
+    """Record (or clear, with "") the sex whose default reference limits apply to the patient's lab
+    values (shared.analytes: hemoglobin LLN, creatinine ULN). Readings already graded keep their
+    grade; new ones use it. Audited; nothing happens when it is the same."""
+    if sex not in ("", *SEXES):
+        raise ApplicationError({"sex": [f"Must be one of: {', '.join(SEXES)}, or empty if not recorded."]})
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.sex == sex:
+        return locked
+    old, locked.sex = locked.sex, sex
+    locked.save(update_fields=["sex"])
+    audit_record(
+        actor=changed_by,
+        action="update",
+        resource="patient",
+        patient_ids=[locked.pk],
+        object_id=str(locked.pk),
+        detail=f"sex: {old or 'not recorded'} -> {sex or 'not recorded'}",
+    )
+    return locked

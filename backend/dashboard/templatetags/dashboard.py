@@ -35,6 +35,11 @@ def drug(value: str) -> str:
 
 
 @register.filter
+def analyte(value: str) -> str:
+    return wording.analyte_name(value)
+
+
+@register.filter
 def kind(value: str) -> str:
     return wording.kind_label(value)
 
