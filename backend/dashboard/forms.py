@@ -18,6 +18,7 @@ from backend.core.errors import ApplicationError
 from backend.dashboard.services import ClinicSettings
 from backend.dashboard.triage_queue import ALERT_KINDS, STATUS_FILTERS, QueueFilters
 from backend.dashboard.wording import OUTCOME_LABELS, analyte_name, kind_label, symptom_name
+from backend.patients.models import SEX_CHOICES
 from backend.patients.services import timezone_validate
 from shared import regimen
 from shared.alert_policy import DEFAULT_POLICY, PolicyError, with_overrides
@@ -86,7 +87,7 @@ def _timezone_field(label: str, help_text: str) -> forms.CharField:
     )
 
 
-_SEX_CHOICES = [("", "Not recorded"), ("female", "Female"), ("male", "Male")]
+_SEX_CHOICES = [("", "Not recorded"), *SEX_CHOICES]
 SEX_HELP = (
     "Picks the usual limits when a lab result has none (hemoglobin LLN, creatinine ULN). "
     "Not recorded: the stricter of the women's and men's apply."

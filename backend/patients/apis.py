@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -19,7 +20,12 @@ from backend.core.throttling import FailuresThrottled
 from backend.patients import services
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
-from backend.patients.serializers import PatientCreateInput, PatientSerializer, PatientTimezoneInput
+from backend.patients.serializers import (
+    PatientCreateInput,
+    PatientSerializer,
+    PatientStaffUpdateInput,
+    PatientTimezoneInput,
+)
 
 _CreateOutput = inline_serializer(
     "PatientCreated",
@@ -91,11 +97,27 @@ class PatientDetailApi(APIView):
         )
         return Response(PatientSerializer(patient).data)
 
-    @extend_schema(request=PatientTimezoneInput, responses=PatientSerializer)
+    @extend_schema(request=PatientStaffUpdateInput, responses=PatientSerializer)
     def patch(self, request: Request, patient_id: str) -> Response:
-        """Move the patient to another time zone; their pending reminders keep their wall-clock times."""
+        """Move the patient to another time zone (their pending reminders keep their wall-clock times),
+        and/or record the sex whose default reference limits grade their lab values."""
         patient = _patient_for(request, patient_id)
-        return Response(PatientSerializer(_timezone_change(request, patient)).data)
+        data = PatientStaffUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            if "timezone" in data.validated_data:
+                patient = services.patient_timezone_change(
+                    patient=patient,
+                    timezone_name=data.validated_data["timezone"],
+                    changed_by=request.user,  # type: ignore[arg-type]
+                )
+            if "sex" in data.validated_data:
+                patient = services.patient_sex_change(
+                    patient=patient,
+                    sex=data.validated_data["sex"],
+                    changed_by=request.user,  # type: ignore[arg-type]
+                )
+        return Response(PatientSerializer(patient).data)
 
 
 def _timezone_change(request: Request, patient: Patient) -> Patient:

@@ -10,6 +10,8 @@ from django.db import models
 
 from backend.accounts.models import Clinic
 
+SEX_CHOICES = [("female", "Female"), ("male", "Male")]
+
 
 class Patient(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

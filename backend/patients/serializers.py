@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from backend.patients.models import Patient
+from backend.patients.models import SEX_CHOICES, Patient
 from backend.patients.services import regimen_today
 
 
@@ -29,7 +29,7 @@ class PatientCreateInput(serializers.Serializer):
     timezone = serializers.CharField(max_length=64)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     sex = serializers.ChoiceField(
-        choices=["female", "male"],
+        choices=SEX_CHOICES,
         required=False,
         allow_blank=True,
         default="",
@@ -68,9 +68,37 @@ class PatientTimezoneInput(serializers.Serializer):
         max_length=64, allow_blank=True, trim_whitespace=False, help_text="IANA name, e.g. Europe/Berlin."
     )
 
+    refusal = NOT_CHANGEABLE_HERE
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             extra = sorted(str(name) for name in data if name not in self.fields)
             if extra:
-                raise serializers.ValidationError({name: [NOT_CHANGEABLE_HERE] for name in extra})
+                raise serializers.ValidationError({name: [self.refusal] for name in extra})
         return super().to_internal_value(data)
+
+
+NOT_CHANGEABLE_BY_STAFF = "Cannot be changed here: send only the time zone or the sex."
+
+
+class PatientStaffUpdateInput(PatientTimezoneInput):
+    """A nurse's edit of a patient: the time zone, and the sex whose default reference limits apply
+    to their lab values ("" for not recorded: the stricter of the women's and men's). Any other field
+    is refused by name."""
+
+    refusal = NOT_CHANGEABLE_BY_STAFF
+    timezone = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+        help_text="IANA name, e.g. Europe/Berlin.",
+    )
+    sex = serializers.ChoiceField(
+        choices=SEX_CHOICES, allow_blank=True, required=False, help_text='"female", "male" or "".'
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError({"timezone": ["Send the time zone, the sex, or both."]})
+        return attrs

@@ -18,7 +18,7 @@ from backend.accounts.services import token_issue, tokens_revoke_all
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.patients.events import patient_created, timezone_changed
-from backend.patients.models import EnrollmentCode, Patient
+from backend.patients.models import SEX_CHOICES, EnrollmentCode, Patient
 from shared import regimen
 
 # Crockford-style alphabet: no 0/O, 1/I/L confusion when read over the phone.
@@ -29,6 +29,7 @@ CODE_USED = "This code has already been used. Ask your care team for a new one."
 CODE_EXPIRED = "This code has expired. Ask your care team for a new one."
 
 DEXAMETHASONE_RANGE_MG = (Decimal(4), Decimal(40))
+SEXES = tuple(key for key, _ in SEX_CHOICES)
 
 
 @dataclass(frozen=True)
@@ -244,9 +245,6 @@ def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, ob
         "in_nadir_window": regimen.is_in_nadir_window(patient.start_date, today),
         "next_ixazomib": regimen.next_dose_date(patient.start_date, regimen.Drug.IXAZOMIB, today).isoformat(),
     }
-
-
-SEXES = ("female", "male")
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
-from backend.patients.serializers import NOT_CHANGEABLE_HERE
+from backend.patients.serializers import NOT_CHANGEABLE_BY_STAFF, NOT_CHANGEABLE_HERE
 from backend.reminders.materialise import reminders_materialise
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
 from tests.backend.support import PATIENTS_URL, error_fields, post_json
@@ -191,7 +191,7 @@ def test_a_nurse_cannot_change_other_fields_here(nurse: Person, patient: Enrolle
     response = nurse.client().patch(detail_url(patient), {"start_date": "2026-12-01"}, format="json")
 
     assert response.status_code == 400
-    assert error_fields(response) == {"start_date": [NOT_CHANGEABLE_HERE]}
+    assert error_fields(response) == {"start_date": [NOT_CHANGEABLE_BY_STAFF]}
 
 
 def test_a_bad_zone_from_a_nurse_is_400_naming_timezone(nurse: Person, patient: EnrolledPatient) -> None:
