@@ -15,7 +15,8 @@ import pytest
 from backend.alerts.models import Alert
 from backend.patients.models import Patient
 from backend.records.baselines import baselines_for, lab_contexts
-from backend.records.models import LabBaseline
+from backend.records.models import LabBaseline, LabResult
+from shared.lab_values import parse_lab_value
 from tests.backend.support import grade_all, sync
 from tests.factories import EnrolledPatient, Person, lab_item
 
@@ -93,7 +94,7 @@ def test_alt_201_over_an_abnormal_baseline_of_100_is_grade_1_and_raises_no_alert
     synced(patient, item)
 
     assert alerts_of(patient) == []
-    assert patient.patient.pk and _grade_of(item) == 1
+    assert grade_of(item) == 1
 
 
 def test_without_a_baseline_alt_201_is_grade_3_by_the_uln(patient: EnrolledPatient) -> None:
@@ -107,12 +108,10 @@ def test_the_baseline_reading_is_not_graded_against_itself(patient: EnrolledPati
     item = lab_item("alt", 100, "U/L", collected_at=BEFORE_C1D1)
     synced(patient, item)
     grade_all()
-    assert _grade_of(item) == 1  # > ULN 40, as if there were no baseline
+    assert grade_of(item) == 1  # > ULN 40, as if there were no baseline
 
 
-def _grade_of(item: dict[str, Any]) -> int | None:
-    from backend.records.models import LabResult
-
+def grade_of(item: dict[str, Any]) -> int | None:
     return LabResult.objects.get(pk=item["id"]).grade
 
 
@@ -126,13 +125,7 @@ def test_the_sex_recorded_at_enrollment_picks_the_hemoglobin_lln(nurse: Person, 
     assert response.status_code == 201 and response.json()["sex"] == sex
     patient = Patient.objects.get(pk=response.json()["id"])
     assert lab_contexts([patient])[patient.pk].sex is not None
-    assert lab_contexts([patient])[patient.pk].grade(_hgb(13)).grade == grade
-
-
-def _hgb(value: int) -> Any:
-    from shared.lab_values import parse_lab_value
-
-    return parse_lab_value("hemoglobin", value, "g/dL")
+    assert lab_contexts([patient])[patient.pk].grade(parse_lab_value("hemoglobin", 13, "g/dL")).grade == grade
 
 
 def test_sex_is_optional_and_checked(nurse: Person) -> None:
