@@ -21,7 +21,8 @@ from backend.caregivers.apis import (
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
-from backend.records.apis import PatientBaselineApi, PatientBaselineListApi, ReadingListApi
+from backend.records.apis import ReadingListApi
+from backend.records.baseline_apis import PatientBaselineApi, PatientBaselineListApi
 from backend.reminders.apis import AdherenceApi, PatientAdherenceApi, ReminderListApi, ReminderPlanApi
 from backend.sync.apis import SyncApi
 
