@@ -318,7 +318,7 @@ def _unit_doubt_note(lab: LabValue, other: Unit) -> str:
 
 
 _PATIENT_UNIT_CHECK = (
-    "Check the unit on your lab report: this was saved as {unit}. If the report says {other}, correct the entry."
+    "Check the unit on your lab report: this result is in {unit}. If the report says {other}, tell your care team."
 )
 
 

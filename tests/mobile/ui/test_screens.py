@@ -134,6 +134,21 @@ def test_lab_catches_the_factor_of_1000_and_grades_a_grade_4_count(ui: Driver) -
     assert ui.screen.unit == "K/uL"  # the unit used last
 
 
+def test_lab_asks_to_check_the_unit_of_a_very_low_count_per_ul_and_offers_k_per_ul(ui: Driver) -> None:
+    ui.go("lab")
+    ui.tap(ui.screen._analyte_buttons["anc"])
+    ui.tap("/µL")
+    ui.screen.ids.value.text = ""
+    ui.settle()
+    ui.type(ui.screen.ids.value, "10")
+    ui.until(lambda: "Check the unit on your lab report" in ui.texts(), what="the unit question")
+    assert "Emergency: Low neutrophils" in ui.texts()  # graded as typed: grade 4
+    ui.shot("04_lab_unit_check")
+    ui.tap("Yes, use K/µL")
+    assert ui.screen.unit == "K/uL"
+    ui.until(lambda: "Check the unit on your lab report" not in ui.texts(), what="the question gone")
+
+
 def test_today_shows_the_emergency_and_the_hold_from_the_server(ui: Driver) -> None:
     ui.go("today")
     ui.settle()
