@@ -25,6 +25,7 @@ from backend.alerts.grading import ungraded_sweep
 from backend.alerts.models import Alert
 from backend.alerts.services import alert_acknowledge
 from backend.patients.services import RegimenInput, patient_create
+from backend.records.baselines import baseline_enter
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from mobile import strings as S
 from mobile.api import ApiClient, Unreachable
@@ -325,4 +326,44 @@ def test_a_clinics_stricter_policy_reaches_the_phone_and_advises_offline(live_se
         entry.local_alert["severity"],
         entry.local_alert["patient_advice"],
     )
+    phone.close()
+
+
+def test_a_nurse_entered_baseline_reaches_the_phone_which_grades_as_the_server_does(
+    live_server: Any, tmp_path: Path
+) -> None:
+    nurse, patient, code = _nurse_and_patient("nurse.e2e.baseline", "E2E Baseline")
+    phone, api = _phone(tmp_path / "phone.sqlite3", live_server.url, code, "baseline phone")
+    engine = SyncEngine(phone, api, now=_now)
+    journal = Journal(phone, now=_now)
+    lab = LabPresenter(phone, journal)
+    collected = datetime.now(NY).replace(microsecond=0) - timedelta(hours=1)
+
+    # Without a baseline, a creatinine of 2.11 mg/dL is grade 2 (> 1.5 x the ULN of 1.04): no alert.
+    assert journal.check_lab("creatinine", 2.11, "mg/dL", collected).grade.grade == 2
+
+    # 1. The nurse enters the patient's baseline, 0.7 mg/dL, with the API; one sync brings it over.
+    baseline_enter(patient=patient, analyte="creatinine", value=0.7, unit="mg/dL", entered_by=nurse)
+    engine.sync_once()
+    assert phone.get_json("lab_context")["baselines"]["creatinine"]["value"] == 0.7
+
+    # 2. No signal: 2.11 is > 3 x baseline, grade 3, and ixazomib is held at once on the phone.
+    api.base_url = _closed_port_url()
+    saved = lab.check("creatinine", "2.11", "mg/dL", collected, save=True)
+    entry = phone.entry(saved.entry_id)
+    assert entry is not None and entry.local_alert is not None
+    assert (entry.local_alert["grade"], entry.local_alert["hold_drugs"]) == (3, ["ixazomib"])
+
+    # 3. Back online, the server grades it with the same baseline and says the same to the patient.
+    api.base_url = live_server.url
+    engine.sync_until_drained()
+    assert ungraded_sweep(older_than=timedelta(0)).graded == 1
+    server = Alert.objects.get(patient=patient)
+    assert (server.kind, server.grade, server.hold_drugs, server.patient_advice) == (
+        "creatinine_increased",
+        3,
+        ["ixazomib"],
+        entry.local_alert["patient_advice"],
+    )
+    assert "by > 3.0 × baseline 0.7 mg/dL" in server.message
     phone.close()
