@@ -141,8 +141,9 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(
     {
         a.key: a
         for a in (
-            # Contract §3: platelets above 5000 ×10^9/L are impossible. Labs print platelets in whole
-            # thousands per µL (1 K/µL at the least), so 1-999 /µL is not a printed count: a mix-up.
+            # Contract §3: platelets above 5000 ×10^9/L are impossible. Analyzers report platelets in
+            # whole thousands per µL (1 K/µL at the least) [U: reporting resolution, confirm with the
+            # clinic's lab], so 1-999 /µL is not a printed count: refused as a mix-up.
             _counts(
                 "platelets",
                 "Platelets",
