@@ -29,9 +29,14 @@ def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | No
     outcome = grading.readings_grade(
         lab_ids=[UUID(i) for i in lab_ids or ()], symptom_ids=[UUID(i) for i in symptom_ids or ()]
     )
-    if outcome.alerts_raised:
-        logger.info("graded %d readings, raised %d alerts", outcome.graded, len(outcome.alerts_raised))
-        announce_alerts.delay(alert_ids=[str(i) for i in outcome.alerts_raised])
+    if outcome.to_announce:
+        logger.info(
+            "graded %d readings, raised %d alerts, made %d worse",
+            outcome.graded,
+            len(outcome.alerts_raised),
+            len(outcome.alerts_worsened),
+        )
+        announce_alerts.delay(alert_ids=[str(i) for i in outcome.to_announce])
     return outcome.graded
 
 
@@ -66,8 +71,8 @@ def sweep_ungraded(**_: Any) -> int:
     while True:
         outcome = grading.ungraded_sweep(older_than=older_than, limit=grading.SWEEP_BATCH)
         graded += outcome.graded
-        if outcome.alerts_raised:
-            announce_alerts.delay(alert_ids=[str(i) for i in outcome.alerts_raised])
+        if outcome.to_announce:
+            announce_alerts.delay(alert_ids=[str(i) for i in outcome.to_announce])
         if outcome.graded < grading.SWEEP_BATCH or time.monotonic() > deadline:
             break
     if graded:

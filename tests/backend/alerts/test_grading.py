@@ -215,11 +215,13 @@ def test_the_sweeper_waits_for_the_task_before_grading(patient: EnrolledPatient)
     assert grade_all().graded == 1
 
 
-def test_each_reading_raises_its_own_alert(patient: EnrolledPatient) -> None:
-    alerts = alerts_after(patient, lab_results=[lab_item("platelets", 20), lab_item("platelets", 21)])
+def test_readings_of_one_kind_make_one_episode_listing_each(patient: EnrolledPatient) -> None:
+    """Contract §4 (episodes): this was one alert per reading."""
+    first, second = lab_item("platelets", 20), lab_item("platelets", 21)
 
-    assert len(alerts) == 2
-    assert len({a.source_id for a in alerts}) == 2
+    (alert,) = alerts_after(patient, lab_results=[first, second])
+
+    assert sorted(r["id"] for r in alert.readings) == sorted([first["id"], second["id"]])
 
 
 def test_one_batch_grades_several_patients_and_clinics(
