@@ -16,7 +16,6 @@ from backend.audit.models import AuditEvent
 from tests.backend.support import ALERTS_URL, CONTRACT_ALERT_KEYS, error_fields, grade_all, rows, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
-
 # Alerts are episodes (contract §4): one patient's several alerts are of several kinds.
 ONE_OF_EACH_KIND: list[dict[str, Any]] = [
     {},  # grade 4 platelets
