@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -144,7 +145,7 @@ class Alert(models.Model):
         return self.worsened_at or self.created_at
 
     @property
-    def hold_lifts(self) -> list[dict[str, object]]:
+    def hold_lifts(self) -> list[dict[str, Any]]:
         """The readings that lifted a hold of this episode, each with the drugs it lifted ("lifted")."""
         return [dict(h, key=k) for k, h in sorted(self.holds.items()) if not h.get("drugs") and h.get("lifted")]
 
