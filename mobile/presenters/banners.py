@@ -61,7 +61,7 @@ def banners(store: Store, ctx: PatientContext, now: datetime) -> list[Banner]:
     critical = [a for a in alerts if a.severity == CRITICAL]
     if critical:
         found.append(call_banner(ctx, critical[0].advice))
-    held = held_drugs(alerts)
+    held = held_drugs(alerts, store)
     if held:
         found.append(Banner(HOLD, S.hold_title(held), S.HOLD_TEXT))
     others = [a for a in alerts if a.severity != CRITICAL]
