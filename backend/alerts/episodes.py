@@ -218,6 +218,7 @@ class _Book:
         for (patient_id, key), reading in latest.items():
             for alert in self.by_patient.get(patient_id, {}).values():
                 if key in alert.holds and not alert.superseded and _hold_follow(alert, reading):
+                    alert.updated_at = self.now  # the queue's version and the phone's cursor move
                     self.changed.add(alert.pk)
 
     def save_changed(self) -> None:

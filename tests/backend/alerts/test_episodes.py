@@ -305,6 +305,18 @@ def test_a_normal_count_lifts_the_hold_without_joining(patient: EnrolledPatient)
     )
 
 
+def test_the_phone_hears_of_a_lifted_hold_at_its_next_sync(patient: EnrolledPatient) -> None:
+    synced(patient, platelets(22, hours_ago=48))
+    Alert.objects.update(updated_at=timezone.now() - timedelta(hours=1))  # long before the cursor
+    cursor = sync(patient).json()["cursor"]
+    sync(patient, lab_results=[platelets(180, hours_ago=2)])
+    grade_all()
+
+    (changed,) = sync(patient, cursor=cursor).json()["alerts"]
+
+    assert (changed["hold_drugs"], changed["holds_in_force"]) == (BOTH, [])
+
+
 def test_an_older_normal_count_lifts_nothing(patient: EnrolledPatient) -> None:
     synced(patient, platelets(22, hours_ago=2))
 
