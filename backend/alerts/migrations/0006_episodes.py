@@ -132,6 +132,10 @@ def episodes_fill(apps, schema_editor):
             other.save()
         episode.updated_at = now
         episode.save()
+    if schema_editor.connection.vendor == "postgresql":
+        # The unique index below is built in this same transaction: PostgreSQL refuses while the
+        # updates above still have deferred foreign-key checks pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
