@@ -28,12 +28,15 @@ def number_text(value: Decimal | float) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def lab_value_text(analyte: str, value: Decimal, unit: str) -> str:
-    """'Platelets 22 ×10⁹/L': the analyte's name, the value as reported, its unit as people read it."""
+def lab_value_text(analyte: str, canonical_value: Decimal, reported_unit: str = "") -> str:
+    """'Platelets 22 ×10⁹/L': the analyte's name and its value in the analyte's canonical unit as
+    people read it, whatever unit the lab reported (22 K/µL and 22000 /µL alike), so that values
+    compare at a glance in one unit style everywhere."""
     known = ANALYTES.get(analyte)
-    shown = known.unit(unit) if known else None
-    name = known.name if known else analyte.upper()
-    return f"{name} {number_text(value)} {shown.display if shown else unit}"
+    if known is None:
+        return f"{analyte.upper()} {number_text(canonical_value)} {reported_unit}".rstrip()
+    unit = known.unit(known.canonical_unit)
+    return f"{known.name} {number_text(canonical_value)} {unit.display if unit else known.canonical_unit}"
 
 
 def symptom_value_text(symptom: str, graded: SymptomGrade) -> str:
@@ -84,7 +87,7 @@ def lab_reading(row: LabResult) -> Reading:
         row.id,
         row.analyte,
         row.collected_at,
-        lab_value_text(row.analyte, row.value, row.unit),
+        lab_value_text(row.analyte, row.canonical_value, row.unit),
         row.grade,
         lab_holds(row.analyte, row.canonical_value, grade),
         holds_known=row.grade is not None,

@@ -30,9 +30,9 @@ def _number(value):
 
 def _lab(row):
     analyte = ANALYTES.get(row.analyte)
-    unit = analyte.unit(row.unit) if analyte else None
+    unit = analyte.unit(analyte.canonical_unit) if analyte else None
     name = analyte.name if analyte else row.analyte.upper()
-    text = f"{name} {_number(row.value)} {unit.display if unit else row.unit}"
+    text = f"{name} {_number(row.canonical_value)} {unit.display if unit else row.unit}"
     rule = DEFAULT_POLICY.labs.get(row.analyte)
     holds = ()
     if rule is not None and rule.hold_drugs and row.grade is not None:
