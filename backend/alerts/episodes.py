@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -138,6 +139,15 @@ def episodes_apply(
     book.save_changed()
     book.insert_new(latest)
     return EpisodesOutcome(book.raised, sorted(book.worsened_ids - set(book.raised)))
+
+
+@transaction.atomic
+def alert_raise(*, reading: Reading, candidate: AlertCandidate, now: datetime | None = None) -> EpisodesOutcome:
+    """Raise an alert for one finding from outside grading (another app's assessment), or join the
+    patient's open or acknowledged alert of its kind: the one way to make an alert that keeps to
+    `one_episode_per_kind`. Announce `outcome.to_announce` once the transaction commits
+    (backend.alerts.tasks.announce_alerts)."""
+    return episodes_apply(raised=[Raised(reading, candidate)], latest={}, now=now)
 
 
 def _locked(which: Q) -> list[Alert]:

@@ -11,6 +11,7 @@ nurse, never announced, escalated or shown to caregivers.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from backend.alerts import grading
+from backend.alerts.episodes import Reading, alert_raise
 from backend.alerts.escalation import escalations_run
 from backend.alerts.grading import readings_grade
 from backend.alerts.models import Alert, EscalationStep
@@ -136,6 +138,24 @@ def test_resending_a_reading_that_joined_changes_nothing(patient: EnrolledPatien
     (alert,) = synced(patient, second)
 
     assert len(alert.readings) == 2
+
+
+def test_another_app_raises_or_joins_through_the_same_door(patient: EnrolledPatient) -> None:
+    from shared.alert_policy import AlertCandidate, Severity
+
+    def finding(grade: int, severity: Severity) -> AlertCandidate:
+        return AlertCandidate("disease_progression", grade, severity, (), f"Progression {grade}", "m", "a", "IMWG")
+
+    def reading(days_ago: int) -> Reading:
+        at = timezone.now() - timedelta(days=days_ago)
+        return Reading(patient.patient.pk, "lab_result", uuid.uuid4(), "m_protein", at, "M-protein", None)
+
+    first = alert_raise(reading=reading(3), candidate=finding(1, Severity.URGENT))
+    second = alert_raise(reading=reading(1), candidate=finding(2, Severity.CRITICAL))
+
+    (alert,) = Alert.objects.filter(kind="disease_progression")
+    assert (first.raised, second.worsened) == ([alert.pk], [alert.pk])
+    assert (alert.grade, alert.severity, alert.title, len(alert.readings)) == (2, "critical", "Progression 2", 2)
 
 
 # --- announced again, escalation restarted ----------------------------------------------------
