@@ -217,6 +217,8 @@ class _Book:
         episode.patient_advice, episode.rule_source = candidate.patient_advice, candidate.source[:300]
         if episode.superseded:  # history: never announced, never escalated
             return False
+        if episode.pk in self.new:  # raised by this very batch: announced once, as it now stands
+            return False
         episode.worsened += 1
         episode.worsened_at = self.now
         episode.announced_at = None

@@ -104,6 +104,18 @@ def test_readings_of_one_sync_make_one_episode(patient: EnrolledPatient) -> None
     assert [(a.grade, a.severity, len(a.readings)) for a in alerts] == [(4, "critical", 3)]
 
 
+def test_an_episode_raised_and_made_worse_by_one_sync_is_announced_once_as_it_stands(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    sync(patient, lab_results=[platelets(45, hours_ago=6), platelets(20, hours_ago=4)])
+    outcome = grade_all()
+    announce(outcome.to_announce)
+
+    (alert,) = Alert.objects.all()
+    assert (len(outcome.alerts_raised), outcome.alerts_worsened, alert.worsened) == (1, [], 0)
+    assert announced_to(nurse) == ["Grade 4 thrombocytopenia: Pat Doe"]
+
+
 def test_other_kinds_and_other_patients_are_other_episodes(
     patient: EnrolledPatient, other_patient: EnrolledPatient
 ) -> None:
