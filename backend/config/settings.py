@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "backend.audit",
     "backend.notifications",
     "backend.reminders",
+    "backend.response",
     "backend.caregivers",
     "axes",  # staff sign-in lockout (django-axes)
     "backend.sync",
@@ -278,6 +279,7 @@ CARELOOP_DELIVERY_LEASE_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_LEASE_
 CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE = {
     "grade-sweeper": {"task": "careloop.alerts.sweep_ungraded", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
+    "response-sweeper": {"task": "careloop.response.sweep_unassessed", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
     # Each run also takes back what a dead worker held (services.deliveries_reap_stale), so a critical
     # message claimed by a worker that crashed goes out within lease + 15 s (README, "Notifications").
     "deliveries-send-due": {"task": "careloop.notifications.send_due", "schedule": 15.0},

@@ -24,6 +24,7 @@ from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDe
 from backend.records.apis import ReadingListApi
 from backend.records.baseline_apis import PatientBaselineApi, PatientBaselineListApi
 from backend.reminders.apis import AdherenceApi, PatientAdherenceApi, ReminderListApi, ReminderPlanApi
+from backend.response.apis import MarkerListCreateApi, ResponseApi, ResponseSettingsApi
 from backend.sync.apis import SyncApi
 
 api_v1 = [
@@ -45,6 +46,10 @@ api_v1 = [
     path("reminders/plan/", ReminderPlanApi.as_view(), name="reminder-plan"),
     path("adherence/", AdherenceApi.as_view(), name="adherence"),
     path("patients/<uuid:patient_id>/adherence/", PatientAdherenceApi.as_view(), name="patient-adherence"),
+    # Disease response (contract §5)
+    path("patients/<uuid:patient_id>/markers/", MarkerListCreateApi.as_view(), name="patient-markers"),
+    path("patients/<uuid:patient_id>/response/", ResponseApi.as_view(), name="patient-response"),
+    path("clinic/response-settings/", ResponseSettingsApi.as_view(), name="clinic-response-settings"),
     path("alerts/", AlertListApi.as_view(), name="alerts"),
     path("alerts/<uuid:alert_id>/acknowledge/", AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),

@@ -20,6 +20,7 @@ from backend.patients.services import regimen_today
 from backend.records.baselines import lab_contexts
 from backend.records.services import payload_sections, sync_ingest
 from backend.reminders.selectors import upcoming_reminders_payload
+from backend.response.services import markers_sync_ingest
 from backend.sync.cursor import cursor_decode, cursor_encode
 from shared.alert_policy import policy_to_wire
 from shared.lab_context import context_to_wire
@@ -42,6 +43,9 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
     since = cursor_decode(body.get("cursor"))
     result = sync_ingest(patient=patient, sections=sections, now=now)
     grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids)
+    markers = markers_sync_ingest(patient=patient, raw_items=sections["marker_results"], now=now)
+    result.accepted += markers.accepted
+    result.rejected += markers.rejected
     alerts = Alert.objects.filter(patient=patient).order_by("-created_at")
     # First sync: the alerts in force, and resolved ones whose label hold a later reading has not
     # lifted yet (the phone shows that hold as the dashboard does).

@@ -1,0 +1,212 @@
+"""Read a patient's response: the stored markers through shared.response, and the §5 answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from backend.accounts.models import Role, User
+from backend.core.errors import NotFound
+from backend.patients.models import Patient
+from backend.patients.selectors import patients_visible_to
+from backend.response.models import ClinicResponseSettings, EnteredBy, MarkerResult
+from shared.markers import MARKERS
+from shared.response import (
+    Assessment,
+    CategoryAt,
+    Mrd,
+    Reading,
+    ResponseSettings,
+    ResponseSummary,
+    Track,
+    assessments_by_day,
+    evaluate,
+    progression_threshold,
+)
+
+UNITS = {Track.SERUM: "g/dL", Track.URINE: "mg/24h", Track.FLC: "mg/L", Track.MARROW: "%"}
+
+
+def patient_for_response(*, user: User, patient_id: object) -> Patient:
+    """The patient for their own id; a nurse or clinic admin for her clinic's patients; anyone
+    else, or another clinic's patient: 404, never the content."""
+    try:
+        wanted = UUID(str(patient_id))
+    except ValueError:
+        raise NotFound() from None
+    if user.role == Role.PATIENT:
+        own: Patient | None = getattr(user, "patient", None)
+        if own is None or own.pk != wanted:
+            raise NotFound()
+        return own
+    found = patients_visible_to(user).filter(pk=wanted).select_related("clinic").first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def staff_patient(*, user: User, patient_id: object) -> Patient:
+    """A patient of the nurse's or admin's clinic, or 404."""
+    try:
+        wanted = UUID(str(patient_id))
+    except ValueError:
+        raise NotFound() from None
+    found = patients_visible_to(user).filter(pk=wanted).select_related("clinic").first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def serum_threshold(clinic_id: int) -> Decimal:
+    value = ClinicResponseSettings.objects.filter(clinic_id=clinic_id).values_list("serum_measurable", flat=True)
+    found = value.first()
+    return Decimal(found) if found is not None else ResponseSettings().serum_measurable
+
+
+def readings_of(rows: Iterable[MarkerResult]) -> list[Reading]:
+    return [
+        Reading(
+            marker=row.marker,
+            collected_at=row.collected_at,
+            value=row.canonical_value,
+            text=row.text or None,
+            method=row.method or None,
+            sensitivity=row.sensitivity or None,
+            by_care_team=row.entered_by == EnteredBy.CARE_TEAM,
+            key=str(row.pk),
+        )
+        for row in rows
+    ]
+
+
+def response_summary(patient: Patient) -> tuple[ResponseSummary, list[Assessment]]:
+    """Two queries: the clinic's setting and the patient's markers."""
+    rows = MarkerResult.objects.filter(patient_id=patient.pk).only(
+        "id", "marker", "collected_at", "canonical_value", "text", "method", "sensitivity", "entered_by"
+    )
+    assessments = assessments_by_day(readings_of(rows), ZoneInfo(patient.timezone))
+    settings = ResponseSettings(serum_measurable=serum_threshold(patient.clinic_id))
+    return evaluate(assessments, patient.start_date, settings), assessments
+
+
+def _number(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _values(values: Any) -> dict[str, Any]:
+    return {k: (_number(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+
+
+def _at(found: CategoryAt | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"category": found.category.value, "confirmed": found.confirmed, "since": found.since.isoformat()}
+
+
+def _mrd(found: Mrd | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "status": found.status.value,
+        "method": found.method,
+        "sensitivity": found.sensitivity,
+        "date": found.day.isoformat(),
+        "sustained": found.sustained,
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def response_payload(patient: Patient, summary: ResponseSummary, threshold: Decimal) -> dict[str, Any]:
+    """Contract §5's answer, plus what a nurse, a doctor and the phone need around it."""
+    m = summary.measurable
+    nadir = None
+    if summary.nadir is not None and m.by is not None:
+        at, strict = progression_threshold(m.by, summary.nadir[1])
+        nadir = {
+            "date": summary.nadir[0].isoformat(),
+            "value": _number(summary.nadir[1]),
+            "unit": UNITS[m.by],
+            "progression_at": _number(at),
+            "progression_above": strict,
+        }
+    baseline = None
+    if summary.baseline is not None:
+        baseline = {
+            "date": summary.baseline.day.isoformat(),
+            "values": _values(
+                {k: r.value if r.value is not None else r.text for k, r in summary.baseline.readings.items()}
+            ),
+        }
+    return {
+        "patient": str(patient.pk),
+        "measurable_by": m.by.value if m.by else None,
+        "involved_chain": m.involved,
+        "serum_measurable_threshold": _number(threshold),
+        "start_date": patient.start_date.isoformat(),
+        "baseline": baseline,
+        "current": _at(summary.current),
+        "best": _at(summary.best),
+        "nadir": nadir,
+        "time_to_first_response": (
+            {"date": _iso(summary.first_response), "days": summary.time_to_response_days}
+            if summary.first_response
+            else None
+        ),
+        "duration_of_response": (
+            {
+                "from": _iso(summary.first_response),
+                "to": _iso(summary.progression),
+                "days": summary.duration_of_response_days,
+                "ongoing": summary.response_ongoing,
+            }
+            if summary.first_response
+            else None
+        ),
+        "relapse_from_cr": {"date": _iso(summary.relapse_from_cr)} if summary.relapse_from_cr else None,
+        "mrd": _mrd(summary.mrd),
+        "progression_episodes": [
+            {
+                "start": e.start.isoformat(),
+                "latest": e.latest.isoformat(),
+                "confirmed": e.confirmed,
+                "why": list(e.reasons),
+            }
+            for e in summary.episodes
+        ],
+        "assessments": [
+            {
+                "date": a.day.isoformat(),
+                "category": a.category.value,
+                "confirmed": a.confirmed,
+                "values": _values(a.values),
+                "progression": list(a.progression),
+                "mrd": _mrd(a.mrd),
+            }
+            for a in summary.assessments
+        ],
+    }
+
+
+def marker_item(row: MarkerResult) -> dict[str, Any]:
+    """A stored marker as its wire item (contract §5), plus who entered it and the canonical value."""
+    item: dict[str, Any] = {
+        "id": str(row.pk),
+        "marker": row.marker,
+        "value": row.text if row.text else _number(row.value) if row.value is not None else None,
+        "collected_at": row.collected_at.isoformat(),
+        "entered_by": row.entered_by,
+    }
+    if row.unit:
+        item["unit"] = row.unit
+        item["canonical_value"] = _number(row.canonical_value) if row.canonical_value is not None else None
+        item["canonical_unit"] = MARKERS[row.marker].canonical_unit if row.marker in MARKERS else None
+    if row.method:
+        item["method"], item["sensitivity"] = row.method, row.sensitivity
+    return item
