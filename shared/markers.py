@@ -310,8 +310,9 @@ def _sensitivity(raw: object) -> str:
     """ "1e-5" or "1e-6", from that text or the number (1e-05 in JSON)."""
     wanted: Decimal | None = None
     if isinstance(raw, str):
+        text = raw.strip().lower().replace("10^", "1e").replace("10**", "1e").replace("−", "-")
         try:
-            wanted = Decimal(raw.strip())
+            wanted = Decimal(text)
         except ArithmeticError:
             wanted = None
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):

@@ -116,6 +116,8 @@ def test_mrd_needs_its_method_and_sensitivity() -> None:
     mrd = parse_marker_value("mrd", "negative", method="ngs", sensitivity=1e-6)
     assert (mrd.text, mrd.method, mrd.sensitivity) == ("negative", "NGS", "1e-6")
     assert parse_marker_value("mrd", "positive", method="NGF", sensitivity="1e-5").sensitivity == "1e-5"
+    assert parse_marker_value("mrd", "positive", method="NGF", sensitivity="10^-5").sensitivity == "1e-5"
+    assert parse_marker_value("mrd", "positive", method="NGF", sensitivity=0.000001).sensitivity == "1e-6"
     assert refused("mrd", "negative", sensitivity="1e-5").field == "method"
     assert refused("mrd", "negative", method="NGF", sensitivity="1e-4").field == "sensitivity"
     assert refused("serum_ife", "negative", method="NGF").field == "method"
