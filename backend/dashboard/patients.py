@@ -14,6 +14,7 @@ from backend.dashboard.counts import UNRESOLVED
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
 from backend.patients.services import regimen_today
+from backend.response.models import PatientResponse
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class PatientListRow:
     regimen: dict[str, Any]
     open_alerts: int
     critical_alerts: int
+    response: PatientResponse | None = None  # the current IMWG response, as last recomputed
 
 
 def patient_list(*, user: User, now: datetime, name: str = "") -> list[PatientListRow]:
@@ -31,9 +33,12 @@ def patient_list(*, user: User, now: datetime, name: str = "") -> list[PatientLi
     )
     if name.strip():
         patients = patients.filter(display_name__icontains=name.strip())
+    found = list(patients.order_by("-critical_alerts", "-open_alerts", "display_name"))
+    # One query for the whole list's response column, whatever its length.
+    responses = {r.patient_id: r for r in PatientResponse.objects.filter(patient_id__in=[p.pk for p in found])}
     return [
-        PatientListRow(p, regimen_today(p, now), p.open_alerts, p.critical_alerts)  # type: ignore[attr-defined]
-        for p in patients.order_by("-critical_alerts", "-open_alerts", "display_name")
+        PatientListRow(p, regimen_today(p, now), p.open_alerts, p.critical_alerts, responses.get(p.pk))  # type: ignore[attr-defined]
+        for p in found
     ]
 
 

@@ -27,6 +27,7 @@ urlpatterns = [
         views.patient_baseline_clear,
         name="patient-baseline-clear",
     ),
+    path("patients/<uuid:patient_id>/markers/", views.patient_markers, name="patient-markers"),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
 ]

@@ -46,6 +46,7 @@ from backend.dashboard.patient_page import patient_record
 from backend.dashboard.patients import patient_for, patient_list
 from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
+from backend.dashboard.response_panel import markers_from_form, response_panel
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
 from backend.patients.models import Patient
@@ -59,6 +60,7 @@ from backend.patients.services import (
     patient_timezone_change,
 )
 from backend.records.baselines import baseline_clear, baseline_enter
+from backend.response.services import markers_record
 from shared.alert_policy import DEFAULT_POLICY
 
 AUDIT_PAGE_SIZE = 50
@@ -324,6 +326,7 @@ def _patient_page(
         "timezones": timezone_names(),
         "sex_form": PatientSexForm(initial={"sex": patient.sex}),
         "baseline_form": baseline_form or BaselineForm(),
+        "response": response_panel(patient=patient),
     }
     return render(request, "dashboard/patient.html", context)
 
@@ -426,6 +429,31 @@ def patient_device_signout(request: HttpRequest, patient_id: UUID, device_id: in
     else:
         messages.info(request, DEVICE_GONE)
     return redirect("dashboard:patient", patient_id=patient.pk)
+
+
+@never_cache
+@require_POST
+@staff_required
+def patient_markers(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """A day's response markers from the panel's form, stored as the API stores them (one item per
+    marker filled in, all or nothing); the reasons of a refusal are shown above the panel."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    items: list[dict[str, Any]] = []
+    try:
+        items = markers_from_form(request.POST, patient=patient)
+        markers_record(patient=patient, body=items, user=_user(request), now=timezone.now())
+    except ApplicationError as exc:
+        problems = exc.errors if isinstance(exc.errors, dict) else {}
+        if isinstance(exc.errors, list):
+            for entry, item in zip(exc.errors, items, strict=False):
+                for field, reasons in entry.items():
+                    problems[f"{item['marker']} {field}"] = reasons
+        messages.error(request, "Not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in problems.items()))
+    else:
+        messages.success(request, f"Saved {len(items)} marker results; the response is recomputed.")
+    return redirect(reverse("dashboard:patient", kwargs={"patient_id": patient.pk}) + "#response")
 
 
 def _code_page(request: HttpRequest, patient: Patient, code: str, *, new: bool) -> HttpResponse:

@@ -187,8 +187,9 @@ class ResponseApi(APIView):
     @extend_schema(responses=_Response)
     def get(self, request: Request, patient_id: str) -> Response:
         patient = selectors.patient_for_response(user=_user(request), patient_id=patient_id)
-        summary, _ = selectors.response_summary(patient)
-        threshold = selectors.serum_threshold(patient.clinic_id)
+        summary, _, threshold = selectors.response_summary_with_threshold(patient)
+        if not summary.assessments and summary.baseline is None:
+            threshold = selectors.serum_threshold(patient.clinic_id)  # no markers: read the setting itself
         audit_record(actor=_user(request), action="read", resource="response", patient_ids=[patient.pk])
         return Response(selectors.response_payload(patient, summary, threshold))
 

@@ -9,6 +9,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.db.models import Subquery
+
 from backend.accounts.models import Role, User
 from backend.core.errors import NotFound
 from backend.patients.models import Patient
@@ -84,13 +86,24 @@ def readings_of(rows: Iterable[MarkerResult]) -> list[Reading]:
 
 
 def response_summary(patient: Patient) -> tuple[ResponseSummary, list[Assessment]]:
-    """Two queries: the clinic's setting and the patient's markers."""
-    rows = MarkerResult.objects.filter(patient_id=patient.pk).only(
-        "id", "marker", "collected_at", "canonical_value", "text", "method", "sensitivity", "entered_by"
+    """One query: the patient's markers, each carrying the clinic's serum threshold (without
+    markers there is no baseline, and the threshold does not matter)."""
+    summary, assessments, _ = response_summary_with_threshold(patient)
+    return summary, assessments
+
+
+def response_summary_with_threshold(patient: Patient) -> tuple[ResponseSummary, list[Assessment], Decimal]:
+    setting = ClinicResponseSettings.objects.filter(clinic_id=patient.clinic_id).values("serum_measurable")[:1]
+    rows = list(
+        MarkerResult.objects.filter(patient_id=patient.pk)
+        .only("id", "marker", "collected_at", "canonical_value", "text", "method", "sensitivity", "entered_by")
+        .annotate(serum_threshold=Subquery(setting))
     )
+    found = rows[0].serum_threshold if rows else None  # type: ignore[attr-defined]
+    threshold = Decimal(found) if found is not None else ResponseSettings().serum_measurable
     assessments = assessments_by_day(readings_of(rows), ZoneInfo(patient.timezone))
-    settings = ResponseSettings(serum_measurable=serum_threshold(patient.clinic_id))
-    return evaluate(assessments, patient.start_date, settings), assessments
+    settings = ResponseSettings(serum_measurable=threshold)
+    return evaluate(assessments, patient.start_date, settings), assessments, threshold
 
 
 def _number(value: Decimal) -> float | int:
