@@ -530,3 +530,39 @@ def test_a_value_means_the_same_in_either_unit(value: Decimal, unit: str) -> Non
     a = last({"serum_m_protein": g_dl("3.0")}, {"serum_m_protein": g_dl(str(value))})
     b = last({"serum_m_protein": g_dl("3.0")}, {"serum_m_protein": (str(shown), unit)})
     assert a == b
+
+
+_any_reading = st.one_of(
+    st.builds(
+        lambda k, v: (k, v, None),
+        st.sampled_from(["serum_m_protein", "urine_m_protein", "kappa_flc", "lambda_flc", "marrow_plasma_cells"]),
+        st.decimals(min_value=0, max_value=800, places=2),
+    ),
+    st.builds(
+        lambda k, w: (k, None, w),
+        st.sampled_from(["serum_ife", "urine_ife", "marrow_clonal_cells", "new_lesion", "mrd"]),
+        st.sampled_from(["positive", "negative", "present", "absent", "yes", "no"]),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=-60, max_value=400), _any_reading), max_size=40))
+def test_any_history_is_assessed_without_error_one_entry_per_day_after_the_baseline(
+    history_: list[tuple[int, tuple[str, Decimal | None, str | None]]],
+) -> None:
+    readings = [
+        Reading(key, datetime(2026, 1, 5, 12, tzinfo=UTC) + timedelta(days=offset), value, text)
+        for offset, (key, value, text) in history_
+    ]
+    s = evaluate(assessments_by_day(readings, ZONE), START)
+    after = {r.collected_at.astimezone(ZONE).date() for r in readings} - {
+        d for d in (r.collected_at.astimezone(ZONE).date() for r in readings) if d <= START
+    }
+    assert [a.day for a in s.assessments] == sorted(after)
+    if s.assessments:
+        assert s.current is not None and s.current.category is s.assessments[-1].category
+    if s.measurable.by is None:
+        assert all(a.category is Category.NE for a in s.assessments)
+    for episode in s.episodes:
+        assert episode.start <= episode.latest
