@@ -32,6 +32,12 @@ def _phone_sync(env: Env) -> dict[str, Any]:
     return phone_sync.run(env)
 
 
+def _response(env: Env) -> dict[str, Any]:
+    from bench import response
+
+    return response.run(env)
+
+
 def main() -> int:
     only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
     started = time.perf_counter()
@@ -55,6 +61,7 @@ def main() -> int:
             ("queue_at_scale", lambda: queue_at_scale.run(env)),
             ("reminders", lambda: _reminders(env)),
             ("phone_sync", lambda: _phone_sync(env)),
+            ("response", lambda: _response(env)),
         ]
         for name, step in steps:
             if only and name not in only:
