@@ -80,13 +80,17 @@ def unassessed_sweep(*, older_than: timedelta, now: datetime | None = None) -> R
 def _recompute_one(patient_id: UUID, now: datetime) -> list[UUID]:
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient_id)
-        pending = list(
-            MarkerResult.objects.filter(patient_id=patient_id, assessed_at__isnull=True).values_list("pk", flat=True)
+        pending = dict(
+            MarkerResult.objects.filter(patient_id=patient_id, assessed_at__isnull=True).values_list(
+                "pk", "collected_at"
+            )
         )
         summary, assessments = response_summary(patient)
         _store(patient, summary, now)
-        raised = _alerts(patient, summary, assessments, now)
-        MarkerResult.objects.filter(pk__in=pending).update(assessed_at=now)
+        zone = ZoneInfo(patient.timezone)
+        new_days = {at.astimezone(zone).date() for at in pending.values()}
+        raised = _alerts(patient, summary, assessments, new_days, now)
+        MarkerResult.objects.filter(pk__in=list(pending)).update(assessed_at=now)
     if raised:
         logger.info("patient %s: %d disease_progression alert(s) raised", patient_id, len(raised))
     return raised
@@ -123,20 +127,34 @@ def _store(patient: Patient, summary: ResponseSummary, now: datetime) -> None:
     )
 
 
-def _alerts(patient: Patient, summary: ResponseSummary, assessments: list[Assessment], now: datetime) -> list[UUID]:
-    """One alert per episode. An episode whose days include an existing alert's first day is that
-    alert's episode (a back-dated result may move an episode's start): it is updated, not doubled."""
+def _alerts(
+    patient: Patient, summary: ResponseSummary, assessments: list[Assessment], new_days: set[date], now: datetime
+) -> list[UUID]:
+    """One alert per episode (contract §5), kept as contract §4 keeps alerts: while the episode's
+    alert is open or acknowledged, the episode updates it; once a nurse resolved it, a new result
+    on a progression day of the same episode raises a new one.
+
+    An episode whose days include an existing alert's day is that alert's episode (a back-dated
+    result may move an episode's start): it is updated, not doubled. `new_days` are the days of the
+    results this recompute is the first to see."""
     existing = list(Alert.objects.filter(patient_id=patient.pk, kind=KIND, source_type=SOURCE_TYPE))
     raised: list[UUID] = []
     for episode in summary.episodes:
         title, message, advice = _texts(summary, episode, assessments)
         mine = [a for a in existing if episode.start <= _local_day(a, patient) <= episode.latest]
-        if mine:
-            for alert in mine:
-                if alert.message != message and alert.status != Status.RESOLVED:
-                    Alert.objects.filter(pk=alert.pk).update(title=title, message=message, updated_at=now)
+        unresolved = [a for a in mine if a.status != Status.RESOLVED]
+        for alert in unresolved:
+            if alert.message != message:
+                Alert.objects.filter(pk=alert.pk).update(title=title, message=message, updated_at=now)
+        if unresolved:
             continue
-        source_id = uuid.uuid5(_EPISODES, f"{patient.pk}:{episode.start.isoformat()}")
+        day = episode.start
+        if mine:
+            fresh = [d for d in new_days if episode.start <= d <= episode.latest]
+            if not fresh:
+                continue
+            day = max(fresh)
+        source_id = uuid.uuid5(_EPISODES, f"{patient.pk}:{day.isoformat()}")
         alert = Alert(
             patient_id=patient.pk,
             kind=KIND,
@@ -149,7 +167,7 @@ def _alerts(patient: Patient, summary: ResponseSummary, assessments: list[Assess
             rule_source=RULE,
             source_type=SOURCE_TYPE,
             source_id=source_id,
-            observed_at=_observed_at(assessments, episode.start, now),
+            observed_at=_observed_at(assessments, day, now),
             created_at=now,
             updated_at=now,
         )

@@ -98,3 +98,29 @@ def test_the_progression_alert_keeps_contract_4s_shape(nurse: Person, patient: E
     assert (alert.severity, alert.hold_drugs, alert.grade, alert.status) == ("urgent", [], None, "open")
     assert alert.announced_at is None  # the announce task (or the alerts' sweeper) tells people
     assert alert.patient_advice and "care team" in alert.patient_advice
+
+
+def test_after_the_nurse_resolves_it_a_new_progression_result_raises_a_new_alert(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    _history(nurse, patient, 3.0, 0.8, 1.35)
+    recompute_all()
+    (first,) = progression_alerts(patient.patient.pk)
+    answer = nurse.client().post(f"/api/v1/alerts/{first.pk}/resolve/", {"note": "seen in clinic"}, format="json")
+    assert answer.status_code == 200
+    recompute_all()
+    assert len(progression_alerts(patient.patient.pk)) == 1  # nothing new arrived: nothing new raised
+    post_markers(nurse, patient.patient.pk, serum_and_urine(3, 1.5))  # still progressing
+    recompute_all()
+    alerts = progression_alerts(patient.patient.pk)
+    assert [a.status for a in alerts] == ["resolved", "open"]
+    assert "Confirmed" in alerts[1].message
+
+
+def test_while_the_alert_is_open_the_episode_only_updates_it(nurse: Person, patient: EnrolledPatient) -> None:
+    _history(nurse, patient, 3.0, 0.8, 1.35, 1.5, 1.6)
+    recompute_all()
+    post_markers(nurse, patient.patient.pk, serum_and_urine(5, 1.9))
+    recompute_all()
+    (alert,) = progression_alerts(patient.patient.pk)
+    assert alert.status == "open"
