@@ -44,6 +44,7 @@ class FakeState:
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, auth header
     readings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # kind → past readings, newest first
     fail_readings_with: int | None = None  # answer GET /readings/ with this status (e.g. 503)
+    response: dict[str, Any] | None = None  # GET /patients/p-1/response/ (contract §5); None: 404
     alert_policy: dict[str, Any] = field(
         default_factory=dict
     )  # the clinic's overrides, as the sync answer carries them
@@ -149,6 +150,8 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 self._send(200, self._me())
             elif path == "/api/v1/readings/":
                 self._readings()
+            elif path == "/api/v1/patients/p-1/response/" and state.response is not None:
+                self._send(200, state.response)
             else:
                 self._send(404, html=True)
 
