@@ -30,4 +30,5 @@ urlpatterns = [
     path("patients/<uuid:patient_id>/markers/", views.patient_markers, name="patient-markers"),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
+    path("clinic/outcomes/", views.outcomes, name="outcomes"),
 ]

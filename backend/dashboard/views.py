@@ -42,6 +42,7 @@ from backend.dashboard.forms import (
     SignInForm,
     timezone_names,
 )
+from backend.dashboard.outcomes import clinic_outcomes, outcomes_csv
 from backend.dashboard.patient_page import patient_record
 from backend.dashboard.patients import patient_for, patient_list
 from backend.dashboard.presenters import QueueLinks, timeline
@@ -540,6 +541,19 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request, "dashboard/clinic_settings.html", {"form": form, "clinic": clinic, "default_policy": DEFAULT_POLICY}
     )
+
+
+@never_cache
+@require_GET
+@staff_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """The clinic's response outcomes, counts only (no patient data, so nothing to audit)."""
+    found = clinic_outcomes(clinic_id=_clinic(request).pk)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(outcomes_csv(found), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="careloop-response-outcomes.csv"'
+        return response
+    return render(request, "dashboard/outcomes.html", {"outcomes": found})
 
 
 @never_cache

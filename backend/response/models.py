@@ -73,6 +73,10 @@ class PatientResponse(models.Model):
     current_since = models.DateField(null=True, blank=True)
     best_category = models.CharField(max_length=8, blank=True)
     best_since = models.DateField(null=True, blank=True)
+    # For the clinic's outcome counts (backend.dashboard.outcomes): days from cycle 1 day 1 to the
+    # first confirmed PR or better, and the number of confirmed progression episodes.
+    first_response_days = models.PositiveIntegerField(null=True, blank=True)
+    progression_events = models.PositiveSmallIntegerField(default=0)
     computed_at = models.DateTimeField()
 
 

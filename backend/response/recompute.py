@@ -122,6 +122,8 @@ def _store(patient: Patient, summary: ResponseSummary, now: datetime) -> None:
             "current_since": current.since if current else None,
             "best_category": best.category.value if best else "",
             "best_since": best.since if best else None,
+            "first_response_days": summary.time_to_response_days,
+            "progression_events": sum(1 for e in summary.episodes if e.confirmed),
             "computed_at": now,
         },
     )

@@ -86,3 +86,37 @@ def test_the_patient_list_shows_each_patients_current_response(nurse: Person, nu
     recompute_all()
     html = nurse_browser.get("/patients/").content.decode()
     assert "<strong>PR</strong> confirmed" in html
+
+
+def test_the_clinic_outcomes_count_responses_without_names_and_export_as_csv(
+    nurse: Person, nurse_browser: Client, other_clinic_nurse: Person
+) -> None:
+    courses = {
+        "Ann": (3.0, 1.4, 1.3),  # PR, PR confirmed
+        "Ben": (3.0, 0.25, 0.2),  # VGPR, VGPR confirmed
+        "Cat": (3.0, 0.8, 1.1, 1.35, 1.5),  # PR confirmed, then confirmed progression
+        "Dan": (0.6, 0.5),  # no measurable disease
+    }
+    for name, serum in courses.items():
+        patient = make_patient(nurse, name=name, start=START)
+        for n, value in enumerate(serum):
+            post_markers(nurse, patient.patient.pk, serum_and_urine(n, value))
+    elsewhere = make_patient(other_clinic_nurse, name="Eve", start=START)
+    for n, value in enumerate((3.0, 1.4, 1.3)):
+        post_markers(other_clinic_nurse, elsewhere.patient.pk, serum_and_urine(n, value))
+    recompute_all()
+
+    html = nurse_browser.get("/clinic/outcomes/").content.decode()
+    for name in (*courses, "Eve"):
+        assert f">{name}<" not in html
+    csv_text = nurse_browser.get("/clinic/outcomes/?format=csv").content.decode()
+    rows = [line.split(",") for line in csv_text.strip().splitlines()[1:]]
+    assert rows == [
+        ["Patients with measurable disease", "3", ""],
+        ["Overall response (confirmed PR or better)", "3", "100%"],
+        ["VGPR or better (confirmed)", "1", "33%"],
+        ["CR or better (confirmed)", "0", "0%"],
+        ["Median time to first response", "28 days", ""],
+        ["Confirmed progression events", "1", ""],
+        ["Patients who progressed", "1", "33%"],
+    ]
