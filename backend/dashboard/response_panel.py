@@ -16,8 +16,9 @@ from django.utils.safestring import SafeString, mark_safe
 from backend.core.errors import ApplicationError
 from backend.dashboard.response_chart import ReferenceLine, ResponseChart, ResponsePoint, render_response_chart
 from backend.patients.models import Patient
-from backend.response.selectors import UNITS, response_summary
+from backend.response.selectors import UNITS, last_test_day, next_response_test, responded, response_read
 from shared.response import LEFT_AFTER_50, LEFT_AFTER_90, ResponseSummary, Track, progression_threshold
+from shared.response_tests import NextTest
 
 TRACK_NAMES = {
     Track.SERUM: "Serum M-protein",
@@ -58,6 +59,7 @@ class ResponsePanel:
     unit: str | None
     svg: SafeString | None
     rows: list[dict[str, Any]]
+    next_test: NextTest | None = None
     form_markers: tuple[tuple[str, str, tuple[str, ...]], ...] = FORM_MARKERS
     form_choices: tuple[tuple[str, str, tuple[str, ...]], ...] = FORM_CHOICES
 
@@ -76,8 +78,10 @@ def _float(value: Decimal) -> float:
     return float(value)
 
 
-def response_panel(*, patient: Patient) -> ResponsePanel:
-    summary, assessments = response_summary(patient)
+def response_panel(*, patient: Patient, now: datetime) -> ResponsePanel:
+    summary, assessments, choices = response_read(patient)
+    last = last_test_day(assessments)
+    due = next_response_test(patient, last, responded(summary), choices.test_every_cycles, now) if last else None
     by = summary.measurable.by
     rows = [
         {
@@ -91,7 +95,7 @@ def response_panel(*, patient: Patient) -> ResponsePanel:
         for a in reversed(summary.assessments)
     ]
     if by is None or summary.baseline is None:
-        return ResponsePanel(summary, None, None, None, rows)
+        return ResponsePanel(summary, None, None, None, rows, due)
     base = summary.tracked(summary.baseline)
     points = []
     by_day = {a.day: a for a in assessments}
@@ -112,7 +116,7 @@ def response_panel(*, patient: Patient) -> ResponsePanel:
         lines.append(ReferenceLine(_float(threshold), "PD above" if strict else "PD from", "ref-pd"))
     chart = ResponseChart(f"response-{patient.pk}", TRACK_NAMES[by], UNITS[by], tuple(points), tuple(lines))
     svg = mark_safe(render_response_chart(chart))  # noqa: S308 - built from escaped parts (response_chart.py)
-    return ResponsePanel(summary, TRACK_NAMES[by], UNITS[by], svg, rows)
+    return ResponsePanel(summary, TRACK_NAMES[by], UNITS[by], svg, rows, due)
 
 
 def markers_from_form(data: Mapping[str, Any], *, patient: Patient) -> list[dict[str, Any]]:

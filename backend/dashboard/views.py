@@ -327,7 +327,7 @@ def _patient_page(
         "timezones": timezone_names(),
         "sex_form": PatientSexForm(initial={"sex": patient.sex}),
         "baseline_form": baseline_form or BaselineForm(),
-        "response": response_panel(patient=patient),
+        "response": response_panel(patient=patient, now=timezone.now()),
     }
     return render(request, "dashboard/patient.html", context)
 

@@ -118,6 +118,11 @@ _Response = inline_serializer(
         "duration_of_response": serializers.DictField(allow_null=True, help_text="{from, to, days, ongoing}."),
         "relapse_from_cr": serializers.DictField(allow_null=True, help_text="{date}: reported apart from PD."),
         "mrd": _Mrd,
+        "next_test": serializers.DictField(
+            allow_null=True,
+            help_text="{cycle, due, overdue}: the next SPEP/UPEP/FLC draw (every cycle for cycles 1-6 and "
+            "until a confirmed PR; then every 1-3 cycles, the clinic's setting).",
+        ),
         "progression_episodes": serializers.ListField(child=serializers.DictField()),
         "assessments": serializers.ListField(
             child=serializers.DictField(),
@@ -187,17 +192,34 @@ class ResponseApi(APIView):
     @extend_schema(responses=_Response)
     def get(self, request: Request, patient_id: str) -> Response:
         patient = selectors.patient_for_response(user=_user(request), patient_id=patient_id)
-        summary, _, threshold = selectors.response_summary_with_threshold(patient)
-        if not summary.assessments and summary.baseline is None:
+        summary, assessments, choices = selectors.response_read(patient)
+        threshold = choices.serum_measurable
+        if not assessments:
             threshold = selectors.serum_threshold(patient.clinic_id)  # no markers: read the setting itself
+        due = selectors.next_response_test(
+            patient,
+            selectors.last_test_day(assessments),
+            selectors.responded(summary),
+            choices.test_every_cycles,
+            timezone.now(),
+        )
         audit_record(actor=_user(request), action="read", resource="response", patient_ids=[patient.pk])
-        return Response(selectors.response_payload(patient, summary, threshold))
+        return Response(selectors.response_payload(patient, summary, threshold, due))
 
 
 _Settings = inline_serializer(
     "ClinicResponseSettings",
-    {"serum_measurable": serializers.ChoiceField(choices=["1.0", "0.5"], help_text="g/dL")},
+    {
+        "serum_measurable": serializers.ChoiceField(choices=["1.0", "0.5"], help_text="g/dL"),
+        "test_every_cycles": serializers.ChoiceField(
+            choices=[1, 2, 3], required=False, help_text="Responders' SPEP/UPEP/FLC every N cycles after cycle 6."
+        ),
+    },
 )
+
+
+def _settings_answer(current: Any) -> dict[str, Any]:
+    return {"serum_measurable": format(current.serum_measurable, ".1f"), "test_every_cycles": current.test_every_cycles}
 
 
 class ResponseSettingsApi(APIView):
@@ -214,8 +236,7 @@ class ResponseSettingsApi(APIView):
 
     @extend_schema(responses=_Settings)
     def get(self, request: Request) -> Response:
-        current = response_settings_for(self._clinic_id(request))
-        return Response({"serum_measurable": format(current.serum_measurable, ".1f")})
+        return Response(_settings_answer(response_settings_for(self._clinic_id(request))))
 
     @extend_schema(request=_Settings, responses=_Settings)
     def put(self, request: Request) -> Response:
@@ -223,6 +244,12 @@ class ResponseSettingsApi(APIView):
             raise ApplicationError({"detail": ["Only a clinic admin can change this."]}, status=403)
         self._clinic_id(request)
         body: Any = request.data
-        value = body.get("serum_measurable") if isinstance(body, dict) else None
-        updated = response_settings_update(clinic=_user(request).clinic, user=_user(request), serum_measurable=value)  # type: ignore[arg-type]
-        return Response({"serum_measurable": format(updated.serum_measurable, ".1f")})
+        if not isinstance(body, dict):
+            raise ApplicationError({"non_field_errors": ["The body must be a JSON object."]})
+        updated = response_settings_update(
+            clinic=_user(request).clinic,  # type: ignore[arg-type]
+            user=_user(request),
+            serum_measurable=body.get("serum_measurable"),
+            test_every_cycles=body.get("test_every_cycles"),
+        )
+        return Response(_settings_answer(updated))

@@ -77,6 +77,10 @@ class PatientResponse(models.Model):
     # first confirmed PR or better, and the number of confirmed progression episodes.
     first_response_days = models.PositiveIntegerField(null=True, blank=True)
     progression_events = models.PositiveSmallIntegerField(default=0)
+    # For "response test due" (shared.response_tests): the last day an SPEP, UPEP or FLC was drawn,
+    # and whether a PR or better has been confirmed.
+    last_test_on = models.DateField(null=True, blank=True)
+    responded = models.BooleanField(default=False)
     computed_at = models.DateTimeField()
 
 
@@ -90,6 +94,8 @@ class ClinicResponseSettings(models.Model):
     serum_measurable = models.DecimalField(
         max_digits=3, decimal_places=1, choices=SERUM_THRESHOLDS, default=Decimal("1.0")
     )
+    # Responders' SPEP/UPEP/FLC every this many cycles after cycle 6 (shared.response_tests).
+    test_every_cycles = models.PositiveSmallIntegerField(choices=[(1, "1"), (2, "2"), (3, "3")], default=2)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

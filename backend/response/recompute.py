@@ -25,7 +25,7 @@ from django.utils import timezone
 from backend.alerts.models import Alert, Severity, Status
 from backend.patients.models import Patient
 from backend.response.models import MarkerResult, PatientResponse, ResponseAssessment
-from backend.response.selectors import UNITS, response_summary
+from backend.response.selectors import UNITS, last_test_day, responded, response_summary
 from shared.response import Assessment, Episode, ResponseSummary, Track
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def _recompute_one(patient_id: UUID, now: datetime) -> list[UUID]:
             )
         )
         summary, assessments = response_summary(patient)
-        _store(patient, summary, now)
+        _store(patient, summary, assessments, now)
         zone = ZoneInfo(patient.timezone)
         new_days = {at.astimezone(zone).date() for at in pending.values()}
         raised = _alerts(patient, summary, assessments, new_days, now)
@@ -96,7 +96,7 @@ def _recompute_one(patient_id: UUID, now: datetime) -> list[UUID]:
     return raised
 
 
-def _store(patient: Patient, summary: ResponseSummary, now: datetime) -> None:
+def _store(patient: Patient, summary: ResponseSummary, assessments: list[Assessment], now: datetime) -> None:
     ResponseAssessment.objects.filter(patient_id=patient.pk).delete()
     ResponseAssessment.objects.bulk_create(
         [
@@ -124,6 +124,8 @@ def _store(patient: Patient, summary: ResponseSummary, now: datetime) -> None:
             "best_since": best.since if best else None,
             "first_response_days": summary.time_to_response_days,
             "progression_events": sum(1 for e in summary.episodes if e.confirmed),
+            "last_test_on": last_test_day(assessments),
+            "responded": responded(summary),
             "computed_at": now,
         },
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -29,7 +30,9 @@ from shared.response import (
     evaluate,
     progression_threshold,
 )
+from shared.response_tests import DEFAULT_EVERY_CYCLES, NextTest, next_test
 
+TEST_MARKERS = ("serum_m_protein", "urine_m_protein", "kappa_flc", "lambda_flc")
 UNITS = {Track.SERUM: "g/dL", Track.URINE: "mg/24h", Track.FLC: "mg/L", Track.MARROW: "%"}
 
 
@@ -85,25 +88,62 @@ def readings_of(rows: Iterable[MarkerResult]) -> list[Reading]:
     ]
 
 
+@dataclass(frozen=True)
+class ClinicChoices:
+    """The clinic's response settings, as they apply to this patient's markers."""
+
+    serum_measurable: Decimal
+    test_every_cycles: int
+
+
 def response_summary(patient: Patient) -> tuple[ResponseSummary, list[Assessment]]:
-    """One query: the patient's markers, each carrying the clinic's serum threshold (without
-    markers there is no baseline, and the threshold does not matter)."""
-    summary, assessments, _ = response_summary_with_threshold(patient)
+    summary, assessments, _ = response_read(patient)
     return summary, assessments
 
 
-def response_summary_with_threshold(patient: Patient) -> tuple[ResponseSummary, list[Assessment], Decimal]:
-    setting = ClinicResponseSettings.objects.filter(clinic_id=patient.clinic_id).values("serum_measurable")[:1]
+def response_read(patient: Patient) -> tuple[ResponseSummary, list[Assessment], ClinicChoices]:
+    """One query: the patient's markers, each carrying the clinic's settings. Without markers there
+    is no baseline and no test drawn, so the settings do not matter and the defaults stand in."""
+    setting = ClinicResponseSettings.objects.filter(clinic_id=patient.clinic_id)
     rows = list(
         MarkerResult.objects.filter(patient_id=patient.pk)
         .only("id", "marker", "collected_at", "canonical_value", "text", "method", "sensitivity", "entered_by")
-        .annotate(serum_threshold=Subquery(setting))
+        .annotate(
+            serum_threshold=Subquery(setting.values("serum_measurable")[:1]),
+            every_cycles=Subquery(setting.values("test_every_cycles")[:1]),
+        )
     )
-    found = rows[0].serum_threshold if rows else None  # type: ignore[attr-defined]
-    threshold = Decimal(found) if found is not None else ResponseSettings().serum_measurable
+    threshold, every = (rows[0].serum_threshold, rows[0].every_cycles) if rows else (None, None)  # type: ignore[attr-defined]
+    choices = ClinicChoices(
+        Decimal(threshold) if threshold is not None else ResponseSettings().serum_measurable,
+        int(every) if every is not None else DEFAULT_EVERY_CYCLES,
+    )
     assessments = assessments_by_day(readings_of(rows), ZoneInfo(patient.timezone))
-    settings = ResponseSettings(serum_measurable=threshold)
-    return evaluate(assessments, patient.start_date, settings), assessments, threshold
+    settings = ResponseSettings(serum_measurable=choices.serum_measurable)
+    return evaluate(assessments, patient.start_date, settings), assessments, choices
+
+
+def last_test_day(assessments: list[Assessment]) -> date | None:
+    """The last day an SPEP, UPEP or FLC was drawn (any assessment, the baseline's too)."""
+    return next((a.day for a in reversed(assessments) if any(m in a.readings for m in TEST_MARKERS)), None)
+
+
+def responded(summary: ResponseSummary) -> bool:
+    return summary.first_response is not None
+
+
+def clinic_test_every_cycles(clinic_id: int) -> int:
+    found = ClinicResponseSettings.objects.filter(clinic_id=clinic_id).values_list("test_every_cycles", flat=True)
+    return found.first() or DEFAULT_EVERY_CYCLES
+
+
+def next_response_test(
+    patient: Patient, last_test: date | None, has_responded: bool, every: int, now: datetime
+) -> NextTest:
+    today = now.astimezone(ZoneInfo(patient.timezone)).date()
+    return next_test(
+        start=patient.start_date, last_test=last_test, responded=has_responded, today=today, every_cycles=every
+    )
 
 
 def _number(value: Decimal) -> float | int:
@@ -136,7 +176,9 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def response_payload(patient: Patient, summary: ResponseSummary, threshold: Decimal) -> dict[str, Any]:
+def response_payload(
+    patient: Patient, summary: ResponseSummary, threshold: Decimal, due: NextTest | None = None
+) -> dict[str, Any]:
     """Contract §5's answer, plus what a nurse, a doctor and the phone need around it."""
     m = summary.measurable
     nadir = None
@@ -184,6 +226,9 @@ def response_payload(patient: Patient, summary: ResponseSummary, threshold: Deci
         ),
         "relapse_from_cr": {"date": _iso(summary.relapse_from_cr)} if summary.relapse_from_cr else None,
         "mrd": _mrd(summary.mrd),
+        "next_test": (
+            {"cycle": due.cycle, "due": due.due.isoformat(), "overdue": due.overdue} if due is not None else None
+        ),
         "progression_episodes": [
             {
                 "start": e.start.isoformat(),

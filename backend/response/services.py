@@ -19,6 +19,7 @@ from backend.patients.models import Patient
 from backend.response.dispatch import recompute_enqueue_on_commit
 from backend.response.models import SERUM_THRESHOLDS, ClinicResponseSettings, EnteredBy, MarkerResult
 from shared.markers import MarkerItem, parse_marker_item
+from shared.response_tests import EVERY_CYCLES_CHOICES
 from shared.sync_schema import MAX_ITEMS_PER_SYNC, ItemError
 
 ID_REUSED = "This id was already used for a different entry: make a new id for a new entry."
@@ -156,19 +157,35 @@ def response_settings_for(clinic_id: int) -> ClinicResponseSettings:
     return found or ClinicResponseSettings(clinic_id=clinic_id)
 
 
-def response_settings_update(*, clinic: Clinic, user: User, serum_measurable: object) -> ClinicResponseSettings:
-    """Change the serum threshold (1.0 or 0.5 g/dL); audited; every patient is recomputed."""
-    allowed = [value for value, _ in SERUM_THRESHOLDS]
-    try:
-        wanted = Decimal(str(serum_measurable)) if not isinstance(serum_measurable, bool) else None
-    except ArithmeticError:
-        wanted = None
-    if wanted not in allowed:
-        raise ApplicationError({"serum_measurable": ["Must be 1.0 or 0.5 (g/dL)."]})
+def response_settings_update(
+    *, clinic: Clinic, user: User, serum_measurable: object = None, test_every_cycles: object = None
+) -> ClinicResponseSettings:
+    """Change the serum threshold (1.0 or 0.5 g/dL) and/or the responders' test interval (1-3
+    cycles); the fields left out keep their value. Audited; a new threshold recomputes every patient."""
+    errors: dict[str, list[str]] = {}
+    wanted: Decimal | None = None
+    if serum_measurable is not None:
+        try:
+            wanted = Decimal(str(serum_measurable)) if not isinstance(serum_measurable, bool) else None
+        except ArithmeticError:
+            wanted = None
+        if wanted not in [value for value, _ in SERUM_THRESHOLDS]:
+            errors["serum_measurable"] = ["Must be 1.0 or 0.5 (g/dL)."]
+    every: int | None = None
+    if test_every_cycles is not None:
+        if type(test_every_cycles) is int and test_every_cycles in EVERY_CYCLES_CHOICES:
+            every = test_every_cycles
+        else:
+            errors["test_every_cycles"] = ["Must be 1, 2 or 3 (cycles)."]
+    if serum_measurable is None and test_every_cycles is None:
+        errors["non_field_errors"] = ["Send serum_measurable and/or test_every_cycles."]
+    if errors:
+        raise ApplicationError(errors)
     with transaction.atomic():
         current = response_settings_for(clinic.pk)
-        before = current.serum_measurable
-        current.serum_measurable = wanted
+        before = (current.serum_measurable, current.test_every_cycles)
+        current.serum_measurable = wanted if wanted is not None else current.serum_measurable
+        current.test_every_cycles = every if every is not None else current.test_every_cycles
         current.updated_by = user
         current.save()
         audit_record(
@@ -177,9 +194,10 @@ def response_settings_update(*, clinic: Clinic, user: User, serum_measurable: ob
             resource="clinic_response_settings",
             patient_ids=[None],
             object_id=str(clinic.pk),
-            detail=f"serum_measurable {before} -> {wanted}",
+            detail=f"serum_measurable {before[0]} -> {current.serum_measurable}; "
+            f"test_every_cycles {before[1]} -> {current.test_every_cycles}",
         )
-        if before != wanted:
+        if before[0] != current.serum_measurable:
             ids = list(Patient.objects.filter(clinic_id=clinic.pk).values_list("pk", flat=True))
             recompute_enqueue_on_commit(patient_ids=ids)
     return current

@@ -30,6 +30,7 @@ def test_the_panel_shows_the_response_its_chart_and_every_assessment(nurse: Pers
         assert line in html
     assert 'class="pt pt-pd"' in html  # the progression point is a square, not told by colour alone
     assert html.count("<td><strong>P") == 3  # PD, PR, PR rows
+    assert "Cycle 5 day 1, 27 Apr 2026 · <strong>overdue</strong>" in html
 
 
 def test_without_markers_the_panel_says_what_is_missing(nurse_browser: Client, patient: EnrolledPatient) -> None:
@@ -86,6 +87,8 @@ def test_the_patient_list_shows_each_patients_current_response(nurse: Person, nu
     recompute_all()
     html = nurse_browser.get("/patients/").content.decode()
     assert "<strong>PR</strong> confirmed" in html
+    # Last drawn on cycle 3 day 1 (2 Mar): cycle 4's draw was due 30 Mar, long ago in this calendar.
+    assert "<strong>Overdue</strong> since 30 Mar" in html
 
 
 def test_the_clinic_outcomes_count_responses_without_names_and_export_as_csv(

@@ -156,6 +156,15 @@ def test_a_second_episode_after_a_response_raises_a_second_alert(nurse: Person, 
     assert len(progression_alerts(patient.patient.pk)) == 2
 
 
+def test_the_next_response_test_is_due_each_cycle_and_overdue_a_week_later(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    post_days(nurse, patient, serum_and_urine(0, 3.0), serum_and_urine(1, 1.4))
+    due = response(nurse, patient)["next_test"]
+    # Last drawn on cycle 2 day 1: the next is cycle 3 day 1, long past in this test's calendar.
+    assert due == {"cycle": 3, "due": day(2).isoformat(), "overdue": True}
+
+
 def test_the_patient_reads_their_own_response(nurse: Person, patient: EnrolledPatient) -> None:
     post_days(nurse, patient, serum_and_urine(0, 3.0), serum_and_urine(1, 1.4))
     assert categories(response(patient, patient)) == [("PR", False)]
@@ -191,7 +200,7 @@ def test_a_clinic_measuring_from_half_a_gram_sees_measurable_disease(
     post_days(nurse, patient, serum_and_urine(0, 0.8), serum_and_urine(1, 0.3))
     assert response(nurse, patient)["measurable_by"] is None
     answer = clinic_admin.client().put("/api/v1/clinic/response-settings/", {"serum_measurable": "0.5"}, format="json")
-    assert answer.status_code == 200 and answer.json() == {"serum_measurable": "0.5"}
+    assert answer.status_code == 200 and answer.json() == {"serum_measurable": "0.5", "test_every_cycles": 2}
     body = response(nurse, patient)
     assert (body["measurable_by"], body["serum_measurable_threshold"]) == ("serum", 0.5)
     assert categories(body) == [("PR", False)]
@@ -200,7 +209,11 @@ def test_a_clinic_measuring_from_half_a_gram_sees_measurable_disease(
 
 def test_only_a_clinic_admin_changes_the_threshold_and_only_to_1_or_half(nurse: Person, clinic_admin: Person) -> None:
     url = "/api/v1/clinic/response-settings/"
-    assert nurse.client().get(url).json() == {"serum_measurable": "1.0"}
+    assert nurse.client().get(url).json() == {"serum_measurable": "1.0", "test_every_cycles": 2}
     assert nurse.client().put(url, {"serum_measurable": "0.5"}, format="json").status_code == 403
-    refused = clinic_admin.client().put(url, {"serum_measurable": 0.7}, format="json")
-    assert refused.status_code == 400 and "serum_measurable" in refused.json()["errors"]
+    refused = clinic_admin.client().put(url, {"serum_measurable": 0.7, "test_every_cycles": 4}, format="json")
+    assert refused.status_code == 400 and set(refused.json()["errors"]) == {"serum_measurable", "test_every_cycles"}
+    changed = clinic_admin.client().put(url, {"test_every_cycles": 3}, format="json")
+    assert changed.json() == {"serum_measurable": "1.0", "test_every_cycles": 3}
+    for body in ([], {}, "x"):
+        assert clinic_admin.client().put(url, body, format="json").status_code == 400
