@@ -31,6 +31,7 @@ from shared.alert_policy import (
 from shared.lab_context import NO_CONTEXT, LabContext, context_from_wire
 from shared.lab_grading import LabGrade
 from shared.lab_values import LabValueError, parse_lab_value
+from shared.markers import parse_marker_item
 from shared.symptoms import SymptomGrade, grade_symptom
 from shared.sync_schema import ItemError, parse_dose_item, parse_lab_item, parse_symptom_item
 
@@ -147,6 +148,18 @@ class Journal:
         self._save(entry_id, "lab_results", raw, raw["collected_at"], alert)
         self.store.put(f"last_unit:{item.lab.analyte.key}", item.lab.unit.key)
         return LabOutcome(entry_id, grade, alert)
+
+    def record_marker(self, marker: str, value: int | float, unit: str, collected_at: datetime) -> str:
+        """A myeloma response marker from a printed report (contract §5's item, sync section
+        `marker_results`): checked as the server checks it, the FLC mg/L-mg/dL trap included. It
+        raises no alert on the phone; the care team's copy of the same test replaces it."""
+        entry_id = str(uuid.uuid4())
+        raw = {"id": entry_id, "marker": marker, "value": value, "unit": unit, "collected_at": collected_at.isoformat()}
+        item = parse_marker_item(raw, now=self.now())
+        raw["marker"], raw["unit"] = item.value.marker.key, item.value.unit.key if item.value.unit else unit
+        self._save(entry_id, "marker_results", raw, raw["collected_at"], None)
+        self.store.put(f"last_unit:{item.value.marker.key}", raw["unit"])
+        return entry_id
 
     def record_symptom(self, symptom: str, answers: Mapping[str, Any], reported_at: datetime) -> SymptomOutcome:
         entry_id = str(uuid.uuid4())

@@ -23,7 +23,7 @@ PENDING = "pending"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 
-SECTIONS = ("lab_results", "symptom_reports", "dose_logs")
+SECTIONS = ("lab_results", "symptom_reports", "dose_logs", "marker_results")
 
 # Each step moves the schema one version up; PRAGMA user_version records how far a phone got.
 _MIGRATIONS: tuple[str, ...] = (

@@ -338,6 +338,18 @@ ANALYTE_NAMES = {
     "alkaline_phosphatase": _("Alkaline phosphatase (liver, bone)"),
 }
 
+MARKER_NAMES = {
+    "serum_m_protein": _("M-protein (blood, SPEP)"),
+    "urine_m_protein": _("M-protein (24-hour urine)"),
+    "kappa_flc": _("Free kappa light chain"),
+    "lambda_flc": _("Free lambda light chain"),
+}
+MARKER_SAVED_TITLE = _("Saved, entered by you")
+MARKER_SAVED_ADVICE = _(
+    "It will be sent to your care team. Their copy of the same test replaces yours, and they decide "
+    "what it means: see 'Is my treatment working?'."
+)
+
 # ---- trends ---------------------------------------------------------------------------------------
 TRENDS_SYMPTOMS = _("Symptoms")
 TRENDS_EMPTY = _("No results yet. Add one from your lab report and it appears here.")
@@ -518,6 +530,10 @@ RESPONSE_NOT_EVALUABLE = _(
 )
 RESPONSE_AS_OF = _("From your last sync: {when}. Works offline.")
 RESPONSE_CATEGORIES_TITLE = _("What the words mean")
+RESPONSE_YOURS_TITLE = _("Entered by you")
+RESPONSE_YOURS_WAITING = _("waiting to send")
+RESPONSE_YOURS_SENT = _("sent to your care team")
+RESPONSE_YOURS_REFUSED = _("not accepted: see Messages")
 RESPONSE_CAVEATS_TITLE = _("Good to know")
 RESPONSE_CAVEATS = [
     _("Results go up and down a little from test to test. One result is not a trend."),

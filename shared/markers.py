@@ -250,7 +250,7 @@ def parse_marker_value(
             problem = f"is below what labs print in {unit.display} (under {floor}; enter a result below detection as 0)"
         else:
             problem = f"is not a possible {marker.name} value (possible: {low} to {high} {unit.display})"
-        raise MarkerValueError("value", f"{_fmt(value)} {unit.display} {problem}.{hint}")
+        raise MarkerValueError("value", f"{_fmt(value)} {unit.display} {problem}.{hint}", meant.key if meant else None)
     low_ref = _reference(marker, unit, "reference_low", reference_low, marker.usual_low)
     high_ref = _reference(marker, unit, "reference_high", reference_high, marker.usual_high)
     if low_ref is not None and high_ref is not None and low_ref >= high_ref:

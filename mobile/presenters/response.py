@@ -16,7 +16,7 @@ from typing import Any
 from mobile import strings as S
 from mobile.presenters.context import load_context
 from mobile.presenters.trends import LabChart, Point, Tick, _fmt, _y_values, nice_ceiling
-from mobile.store import Store
+from mobile.store import ACCEPTED, PENDING, REJECTED, Store
 
 RESPONSE_KEY = "response"
 FETCHED_KEY = "response_fetched_at"
@@ -33,6 +33,7 @@ class ResponseView:
     chart: LabChart | None
     as_of: str
     empty: str
+    yours: list[str] = field(default_factory=list)  # markers the patient entered, with their state
     categories: list[tuple[str, str]] = field(default_factory=lambda: list(S.RESPONSE_CATEGORY_HELP))
     caveats: list[str] = field(default_factory=lambda: list(S.RESPONSE_CAVEATS))
 
@@ -73,16 +74,35 @@ class ResponsePresenter:
             if fetched
             else ""
         )
+        yours = self._yours(now)
         if not isinstance(answer, dict) or not answer.get("assessments"):
-            return ResponseView("", "", "info", None, as_of, S.RESPONSE_EMPTY)
+            return ResponseView("", "", "info", None, as_of, S.RESPONSE_EMPTY, yours)
         by = answer.get("measurable_by")
         if by not in TRACKED_VALUE:
-            return ResponseView("", "", "info", None, as_of, S.RESPONSE_NOT_EVALUABLE)
+            return ResponseView("", "", "info", None, as_of, S.RESPONSE_NOT_EVALUABLE, yours)
         points = self._points(answer, by)
         status, level = self._status(answer)
         progressing = (answer.get("current") or {}).get("category") == "PD"
         headline = self._rise(by, points) if progressing else self._headline(by, points)
-        return ResponseView(headline, status, level, self._chart(by, points), as_of, "")
+        return ResponseView(headline, status, level, self._chart(by, points), as_of, "", yours)
+
+    def _yours(self, now: datetime) -> list[str]:
+        """The markers the patient entered from printed reports, newest first: shown as 'entered by
+        you' (the care team's copy of the same test replaces it in the response)."""
+        tz = load_context(self.store).tz
+        today = now.astimezone(tz).date()
+        states = {
+            PENDING: S.RESPONSE_YOURS_WAITING,
+            ACCEPTED: S.RESPONSE_YOURS_SENT,
+            REJECTED: S.RESPONSE_YOURS_REFUSED,
+        }
+        lines = []
+        for entry in reversed(self.store.entries("marker_results")):
+            item = entry.item
+            name = S.MARKER_NAMES.get(str(item.get("marker")), str(item.get("marker")))
+            when = S.when(datetime.fromisoformat(entry.at).astimezone(tz), today)
+            lines.append(f"{name}: {item.get('value')} {item.get('unit', '')}, {when} · {states.get(entry.state, '')}")
+        return lines
 
     @staticmethod
     def _points(answer: dict[str, Any], by: str) -> list[tuple[date, Decimal]]:

@@ -23,6 +23,7 @@ class ResponseScreen(BaseScreen):
     chart_title = StringProperty("")
     latest = StringProperty("")
     has_chart = BooleanProperty(False)
+    has_yours = BooleanProperty(False)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -37,6 +38,10 @@ class ResponseScreen(BaseScreen):
         self.chart_title = f"{view.chart.title}  ·  {view.chart.unit_label}" if view.chart else ""
         self.latest = view.chart.latest if view.chart else ""
         self.ids.chart.model = view.chart
+        self.has_yours = bool(view.yours)
+        self.ids.yours.clear_widgets()
+        for line in view.yours:
+            self.ids.yours.add_widget(Small(text=line))
         if not self._explained:  # fixed texts: built once
             self._explained = True
             for category, text in view.categories:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.alert_policy import AlertCandidate, evaluate_lab, evaluate_symptom, policy_from_wire
 from shared.lab_context import context_from_wire
+from shared.markers import parse_marker_item
 from shared.symptoms import grade_symptom
 from shared.sync_schema import ItemError, parse_dose_item, parse_lab_item, parse_symptom_item
 
@@ -261,6 +262,7 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 "lab_results": parse_lab_item,
                 "symptom_reports": parse_symptom_item,
                 "dose_logs": parse_dose_item,
+                "marker_results": parse_marker_item,
             }
             for section, parse in parsers.items():
                 for raw in body.get(section) or []:

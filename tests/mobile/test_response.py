@@ -9,6 +9,8 @@ from typing import Any
 
 from mobile import strings as S
 from mobile.api import ApiClient
+from mobile.journal import Journal
+from mobile.presenters.lab import LabPresenter, analytes, units
 from mobile.presenters.response import ResponsePresenter
 from mobile.store import Store
 from mobile.sync import SyncEngine
@@ -113,3 +115,33 @@ def test_the_sync_keeps_the_response_for_offline_use_and_an_older_server_changes
         server.state.response = _answer()
         engine.sync_once()
     assert ResponsePresenter(store).view(NOW).status.startswith("Your care team calls this a partial response")
+
+
+def test_a_patient_copies_a_marker_from_a_printed_report_and_sees_it_entered_by_them(
+    store: Store, journal: Journal
+) -> None:
+    lab = LabPresenter(store, journal)
+    assert ("kappa_flc", "Free kappa light chain") in analytes()
+    assert units("kappa_flc") == [("mg/L", "mg/L"), ("mg/dL", "mg/dL")]
+    # The report prints 0.3 mg/dL (a suppressed chain); typed under mg/L it is refused with the unit meant.
+    refused = lab.check("kappa_flc", "0,3", "mg/L", NOW, save=True)
+    assert not refused.ok and (refused.suggested_unit, refused.suggested_label) == ("mg/dL", "mg/dL")
+    assert "Did you mean 0.3 mg/dL?" in refused.problem
+    saved = lab.check("kappa_flc", "0,85", "mg/dL", NOW, save=True)
+    assert saved.ok and saved.outcome is not None and saved.outcome.headline == S.MARKER_SAVED_TITLE
+    [entry] = store.entries("marker_results")
+    assert entry.item["marker"] == "kappa_flc" and entry.item["value"] == 0.85 and entry.item["unit"] == "mg/dL"
+    assert ResponsePresenter(store).view(NOW).yours == [
+        "Free kappa light chain: 0.85 mg/dL, today 19:30 · waiting to send"
+    ]
+
+
+def test_the_patients_markers_are_synced_in_their_own_section(store: Store, journal: Journal) -> None:
+    journal.record_marker("serum_m_protein", 1.2, "g/dL", NOW)
+    store.put("token", TOKEN)
+    with FakeServer(FakeState(start_date=date(2026, 11, 1), now=lambda: NOW)) as server:
+        SyncEngine(store, ApiClient(server.url), now=lambda: NOW).sync_once()
+        [body] = server.state.sync_bodies
+    [sent] = body["marker_results"]
+    assert (sent["marker"], sent["value"], sent["unit"]) == ("serum_m_protein", 1.2, "g/dL")
+    assert ResponsePresenter(store).view(NOW).yours[0].endswith("sent to your care team")

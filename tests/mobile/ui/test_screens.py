@@ -243,6 +243,25 @@ def test_is_my_treatment_working_shows_the_trend_in_plain_words_offline_too(ui: 
     ui.wait(0.5)
     assert "may be becoming active again" in ui.texts()
     ui.state.fail_sync_with = None
+
+    # A free light chain copied from a report that prints mg/dL, typed under mg/L: caught.
+    ui.go("lab")
+    ui.tap("Free kappa light chain")
+    ui.tap("mg/L")
+    ui.type(ui.screen.ids.value, "0.3")
+    ui.until(lambda: "Did you mean 0.3 mg/dL?" in ui.texts(), what="the tenfold FLC hint")
+    ui.shot("04_lab_flc_mixup")
+    ui.tap("Yes, use mg/dL")
+    ui.tap("Check and save")
+    ui.until(lambda: any(b.get("marker_results") for b in ui.state.sync_bodies), what="the marker sent")
+    marker = next(b["marker_results"][0] for b in ui.state.sync_bodies if b.get("marker_results"))
+    assert (marker["marker"], marker["value"], marker["unit"]) == ("kappa_flc", 0.3, "mg/dL")
+    ui.tap("Add another result")
+    ui.go("trends")
+    ui.tap("Is my treatment working?")
+    ui.until(lambda: "Entered by you" in ui.texts(), what="the patient's own entry")
+    ui.scroll_to(ui.find("Entered by you"))
+    ui.shot("05_response_entered_by_you")
     ui.go("trends")
 
 
