@@ -562,12 +562,12 @@ def _summarise(
         last = results[-1]
         current = CategoryAt(last.category, last.confirmed, _run_start(results, len(results) - 1, last.category))
     best = None
-    confirmed = [(i, r) for i, r in enumerate(results) if r.confirmed]
+    confirmed = _confirmed_categories(results)
     if confirmed:
-        i, top = max(confirmed, key=lambda e: (RANK[e[1].category], -e[0]))
-        best = CategoryAt(top.category, True, _run_start(results, i, top.category))
+        i, top = max(confirmed, key=lambda e: (RANK[e[1]], -e[0]))
+        best = CategoryAt(top, True, _run_start(results, i, top))
     first_response = next(
-        (_run_start(results, i, Category.PR) for i, r in confirmed if RANK[r.category] >= RESPONDED), None
+        (_run_start(results, i, Category.PR) for i, level in confirmed if RANK[level] >= RESPONDED), None
     )
     episodes = _episodes(results)
     progression = next(
@@ -593,6 +593,25 @@ def _summarise(
         mrd=_mrd_at(mrd_seen) if current and current.category in (Category.SCR, Category.CR) and mrd_seen else None,
         episodes=episodes,
     )
+
+
+def _confirmed_categories(results: Sequence[AssessmentResult]) -> list[tuple[int, Category]]:
+    """Each category confirmed, with the assessment that confirmed it: a category is confirmed
+    when two consecutive assessments both meet it (Durie 2006), so a PR followed by a VGPR
+    confirms the PR (the VGPR awaits its own confirmation); progression by two PDs in a row, or at
+    once by a new lesion (Kumar 2016)."""
+    found: list[tuple[int, Category]] = []
+    for i, r in enumerate(results):
+        if r.category is Category.PD:
+            if r.confirmed:
+                found.append((i, Category.PD))
+            continue
+        if i == 0 or r.category is Category.NE:
+            continue
+        before = results[i - 1].category
+        if before not in (Category.PD, Category.NE):
+            found.append((i, _worse(before, r.category)))
+    return found
 
 
 def _episodes(results: Sequence[AssessmentResult]) -> tuple[Episode, ...]:

@@ -74,6 +74,10 @@ class ResponsePanel:
         return CATEGORY_NAMES[best.category.value] if best else ""
 
 
+def _text(value: Decimal | str) -> str:
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else value
+
+
 def _float(value: Decimal) -> float:
     return float(value)
 
@@ -89,7 +93,7 @@ def response_panel(*, patient: Patient, now: datetime) -> ResponsePanel:
             "category": a.category.value,
             "name": CATEGORY_NAMES[a.category.value],
             "confirmed": a.confirmed,
-            "values": ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in a.values.items()),
+            "values": ", ".join(f"{k.replace('_', ' ')} {_text(v)}" for k, v in a.values.items()),
             "progression": ", ".join(a.progression),
         }
         for a in reversed(summary.assessments)

@@ -25,6 +25,7 @@ from backend.accounts.models import Role
 from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.services import alert_resolve
 from backend.patients.models import Patient
+from backend.response.services import markers_record
 from shared import regimen
 from tests.dashboard.support import add_alerts, alert_listing, grade_all, raise_alerts, sync
 from tests.factories import PASSWORD, EnrolledPatient, Person, make_nurse, make_patient, symptom_item
@@ -141,6 +142,21 @@ def clinic(enqueued: list[dict[str, Any]]) -> tuple[Person, EnrolledPatient]:
         maria,
         symptom_reports=[symptom_item("diarrhea", {"stools_above_usual": 2}, reported_at=timezone.now().isoformat())],
     )
+    # Her myeloma markers, entered by the care team: serum and urine M-protein falling to a VGPR.
+    markers = []
+    for day, serum, urine in ((-3, 3.2, 420), (29, 1.5, 160), (57, 0.28, 60)):
+        at = datetime.combine(start + timedelta(days=day - 1 if day > 0 else day), time(7, 45), tzinfo=tz).isoformat()
+        markers += [
+            {"id": str(uuid.uuid4()), "marker": "serum_m_protein", "value": serum, "unit": "g/dL", "collected_at": at},
+            {
+                "id": str(uuid.uuid4()),
+                "marker": "urine_m_protein",
+                "value": urine,
+                "unit": "mg/24h",
+                "collected_at": at,
+            },
+        ]
+    markers_record(patient=maria.patient, body=markers, user=nurse.user, now=timezone.now())
     james = make_patient(nurse, name="James Carter", tz="Europe/London")
     raise_alerts(james, [0.8], analyte="anc", start=timezone.now() - timedelta(hours=5))
     raise_alerts(maria, [38], start=timezone.now() - timedelta(days=1))
@@ -228,6 +244,10 @@ def test_a_nurse_triages_a_new_alert_live_and_sees_it_on_the_chart(
     assert "Dose held: Grade 4 thrombocytopenia" in page.locator(".timeline").inner_text()
     shot(page, "06_patient")
     shot(page, "06_patient_full", full_page=True)
+    response = page.locator("#response")
+    assert "VGPR" in response.inner_text() and page.locator("#response svg line.ref-pd").count() == 1
+    response.scroll_into_view_if_needed()
+    response.screenshot(path=str(ARTIFACTS / "06d_patient_response.png"))
 
     # Maria is away for some weeks: the nurse moves her to Berlin, by mistake first with a made-up zone.
     page.locator(".tz-change summary").click()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from shared.markers import parse_marker_value
 from shared.response import (
+    RANK,
     Category,
     Reading,
     ResponseSettings,
@@ -519,8 +520,13 @@ def test_a_confirmed_assessment_always_follows_one_as_good(values: list[Decimal]
             assert after.category is not Category.NE
             assert before.category not in (Category.PD, Category.NE)
     assert not s.assessments[0].confirmed
-    if s.best is not None:
-        assert any(a.confirmed and a.category is s.best.category for a in s.assessments)
+    if s.best is not None and s.best.category is not Category.PD:
+        # Two consecutive assessments both met the best category (or better).
+        assert any(
+            RANK[a.category] >= RANK[s.best.category] and RANK[b.category] >= RANK[s.best.category]
+            for a, b in zip(s.assessments, s.assessments[1:], strict=False)
+            if Category.PD not in (a.category, b.category)
+        )
 
 
 @settings(max_examples=60, deadline=None)
@@ -566,3 +572,11 @@ def test_any_history_is_assessed_without_error_one_entry_per_day_after_the_basel
         assert all(a.category is Category.NE for a in s.assessments)
     for episode in s.episodes:
         assert episode.start <= episode.latest
+
+
+def test_a_partial_response_followed_by_a_very_good_one_confirms_the_partial_response() -> None:
+    s = history(*({"serum_m_protein": g_dl(x)} for x in ("3.0", "1.4", "0.25")))
+    assert [(a.category.value, a.confirmed) for a in s.assessments] == [("PR", False), ("VGPR", False)]
+    assert s.best is not None and (s.best.category, s.best.since) == (Category.PR, START + timedelta(days=28))
+    assert s.first_response == START + timedelta(days=28) and s.time_to_response_days == 28
+    assert s.current is not None and (s.current.category, s.current.confirmed) == (Category.VGPR, False)
