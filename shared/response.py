@@ -589,7 +589,9 @@ def _summarise(
         progression=progression,
         duration_of_response_days=duration,
         response_ongoing=first_response is not None and progression is None,
-        relapse_from_cr=_relapse_from_cr(results, after),
+        relapse_from_cr=_relapse_from_cr(
+            after, min((i for i, level in confirmed if level in (Category.SCR, Category.CR)), default=None)
+        ),
         mrd=_mrd_at(mrd_seen) if current and current.category in (Category.SCR, Category.CR) and mrd_seen else None,
         episodes=episodes,
     )
@@ -627,15 +629,13 @@ def _episodes(results: Sequence[AssessmentResult]) -> tuple[Episode, ...]:
     return tuple(episodes)
 
 
-def _relapse_from_cr(results: Sequence[AssessmentResult], after: Sequence[Assessment]) -> date | None:
+def _relapse_from_cr(after: Sequence[Assessment], cr_confirmed_at: int | None) -> date | None:
     """After a confirmed CR or sCR, the first day with positive immunofixation or an M-spike again,
     marrow plasma cells >= 5%, or a new lesion (Durie 2006: for disease-free survival, reported
     apart from progression)."""
-    in_cr = False
-    for r, a in zip(results, after, strict=True):
-        if not in_cr:
-            in_cr = r.confirmed and r.category in (Category.SCR, Category.CR)
-            continue
+    if cr_confirmed_at is None:
+        return None
+    for a in after[cr_confirmed_at + 1 :]:
         if (
             "positive" in (a.word("serum_ife"), a.word("urine_ife"))
             or (a.serum or 0) > 0

@@ -580,3 +580,11 @@ def test_a_partial_response_followed_by_a_very_good_one_confirms_the_partial_res
     assert s.best is not None and (s.best.category, s.best.since) == (Category.PR, START + timedelta(days=28))
     assert s.first_response == START + timedelta(days=28) and s.time_to_response_days == 28
     assert s.current is not None and (s.current.category, s.current.confirmed) == (Category.VGPR, False)
+
+
+def test_relapse_from_cr_counts_from_a_cr_confirmed_by_an_scr() -> None:
+    scr = {**CR_DAY, "kappa_flc": ("10", "mg/L"), "lambda_flc": ("10", "mg/L"), "marrow_clonal_cells": "absent"}
+    s = history({"serum_m_protein": g_dl("3.0")}, CR_DAY, scr, {**CR_DAY, "urine_ife": "positive"})
+    assert [a.category.value for a in s.assessments] == ["CR", "sCR", "VGPR"]
+    assert s.best is not None and s.best.category is Category.CR
+    assert s.relapse_from_cr == START + timedelta(days=84)
