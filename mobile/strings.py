@@ -608,6 +608,22 @@ def response_unconfirmed(category: str, day: str) -> str:
     )
 
 
+RESPONSE_TEST_TITLE = _("Myeloma tests due")
+
+
+def response_test_due(cycle: int, day: str) -> str:
+    return _(
+        "Your blood and urine tests for myeloma (M-protein and free light chains) are due at the start of "
+        "cycle {cycle}, {day}. Your care team arranges them."
+    ).format(cycle=cycle, day=day)
+
+
+def response_test_overdue(day: str) -> str:
+    return _("Your blood and urine tests for myeloma were due on {day}. Ask your care team when to have them.").format(
+        day=day
+    )
+
+
 RESPONSE_PROGRESSION = _(
     "Your latest results suggest your myeloma may be becoming active again. Your care team has been told "
     "and will talk with you about it. Keep taking your medicines unless they tell you otherwise."

@@ -10,6 +10,7 @@ from typing import Any
 from mobile import strings as S
 from mobile.api import ApiClient
 from mobile.journal import Journal
+from mobile.presenters.banners import response_test_banner
 from mobile.presenters.lab import LabPresenter, analytes, units
 from mobile.presenters.response import ResponsePresenter
 from mobile.store import Store
@@ -145,3 +146,16 @@ def test_the_patients_markers_are_synced_in_their_own_section(store: Store, jour
     [sent] = body["marker_results"]
     assert (sent["marker"], sent["value"], sent["unit"]) == ("serum_m_protein", 1.2, "g/dL")
     assert ResponsePresenter(store).view(NOW).yours[0].endswith("sent to your care team")
+
+
+def test_today_reminds_the_patient_of_the_next_myeloma_tests_near_their_day(store: Store) -> None:
+    _keep(store, _answer(next_test={"cycle": 3, "due": "2026-11-17", "overdue": False}))
+    assert response_test_banner(store, date(2026, 11, 13)) is None  # four days ahead: not yet
+    due = response_test_banner(store, date(2026, 11, 14))
+    assert due is not None and due.action == "response"
+    assert due.text == (
+        "Your blood and urine tests for myeloma (M-protein and free light chains) are due at the start of "
+        "cycle 3, 17 Nov. Your care team arranges them."
+    )
+    late = response_test_banner(store, date(2026, 11, 25))
+    assert late is not None and "were due on 17 Nov" in late.text
