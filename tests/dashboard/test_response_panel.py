@@ -5,7 +5,9 @@ and enters a day's markers with their units."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from backend.response.models import MarkerResult
 from tests.backend.response.support import START, day, post_markers, recompute_all, serum_and_urine
@@ -123,3 +125,26 @@ def test_the_clinic_outcomes_count_responses_without_names_and_export_as_csv(
         ["Confirmed progression events", "1", ""],
         ["Patients who progressed", "1", "33%"],
     ]
+
+
+def test_the_patient_lists_response_columns_cost_the_same_for_n_and_5n_patients(
+    nurse: Person, nurse_browser: Client
+) -> None:
+    def add(count: int, offset: int) -> None:
+        for i in range(count):
+            patient = make_patient(nurse, name=f"Patient {offset + i:03d}", start=START)
+            for n, serum in enumerate((3.0, 1.4, 1.3)):
+                post_markers(nurse, patient.patient.pk, serum_and_urine(n, serum))
+        recompute_all()
+
+    def queries() -> int:
+        nurse_browser.get("/patients/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert nurse_browser.get("/patients/").status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2, 0)
+    small = queries()
+    add(8, 2)
+    assert queries() == small
+    assert nurse_browser.get("/patients/").content.decode().count("<strong>PR</strong> confirmed") == 10
