@@ -26,6 +26,7 @@ class Severity(models.TextChoices):
 class SourceType(models.TextChoices):
     LAB_RESULT = "lab_result"
     SYMPTOM_REPORT = "symptom_report"
+    RESPONSE = "response"  # an IMWG progression episode (backend.response.recompute)
 
 
 # The triage order's first key: critical before urgent. The dashboard queue sorts by this very

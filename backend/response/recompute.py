@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from backend.alerts.models import Alert, Severity, Status
+from backend.alerts.models import Alert, Severity, SourceType, Status
 from backend.patients.models import Patient
 from backend.response.models import MarkerResult, PatientResponse, ResponseAssessment
 from backend.response.selectors import UNITS, last_test_day, responded, response_summary
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 KIND = "disease_progression"
 # The alert's source: the progression episode (not one reading), named by the patient and the
 # episode's first day. Stored in Alert.source_type/source_id, unique together.
-SOURCE_TYPE = "response"
+SOURCE_TYPE = SourceType.RESPONSE
 _EPISODES = uuid.UUID("5b0f3c1e-8a51-4a47-9d1c-6b0e2f9a7c33")
 RULE = "IMWG 2016 progression (Kumar et al., Lancet Oncol 2016; Durie et al., Leukemia 2006)"
 SWEEP_BATCH = 200
