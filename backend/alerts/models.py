@@ -100,9 +100,11 @@ class Alert(models.Model):
             models.UniqueConstraint(fields=["source_type", "source_id"], name="one_alert_per_reading"),
             # Alerts are episodes (contract §4): one open or acknowledged alert per patient and kind
             # (and one more of superseded history), which grading inserts or joins atomically.
+            # Readings join their kind's open episode (contract §4); an IMWG progression is an episode
+            # of its own by definition, one alert each (contract §5), even while an earlier one is open.
             models.UniqueConstraint(
                 fields=["patient", "kind", "superseded"],
-                condition=models.Q(status__in=UNRESOLVED),
+                condition=models.Q(status__in=UNRESOLVED) & ~models.Q(source_type="response"),
                 name="one_episode_per_kind",
             ),
         ]
