@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from backend.accounts.models import Clinic
 from backend.alerts.episodes import Raised, episodes_apply
+from backend.alerts.fever_context import fever_nadir_days
 from backend.alerts.readings import History, history_read, lab_reading, symptom_graded, symptom_reading
 from backend.patients.models import Patient
 from backend.records.baselines import lab_contexts, local_day
@@ -122,9 +123,12 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
             if candidate:
                 raised.append((lab, candidate))
         ancs = _recent_ancs(symptoms)
+        nadir_days = fever_nadir_days(symptoms)
         for report in symptoms:
             policy = _policy(policies, clinics[report.clinic_key])
-            candidate = _safely(_grade_symptom_row, report, policy, ancs.get(report.patient_id, []))
+            candidate = _safely(
+                _grade_symptom_row, report, policy, ancs.get(report.patient_id, []), nadir_days.get(report.pk)
+            )
             report.graded_at = now
             if candidate:
                 raised.append((report, candidate))
@@ -199,12 +203,12 @@ def _grade_lab_row(row: LabResult, policy: AlertPolicy, context: tuple[LabContex
 
 
 def _grade_symptom_row(
-    row: SymptomReport, policy: AlertPolicy, ancs: list[tuple[datetime, Decimal]]
+    row: SymptomReport, policy: AlertPolicy, ancs: list[tuple[datetime, Decimal]], nadir_day: int | None = None
 ) -> AlertCandidate | None:
     grade = symptom_graded(row)
     row.grade = grade.grade
     latest = latest_anc_in_window(policy, row.reported_at, ancs) if grade.temperature_c is not None else None
-    return evaluate_symptom(policy, row.symptom, grade, latest_anc=latest)
+    return evaluate_symptom(policy, row.symptom, grade, latest_anc=latest, nadir_day=nadir_day)
 
 
 def _recent_ancs(reports: Iterable[SymptomReport]) -> dict[UUID, list[tuple[datetime, Decimal]]]:

@@ -4,7 +4,7 @@ with them."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
+from backend.patients.models import Patient
 from tests.backend.support import ALERTS_URL, CONTRACT_ALERT_KEYS, error_fields, grade_all, rows, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
@@ -125,6 +126,9 @@ def test_each_alert_has_the_contracts_fields(nurse: Person, patient: EnrolledPat
 
 
 def test_a_fever_alert_has_a_null_grade_and_no_hold(nurse: Person, patient: EnrolledPatient) -> None:
+    # Reported on day 11, outside the nadir window (days 14-21), where a fever with no recent ANC is
+    # treated as febrile neutropenia (test_fever_nadir.py).
+    Patient.objects.filter(pk=patient.patient.pk).update(start_date=date(2026, 11, 10))
     raise_alert(patient, symptom="fever", answers={"temperature_c": 38.6})
 
     (row,) = rows(nurse.client().get(ALERTS_URL))
