@@ -28,6 +28,7 @@ from shared.regimen import CycleDay, Drug, cycle_day, cycle_start_date, next_dos
 __all__ = [
     "CYCLE_START_LAB_WINDOW_DAYS",
     "FALL_FRACTION",
+    "MAX_AGE_DAYS",
     "Count",
     "TrendWarning",
     "early_warning",
@@ -40,6 +41,11 @@ FALL_FRACTION: Final[Decimal] = Decimal("0.5")
 #: no lenalidomide is taken) up to day 1 is the count the cycle starts on (NINLARO USPI §2.2: a
 #: blood count before each new cycle). Shared with ``shared.cycle_readiness``.
 CYCLE_START_LAB_WINDOW_DAYS: Final[int] = 7
+
+
+#: A latest count older than this before ``today`` warns of nothing: a week-old trend is no reason to
+#: re-check, and a missing count is the stale-labs check's business (``shared.lab_monitoring``).
+MAX_AGE_DAYS: Final[int] = 7
 
 
 @dataclass(frozen=True)
@@ -73,14 +79,15 @@ def early_warning(
     """The warning the latest count gives, or None.
 
     The latest count (on a date with two, the lower) decides the cycle. None when it is already
-    below ``hold_below`` (the label's hold alert speaks then), or before the regimen starts.
+    below ``hold_below`` (the label's hold alert speaks then), older than ``MAX_AGE_DAYS`` before
+    ``today``, or before the regimen starts.
     ``recheck_before`` is the next ixazomib day after the latest count and not before ``today``.
     """
     if not counts:
         return None
     latest = min(counts, key=lambda c: (-c.on.toordinal(), c.value))
     cd = cycle_day(start_date, latest.on)
-    if cd is None or latest.value < hold_below:
+    if cd is None or latest.value < hold_below or (today - latest.on).days > MAX_AGE_DAYS:
         return None
     day1 = cycle_start_date(start_date, cd.cycle)
     window_start = day1 - timedelta(days=CYCLE_START_LAB_WINDOW_DAYS)

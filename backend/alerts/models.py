@@ -27,6 +27,7 @@ class SourceType(models.TextChoices):
     LAB_RESULT = "lab_result"
     SYMPTOM_REPORT = "symptom_report"
     RESPONSE = "response"  # an IMWG progression episode (backend.response.recompute)
+    CHECK = "check"  # a periodic check (backend.alerts.checks): the id names the patient and the gap
 
 
 # The triage order's first key: critical before urgent. The dashboard queue sorts by this very

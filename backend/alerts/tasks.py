@@ -11,7 +11,7 @@ from uuid import UUID
 from celery import shared_task
 from django.conf import settings
 
-from backend.alerts import announce, escalation, grading
+from backend.alerts import announce, checks, escalation, grading
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +93,23 @@ def escalate(**_: Any) -> int:
     if outcome.steps:
         send_due.delay()
     return len(outcome.steps)
+
+
+# Between labs (issue 13 §3): beat runs these; each alert's source id names its patient and gap or
+# episode, so a run twice, or two at once, raise nothing twice.
+@shared_task(name="careloop.alerts.check_stale_labs", acks_late=True, ignore_result=True, max_retries=0)
+def check_stale_labs(**_: Any) -> int:
+    raised = checks.stale_labs_check()
+    if raised:
+        logger.info("stale labs: %d alerts", len(raised))
+        announce_alerts.delay(alert_ids=[str(i) for i in raised])
+    return len(raised)
+
+
+@shared_task(name="careloop.alerts.check_count_trends", acks_late=True, ignore_result=True, max_retries=0)
+def check_count_trends(**_: Any) -> int:
+    raised = checks.early_warning_check(received_since=timedelta(seconds=settings.CARELOOP_TRENDS_LOOKBACK_SECONDS))
+    if raised:
+        logger.info("early warnings: %d alerts", len(raised))
+        announce_alerts.delay(alert_ids=[str(i) for i in raised])
+    return len(raised)

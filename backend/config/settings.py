@@ -277,6 +277,13 @@ CARELOOP_MISSED_DOSE_EVERY_SECONDS = float(os.environ.get("CARELOOP_MISSED_DOSE_
 # gone) is sent again only where that is harmless or the message is critical.
 CARELOOP_DELIVERY_LEASE_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_LEASE_SECONDS", "20"))
 CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS", "120"))
+# Between labs (backend.alerts.checks, backend.reminders.cycle_labs): how often beat looks for overdue
+# blood counts, falling counts (among counts received in the lookback), and counts missing before a
+# day 1. Each run is idempotent, so a lookback longer than the period only re-reads.
+CARELOOP_STALE_LABS_EVERY_SECONDS = float(os.environ.get("CARELOOP_STALE_LABS_EVERY_SECONDS", "3600"))
+CARELOOP_TRENDS_EVERY_SECONDS = float(os.environ.get("CARELOOP_TRENDS_EVERY_SECONDS", "300"))
+CARELOOP_TRENDS_LOOKBACK_SECONDS = float(os.environ.get("CARELOOP_TRENDS_LOOKBACK_SECONDS", "86400"))
+CARELOOP_CYCLE_LABS_EVERY_SECONDS = float(os.environ.get("CARELOOP_CYCLE_LABS_EVERY_SECONDS", "1800"))
 CELERY_BEAT_SCHEDULE = {
     "grade-sweeper": {"task": "careloop.alerts.sweep_ungraded", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
     "response-sweeper": {"task": "careloop.response.sweep_unassessed", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
@@ -291,6 +298,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "careloop.reminders.missed_doses",
         "schedule": CARELOOP_MISSED_DOSE_EVERY_SECONDS,
     },
+    "alerts-stale-labs": {"task": "careloop.alerts.check_stale_labs", "schedule": CARELOOP_STALE_LABS_EVERY_SECONDS},
+    "alerts-count-trends": {"task": "careloop.alerts.check_count_trends", "schedule": CARELOOP_TRENDS_EVERY_SECONDS},
+    "reminders-cycle-labs": {"task": "careloop.reminders.cycle_labs", "schedule": CARELOOP_CYCLE_LABS_EVERY_SECONDS},
 }
 
 # Outside channels: "dev" records what would be sent (RecordedMessage, visible in the admin) and

@@ -101,3 +101,9 @@ def test_one_warning_per_analyte_and_cycle() -> None:
     first = warn([(day(2, 1), "200"), (day(2, 10), "90")])
     second = warn([(day(2, 1), "200"), (day(2, 10), "90"), (day(2, 12), "80")])
     assert first is not None and second is not None and first.episode == second.episode == "platelets:2"
+
+
+@pytest.mark.parametrize(("age", "warns"), [(6, True), (7, True), (8, False)])
+def test_a_latest_count_older_than_a_week_warns_of_nothing(age: int, warns: bool) -> None:
+    result = warn([(day(2, 1), "200"), (day(2, 6), "90")], today=day(2, 6) + timedelta(days=age))
+    assert (result is not None) is warns
