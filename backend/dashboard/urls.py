@@ -11,6 +11,7 @@ urlpatterns = [
     path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
     path("patients/", views.patients, name="patients"),
+    path("cycle-start/", views.cycle_start, name="cycle-start"),
     path("patients/new/", views.enroll, name="enroll"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
     path("patients/<uuid:patient_id>/enrollment-code/", views.new_code, name="patient-code"),

@@ -31,6 +31,7 @@ from backend.dashboard import patient_charts
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
 from backend.dashboard.audit_trail import audit_events_for_clinic, patient_names
 from backend.dashboard.counts import queue_counts, version_time
+from backend.dashboard.cycle_start import cycle_start_rows
 from backend.dashboard.forms import (
     BaselineForm,
     ClinicSettingsForm,
@@ -290,6 +291,23 @@ def patients(request: HttpRequest) -> HttpResponse:
             detail="dashboard patient list",
         )
     return render(request, "dashboard/patients.html", {"rows": rows, "q": name})
+
+
+@never_cache
+@require_GET
+@staff_required
+def cycle_start(request: HttpRequest) -> HttpResponse:
+    """Patients whose day 1 is at most 3 days away, and whether the label's criteria are met."""
+    rows = cycle_start_rows(user=_user(request), now=timezone.now())
+    if rows:
+        audit_record(
+            actor=_user(request),
+            action="read",
+            resource="patient",
+            patient_ids=(r.patient.pk for r in rows),
+            detail="dashboard cycle start list",
+        )
+    return render(request, "dashboard/cycle_start.html", {"rows": rows})
 
 
 @never_cache

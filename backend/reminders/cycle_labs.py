@@ -40,7 +40,7 @@ class CycleLabsOutcome:
     reminders_sent: int
 
 
-def _upcoming(patient: Patient, now: datetime) -> tuple[int, date] | None:
+def upcoming_day1(patient: Patient, now: datetime) -> tuple[int, date] | None:
     """(cycle, day 1) of the patient's next day 1 when it is at most LABS_DUE_DAYS_BEFORE away."""
     try:
         today = now.astimezone(ZoneInfo(patient.timezone)).date()
@@ -75,7 +75,7 @@ def cycle_labs_check(*, now: datetime | None = None) -> CycleLabsOutcome:
     patients, day1s, cycles = [], {}, {}
     enrolled = Patient.objects.filter(user__isnull=False, user__is_active=True).select_related("user")
     for patient in enrolled.iterator(chunk_size=2000):
-        upcoming = _upcoming(patient, now)
+        upcoming = upcoming_day1(patient, now)
         if upcoming is not None:
             patients.append(patient)
             cycles[patient.pk], day1s[patient.pk] = upcoming
