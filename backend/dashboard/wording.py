@@ -32,6 +32,9 @@ KIND_LABELS = {
     "review_needed": "Needs review",
     "creatinine_increased": "Creatinine increased",
     "peripheral_neuropathy": "Peripheral neuropathy",
+    "stale_labs": "Blood count overdue",
+    "early_warning": "Early warning",
+    "cycle_labs_missing": "Labs missing before day 1",
 }
 
 
