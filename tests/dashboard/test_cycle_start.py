@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.backend.support import grade_all, sync
-from tests.factories import EnrolledPatient, lab_item, symptom_item
+from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
 NY = ZoneInfo("America/New_York")
 URL = "/cycle-start/"
@@ -127,3 +129,20 @@ def test_another_clinics_patients_are_not_listed(clock: Any, other_browser: Clie
 
 def test_the_list_is_in_the_navigation(clock: Any, nurse_browser: Client) -> None:
     assert f'href="{URL}" aria-current="page">Cycle start' in page(nurse_browser)
+
+
+def test_the_list_costs_the_same_queries_for_1_and_4_patients(
+    clock: Any, nurse: Person, nurse_browser: Client, patient: EnrolledPatient
+) -> None:
+    drawn(patient, 25, anc=1.8, platelets=140)
+    nurse_browser.get(URL)  # warm: a session renewal is not what is measured
+    with CaptureQueriesContext(connection) as one:
+        page(nurse_browser)
+    for n in range(3):
+        other = make_patient(nurse, name=f"Patient {n}")
+        drawn(other, 25, anc=0.8, platelets=60)
+    with CaptureQueriesContext(connection) as four:
+        html = page(nurse_browser)
+
+    assert html.count("data-patient=") == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
