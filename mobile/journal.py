@@ -14,11 +14,13 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mobile.store import Store
+from shared import regimen
 from shared.alert_policy import (
     DEFAULT_POLICY,
     AlertCandidate,
@@ -133,8 +135,7 @@ class Journal:
     def check_symptom(self, symptom: str, answers: Mapping[str, Any], reported_at: datetime) -> SymptomOutcome:
         item = parse_symptom_item(_symptom_raw(_CHECK_ID, symptom, answers, reported_at), now=self.now())
         grade = grade_symptom(item.symptom, item.answers)
-        latest_anc = self.latest_anc(reported_at) if grade.temperature_c is not None else None
-        return SymptomOutcome("", grade, evaluate_symptom(self.policy, item.symptom, grade, latest_anc=latest_anc))
+        return SymptomOutcome("", grade, self._evaluate_symptom(item.symptom, grade, reported_at))
 
     # ---- recording ------------------------------------------------------------------------------
 
@@ -166,8 +167,7 @@ class Journal:
         raw = _symptom_raw(entry_id, symptom, answers, reported_at)
         item = parse_symptom_item(raw, now=self.now())
         grade = grade_symptom(item.symptom, item.answers)
-        latest_anc = self.latest_anc(reported_at) if grade.temperature_c is not None else None
-        alert = evaluate_symptom(self.policy, item.symptom, grade, latest_anc=latest_anc)
+        alert = self._evaluate_symptom(item.symptom, grade, reported_at)
         self._save(entry_id, "symptom_reports", raw, raw["reported_at"], alert)
         return SymptomOutcome(entry_id, grade, alert)
 
@@ -177,6 +177,27 @@ class Journal:
         parse_dose_item(raw, now=self.now())
         self._save(entry_id, "dose_logs", raw, raw["taken_at"], None)
         return entry_id
+
+    def _evaluate_symptom(self, symptom: str, grade: SymptomGrade, reported_at: datetime) -> AlertCandidate | None:
+        if grade.temperature_c is None:
+            return evaluate_symptom(self.policy, symptom, grade)
+        latest_anc, nadir_day = self.latest_anc(reported_at), self.nadir_day(reported_at)
+        return evaluate_symptom(self.policy, symptom, grade, latest_anc=latest_anc, nadir_day=nadir_day)
+
+    def nadir_day(self, reported_at: datetime) -> int | None:
+        """The cycle day of `reported_at` on the patient's calendar when it is in the nadir window
+        (days 14-21), as the server judges a fever (backend/alerts/fever_context.py); None outside
+        it or before the regimen is known."""
+        patient: Mapping[str, Any] = self.store.get_json("patient", {}) or {}
+        raw: Mapping[str, Any] = self.store.get_json("regimen", {}) or patient.get("regimen") or {}
+        tz_name = self.store.get("timezone") or raw.get("timezone") or patient.get("timezone") or "UTC"
+        try:
+            start = date.fromisoformat(str(raw.get("start_date")))
+            on = reported_at.astimezone(ZoneInfo(str(tz_name))).date()
+        except (ValueError, ZoneInfoNotFoundError):
+            return None
+        cd = regimen.cycle_day(start, on)
+        return cd.day if cd is not None and regimen.is_in_nadir_window(start, on) else None
 
     def latest_anc(self, reported_at: datetime) -> Decimal | None:
         """The latest ANC on this phone within the fever rule's window (×10^9/L)."""
