@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from backend.alerts.models import Alert, SourceType
+from backend.alerts.models import Alert, SourceType, Status
 from backend.patients.models import Patient
 from backend.records.models import LabResult
 from shared.alert_policy import DEFAULT_POLICY, AlertCandidate, early_warning_alert, stale_labs_alert
@@ -74,8 +74,17 @@ def stale_labs_check(*, now: datetime | None = None) -> list[uuid.UUID]:
             .annotate(last=Max("collected_at"))
             .values_list("patient_id", "last")
         )
+        # An overdue count the nurse has not resolved yet is one problem, not one per gap: while it
+        # is open or acknowledged, a later gap waits (and is raised once it is resolved).
+        unresolved = set(
+            Alert.objects.filter(
+                patient_id__in=[p.pk for p in batch], kind="stale_labs", status__in=(Status.OPEN, Status.ACKNOWLEDGED)
+            ).values_list("patient_id", flat=True)
+        )
         found = []
         for patient in batch:
+            if patient.pk in unresolved:
+                continue
             zone = _zone(patient)
             if zone is None:
                 continue

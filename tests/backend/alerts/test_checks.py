@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 
 from backend.alerts.checks import early_warning_check, stale_labs_check
 from backend.alerts.models import Alert
+from backend.alerts.services import alert_resolve
 from backend.patients.models import Patient
 from tests.backend.support import ALERTS_URL, rows, sync
 from tests.factories import EnrolledPatient, Person, lab_item
@@ -68,9 +69,12 @@ def test_one_alert_per_gap_however_often_the_check_runs(patient: EnrolledPatient
     assert "since 2026-11-17" in alert.message and "the last on 2026-11-10" in alert.message
 
 
-def test_a_new_count_closes_the_gap_and_the_next_gap_raises_its_own_alert(patient: EnrolledPatient) -> None:
+def test_a_new_count_closes_the_gap_and_the_next_gap_raises_its_own_alert(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
     counts(patient, 10)
-    stale_labs_check(now=at(20))
+    (first,) = stale_labs_check(now=at(20))
+    alert_resolve(user=nurse.user, alert_id=first, note="drawn on the 21st")
     counts(patient, 21)
 
     assert stale_labs_check(now=at(30)) == []  # due 28 Nov, 2 days late
@@ -173,3 +177,13 @@ def test_counts_received_before_the_lookback_are_not_read_again(patient: Enrolle
 def test_the_checks_run_on_beat() -> None:
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"careloop.alerts.check_stale_labs", "careloop.alerts.check_count_trends"} <= tasks
+
+
+def test_while_the_last_gap_is_unresolved_a_new_gap_waits_for_it(nurse: Person, patient: EnrolledPatient) -> None:
+    counts(patient, 10)
+    (first,) = stale_labs_check(now=at(20))
+    counts(patient, 21)
+
+    assert stale_labs_check(now=at(1, month=12)) == []  # the nurse has not resolved the first yet
+    alert_resolve(user=nurse.user, alert_id=first, note="")
+    assert len(stale_labs_check(now=at(1, 13, month=12))) == 1
