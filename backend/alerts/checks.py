@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -138,11 +138,6 @@ def early_warning_check(
                 found.append((early_warning_alert(warning, hold_below), patient_id, warning.episode))
         raised += check_alerts_raise(found, now=now)
     return raised
-
-
-def local_today(patient: Patient, now: datetime) -> date | None:
-    zone = _zone(patient)
-    return now.astimezone(zone).date() if zone is not None else None
 
 
 def _zone(patient: Patient) -> ZoneInfo | None:
