@@ -373,10 +373,12 @@ def evaluate_symptom(
 
 #: A fever in the nadir window with no ANC to rule out neutropenia (issue 13 §3). The counts are
 #: lowest on days 14-21 (NINLARO USPI §5.1), so CareLoop cannot tell this fever from febrile
-#: neutropenia and treats it as one: critical, and the nurse is asked for an ANC now.
+#: neutropenia: it says so, asks the nurse for an ANC now and the patient to call now. Its kind
+#: and severity stay contract §4's (`fever`, urgent: febrile_neutropenia needs an ANC < 1.0 of
+#: the 7 days before); an ANC that comes back low turns it into febrile neutropenia.
 PRECAUTION_SOURCE = (
-    "CareLoop: fever with no ANC in the 7 days before, on days 14-21 (NINLARO USPI §5.1 nadir window), "
-    "is treated as febrile neutropenia until an ANC rules it out"
+    "CareLoop: fever with no ANC in the 7 days before, on days 14-21 (NINLARO USPI §5.1 nadir window): "
+    "febrile neutropenia cannot be ruled out until an ANC is done"
 )
 
 
@@ -388,14 +390,13 @@ def _evaluate_fever(
     temp = f"{_fmt(temperature)} °C"
     if latest_anc is None and nadir_day is not None:
         return AlertCandidate(
-            "febrile_neutropenia",
+            "fever",
             None,
-            Severity.CRITICAL,
+            Severity.URGENT,
             (),
             "Fever in the nadir window, no recent ANC",
             f"Temperature {temp} on cycle day {nadir_day} (days 14-21, the nadir window) and no ANC collected "
-            f"within {rule.anc_window.days} days before: febrile neutropenia cannot be ruled out, so it is "
-            "treated as one. Get an ANC now.",
+            f"within {rule.anc_window.days} days before: febrile neutropenia cannot be ruled out. Get an ANC now.",
             "Call your care team now or go to the emergency department: a fever in the weeks when your white "
             "cells may be low is treated as an emergency until a blood count shows otherwise. They will need a "
             "blood count today. Take this phone and your medicines with you.",

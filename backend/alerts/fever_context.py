@@ -1,5 +1,5 @@
 """Where in the cycle a fever was reported: on days 14-21 (the nadir window, NINLARO USPI §5.1) a
-fever with no recent ANC is treated as febrile neutropenia (shared.alert_policy, issue 13 §3)."""
+fever with no recent ANC is worded as possible febrile neutropenia (shared.alert_policy, issue 13 §3)."""
 
 from __future__ import annotations
 

@@ -73,12 +73,12 @@ def test_fever_without_a_recent_anc_is_an_urgent_fever_outside_the_nadir_window(
     assert recorded.alert is not None and (recorded.alert.kind, recorded.alert.severity) == ("fever", "urgent")
 
 
-def test_fever_without_a_recent_anc_in_the_nadir_window_is_treated_as_febrile_neutropenia(journal: Journal) -> None:
+def test_fever_without_a_recent_anc_in_the_nadir_window_asks_to_call_now(journal: Journal) -> None:
     # Day 15, as the server judges it (tests/backend/alerts/test_fever_nadir.py): call now.
     journal.record_lab("anc", 0.8, "10^9/L", NOW - timedelta(days=9))
     recorded = journal.record_symptom("fever", {"temperature_c": 38.4}, NOW)
     assert recorded.alert is not None
-    assert (recorded.alert.kind, recorded.alert.severity) == ("febrile_neutropenia", "critical")
+    assert (recorded.alert.kind, recorded.alert.severity) == ("fever", "urgent")  # contract §4
     assert recorded.alert.patient_advice.startswith("Call your care team now")
 
 

@@ -50,7 +50,7 @@ def anc(value: float, collected_at: str, unit: str = "10^9/L") -> dict[str, Any]
 
 def outside_the_nadir_window(patient: EnrolledPatient) -> None:
     """FEVER_AT falls on day 11 rather than day 20: a fever with no recent ANC on days 14-21 is
-    treated as febrile neutropenia (tests/backend/alerts/test_fever_nadir.py)."""
+    worded as possible febrile neutropenia (tests/backend/alerts/test_fever_nadir.py)."""
     Patient.objects.filter(pk=patient.patient.pk).update(start_date=date(2026, 11, 10))
 
 
