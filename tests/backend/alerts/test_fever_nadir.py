@@ -1,6 +1,6 @@
 """A fever on days 14-21 (the nadir window, NINLARO USPI §5.1) with no ANC in the 7 days before:
-CareLoop cannot rule out febrile neutropenia: the fever alert (contract §4: `fever`, urgent) says so and asks for an ANC now
-(issue 13 §3). The patient started on 2026-11-01 in New York: day 14 is 14 Nov."""
+CareLoop cannot rule out febrile neutropenia: the fever alert (contract §4: `fever`, urgent) says
+so and asks for an ANC now (issue 13 §3). The patient started on 2026-11-01 in New York: day 14 is 14 Nov."""
 
 from __future__ import annotations
 
