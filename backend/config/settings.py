@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "backend.sync",
     "backend.demo",
     "backend.dashboard",
+    "backend.fhir",  # FHIR R4 facade (contract §6)
 ]
 
 MIDDLEWARE = [

@@ -68,6 +68,7 @@ _public = {"permission_classes": [AllowAny], "authentication_classes": []}
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    path("fhir/", include("backend.fhir.urls")),  # FHIR R4 (contract §6)
     path("api/schema/", SpectacularJSONAPIView.as_view(**_public), name="schema"),
     path("api/schema.yaml", SpectacularYAMLAPIView.as_view(**_public), name="schema-yaml"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **_public), name="api-docs"),
