@@ -93,10 +93,12 @@ def bundle_ingest(*, user: User, body: object, now: datetime) -> Json:
             first = bad[0].refusal
             assert first is not None
             raise FhirError(first.status, [issue for e in bad if e.refusal for issue in e.refusal.issues])
-        with transaction.atomic():
+        with transaction.atomic():  # the audit commits with what it records
             _store(user, [e for e in entries if e.status == 0], all_or_nothing=True, now=now)
+            _audit(user, entries, kind)
     else:
         _store(user, [e for e in entries if e.refusal is None and e.status == 0], all_or_nothing=False, now=now)
+        _audit(user, entries, kind)
     return response_bundle(f"{kind}-response", [_response(e, now) for e in entries])
 
 
@@ -306,12 +308,21 @@ def _store(user: User, entries: list[_Entry], *, all_or_nothing: bool, now: date
             else:
                 entry.status = 201 if row in new else 200
         grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=[])
+
+
+def _audit(user: User, entries: list[_Entry], kind: str) -> None:
+    """One row per patient: what the lab feed sent for them, stored now or matched."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for entry in entries:
+        if entry.refusal is None:
+            counts[entry.patient_ref][0 if entry.status == 201 else 1] += 1
+    for ref, (stored, matched) in counts.items():
         audit_record(
             actor=user,
             action="create",
             resource="lab_result",
-            patient_ids=[patient.pk],  # type: ignore[list-item]
-            detail=f"{LAB_FEED} (FHIR): stored {len(result.new_lab_ids)} of {len(group)}",
+            patient_ids=[uuid.UUID(ref.removeprefix("Patient/"))],
+            detail=f"{LAB_FEED}, FHIR {kind}: {stored} stored, {matched} already stored",
         )
 
 

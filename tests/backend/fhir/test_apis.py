@@ -85,6 +85,12 @@ class TestTransaction:
         assert again["entry"][0]["response"]["location"] == first["entry"][0]["response"]["location"]
         assert LabResult.objects.get().value == 20
         assert len(fhir_enqueued) == 1
+        details = list(AuditEvent.objects.filter(resource="lab_result").values_list("detail", flat=True))
+        assert details == [
+            "lab feed, FHIR transaction: 1 stored, 0 already stored",
+            "lab feed, FHIR transaction: 0 stored, 1 already stored",
+            "lab feed, FHIR transaction: 0 stored, 1 already stored",
+        ]
 
     def test_one_invalid_entry_stores_nothing_and_is_named(self, nurse: Person, patient: EnrolledPatient) -> None:
         good = lab_observation(patient.patient.pk)
