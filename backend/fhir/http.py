@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -90,6 +92,10 @@ class FhirApi(APIView):
                 response = super().handle_exception(exc)  # keeps WWW-Authenticate, Retry-After
                 response.data = operation_outcome([Issue(code, str(exc.detail))])
                 return response
+        if isinstance(exc, RequestDataTooBig):  # raised by Django when the body is read
+            limit = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / 2**20
+            text = f"The body is larger than {limit:g} MB: send the results in several Bundles."
+            return Response(operation_outcome([Issue("too-costly", text)]), status=413)
         if isinstance(exc, Http404):
             return Response(operation_outcome([Issue("not-found", "Not found.")]), status=404)
         return super().handle_exception(exc)

@@ -146,7 +146,9 @@ def _get(node: object, key: str, path: str, kind: type | tuple[type, ...] = dict
 def _entry_of(index: int, raw: object, now: datetime, at: str) -> _Entry:
     if not isinstance(raw, Mapping):
         raise _Bad(400, "structure", f"{at} must be an object.", at)
-    request = _get(raw, "request", at)
+    # FHIR requires `request` in a transaction or batch (bdl-3); without one, a POST is what a lab
+    # feed means, and any other request is refused.
+    request = _get(raw, "request", at, required=False) or {"method": "POST", "url": "Observation"}
     method = _get(request, "method", f"{at}.request", str)
     url = _get(request, "url", f"{at}.request", str)
     if method != "POST" or url.strip("/") != "Observation":

@@ -171,6 +171,21 @@ class TestTransaction:
         assert issue_paths(bad["response"]["outcome"]) == ["Bundle.entry[1].resource.valueQuantity.code"]
         assert LabResult.objects.count() == 1
 
+    def test_an_entry_without_a_request_is_a_post(self, nurse: Person, patient: EnrolledPatient) -> None:
+        sent = bundle(lab_observation(patient.patient.pk))
+        del sent["entry"][0]["request"]
+        fhir(post(nurse.client(), sent), 200)
+        assert LabResult.objects.count() == 1
+        sent["entry"][0]["request"] = {"method": "PUT", "url": "Observation/1"}
+        outcome = fhir(post(nurse.client(), sent), 400)
+        assert issue_paths(outcome) == ["Bundle.entry[0].request"]
+
+    def test_a_body_too_big_or_not_json(self, nurse: Person, patient: EnrolledPatient, settings: Any) -> None:
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+        outcome = fhir(post(nurse.client(), bundle(*[lab_observation(patient.patient.pk)] * 5)), 413)
+        assert outcome["issue"][0]["code"] == "too-costly"
+        fhir(nurse.client().post("/fhir/", "x", content_type="text/plain"), 415)
+
     def test_not_a_bundle_is_an_operation_outcome(self, nurse: Person) -> None:
         fhir(post(nurse.client(), {"resourceType": "Patient"}), 400)
         response = nurse.client().generic("POST", "/fhir/", "{not json", content_type=FHIR)
