@@ -28,7 +28,7 @@ from backend.patients.selectors import patients_visible_to
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from shared.analytes import ANALYTES
 
-MAX_PAGE = 1000
+MAX_PAGE = 2000
 
 
 def fhir_patient(user: User, patient_id: str) -> Patient:

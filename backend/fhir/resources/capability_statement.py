@@ -13,7 +13,7 @@ def _search(name: str, kind: str, doc: str) -> Json:
 
 
 def capability_statement(*, base_url: str, date: str) -> Json:
-    count = _search("_count", "number", "Page size (1-1000).")
+    count = _search("_count", "number", "Page size (1-2000; 500 when not given).")
     patient = _search("patient", "reference", "Required: Patient/{id} or {id}, a patient of the caller's clinic.")
     return checked(
         {
