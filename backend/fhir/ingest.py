@@ -76,6 +76,7 @@ class _Entry:
     patient_ref: str
     identifier: tuple[str, str]  # (system, value)
     item: dict[str, Any]  # the sync lab item, without its id until the clinic is known
+    fingerprint: str = ""  # of its content (shared.sync_schema), to tell a resend from a correction
     row_id: uuid.UUID | None = None
     refusal: _Refusal | None = None
     status: int = 0  # 201 stored now, 200 stored before
@@ -167,6 +168,9 @@ def _entry_of(index: int, raw: object, now: datetime, at: str) -> _Entry:
     identifier = _identifier(resource, res)
     quantity = _get(resource, "valueQuantity", res)
     value = _get(quantity, "value", f"{res}.valueQuantity", (int, float))
+    if quantity.get("comparator") is not None:  # "<0.1" is not 0.1: it cannot be graded as one
+        text = "A value with a comparator cannot be graded: send the measured value."
+        raise _Bad(422, "business-rule", text, f"{res}.valueQuantity.comparator")
     unit = _unit(quantity, f"{res}.valueQuantity", analyte)
     item: dict[str, Any] = {
         "id": str(uuid.uuid4()),  # a stand-in for the check below; the real id needs the clinic
@@ -185,11 +189,11 @@ def _entry_of(index: int, raw: object, now: datetime, at: str) -> _Entry:
                     raise _Bad(422, "business-rule", "The range must be in the value's unit.", f"{where}.code")
                 item[f"reference_{end}"] = _get(bound, "value", where, (int, float))
     try:  # the sync's own checks: plausible value, unit mix-ups, time not in the future, ...
-        parse_lab_item(item, now=now)
+        parsed = parse_lab_item(item, now=now)
     except ItemError as exc:
         name, reasons = next(iter(exc.errors.items()))
         raise _Bad(422, "business-rule", " ".join(reasons), f"{res}.{_FIELD_PATHS.get(name, name)}") from None
-    return _Entry(index, subject, identifier, item)
+    return _Entry(index, subject, identifier, item, parsed.fingerprint())
 
 
 def _analyte(resource: Mapping[str, Any], res: str) -> Any:
@@ -264,13 +268,18 @@ def _match_identifiers(user: User, entries: list[_Entry]) -> None:
             )
         seen.setdefault(row_id, entry.index)
     live = [e for e in entries if e.refusal is None]
-    stored = dict(LabResult.objects.filter(id__in=[e.row_id for e in live]).values_list("id", "patient_id"))
+    rows = LabResult.objects.filter(id__in=[e.row_id for e in live]).values_list("id", "patient_id", "fingerprint")
+    stored = {row_id: (owner, digest) for row_id, owner, digest in rows}
     for entry in live:
-        owner = stored.get(entry.row_id)
+        owner, digest = stored.get(entry.row_id, (None, ""))  # type: ignore[arg-type]
         if owner is None:
             continue
         if f"Patient/{owner}" == entry.patient_ref:
             entry.status = 200
+            if digest != entry.fingerprint:
+                text = "A result with this identifier is stored with other content; it was not changed."
+                where = f"Bundle.entry[{entry.index}].resource"
+                entry.issues.append(Issue("business-rule", text, where, severity="warning"))
         else:
             text = "This identifier already names another patient's result."
             entry.refusal = _Refusal(409, [Issue("conflict", text, f"Bundle.entry[{entry.index}].resource.identifier")])
@@ -334,9 +343,12 @@ def _response(entry: _Entry, now: datetime) -> Json:
             "status": _STATUS_TEXT.get(entry.refusal.status, str(entry.refusal.status)),
             "outcome": operation_outcome(entry.refusal.issues),
         }
-    return {
+    response: Json = {
         "status": _STATUS_TEXT[entry.status],
         "location": f"Observation/{entry.row_id}",
         "etag": 'W/"1"',
         "lastModified": instant(now),
     }
+    if entry.issues:
+        response["outcome"] = operation_outcome(entry.issues)
+    return response

@@ -27,8 +27,21 @@ def fhir_errors(resources: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return result
 
 
+def _empties(value: object, path: str) -> list[str]:
+    """Where `value` holds an empty array, object or string, which FHIR's JSON forbids (R4 §2.6.2)."""
+    if value in ([], {}, ""):
+        return [path]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _empties(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _empties(item, f"{path}[{i}]")]
+    return []
+
+
 def assert_valid_fhir(*resources: dict[str, Any]) -> None:
-    """Each resource, and each resource inside a Bundle, is valid R4."""
+    """Each resource, and each resource inside a Bundle, is valid R4 (and has no empty element)."""
+    empty = [p for resource in resources for p in _empties(resource, resource.get("resourceType", "?"))]
+    assert not empty, empty
     every: list[dict[str, Any]] = []
     for resource in resources:
         every.append(resource)

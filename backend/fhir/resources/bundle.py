@@ -13,10 +13,16 @@ def searchset(*, entries: list[tuple[str, Json]], total: int, self_url: str, nex
     if next_url:
         links.append({"relation": "next", "url": next_url})
     bundle = checked({"resourceType": "Bundle", "type": "searchset", "total": total, "link": links})
-    bundle["entry"] = [{"fullUrl": url, "resource": resource, "search": {"mode": "match"}} for url, resource in entries]
+    if entries:  # FHIR JSON has no empty arrays
+        bundle["entry"] = [
+            {"fullUrl": url, "resource": resource, "search": {"mode": "match"}} for url, resource in entries
+        ]
     return bundle
 
 
 def response_bundle(kind: str, responses: list[Json]) -> Json:
     """`kind`: transaction-response or batch-response; one `response` per request entry, in order."""
-    return checked({"resourceType": "Bundle", "type": kind, "entry": [{"response": r} for r in responses]})
+    bundle: Json = {"resourceType": "Bundle", "type": kind}
+    if responses:  # FHIR JSON has no empty arrays
+        bundle["entry"] = [{"response": r} for r in responses]
+    return checked(bundle)

@@ -81,7 +81,10 @@ class TestTransaction:
         changed = bundle(lab_observation(patient.patient.pk, value=300, identifier="ACC-1"))
         third = fhir(post(nurse.client(), changed), 200)
         assert again["entry"][0]["response"]["status"].startswith("200")
+        assert "outcome" not in again["entry"][0]["response"]
         assert third["entry"][0]["response"]["status"].startswith("200")
+        (warning,) = third["entry"][0]["response"]["outcome"]["issue"]
+        assert warning["severity"] == "warning" and "not changed" in warning["diagnostics"]
         assert again["entry"][0]["response"]["location"] == first["entry"][0]["response"]["location"]
         assert LabResult.objects.get().value == 20
         assert len(fhir_enqueued) == 1
@@ -110,6 +113,17 @@ class TestTransaction:
             ({"code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]}}, "code.coding"),
             ({"identifier": []}, "identifier"),
             ({"status": "preliminary"}, "status"),
+            (
+                {
+                    "valueQuantity": {
+                        "value": 20,
+                        "comparator": "<",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "10*9/L",
+                    }
+                },
+                "valueQuantity.comparator",
+            ),
         ],
     )
     def test_a_refused_field_is_named(
@@ -185,6 +199,10 @@ class TestTransaction:
         outcome = fhir(post(nurse.client(), bundle(*[lab_observation(patient.patient.pk)] * 5)), 413)
         assert outcome["issue"][0]["code"] == "too-costly"
         fhir(nurse.client().post("/fhir/", "x", content_type="text/plain"), 415)
+
+    def test_an_empty_transaction_answers_an_empty_response(self, nurse: Person) -> None:
+        answer = fhir(post(nurse.client(), bundle()), 200)
+        assert answer == {"resourceType": "Bundle", "type": "transaction-response"}
 
     def test_not_a_bundle_is_an_operation_outcome(self, nurse: Person) -> None:
         fhir(post(nurse.client(), {"resourceType": "Patient"}), 400)
@@ -283,7 +301,7 @@ class TestSearch:
         none = fhir(
             client.get("/fhir/Observation", {"patient": history.patient.pk, "code": "http://loinc.org|718-7"}), 200
         )
-        assert none["total"] == 0
+        assert none["total"] == 0 and "entry" not in none  # FHIR JSON has no empty arrays
         fhir(client.get("/fhir/Observation", {"patient": history.patient.pk, "date": "ge-yesterday"}), 400)
         fhir(client.get("/fhir/Observation"), 400)
 
