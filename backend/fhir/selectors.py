@@ -1,7 +1,7 @@
 """What the FHIR reads return: a patient's records as resources, paged by offset over one fixed
-order (Patient, lab Observations, symptom Observations and QuestionnaireResponses, dose
-MedicationAdministrations, alerts as DetectedIssues; each oldest first), so that a page costs
-queries for its own rows only."""
+order (Patient, the regimen's CarePlan and MedicationRequests, lab Observations, symptom
+Observations and QuestionnaireResponses, dose MedicationAdministrations, alerts as DetectedIssues;
+each oldest first), so that a page costs queries for its own rows only."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from backend.alerts.models import Alert
 from backend.fhir.codes import LOINC
 from backend.fhir.http import refuse
 from backend.fhir.resources.base import Json
+from backend.fhir.resources.care_plan import regimen_resources
 from backend.fhir.resources.detected_issue import detected_issue
 from backend.fhir.resources.medication_administration import medication_administration
 from backend.fhir.resources.observation import lab_observation, symptom_observation
@@ -80,7 +81,7 @@ def page(segments: list[Segment], offset: int, count: int) -> tuple[int, list[Js
 def everything_segments(patient: Patient) -> list[Segment]:
     sex = patient.sex
     return [
-        Segment(None, list, fixed=[patient_resource(patient, patient.clinic.name)]),
+        Segment(None, list, fixed=[patient_resource(patient, patient.clinic.name), *regimen_resources(patient)]),
         lab_segment(LabResult.objects.filter(patient=patient), sex),
         Segment(
             SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id"),

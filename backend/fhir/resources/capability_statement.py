@@ -58,6 +58,8 @@ def capability_statement(*, base_url: str, date: str) -> Json:
                         },
                         {"type": "QuestionnaireResponse"},
                         {"type": "DetectedIssue"},
+                        {"type": "CarePlan"},
+                        {"type": "MedicationRequest"},
                     ],
                     "interaction": [
                         {"code": "transaction", "documentation": "laboratory Observations only"},

@@ -3,7 +3,8 @@
 `severity`: critical -> high, urgent -> moderate. `status`: an open alert is `preliminary` (no
 clinician has reviewed it yet); acknowledged or resolved, `final`, with what the care team did as
 a `mitigation` (acknowledged_at, resolved_at and its note). `evidence` is the reading's
-Observation; `detail` the nurse's message, the drugs to hold and the rule's source."""
+Observation; `implicated` the regimen's MedicationRequest of each drug to hold; `detail` the
+nurse's message, the drugs to hold and the rule's source."""
 
 from __future__ import annotations
 
@@ -41,4 +42,8 @@ def detected_issue(alert: Alert) -> Json:
         del resource["evidence"]
     if mitigation:
         resource["mitigation"] = mitigation
+    if alert.hold_drugs:  # the drugs to hold, as the regimen's MedicationRequests (care_plan.py)
+        resource["implicated"] = [
+            reference("MedicationRequest", f"ird-{alert.patient_id}-{drug}") for drug in alert.hold_drugs
+        ]
     return checked(resource)

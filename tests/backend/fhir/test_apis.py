@@ -251,6 +251,15 @@ class TestEverything:
         assert kinds[0] == "Patient"
         assert kinds.count("Observation") == 3  # two labs, the symptom's CTCAE grade
         assert {"QuestionnaireResponse", "MedicationAdministration", "DetectedIssue"} <= set(kinds)
+        assert kinds[1:6] == ["CarePlan"] + ["MedicationRequest"] * 4  # the regimen, a request per drug
+        requests = {e["resource"]["id"]: e["resource"] for e in body["entry"][2:6]}
+        ixazomib = requests[f"ird-{history.patient.pk}-ixazomib"]
+        assert ixazomib["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 4
+        issue = next(e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == "DetectedIssue")
+        assert {ref["reference"] for ref in issue["implicated"]} == {
+            f"MedicationRequest/ird-{history.patient.pk}-ixazomib",
+            f"MedicationRequest/ird-{history.patient.pk}-lenalidomide",
+        }
         assert body["total"] == len(kinds)
         labs = [
             e["resource"]
