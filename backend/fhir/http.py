@@ -10,13 +10,17 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.authentication import BearerTokenAuthentication
+from backend.accounts.models import Role
 from backend.api.parsers import SafeJSONParser
-from backend.api.permissions import IsClinicStaff
 from backend.core.errors import ApplicationError
+from backend.fhir.authentication import IntegrationCredentialAuthentication
+from backend.fhir.models import INTEGRATION_ROLE
 from backend.fhir.resources.operation_outcome import Issue, operation_outcome
 
 FHIR_JSON = "application/fhir+json"
@@ -72,10 +76,25 @@ _DRF_CODES = {
 }
 
 
-class FhirApi(APIView):
-    """Base of the FHIR views: staff of a clinic (contract §6), FHIR JSON, OperationOutcome errors."""
+FHIR_ROLES = (Role.NURSE, Role.ADMIN, INTEGRATION_ROLE)
 
-    permission_classes = [IsClinicStaff]
+
+class IsFhirClient(BasePermission):
+    """A nurse or clinic admin (contract §6), or a clinic's integration credential."""
+
+    message = "Your account cannot use FHIR."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and getattr(user, "role", None) in FHIR_ROLES)
+
+
+class FhirApi(APIView):
+    """Base of the FHIR views: staff of a clinic or an integration credential, FHIR JSON,
+    OperationOutcome errors."""
+
+    authentication_classes = [IntegrationCredentialAuthentication, BearerTokenAuthentication]
+    permission_classes = [IsFhirClient]
     renderer_classes = [FhirJSONRenderer]
     parser_classes = [FhirParser, PlainJSONParser]
     content_negotiation_class = FhirNegotiation

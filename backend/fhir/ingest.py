@@ -35,7 +35,7 @@ from backend.fhir.http import FhirError
 from backend.fhir.resources.base import Json, instant
 from backend.fhir.resources.bundle import response_bundle
 from backend.fhir.resources.operation_outcome import Issue, operation_outcome
-from backend.patients.selectors import patients_visible_to
+from backend.fhir.selectors import fhir_patients
 from backend.records.models import LabResult
 from backend.records.services import sync_ingest
 from shared.sync_schema import MAX_ITEMS_PER_SYNC, ItemError, parse_lab_item
@@ -244,7 +244,7 @@ def _resolve_patients(user: User, entries: list[_Entry]) -> None:
                 wanted[ref] = uuid.UUID(ref.removeprefix("Patient/"))
             except ValueError:
                 pass
-    found = set(patients_visible_to(user).filter(pk__in=set(wanted.values())).values_list("pk", flat=True))
+    found = set(fhir_patients(user).filter(pk__in=set(wanted.values())).values_list("pk", flat=True))
     for entry in entries:
         if entry.refusal is None and wanted.get(entry.patient_ref) not in found:
             text = f"No patient {entry.patient_ref!r} in your clinic."
@@ -301,7 +301,7 @@ def _store(user: User, entries: list[_Entry], *, all_or_nothing: bool, now: date
         by_patient[entry.patient_ref].append(entry)
     patients = {
         f"Patient/{p.pk}": p
-        for p in patients_visible_to(user).filter(pk__in=[ref.removeprefix("Patient/") for ref in by_patient])
+        for p in fhir_patients(user).filter(pk__in=[ref.removeprefix("Patient/") for ref in by_patient])
     }
     for ref, group in by_patient.items():
         patient = patients[ref]

@@ -25,11 +25,17 @@ from backend.fhir.resources.observation import lab_observation, symptom_observat
 from backend.fhir.resources.patient import patient_resource
 from backend.fhir.resources.questionnaire_response import questionnaire_response
 from backend.patients.models import Patient
-from backend.patients.selectors import patients_visible_to
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from shared.analytes import ANALYTES
 
 MAX_PAGE = 2000
+
+
+def fhir_patients(user: User) -> QuerySet[Patient]:
+    """The patients a FHIR client sees: its clinic's (backend.fhir.http.FHIR_ROLES checked the role)."""
+    if user.clinic_id is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(clinic_id=user.clinic_id)
 
 
 def fhir_patient(user: User, patient_id: str) -> Patient:
@@ -38,7 +44,7 @@ def fhir_patient(user: User, patient_id: str) -> Patient:
         pk = uuid.UUID(patient_id.removeprefix("Patient/"))
     except ValueError:
         pk = None  # a malformed id is a patient that does not exist
-    patient = patients_visible_to(user).select_related("clinic").filter(pk=pk).first() if pk else None
+    patient = fhir_patients(user).select_related("clinic").filter(pk=pk).first() if pk else None
     if patient is None:
         raise refuse(404, "not-found", f"No patient {patient_id!r} in your clinic.")
     return patient
