@@ -29,10 +29,14 @@ def capability_statement(*, base_url: str, date: str) -> Json:
             "rest": [
                 {
                     "mode": "server",
-                    "documentation": "Bearer token of a nurse or clinic admin; their clinic's patients only.",
+                    "documentation": (
+                        "Bearer token of a nurse or clinic admin, or an integration credential; "
+                        "their clinic's patients only."
+                    ),
                     "security": {
                         "cors": False,
                         "service": [{"text": "Bearer token (CareLoop contract §1)"}],
+                        "description": "Integration credentials: manage.py fhir_credential (README, FHIR R4).",
                     },
                     "resource": [
                         {
