@@ -181,6 +181,8 @@ def _entry_of(index: int, raw: object, now: datetime, at: str) -> _Entry:
     }
     ranges = _get(resource, "referenceRange", res, list, required=False)
     if ranges:
+        if not isinstance(ranges[0], Mapping):
+            raise _Bad(400, "structure", "A referenceRange must be an object.", f"{res}.referenceRange[0]")
         for end in ("low", "high"):
             bound = _get(ranges[0], end, f"{res}.referenceRange[0]", required=False)
             if bound is not None:
