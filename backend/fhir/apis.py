@@ -49,7 +49,8 @@ def _searchset(request: Request, path: str, segments: list[selectors.Segment], p
 
 
 class MetadataApi(FhirApi):
-    """GET /fhir/metadata: public, as FHIR asks (R4 §3.1.0.4): it tells a client how to sign in."""
+    """GET /fhir/metadata: public, as FHIR clients expect (SMART App Launch has servers answer it
+    without authorization): it tells a client what is served and how to sign in."""
 
     permission_classes = [AllowAny]
     authentication_classes = []

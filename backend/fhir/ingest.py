@@ -13,7 +13,7 @@ again is a conditional create that matches: `200 OK`, nothing stored or changed.
 
 `transaction`: all or nothing: any invalid entry and nothing is stored; the answer is one
 OperationOutcome naming each bad entry and element. `batch`: each entry on its own (FHIR R4
-§3.1.0.11.1), an invalid one answered in its own `response.outcome`.
+RESTful API, "Batch/Transaction"), an invalid one answered in its own `response.outcome`.
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ _PREFIXES = ("eq", "ge", "gt", "le", "lt")
 
 
 def date_filter(labs: QuerySet[LabResult], values: list[str]) -> QuerySet[LabResult]:
-    """FHIR `date` search on collected_at (R4 §3.1.1.5.5): a date is the whole day (UTC); the
+    """FHIR `date` search on collected_at (R4 Search, "date"): a date is the whole day (UTC); the
     prefixes eq (default), ge, gt, le, lt. Several values all apply (AND)."""
     for raw in values:
         prefix, text = (raw[:2], raw[2:]) if raw[:2] in _PREFIXES else ("eq", raw)
