@@ -1,10 +1,12 @@
 """The code systems CareLoop speaks in FHIR, and its own codes in theirs.
 
 Sources: LOINC and UCUM, ../shared/clinical/imwg-and-codes.md §2 and reference.md §7.2 (each code
-also in shared.analytes); UCUM spellings per the UCUM specification (`10*3/uL`: "K" is kelvin in
-UCUM, so a lab's "K/uL" is never passed through; `10*9/L`, `g/dL`, `g/L`, `mmol/L`, `mg/dL`,
-`umol/L`, `U/L`). RxNorm ingredient codes [P]: imwg-and-codes.md §2 (NMDP implementation guide,
-openFDA records). CTCAE terms' MedDRA codes: NCI CTCAE v5.0 (../shared/clinical/ctcae_v5.0.tsv).
+also in shared.analytes). UCUM spellings as listed in FHIR's "Common UCUM units" value set
+(http://hl7.org/fhir/ValueSet/ucum-common): `10*3/uL` "Thousands Per MicroLiter" (a lab's "K/uL"
+is never passed through: K is kelvin in UCUM), `10*9/L` "billion per liter", `/uL` "per
+microliter", and `g/dL`, `g/L`, `mmol/L`, `mg/dL`, `umol/L`, `U/L`. RxNorm ingredient codes
+[P]: imwg-and-codes.md §2 (NMDP implementation guide, openFDA records), not yet checked against an
+RxNorm release. CTCAE terms' MedDRA codes: NCI CTCAE v5.0 (../shared/clinical/ctcae_v5.0.tsv).
 """
 
 from __future__ import annotations
