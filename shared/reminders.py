@@ -42,8 +42,10 @@ Blood draws
     * The cycle-start gate (NINLARO USPI §2.2: ANC and platelets are checked before day 1 of a
       cycle): the day before each day 1 (`GATE_DRAW_DAYS_BEFORE`), so the result is back before
       the first dose of the cycle. Cycle 1 included: the baseline count before treatment starts.
-    * The platelet nadir (NINLARO USPI §5.1: nadir on days 14-21): on day 14 of cycles
-      1..`nadir_draw_cycles` (default 3, as `shared.regimen.lab_draw_days`; 0 for none).
+    * Revlimid's own monitoring (Revlimid USPI §5.3, `shared.regimen.REVLIMID_CBC_DAYS`): weekly
+      in cycles 1-2 (days 8, 15, 22) and day 15 of cycle 3 ("monitoring"); not optional.
+    * The platelet nadir (NINLARO USPI §5.1: nadir on days 14-21): day 15 of cycles 4 to
+      `nadir_draw_cycles` when a clinic sets it above 3 ("nadir").
 
 These are reminders, not prescribing decisions: the treating team's instructions win.
 """
@@ -242,7 +244,7 @@ class Occurrence:
 class LabDraw:
     on: date
     cycle: int  # the cycle the draw is for
-    reason: str  # "cycle_start" or "nadir"
+    reason: str  # "cycle_start", "monitoring" or "nadir"
 
 
 def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
@@ -254,16 +256,29 @@ def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
 
 
 def lab_draws(start_date: date, first: date, last: date, nadir_draw_cycles: int) -> list[LabDraw]:
-    """Blood-draw days in `first..last` (inclusive), in date order (see the module docstring)."""
+    """Blood-draw days in `first..last` (inclusive), in date order (see the module docstring).
+
+    "cycle_start": the day before each day 1. "monitoring": Revlimid's own schedule
+    (`regimen.lab_draw_days`: weekly in cycles 1-2, day 15 of cycle 3). "nadir": day 15 of the
+    cycles after that up to `nadir_draw_cycles`, when the clinic asks for more.
+    """
     found: list[LabDraw] = []
+    nadir_day = regimen.REVLIMID_CBC_DAYS[3][-1]
     day = first
     while day <= last:
         upcoming = regimen.cycle_day(start_date, day + timedelta(days=GATE_DRAW_DAYS_BEFORE))
         if upcoming is not None and upcoming.day == 1:
             found.append(LabDraw(day, upcoming.cycle, "cycle_start"))
         here = regimen.cycle_day(start_date, day)
-        if here is not None and here.day == regimen.NADIR_WINDOW_DAYS[0] and here.cycle <= nadir_draw_cycles:
-            found.append(LabDraw(day, here.cycle, "nadir"))
+        if here is not None and here.day != 1:
+            if here.day in regimen.lab_draw_days(here.cycle):
+                found.append(LabDraw(day, here.cycle, "monitoring"))
+            elif (
+                here.day == nadir_day
+                and here.cycle not in regimen.REVLIMID_CBC_DAYS
+                and (here.cycle <= nadir_draw_cycles)
+            ):
+                found.append(LabDraw(day, here.cycle, "nadir"))
         day += timedelta(days=1)
     return found
 
@@ -274,9 +289,14 @@ def _lab_text(draw: LabDraw) -> str:
             f"Blood count before cycle {draw.cycle}: your care team checks it before day 1 "
             f"{'of treatment' if draw.cycle == 1 else 'of the next cycle'}."
         )
+    if draw.reason == "monitoring":
+        return (
+            f"Blood count in cycle {draw.cycle}: in the first cycles your care team checks your "
+            "counts often, as the lenalidomide label asks."
+        )
     first, last = regimen.NADIR_WINDOW_DAYS
     return (
-        f"Blood count on day {first} of cycle {draw.cycle}: counts are usually lowest on days "
+        f"Blood count in cycle {draw.cycle}: counts are usually lowest on days "
         f"{first}-{last}, so your care team checks them now."
     )
 

@@ -696,11 +696,14 @@ def test_impossible_lab_values_are_refused_rather_than_waved_through(anc: Decima
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cycle", [1, 2, 3])
-def test_cycles_1_to_3_draw_on_day_1_and_at_the_start_of_the_nadir_window(
-    cycle: int,
-) -> None:
-    assert lab_draw_days(cycle) == (1, 14)
+@pytest.mark.parametrize("cycle", [1, 2])
+def test_cycles_1_and_2_draw_weekly_as_the_revlimid_label_asks(cycle: int) -> None:
+    assert lab_draw_days(cycle) == (1, 8, 15, 22)
+
+
+def test_cycle_3_draws_on_days_1_and_15() -> None:
+    assert lab_draw_days(3) == (1, 15)
+    assert is_in_nadir_window(START, START + timedelta(days=28 * 2 + 14))
 
 
 @pytest.mark.parametrize("cycle", [4, 5, 12, 40])
