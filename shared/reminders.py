@@ -43,7 +43,8 @@ Blood draws
       cycle): the day before each day 1 (`GATE_DRAW_DAYS_BEFORE`), so the result is back before
       the first dose of the cycle. Cycle 1 included: the baseline count before treatment starts.
     * Revlimid's own monitoring (Revlimid USPI §5.3, `shared.regimen.REVLIMID_CBC_DAYS`): weekly
-      in cycles 1-2 (days 8, 15, 22) and day 15 of cycle 3 ("monitoring"); not optional.
+      in cycles 1-2 (days 8, 15, 22) and day 15 of cycle 3 ("monitoring"), with the default
+      `nadir_draw_cycles` of 3 (0: day-1 draws only, for a team that orders counts itself).
     * The platelet nadir (NINLARO USPI §5.1: nadir on days 14-21): day 15 of cycles 4 to
       `nadir_draw_cycles` when a clinic sets it above 3 ("nadir").
 
@@ -258,9 +259,10 @@ def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
 def lab_draws(start_date: date, first: date, last: date, nadir_draw_cycles: int) -> list[LabDraw]:
     """Blood-draw days in `first..last` (inclusive), in date order (see the module docstring).
 
-    "cycle_start": the day before each day 1. "monitoring": Revlimid's own schedule
-    (`regimen.lab_draw_days`: weekly in cycles 1-2, day 15 of cycle 3). "nadir": day 15 of the
-    cycles after that up to `nadir_draw_cycles`, when the clinic asks for more.
+    "cycle_start": the day before each day 1. In cycles 1..`nadir_draw_cycles` (default 3) also
+    "monitoring": Revlimid's own schedule (`regimen.lab_draw_days`: weekly in cycles 1-2, day 15
+    of cycle 3), and "nadir": day 15 of any later cycle the clinic adds. 0: day-1 draws only, for
+    a team that orders the counts itself.
     """
     found: list[LabDraw] = []
     nadir_day = regimen.REVLIMID_CBC_DAYS[3][-1]
@@ -270,14 +272,11 @@ def lab_draws(start_date: date, first: date, last: date, nadir_draw_cycles: int)
         if upcoming is not None and upcoming.day == 1:
             found.append(LabDraw(day, upcoming.cycle, "cycle_start"))
         here = regimen.cycle_day(start_date, day)
-        if here is not None and here.day != 1:
-            if here.day in regimen.lab_draw_days(here.cycle):
-                found.append(LabDraw(day, here.cycle, "monitoring"))
-            elif (
-                here.day == nadir_day
-                and here.cycle not in regimen.REVLIMID_CBC_DAYS
-                and (here.cycle <= nadir_draw_cycles)
-            ):
+        if here is not None and here.day != 1 and here.cycle <= nadir_draw_cycles:
+            if here.cycle in regimen.REVLIMID_CBC_DAYS:
+                if here.day in regimen.lab_draw_days(here.cycle):
+                    found.append(LabDraw(day, here.cycle, "monitoring"))
+            elif here.day == nadir_day:
                 found.append(LabDraw(day, here.cycle, "nadir"))
         day += timedelta(days=1)
     return found
@@ -317,12 +316,18 @@ def _drug_time(plan: ReminderPlan, kind: ReminderKind) -> time:
 
 
 def occurrences(
-    plan: ReminderPlan, start_date: date, zone: ZoneInfo, window_start: datetime, window_end: datetime
+    plan: ReminderPlan,
+    start_date: date,
+    zone: ZoneInfo,
+    window_start: datetime,
+    window_end: datetime,
+    stopped: frozenset[regimen.Drug] = frozenset(),
 ) -> list[Occurrence]:
     """Every reminder whose real time is in `[window_start, window_end)`, in time order.
 
     Both bounds must be timezone-aware. Antiviral reminders run every day from `start_date`; the IRd
-    drugs follow `regimen.drugs_due`; blood draws follow `lab_draws`.
+    drugs follow `regimen.drugs_due`, less the `stopped` ones (the care team stopped them);
+    blood draws follow `lab_draws`.
     """
     for name, bound in (("window_start", window_start), ("window_end", window_end)):
         if bound.tzinfo is None or bound.utcoffset() is None:
@@ -337,7 +342,7 @@ def occurrences(
     day = first
     while day <= last:
         position = regimen.cycle_day(start_date, day)
-        due = regimen.drugs_due(start_date, day)
+        due = tuple(d for d in regimen.drugs_due(start_date, day) if d not in stopped)
         planned: list[tuple[ReminderKind, time, str, str]] = []  # kind, wall time, key, text
         if position is not None:
             for at in plan.antiviral_times:

@@ -27,7 +27,7 @@ from backend.alerts.models import Alert, Status
 from backend.alerts.services import alert_acknowledge, alert_resolve, alerts_visible_to
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
-from backend.dashboard import patient_charts
+from backend.dashboard import dose_panel, patient_charts
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
 from backend.dashboard.audit_trail import audit_events_for_clinic, patient_names
 from backend.dashboard.counts import queue_counts, version_time
@@ -51,6 +51,7 @@ from backend.dashboard.qr import qr_svg
 from backend.dashboard.response_panel import markers_from_form, response_panel
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
+from backend.patients import dose_decisions
 from backend.patients.models import Patient
 from backend.patients.selectors import patient_devices
 from backend.patients.services import (
@@ -77,6 +78,9 @@ DEVICE_GONE = "That phone was already signed out."
 SEX_CHANGED = "Reference limits now follow: {sex}. New lab values are graded with them."
 BASELINE_ENTERED = "Baseline {analyte} saved: new values are graded against it."
 BASELINE_CLEARED = "Entered baseline {analyte} removed: the last value on or before cycle 1 day 1 applies."
+
+
+DOSE_DECIDED = "Decision recorded. The phone shows the new dose from its next sync."
 
 
 def _user(request: HttpRequest) -> User:
@@ -325,6 +329,7 @@ def _patient_page(
     patient: Patient,
     timezone_form: PatientTimezoneForm | None = None,
     baseline_form: BaselineForm | None = None,
+    dose_form: dose_panel.DoseDecisionForm | None = None,
 ) -> HttpResponse:
     record = patient_record(patient=patient, now=timezone.now())
     audit_record(
@@ -346,6 +351,7 @@ def _patient_page(
         "sex_form": PatientSexForm(initial={"sex": patient.sex}),
         "baseline_form": baseline_form or BaselineForm(),
         "response": response_panel(patient=patient, now=timezone.now()),
+        **dose_panel.context(record, dose_form),
     }
     return render(request, "dashboard/patient.html", context)
 
@@ -430,6 +436,38 @@ def patient_baseline_clear(request: HttpRequest, patient_id: UUID, analyte: str)
     if baseline_clear(patient=patient, analyte=analyte, cleared_by=_user(request)):
         messages.success(request, BASELINE_CLEARED.format(analyte=analyte))
     return redirect("dashboard:patient", patient_id=patient.pk)
+
+
+@never_cache
+@require_POST
+@staff_required
+def patient_dose_decision(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """Record the nurse's decision; a refused one shows the page again with the form open."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    form = dose_panel.DoseDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dose_decisions.dose_decision_record(
+                patient=patient,
+                data=dose_decisions.DecisionInput(
+                    action=data["action"],
+                    drug=data["drug"] or "",
+                    toxicity=data["toxicity"] or "",
+                    grade=data["grade"],
+                    delay_days=data["delay_days"],
+                    reason=data["reason"],
+                ),
+                decided_by=_user(request),
+            )
+        except ApplicationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, DOSE_DECIDED)
+            return redirect("dashboard:patient", patient_id=patient.pk)
+    return _patient_page(request, patient, dose_form=form)
 
 
 @never_cache

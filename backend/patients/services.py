@@ -241,7 +241,12 @@ def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, ob
         "today": today.isoformat(),
         "cycle": position.cycle if position else None,
         "day": position.day if position else None,
-        "drugs_due": [d.value for d in regimen.drugs_due(patient.start_date, today)],
+        # A drug the care team stopped (0 mg, dose_decisions) is no longer due.
+        "drugs_due": [
+            d.value
+            for d in regimen.drugs_due(patient.start_date, today)
+            if getattr(patient, f"{d.value}_mg", None) != 0
+        ],
         "in_nadir_window": regimen.is_in_nadir_window(patient.start_date, today),
         "next_ixazomib": regimen.next_dose_date(patient.start_date, regimen.Drug.IXAZOMIB, today).isoformat(),
     }

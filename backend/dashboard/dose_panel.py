@@ -1,0 +1,143 @@
+"""The patient page's dose panel: the dose history, the label's suggestion for the end of a hold,
+the nurse's decision form (patients.dose_decisions), the kidney-function warning
+(shared.organ_function) and the relative dose intensity per drug and cycle beside adherence
+(shared.dose_intensity)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from backend.dashboard.patient_page import PatientRecord
+from backend.patients import dose_decisions
+from backend.patients.models import DoseDecision, Patient
+from shared import regimen
+from shared.dose_intensity import CycleIntensity, cycle_intensity
+from shared.dose_modification import Suggestion, Toxicity
+from shared.organ_function import RenalWarning, cockcroft_gault, renal_dose_warnings
+
+_DRUG_CHOICES = [("", "Whole regimen"), *((d, d.capitalize()) for d in dose_decisions.DOSE_FIELDS)]
+_TOXICITY_CHOICES = [("", "—"), *((t.value, t.value.capitalize()) for t in Toxicity)]
+
+
+class DoseDecisionForm(forms.Form):
+    action = forms.ChoiceField(choices=DoseDecision.Action.choices, label="Decision")
+    drug = forms.ChoiceField(choices=_DRUG_CHOICES, required=False, label="Drug")
+    toxicity = forms.ChoiceField(choices=_TOXICITY_CHOICES, required=False, label="Cause of the hold")
+    grade = forms.IntegerField(min_value=0, max_value=4, required=False, label="Grade")
+    delay_days = forms.IntegerField(
+        min_value=1, max_value=dose_decisions.MAX_DELAY_DAYS, required=False, label="Delay (days)"
+    )
+    reason = forms.CharField(max_length=500, required=False, label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
+        for key, found in errors.items():
+            self.add_error(key if key in self.fields else None, " ".join(found))
+
+
+@dataclass
+class DosePanel:
+    history: list[DoseDecision]
+    suggestions: list[tuple[str, Toxicity, Suggestion]]
+    crcl: Decimal | None
+    crcl_text: str
+    renal_warnings: list[RenalWarning]
+    intensity: list[tuple[str, list[CycleIntensity]]] = field(default_factory=list)
+
+
+def dose_panel(record: PatientRecord) -> DosePanel:
+    patient = record.patient
+    history = dose_decisions.dose_history(patient)
+    crcl, crcl_text = _crcl(patient, record)
+    return DosePanel(
+        history=history,
+        suggestions=dose_decisions.suggestions_for(patient, history),
+        crcl=crcl,
+        crcl_text=crcl_text,
+        renal_warnings=renal_dose_warnings(
+            crcl=crcl,
+            ixazomib_mg=patient.ixazomib_mg,
+            lenalidomide_mg=patient.lenalidomide_mg,
+            dialysis=patient.on_dialysis,
+        ),
+        intensity=_intensity(patient, record, history),
+    )
+
+
+def _crcl(patient: Patient, record: PatientRecord) -> tuple[Decimal | None, str]:
+    """Cockcroft-Gault from the latest creatinine of the page's window, the birth year, the weight
+    and the sex; the text says what is missing when it cannot be computed."""
+    creatinine = record.labs.get("creatinine", [])
+    missing = [
+        name
+        for name, value in (
+            ("a creatinine", creatinine),
+            ("the birth year", patient.birth_year),
+            ("the weight", patient.weight_kg),
+            ("the sex", patient.sex),
+        )
+        if not value
+    ]
+    if missing:
+        return None, f"CrCl not computed: {', '.join(missing)} not recorded."
+    assert patient.birth_year is not None and patient.weight_kg is not None
+    latest = creatinine[-1]
+    try:
+        crcl = cockcroft_gault(
+            age_years=record.today.year - patient.birth_year,
+            weight_kg=patient.weight_kg,
+            creatinine_mg_dl=latest.canonical_value,
+            sex=patient.sex,
+        )
+    except ValueError as exc:
+        return None, f"CrCl not computed: {exc}."
+    when = latest.collected_at.astimezone(record.tz).date()
+    return (
+        crcl,
+        f"CrCl {crcl} mL/min (Cockcroft-Gault, creatinine {latest.canonical_value.normalize()} mg/dL of {when:%d %b}).",
+    )
+
+
+def _intensity(
+    patient: Patient, record: PatientRecord, history: Sequence[DoseDecision]
+) -> list[tuple[str, list[CycleIntensity]]]:
+    """RDI of ixazomib and lenalidomide in this cycle and the one before, from the dose logs of the
+    page's window and the dose history; planned is the dose before the first decision."""
+    position = regimen.cycle_day(patient.start_date, record.today)
+    if position is None:
+        return []
+    cycles = [c for c in (position.cycle, position.cycle - 1) if c >= 1]
+    rows = []
+    hist = list(history)
+    for drug in (regimen.Drug.IXAZOMIB, regimen.Drug.LENALIDOMIDE):
+        current = getattr(patient, f"{drug.value}_mg")
+        own = [d for d in history if d.drug == drug.value and d.from_mg is not None]
+        planned = own[0].from_mg if own and own[0].from_mg is not None else current
+        taken: set[date] = {
+            log.taken_at.astimezone(record.tz).date()
+            for log in record.doses
+            if log.drug == drug.value and log.status == "taken"
+        }
+        cells = [
+            cycle_intensity(
+                drug=drug,
+                cycle=cycle,
+                start_date=patient.start_date,
+                planned_mg=planned,
+                dose_on=lambda day, d=drug.value, c=current: dose_decisions.dose_on(hist, d, c, day),
+                taken_days=taken,
+                until=record.today,
+            )
+            for cycle in cycles
+        ]
+        rows.append((drug.value, cells))
+    return rows
+
+
+def context(record: PatientRecord, form: DoseDecisionForm | None = None) -> dict[str, Any]:
+    return {"dose": dose_panel(record), "dose_form": form or DoseDecisionForm()}

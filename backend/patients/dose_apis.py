@@ -1,0 +1,135 @@
+"""The care team's API for a patient's dose decisions (patients.dose_decisions): the dose history
+with the label's suggestion for the next hold's end, and recording a decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.api.permissions import IsClinicStaff
+from backend.audit.services import audit_record
+from backend.core.errors import NotFound
+from backend.patients import dose_decisions
+from backend.patients.models import DoseDecision, Patient
+from backend.patients.selectors import patients_visible_to
+
+
+class DoseDecisionInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=DoseDecision.Action.choices)
+    drug = serializers.CharField(required=False, allow_blank=True, default="", max_length=16)
+    toxicity = serializers.CharField(required=False, allow_blank=True, default="", max_length=24)
+    grade = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0, max_value=4)
+    delay_days = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=28)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    subject = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=80, help_text='What it answers, e.g. "alert:<id>".'
+    )
+
+
+_Decision = inline_serializer(
+    "DoseDecisionItem",
+    many=True,
+    fields={
+        "id": serializers.IntegerField(),
+        "action": serializers.CharField(),
+        "drug": serializers.CharField(),
+        "from_mg": serializers.CharField(allow_null=True),
+        "to_mg": serializers.CharField(allow_null=True),
+        "delay_days": serializers.IntegerField(allow_null=True),
+        "toxicity": serializers.CharField(),
+        "grade": serializers.IntegerField(allow_null=True),
+        "reason": serializers.CharField(),
+        "suggested": serializers.CharField(),
+        "subject": serializers.CharField(),
+        "decided_by": serializers.CharField(allow_null=True),
+        "decided_at": serializers.DateTimeField(),
+        "effective_on": serializers.DateField(),
+    },
+)
+_History = inline_serializer(
+    "DoseHistory",
+    {
+        "decisions": _Decision,
+        "suggestions": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+def _mg(value: Any) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _decision(d: DoseDecision) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "action": d.action,
+        "drug": d.drug,
+        "from_mg": _mg(d.from_mg),
+        "to_mg": _mg(d.to_mg),
+        "delay_days": d.delay_days,
+        "toxicity": d.toxicity,
+        "grade": d.grade,
+        "reason": d.reason,
+        "suggested": d.suggested,
+        "subject": d.subject,
+        "decided_by": d.decided_by.get_username() if d.decided_by else None,
+        "decided_at": d.decided_at.isoformat(),
+        "effective_on": d.effective_on.isoformat(),
+    }
+
+
+def _body(patient: Patient) -> dict[str, Any]:
+    history = dose_decisions.dose_history(patient)
+    return {
+        "decisions": [_decision(d) for d in history],
+        "suggestions": [
+            {
+                "when": label,
+                "toxicity": toxicity.value,
+                "ixazomib_mg": _mg(s.ixazomib_mg),
+                "lenalidomide_mg": _mg(s.lenalidomide_mg),
+                "discontinue": s.discontinue,
+                "text": s.text,
+                "source": s.source,
+            }
+            for label, toxicity, s in dose_decisions.suggestions_for(patient, history)
+        ],
+    }
+
+
+def _staff_patient(request: Request, patient_id: str) -> Patient:
+    patient = patients_visible_to(request.user).filter(pk=patient_id).first()  # type: ignore[arg-type]
+    if patient is None:
+        raise NotFound()
+    return patient
+
+
+class PatientDoseDecisionApi(APIView):
+    """GET: the patient's dose history (who changed which dose, when, why) and what the NINLARO
+    table suggests when a hold ends. POST: record the nurse's decision (resume at the same dose,
+    reduce one level, delay the cycle, stop); the phone shows the new dose from its next sync."""
+
+    permission_classes = [IsClinicStaff]
+
+    @extend_schema(responses=_History)
+    def get(self, request: Request, patient_id: str) -> Response:
+        patient = _staff_patient(request, patient_id)
+        audit_record(actor=request.user, action="read", resource="dose_decision", patient_ids=[patient.pk])  # type: ignore[arg-type]
+        return Response(_body(patient))
+
+    @extend_schema(request=DoseDecisionInput, responses={201: _History})
+    def post(self, request: Request, patient_id: str) -> Response:
+        patient = _staff_patient(request, patient_id)
+        data = DoseDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        dose_decisions.dose_decision_record(
+            patient=patient,
+            data=dose_decisions.DecisionInput(**data.validated_data),
+            decided_by=request.user,  # type: ignore[arg-type]
+        )
+        return Response(_body(patient), status=status.HTTP_201_CREATED)

@@ -1,0 +1,71 @@
+"""The patient page's dose panel: the label's suggestion for the end of a hold, the nurse's decision
+(recorded, audited, shown in the dose history), the kidney-function warning, and the relative dose
+intensity beside adherence. Own clinic only; a refused decision is explained and changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from backend.patients.models import DoseDecision, Patient
+from tests.backend.support import sync
+from tests.dashboard.support import text
+from tests.factories import EnrolledPatient, lab_item
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client: Client, patient: EnrolledPatient) -> Any:
+    return client.get(f"/patients/{patient.patient.pk}/")
+
+
+def decide(client: Client, patient: EnrolledPatient, **fields: str) -> Any:
+    return client.post(f"/patients/{patient.patient.pk}/doses/", fields)
+
+
+def test_the_page_shows_the_labels_suggestion_when_a_hold_ends(nurse_browser: Client, patient: EnrolledPatient) -> None:
+    shown = text(page(nurse_browser, patient))
+    assert "Doses" in shown and "When a hold ends, the label suggests" in shown
+    assert "Platelets < 30 ×10⁹/L, recovered ixazomib 4 mg, lenalidomide 20 mg" in shown
+
+
+def test_a_nurse_reduces_a_dose_and_the_history_says_who_and_why(
+    nurse_browser: Client, patient: EnrolledPatient
+) -> None:
+    response = decide(
+        nurse_browser, patient, action="reduce", drug="ixazomib", toxicity="neuropathy", grade="3", reason="PN g3"
+    )
+    assert response.status_code == 302
+    assert Patient.objects.get(pk=patient.patient.pk).ixazomib_mg == 3
+    shown = text(page(nurse_browser, patient))
+    assert "Reduce one dose level · Ixazomib 4 → 3 mg · neuropathy grade 3 PN g3 nurse.nina" in shown
+
+
+def test_a_refused_decision_is_explained_and_changes_nothing(nurse_browser: Client, patient: EnrolledPatient) -> None:
+    response = decide(nurse_browser, patient, action="delay_cycle")
+    assert response.status_code == 200
+    assert '<details class="dose-decide" open>' in response.content.decode()
+    assert not DoseDecision.objects.exists()
+
+
+def test_another_clinic_cannot_decide(other_browser: Client, patient: EnrolledPatient) -> None:
+    assert decide(other_browser, patient, action="stop").status_code == 404
+    assert Patient.objects.get(pk=patient.patient.pk).lenalidomide_mg == 25
+
+
+def test_the_nurse_is_warned_when_the_dose_is_above_the_label_for_the_kidney_function(
+    nurse_browser: Client, patient: EnrolledPatient
+) -> None:
+    assert "CrCl not computed: a creatinine, the birth year, the weight, the sex not recorded." in text(
+        page(nurse_browser, patient)
+    )
+    Patient.objects.filter(pk=patient.patient.pk).update(birth_year=1950, weight_kg=Decimal(60), sex="male")
+    sync(patient, lab_results=[lab_item("creatinine", 2.0, "mg/dL")])
+    shown = text(page(nurse_browser, patient))
+    # (140 - 76) * 60 / (72 * 2.0) = 26.7 mL/min: both drugs above the label's doses.
+    assert "CrCl 26.7 mL/min (Cockcroft-Gault" in shown
+    assert "Ixazomib 4 mg is above the label's 3 mg starting dose" in shown
+    assert "Lenalidomide 25 mg daily is above the label's 15 mg every 48 hours" in shown
