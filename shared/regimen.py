@@ -31,6 +31,7 @@ treating team's instructions always win.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -69,6 +70,7 @@ __all__ = [
     "next_dose_date",
     "next_lower_dose",
     "scheduled_dates",
+    "stopped_drugs",
 ]
 
 # ---------------------------------------------------------------------------
@@ -450,6 +452,24 @@ def lab_draw_days(cycle: int) -> tuple[int, ...]:
     if cycle < 1:
         raise ValueError(f"cycle must be >= 1, got {cycle}")
     return REVLIMID_CBC_DAYS.get(cycle, (1,))
+
+
+def stopped_drugs(doses_mg: Mapping[str, object]) -> frozenset[Drug]:
+    """The IRd drugs whose dose is 0 mg: the care team stopped them (a dose decision), so they are
+    no longer due or reminded. `doses_mg` maps a drug name to its dose (a number or its text, as
+    in the sync answer's regimen); anything unreadable counts as still given."""
+    found: set[Drug] = set()
+    for drug in (Drug.IXAZOMIB, Drug.LENALIDOMIDE, Drug.DEXAMETHASONE):
+        raw = doses_mg.get(drug.value)
+        if raw is None or isinstance(raw, bool):
+            continue
+        try:
+            dose = Decimal(str(raw))
+        except ArithmeticError:
+            continue
+        if dose.is_finite() and dose == 0:
+            found.add(drug)
+    return frozenset(found)
 
 
 # ---------------------------------------------------------------------------

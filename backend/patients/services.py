@@ -232,6 +232,13 @@ def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, ob
     now = now or timezone.now()
     today = now.astimezone(ZoneInfo(patient.timezone)).date()
     position = regimen.cycle_day(patient.start_date, today)
+    stopped = regimen.stopped_drugs(
+        {
+            "ixazomib": patient.ixazomib_mg,
+            "lenalidomide": patient.lenalidomide_mg,
+            "dexamethasone": patient.dexamethasone_mg,
+        }
+    )
     return {
         "start_date": patient.start_date.isoformat(),
         "ixazomib_mg": _mg(patient.ixazomib_mg),
@@ -242,11 +249,7 @@ def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, ob
         "cycle": position.cycle if position else None,
         "day": position.day if position else None,
         # A drug the care team stopped (0 mg, dose_decisions) is no longer due.
-        "drugs_due": [
-            d.value
-            for d in regimen.drugs_due(patient.start_date, today)
-            if getattr(patient, f"{d.value}_mg", None) != 0
-        ],
+        "drugs_due": [d.value for d in regimen.drugs_due(patient.start_date, today) if d not in stopped],
         "in_nadir_window": regimen.is_in_nadir_window(patient.start_date, today),
         "next_ixazomib": regimen.next_dose_date(patient.start_date, regimen.Drug.IXAZOMIB, today).isoformat(),
     }

@@ -26,8 +26,7 @@ from backend.reminders.plans import (
     plan_values,
     reminder_plan_ensure,
 )
-from backend.reminders.selectors import clinic_default_plan
-from shared import regimen
+from backend.reminders.selectors import clinic_default_plan, patient_stopped_drugs
 from shared import reminders as shared_reminders
 
 logger = logging.getLogger(__name__)
@@ -82,16 +81,6 @@ def reminder_plan_update(
     return plan
 
 
-def stopped_drugs(patient: Patient) -> frozenset[regimen.Drug]:
-    """The IRd drugs the care team stopped (dose 0 mg, backend.patients.dose_decisions): no reminder."""
-    doses = {
-        regimen.Drug.IXAZOMIB: patient.ixazomib_mg,
-        regimen.Drug.LENALIDOMIDE: patient.lenalidomide_mg,
-        regimen.Drug.DEXAMETHASONE: patient.dexamethasone_mg,
-    }
-    return frozenset(drug for drug, mg in doses.items() if mg == 0)
-
-
 def reminders_replan(*, patient: Patient, now: datetime | None = None) -> int:
     """Re-time the patient's pending reminders now (e.g. right after their zone changed). The beat
     task would do it within a minute anyway: it compares the zone and start date with the plan's."""
@@ -126,7 +115,7 @@ def plan_replan(plan: ReminderPlan, now: datetime) -> int:
     wanted = {
         o.key: o
         for o in shared_reminders.occurrences(
-            plan.to_shared(), patient.start_date, zone, window_start, window_end, stopped=stopped_drugs(patient)
+            plan.to_shared(), patient.start_date, zone, window_start, window_end, stopped=patient_stopped_drugs(patient)
         )
     }
     existing = {

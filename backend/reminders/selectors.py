@@ -139,12 +139,25 @@ def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, se
         return clinic_default_plan(patient.clinic), held
 
 
+def patient_stopped_drugs(patient: Patient) -> frozenset[regimen.Drug]:
+    """The IRd drugs the care team stopped (0 mg, backend.patients.dose_decisions): no reminder."""
+    return regimen.stopped_drugs(
+        {
+            "ixazomib": patient.ixazomib_mg,
+            "lenalidomide": patient.lenalidomide_mg,
+            "dexamethasone": patient.dexamethasone_mg,
+        }
+    )
+
+
 def upcoming_reminders(*, patient: Patient, now: datetime, days: int = UPCOMING_DAYS) -> list[UpcomingReminder]:
     """Reminders from `now` for `days` days, straight from the plan (nothing stored is needed, so
     the phone can keep this list and show it offline)."""
     plan, held = _plan_and_holds(patient)
     zone = ZoneInfo(patient.timezone)
-    found = shared_reminders.occurrences(plan, patient.start_date, zone, now, now + timedelta(days=days))
+    found = shared_reminders.occurrences(
+        plan, patient.start_date, zone, now, now + timedelta(days=days), stopped=patient_stopped_drugs(patient)
+    )
     return [UpcomingReminder(o, reminder_message(o.kind.value, o.title, o.text, held)) for o in found]
 
 

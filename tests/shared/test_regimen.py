@@ -714,3 +714,19 @@ def test_from_cycle_4_only_the_day_1_gate_draw_remains(cycle: int) -> None:
 def test_lab_draw_days_rejects_cycle_zero() -> None:
     with pytest.raises(ValueError):
         lab_draw_days(0)
+
+
+# ---------------------------------------------------------------------------
+# Stopped drugs (a care-team dose decision set the dose to 0 mg)
+# ---------------------------------------------------------------------------
+
+
+def test_a_drug_at_0_mg_is_stopped_and_anything_unreadable_is_still_given() -> None:
+    from shared.regimen import stopped_drugs
+
+    assert stopped_drugs({"ixazomib": "0", "lenalidomide": Decimal("0.0"), "dexamethasone": 40}) == {
+        Drug.IXAZOMIB,
+        Drug.LENALIDOMIDE,
+    }
+    assert stopped_drugs({"ixazomib": "x", "lenalidomide": None, "dexamethasone": True}) == frozenset()
+    assert stopped_drugs({"ixazomib": "NaN", "lenalidomide": "4"}) == frozenset()
