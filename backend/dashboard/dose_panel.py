@@ -40,6 +40,37 @@ class DoseDecisionForm(forms.Form):
             self.add_error(key if key in self.fields else None, " ".join(found))
 
 
+_PREGNANCY_CHOICES = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
+
+
+class ClinicalProfileForm(forms.Form):
+    """Optional values the organ-function and REMS rules use (patients.clinical_profile)."""
+
+    birth_year = forms.IntegerField(required=False, label="Birth year", help_text="For Cockcroft-Gault CrCl.")
+    weight_kg = forms.DecimalField(required=False, max_digits=5, decimal_places=1, label="Weight (kg)")
+    on_dialysis = forms.BooleanField(required=False, label="On dialysis")
+    can_become_pregnant = forms.ChoiceField(
+        choices=_PREGNANCY_CHOICES,
+        required=False,
+        label="Can become pregnant",
+        help_text="Lenalidomide REMS: pregnancy tests and birth-control checks are reminded.",
+    )
+
+    @staticmethod
+    def initial_for(patient: Patient) -> dict[str, Any]:
+        pregnant = {None: "", True: "yes", False: "no"}[patient.can_become_pregnant]
+        return {
+            "birth_year": patient.birth_year,
+            "weight_kg": patient.weight_kg,
+            "on_dialysis": patient.on_dialysis,
+            "can_become_pregnant": pregnant,
+        }
+
+    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
+        for key, found in errors.items():
+            self.add_error(key if key in self.fields else None, " ".join(found))
+
+
 @dataclass
 class DosePanel:
     history: list[DoseDecision]
@@ -139,5 +170,11 @@ def _intensity(
     return rows
 
 
-def context(record: PatientRecord, form: DoseDecisionForm | None = None) -> dict[str, Any]:
-    return {"dose": dose_panel(record), "dose_form": form or DoseDecisionForm()}
+def context(
+    record: PatientRecord, form: DoseDecisionForm | None = None, profile_form: ClinicalProfileForm | None = None
+) -> dict[str, Any]:
+    return {
+        "dose": dose_panel(record),
+        "dose_form": form or DoseDecisionForm(),
+        "profile_form": profile_form or ClinicalProfileForm(initial=ClinicalProfileForm.initial_for(record.patient)),
+    }

@@ -52,6 +52,7 @@ from backend.dashboard.response_panel import markers_from_form, response_panel
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
 from backend.patients import dose_decisions
+from backend.patients.clinical_profile import ClinicalProfile, patient_clinical_profile_change
 from backend.patients.models import Patient
 from backend.patients.selectors import patient_devices
 from backend.patients.services import (
@@ -81,6 +82,7 @@ BASELINE_CLEARED = "Entered baseline {analyte} removed: the last value on or bef
 
 
 DOSE_DECIDED = "Decision recorded. The phone shows the new dose from its next sync."
+PROFILE_SAVED = "Saved."
 
 
 def _user(request: HttpRequest) -> User:
@@ -330,6 +332,7 @@ def _patient_page(
     timezone_form: PatientTimezoneForm | None = None,
     baseline_form: BaselineForm | None = None,
     dose_form: dose_panel.DoseDecisionForm | None = None,
+    profile_form: dose_panel.ClinicalProfileForm | None = None,
 ) -> HttpResponse:
     record = patient_record(patient=patient, now=timezone.now())
     audit_record(
@@ -351,7 +354,7 @@ def _patient_page(
         "sex_form": PatientSexForm(initial={"sex": patient.sex}),
         "baseline_form": baseline_form or BaselineForm(),
         "response": response_panel(patient=patient, now=timezone.now()),
-        **dose_panel.context(record, dose_form),
+        **dose_panel.context(record, dose_form, profile_form),
     }
     return render(request, "dashboard/patient.html", context)
 
@@ -468,6 +471,37 @@ def patient_dose_decision(request: HttpRequest, patient_id: UUID) -> HttpRespons
             messages.success(request, DOSE_DECIDED)
             return redirect("dashboard:patient", patient_id=patient.pk)
     return _patient_page(request, patient, dose_form=form)
+
+
+@never_cache
+@require_POST
+@staff_required
+def patient_clinical_profile(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """Birth year, weight, dialysis, can become pregnant; a refused value shows the page again."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    form = dose_panel.ClinicalProfileForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            patient_clinical_profile_change(
+                patient=patient,
+                profile=ClinicalProfile(
+                    birth_year=data["birth_year"],
+                    weight_kg=data["weight_kg"],
+                    on_dialysis=data["on_dialysis"],
+                    can_become_pregnant={"yes": True, "no": False}.get(data["can_become_pregnant"]),
+                ),
+                changed_by=_user(request),
+                today=timezone.localdate(),
+            )
+        except ApplicationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, PROFILE_SAVED)
+            return redirect("dashboard:patient", patient_id=patient.pk)
+    return _patient_page(request, patient, profile_form=form)
 
 
 @never_cache

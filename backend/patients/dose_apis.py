@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 from backend.api.permissions import IsClinicStaff
 from backend.audit.services import audit_record
 from backend.core.errors import NotFound
-from backend.patients import dose_decisions
+from backend.patients import clinical_profile, dose_decisions
 from backend.patients.models import DoseDecision, Patient
 from backend.patients.selectors import patients_visible_to
 
@@ -133,3 +134,45 @@ class PatientDoseDecisionApi(APIView):
             decided_by=request.user,  # type: ignore[arg-type]
         )
         return Response(_body(patient), status=status.HTTP_201_CREATED)
+
+
+class ClinicalProfileInput(serializers.Serializer):
+    birth_year = serializers.IntegerField(allow_null=True, min_value=1800, max_value=2200)
+    weight_kg = serializers.DecimalField(allow_null=True, max_digits=5, decimal_places=1)
+    on_dialysis = serializers.BooleanField()
+    can_become_pregnant = serializers.BooleanField(allow_null=True)
+
+
+def _profile(patient: Patient) -> dict[str, Any]:
+    return {
+        "birth_year": patient.birth_year,
+        "weight_kg": _mg(patient.weight_kg),
+        "on_dialysis": patient.on_dialysis,
+        "can_become_pregnant": patient.can_become_pregnant,
+    }
+
+
+class PatientClinicalProfileApi(APIView):
+    """What the organ-function (Cockcroft-Gault CrCl) and lenalidomide REMS rules use, all optional:
+    GET reads it, PUT replaces it (null clears a value). Audited."""
+
+    permission_classes = [IsClinicStaff]
+
+    @extend_schema(responses=ClinicalProfileInput)
+    def get(self, request: Request, patient_id: str) -> Response:
+        patient = _staff_patient(request, patient_id)
+        audit_record(actor=request.user, action="read", resource="patient", patient_ids=[patient.pk])  # type: ignore[arg-type]
+        return Response(_profile(patient))
+
+    @extend_schema(request=ClinicalProfileInput, responses=ClinicalProfileInput)
+    def put(self, request: Request, patient_id: str) -> Response:
+        patient = _staff_patient(request, patient_id)
+        data = ClinicalProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        patient = clinical_profile.patient_clinical_profile_change(
+            patient=patient,
+            profile=clinical_profile.ClinicalProfile(**data.validated_data),
+            changed_by=request.user,  # type: ignore[arg-type]
+            today=timezone.localdate(),
+        )
+        return Response(_profile(patient))

@@ -69,3 +69,22 @@ def test_the_nurse_is_warned_when_the_dose_is_above_the_label_for_the_kidney_fun
     assert "CrCl 26.7 mL/min (Cockcroft-Gault" in shown
     assert "Ixazomib 4 mg is above the label's 3 mg starting dose" in shown
     assert "Lenalidomide 25 mg daily is above the label's 15 mg every 48 hours" in shown
+
+
+def test_a_nurse_records_birth_year_weight_and_rems_status_on_the_page(
+    nurse_browser: Client, patient: EnrolledPatient
+) -> None:
+    fields = {"birth_year": "1960", "weight_kg": "80", "can_become_pregnant": "no"}
+    response = nurse_browser.post(f"/patients/{patient.patient.pk}/profile/", fields)
+    assert response.status_code == 302
+    stored = Patient.objects.get(pk=patient.patient.pk)
+    assert (stored.birth_year, stored.weight_kg, stored.on_dialysis, stored.can_become_pregnant) == (
+        1960,
+        Decimal(80),
+        False,
+        False,
+    )
+    refused = nurse_browser.post(f"/patients/{patient.patient.pk}/profile/", {"weight_kg": "3"})
+    assert refused.status_code == 200
+    assert '<details class="clinical-profile" open>' in refused.content.decode()
+    assert Patient.objects.get(pk=patient.patient.pk).weight_kg == 80
