@@ -60,7 +60,7 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from shared import regimen
+from shared import regimen, rems
 
 __all__ = [
     "DEFAULT_ANTIVIRAL_TIMES",
@@ -90,6 +90,7 @@ class ReminderKind(StrEnum):
     LENALIDOMIDE = "lenalidomide"
     DEXAMETHASONE = "dexamethasone"
     LAB_DRAW = "lab_draw"
+    REMS = "rems"  # lenalidomide REMS: pregnancy test, birth control, survey, no donation (shared.rems)
 
 
 #: The order occurrences at the same instant are listed in (the IRd display order, then the rest).
@@ -129,6 +130,7 @@ _TITLES: Final[MappingProxyType[ReminderKind, str]] = MappingProxyType(
         ReminderKind.DEXAMETHASONE: "Time for your dexamethasone",
         ReminderKind.ANTIVIRAL: "Time for your antiviral",
         ReminderKind.LAB_DRAW: "Blood test today",
+        ReminderKind.REMS: "Treatment program",  # each REMS reminder has its own title (shared.rems)
     }
 )
 
@@ -322,12 +324,14 @@ def occurrences(
     window_start: datetime,
     window_end: datetime,
     stopped: frozenset[regimen.Drug] = frozenset(),
+    rems_profile: rems.RemsProfile | None = None,
 ) -> list[Occurrence]:
     """Every reminder whose real time is in `[window_start, window_end)`, in time order.
 
     Both bounds must be timezone-aware. Antiviral reminders run every day from `start_date`; the IRd
     drugs follow `regimen.drugs_due`, less the `stopped` ones (the care team stopped them);
-    blood draws follow `lab_draws`.
+    blood draws follow `lab_draws`. With a `rems_profile`, the lenalidomide REMS reminders
+    (`shared.rems`) come at the blood-draw time, keyed `"rems:<what>:<local date>"`.
     """
     for name, bound in (("window_start", window_start), ("window_end", window_end)):
         if bound.tzinfo is None or bound.utcoffset() is None:
@@ -338,6 +342,16 @@ def occurrences(
     first = window_start.astimezone(zone).date() - timedelta(days=1)
     last = window_end.astimezone(zone).date() + timedelta(days=1)
     draws = {draw.on: draw for draw in lab_draws(start_date, first, last, plan.nadir_draw_cycles)}
+    program: dict[date, list[rems.RemsReminder]] = {}
+    if rems_profile is not None:
+        for item in rems.rems_reminders(
+            start_date=start_date,
+            first=first,
+            last=last,
+            can_become_pregnant=rems_profile.can_become_pregnant,
+            last_dose=rems_profile.last_dose,
+        ):
+            program.setdefault(item.on, []).append(item)
     found: list[Occurrence] = []
     day = first
     while day <= last:
@@ -357,6 +371,11 @@ def occurrences(
         draw = draws.get(day)
         if draw is not None:
             planned.append((ReminderKind.LAB_DRAW, plan.lab_draw_time, f"lab_draw:{day.isoformat()}", _lab_text(draw)))
+        titles = {}
+        for item in program.get(day, []):
+            key = f"rems:{item.kind.value}:{day.isoformat()}"
+            planned.append((ReminderKind.REMS, plan.lab_draw_time, key, item.text))
+            titles[key] = item.title
         for kind, at, key, text in planned:
             due_at = local_instant(day, at, zone)
             if window_start <= due_at < window_end:
@@ -368,7 +387,7 @@ def occurrences(
                         due_at=due_at,
                         local_due=due_at.astimezone(zone),
                         key=key,
-                        title=_TITLES[kind],
+                        title=titles.get(key, _TITLES[kind]),
                         text=text,
                         cycle=position.cycle if position else None,
                         day=position.day if position else None,

@@ -31,6 +31,7 @@ from typing import Final
 __all__ = [
     "AFTER_LAST_DOSE",
     "RemsKind",
+    "RemsProfile",
     "RemsReminder",
     "rems_reminders",
 ]
@@ -66,6 +67,15 @@ TEXTS: Final[dict[RemsKind, tuple[str, str]]] = {
         "Do not donate blood or sperm during treatment, during breaks, and for 4 weeks after it ends.",
     ),
 }
+
+
+@dataclass(frozen=True)
+class RemsProfile:
+    """Who gets which REMS reminders: `can_become_pregnant` as recorded by the care team;
+    `last_dose` the day lenalidomide stopped (None while it is given)."""
+
+    can_become_pregnant: bool
+    last_dose: date | None = None
 
 
 @dataclass(frozen=True)
