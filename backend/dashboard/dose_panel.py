@@ -13,12 +13,13 @@ from typing import Any
 
 from django import forms
 
+from backend.alerts.models import Alert
 from backend.dashboard.patient_page import PatientRecord
 from backend.patients import dose_decisions
 from backend.patients.models import DoseDecision, Patient
 from shared import regimen
 from shared.dose_intensity import CycleIntensity, cycle_intensity
-from shared.dose_modification import Suggestion, Toxicity
+from shared.dose_modification import Suggestion, Toxicity, suggest_after_hold
 from shared.organ_function import RenalWarning, cockcroft_gault, renal_dose_warnings
 
 _DRUG_CHOICES = [("", "Whole regimen"), *((d, d.capitalize()) for d in dose_decisions.DOSE_FIELDS)]
@@ -34,6 +35,8 @@ class DoseDecisionForm(forms.Form):
         min_value=1, max_value=dose_decisions.MAX_DELAY_DAYS, required=False, label="Delay (days)"
     )
     reason = forms.CharField(max_length=500, required=False, label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+    subject = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
+    suggested = forms.CharField(max_length=300, required=False, widget=forms.HiddenInput)
 
     def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
         for key, found in errors.items():
@@ -71,8 +74,27 @@ class ClinicalProfileForm(forms.Form):
             self.add_error(key if key in self.fields else None, " ".join(found))
 
 
+#: Alert kinds (shared.alert_policy) and the NINLARO table row each one's hold falls under.
+_ALERT_TOXICITY = {
+    "thrombocytopenia": Toxicity.THROMBOCYTOPENIA,
+    "neutropenia": Toxicity.NEUTROPENIA,
+    "rash": Toxicity.RASH,
+    "peripheral_neuropathy": Toxicity.NEUROPATHY,
+}
+
+
+@dataclass(frozen=True)
+class LatestHold:
+    """The newest alert that held a drug, and what the table suggests once it has ended."""
+
+    alert: Alert
+    toxicity: Toxicity
+    suggestion: Suggestion
+
+
 @dataclass
 class DosePanel:
+    latest_hold: LatestHold | None
     history: list[DoseDecision]
     suggestions: list[tuple[str, Toxicity, Suggestion]]
     crcl: Decimal | None
@@ -86,6 +108,7 @@ def dose_panel(record: PatientRecord) -> DosePanel:
     history = dose_decisions.dose_history(patient)
     crcl, crcl_text = _crcl(patient, record)
     return DosePanel(
+        latest_hold=_latest_hold(record, history),
         history=history,
         suggestions=dose_decisions.suggestions_for(patient, history),
         crcl=crcl,
@@ -98,6 +121,26 @@ def dose_panel(record: PatientRecord) -> DosePanel:
         ),
         intensity=_intensity(patient, record, history),
     )
+
+
+def _latest_hold(record: PatientRecord, history: list[DoseDecision]) -> LatestHold | None:
+    """The page's newest alert that held a drug (record.alerts is newest first), with the table's
+    suggestion for its row; None when none did or a reducible drug is stopped."""
+    patient = record.patient
+    if patient.ixazomib_mg == 0 or patient.lenalidomide_mg == 0:
+        return None
+    alert = next((a for a in record.alerts if a.hold_drugs and a.grade is not None), None)
+    if alert is None:
+        return None
+    toxicity = _ALERT_TOXICITY.get(alert.kind, Toxicity.OTHER)
+    suggestion = suggest_after_hold(
+        toxicity=toxicity,
+        grade=max(0, min(4, alert.grade or 0)),
+        ixazomib_mg=patient.ixazomib_mg,
+        lenalidomide_mg=patient.lenalidomide_mg,
+        last_reduced=dose_decisions.last_reduced_for(history, toxicity),
+    )
+    return LatestHold(alert, toxicity, suggestion)
 
 
 def _crcl(patient: Patient, record: PatientRecord) -> tuple[Decimal | None, str]:
@@ -173,8 +216,20 @@ def _intensity(
 def context(
     record: PatientRecord, form: DoseDecisionForm | None = None, profile_form: ClinicalProfileForm | None = None
 ) -> dict[str, Any]:
+    panel = dose_panel(record)
+    initial: dict[str, Any] = {}
+    if panel.latest_hold is not None:
+        hold = panel.latest_hold
+        initial = {
+            "toxicity": hold.toxicity.value,
+            "grade": hold.alert.grade,
+            "subject": f"alert:{hold.alert.pk}",
+            "suggested": hold.suggestion.text[:300],
+        }
+        if hold.suggestion.reduced is not None:
+            initial |= {"action": DoseDecision.Action.REDUCE, "drug": hold.suggestion.reduced.value}
     return {
-        "dose": dose_panel(record),
-        "dose_form": form or DoseDecisionForm(),
+        "dose": panel,
+        "dose_form": form or DoseDecisionForm(initial=initial),
         "profile_form": profile_form or ClinicalProfileForm(initial=ClinicalProfileForm.initial_for(record.patient)),
     }

@@ -462,6 +462,8 @@ def patient_dose_decision(request: HttpRequest, patient_id: UUID) -> HttpRespons
                     grade=data["grade"],
                     delay_days=data["delay_days"],
                     reason=data["reason"],
+                    suggested=data["suggested"],
+                    subject=data["subject"],
                 ),
                 decided_by=_user(request),
             )

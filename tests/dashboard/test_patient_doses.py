@@ -12,7 +12,7 @@ from django.test import Client
 
 from backend.patients.models import DoseDecision, Patient
 from tests.backend.support import sync
-from tests.dashboard.support import text
+from tests.dashboard.support import grade_all, text
 from tests.factories import EnrolledPatient, lab_item
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +88,41 @@ def test_a_nurse_records_birth_year_weight_and_rems_status_on_the_page(
     assert refused.status_code == 200
     assert '<details class="clinical-profile" open>' in refused.content.decode()
     assert Patient.objects.get(pk=patient.patient.pk).weight_kg == 80
+
+
+def test_after_a_platelet_hold_the_page_suggests_the_labels_next_dose_and_fills_the_form(
+    nurse_browser: Client, patient: EnrolledPatient
+) -> None:
+    sync(patient, lab_results=[lab_item("platelets", 22)])
+    grade_all()
+    response = page(nurse_browser, patient)
+    shown = text(response)
+    assert "Latest hold:" in shown
+    assert "the label suggests: ixazomib 4 mg, lenalidomide 20 mg." in shown
+    body = response.content.decode()
+    assert 'name="subject" value="alert:' in body
+    assert '<option value="lenalidomide" selected>' in body
+    assert decide(nurse_browser, patient, **_form_fields(body)).status_code == 302
+    [decision] = DoseDecision.objects.all()
+    assert (decision.action, decision.drug, decision.toxicity, decision.subject[:6]) == (
+        "reduce",
+        "lenalidomide",
+        "thrombocytopenia",
+        "alert:",
+    )
+
+
+def _form_fields(body: str) -> dict[str, str]:
+    """The decision form's values as the browser would send them (selected options, hidden inputs)."""
+    import re
+
+    form = body[body.index("dose-decide") :]
+    form = form[: form.index("</form>")]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    fields.pop("csrfmiddlewaretoken", None)
+    for name, options in re.findall(r'<select name="(\w+)"[^>]*>(.*?)</select>', form, flags=re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', options)
+        fields[name] = chosen.group(1) if chosen else ""
+    grade = re.search(r'name="grade" value="(\d)"', form)
+    fields["grade"] = grade.group(1) if grade else ""
+    return fields
