@@ -37,6 +37,7 @@ class DoseDecisionForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False, label="Why", widget=forms.Textarea(attrs={"rows": 2}))
     subject = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
     suggested = forms.CharField(max_length=300, required=False, widget=forms.HiddenInput)
+    seen = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
     def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
         for key, found in errors.items():
@@ -133,13 +134,16 @@ def _latest_hold(record: PatientRecord, history: list[DoseDecision]) -> LatestHo
     if alert is None:
         return None
     toxicity = _ALERT_TOXICITY.get(alert.kind, Toxicity.OTHER)
-    suggestion = suggest_after_hold(
-        toxicity=toxicity,
-        grade=max(0, min(4, alert.grade or 0)),
-        ixazomib_mg=patient.ixazomib_mg,
-        lenalidomide_mg=patient.lenalidomide_mg,
-        last_reduced=dose_decisions.last_reduced_for(history, toxicity),
-    )
+    try:
+        suggestion = suggest_after_hold(
+            toxicity=toxicity,
+            grade=max(0, min(4, alert.grade or 0)),
+            ixazomib_mg=patient.ixazomib_mg,
+            lenalidomide_mg=patient.lenalidomide_mg,
+            last_reduced=dose_decisions.last_reduced_for(history, toxicity),
+        )
+    except ValueError:  # a dose outside the ladder: the table says nothing about it
+        return None
     return LatestHold(alert, toxicity, suggestion)
 
 
@@ -217,10 +221,10 @@ def context(
     record: PatientRecord, form: DoseDecisionForm | None = None, profile_form: ClinicalProfileForm | None = None
 ) -> dict[str, Any]:
     panel = dose_panel(record)
-    initial: dict[str, Any] = {}
+    initial: dict[str, Any] = {"seen": len(panel.history)}
     if panel.latest_hold is not None:
         hold = panel.latest_hold
-        initial = {
+        initial |= {
             "toxicity": hold.toxicity.value,
             "grade": hold.alert.grade,
             "subject": f"alert:{hold.alert.pk}",

@@ -464,6 +464,7 @@ def patient_dose_decision(request: HttpRequest, patient_id: UUID) -> HttpRespons
                     reason=data["reason"],
                     suggested=data["suggested"],
                     subject=data["subject"],
+                    seen=data["seen"],
                 ),
                 decided_by=_user(request),
             )

@@ -30,6 +30,13 @@ class DoseDecisionInput(serializers.Serializer):
     subject = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=80, help_text='What it answers, e.g. "alert:<id>".'
     )
+    seen = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text="len(decisions) of the GET the decision was made on: 409 if another was recorded since.",
+    )
 
 
 _Decision = inline_serializer(

@@ -29,6 +29,7 @@ DOSE_FIELDS = {
 }
 REDUCIBLE = (regimen.Drug.IXAZOMIB.value, regimen.Drug.LENALIDOMIDE.value)
 MAX_DELAY_DAYS = 28
+CHANGED_SINCE = "Another decision was recorded since you opened this page: check the dose history, then decide again."
 TOXICITIES = tuple(t.value for t in Toxicity)
 
 
@@ -42,6 +43,9 @@ class DecisionInput:
     reason: str = ""
     suggested: str = ""
     subject: str = ""
+    # How many decisions the nurse saw when she decided (the page's or a GET's count): a decision
+    # recorded in between (a second click, a colleague) makes this one refused, not applied twice.
+    seen: int | None = None
 
 
 def _validate(data: DecisionInput) -> None:
@@ -87,13 +91,18 @@ def dose_decision_record(
     _validate(data)
     now = now or timezone.now()
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if data.seen is not None and DoseDecision.objects.filter(patient=locked).count() != data.seen:
+        raise ApplicationError({"seen": [CHANGED_SINCE]}, status=409)
     effective_on = now.astimezone(ZoneInfo(locked.timezone)).date()
     changes: list[tuple[str, Decimal | None, Decimal | None]] = []  # drug, from, to
     if data.action == Action.REDUCE:
         current = getattr(locked, DOSE_FIELDS[data.drug])
         if current == 0:
             raise ApplicationError({"drug": [f"{data.drug} is stopped; there is no dose to reduce."]})
-        lower = regimen.next_lower_dose(regimen.Drug(data.drug), current)
+        try:
+            lower = regimen.next_lower_dose(regimen.Drug(data.drug), current)
+        except ValueError as exc:  # a dose set outside the ladder (e.g. by hand): say so, never a 500
+            raise ApplicationError({"drug": [f"{data.drug} {_mg(current)} mg is not a dose level."]}) from exc
         if lower is None:
             message = f"{data.drug} {_mg(current)} mg is the lowest dose level: the label's next step is to stop."
             raise ApplicationError({"action": [message]})
@@ -183,14 +192,17 @@ def suggestions_for(patient: Patient, history: list[DoseDecision]) -> list[tuple
         return []
     found = []
     for label, toxicity, grade, painful in SUGGESTION_ROWS:
-        s = suggest_after_hold(
-            toxicity=toxicity,
-            grade=grade,
-            painful=painful,
-            ixazomib_mg=patient.ixazomib_mg,
-            lenalidomide_mg=patient.lenalidomide_mg,
-            last_reduced=last_reduced_for(history, toxicity),
-        )
+        try:
+            s = suggest_after_hold(
+                toxicity=toxicity,
+                grade=grade,
+                painful=painful,
+                ixazomib_mg=patient.ixazomib_mg,
+                lenalidomide_mg=patient.lenalidomide_mg,
+                last_reduced=last_reduced_for(history, toxicity),
+            )
+        except ValueError:  # a dose outside the ladder: the table says nothing about it
+            return []
         found.append((label, toxicity, s))
     return found
 

@@ -102,7 +102,11 @@ def test_after_a_platelet_hold_the_page_suggests_the_labels_next_dose_and_fills_
     body = response.content.decode()
     assert 'name="subject" value="alert:' in body
     assert '<option value="lenalidomide" selected>' in body
-    assert decide(nurse_browser, patient, **_form_fields(body)).status_code == 302
+    fields = _form_fields(body)
+    assert fields["seen"] == "0"
+    assert decide(nurse_browser, patient, **fields).status_code == 302
+    refused = decide(nurse_browser, patient, **fields)  # the same form sent twice: not reduced twice
+    assert refused.status_code == 200 and "Another decision was recorded since" in text(refused)
     [decision] = DoseDecision.objects.all()
     assert (decision.action, decision.drug, decision.toxicity, decision.subject[:6]) == (
         "reduce",

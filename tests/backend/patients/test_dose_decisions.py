@@ -72,6 +72,16 @@ def test_at_the_lowest_level_a_reduction_is_refused_and_nothing_is_stored(
     assert DoseDecision.objects.count() == 0
 
 
+def test_a_dose_off_the_ladder_is_refused_by_name_and_the_history_still_reads(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    Patient.objects.filter(pk=patient.patient.pk).update(lenalidomide_mg=Decimal("7.5"))  # set by hand
+    response = decide(nurse, patient, action="reduce", drug="lenalidomide")
+    assert response.status_code == 400 and list(error_fields(response)) == ["drug"]
+    body = nurse.client().get(url(patient)).json()
+    assert body == {"decisions": [], "suggestions": []}
+
+
 def test_stopping_a_drug_stops_its_reminders_and_its_due_days(nurse: Person, patient: EnrolledPatient) -> None:
     reminders_replan(patient=patient.patient)
     assert ReminderOccurrence.objects.filter(kind="lenalidomide", status=OccurrenceStatus.PENDING).exists()
@@ -141,3 +151,13 @@ def test_dose_on_follows_the_history_by_date(nurse: Person, patient: EnrolledPat
     assert dose_on(history, "ixazomib", Decimal(3), date(2026, 11, 9)) == 4
     assert dose_on(history, "ixazomib", Decimal(3), date(2026, 11, 10)) == 3
     assert dose_on(history, "lenalidomide", Decimal(25), date(2026, 11, 1)) == 25
+
+
+def test_a_second_click_or_a_colleagues_decision_in_between_is_409_not_a_second_reduction(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    seen = len(nurse.client().get(url(patient)).json()["decisions"])
+    assert decide(nurse, patient, action="reduce", drug="lenalidomide", seen=seen).status_code == 201
+    again = decide(nurse, patient, action="reduce", drug="lenalidomide", seen=seen)
+    assert again.status_code == 409 and list(error_fields(again)) == ["seen"]
+    assert doses(patient)[1] == 20
