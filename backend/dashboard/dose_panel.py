@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -209,7 +209,7 @@ def _intensity(
                 planned_mg=planned,
                 dose_on=lambda day, d=drug.value, c=current: dose_decisions.dose_on(hist, d, c, day),
                 taken_days=taken,
-                until=record.today,
+                until=record.today - timedelta(days=1),  # today's dose may still be ahead
             )
             for cycle in cycles
         ]

@@ -4,18 +4,28 @@ intensity beside adherence. Own clinic only; a refused decision is explained and
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from backend.patients.models import DoseDecision, Patient
 from tests.backend.support import sync
 from tests.dashboard.support import grade_all, text
-from tests.factories import EnrolledPatient, lab_item
+from tests.factories import EnrolledPatient, dose_item, lab_item
 
 pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 2, 15, tzinfo=UTC)  # Pat (start 1 Nov 2026) on cycle 2 day 4
+
+
+@pytest.fixture
+def frozen(time_machine: time_machine.TimeMachineFixture) -> None:
+    """The clock at NOW, before the nurse signs in (listed first, so it comes first)."""
+    time_machine.move_to(NOW, tick=False)
 
 
 def page(client: Client, patient: EnrolledPatient) -> Any:
@@ -57,7 +67,7 @@ def test_another_clinic_cannot_decide(other_browser: Client, patient: EnrolledPa
 
 
 def test_the_nurse_is_warned_when_the_dose_is_above_the_label_for_the_kidney_function(
-    nurse_browser: Client, patient: EnrolledPatient
+    frozen: None, nurse_browser: Client, patient: EnrolledPatient
 ) -> None:
     assert "CrCl not computed: a creatinine, the birth year, the weight, the sex not recorded." in text(
         page(nurse_browser, patient)
@@ -130,3 +140,20 @@ def _form_fields(body: str) -> dict[str, str]:
     grade = re.search(r'name="grade" value="(\d)"', form)
     fields["grade"] = grade.group(1) if grade else ""
     return fields
+
+
+def test_relative_dose_intensity_is_shown_beside_adherence(
+    frozen: None, nurse_browser: Client, patient: EnrolledPatient
+) -> None:
+    """Cycle 1: ixazomib taken on days 1 and 15 at 4 mg, day 8 not logged: 8 of 12 mg."""
+    sync(
+        patient,
+        dose_logs=[
+            dose_item("ixazomib", taken_at="2026-11-01T22:00:00-05:00"),
+            dose_item("ixazomib", taken_at="2026-11-15T22:00:00-05:00"),
+        ],
+    )
+    shown = text(page(nurse_browser, patient))
+    assert "Relative dose intensity: delivered ÷ planned, doses due before today Drug Cycle 2 Cycle 1" in shown
+    # Cycle 2 day 1 (29 Nov) not logged; today (day 4) does not count yet.
+    assert "Ixazomib 0.00 0 of 4 mg 0.67 8 of 12 mg Lenalidomide 0.00 0 of 75 mg 0.00 0 of 525 mg" in shown
