@@ -576,6 +576,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 timezone_name=data["timezone"],
                 phone=data["phone"],
                 sex=data["sex"],
+                can_become_pregnant={"yes": True, "no": False}.get(data["can_become_pregnant"]),
                 regimen_input=RegimenInput(
                     data["start_date"], data["ixazomib_mg"], data["lenalidomide_mg"], data["dexamethasone_mg"]
                 ),

@@ -110,9 +110,11 @@ def patient_create(
     regimen_input: RegimenInput,
     phone: str = "",
     sex: str = "",
+    can_become_pregnant: bool | None = None,
 ) -> tuple[Patient, str]:
     """`sex` (optional, "female" or "male") picks the default reference limits of the patient's lab
-    values; left empty, the stricter of the women's and men's apply."""
+    values; left empty, the stricter of the women's and men's apply. `can_become_pregnant`
+    (optional) turns on the lenalidomide REMS pregnancy-test reminders (shared.rems)."""
     if nurse.clinic_id is None:
         raise ApplicationError({"detail": ["You are not attached to a clinic."]}, status=403)
     timezone_validate(timezone_name)
@@ -125,6 +127,7 @@ def patient_create(
         timezone=timezone_name,
         phone=phone,
         sex=sex,
+        can_become_pregnant=can_become_pregnant,
         start_date=regimen_input.start_date,
         ixazomib_mg=regimen_input.ixazomib_mg,
         lenalidomide_mg=regimen_input.lenalidomide_mg,

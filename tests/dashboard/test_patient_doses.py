@@ -157,3 +157,17 @@ def test_relative_dose_intensity_is_shown_beside_adherence(
     assert "Relative dose intensity: delivered ÷ planned, doses due before today Drug Cycle 2 Cycle 1" in shown
     # Cycle 2 day 1 (29 Nov) not logged; today (day 4) does not count yet.
     assert "Ixazomib 0.00 0 of 4 mg 0.67 8 of 12 mg Lenalidomide 0.00 0 of 75 mg 0.00 0 of 525 mg" in shown
+
+
+def test_the_enrollment_form_records_whether_the_patient_can_become_pregnant(nurse_browser: Client) -> None:
+    form = {
+        "display_name": "Ana Ruiz",
+        "timezone": "America/Chicago",
+        "can_become_pregnant": "yes",
+        "start_date": "2026-11-02",
+        "ixazomib_mg": "4",
+        "lenalidomide_mg": "25",
+        "dexamethasone_mg": "40",
+    }
+    assert nurse_browser.post("/patients/new/", form).status_code == 201
+    assert Patient.objects.get(display_name="Ana Ruiz").can_become_pregnant is True

@@ -60,3 +60,18 @@ def test_another_clinic_and_the_patient_cannot_read_or_write_it(
     assert other_clinic_nurse.client().put(url(patient), FULL, format="json").status_code == 404
     assert other_clinic_nurse.client().get(url(patient)).status_code == 404
     assert patient.client().get(url(patient)).status_code == 403
+
+
+@pytest.mark.parametrize(("sent", "stored"), [(True, True), (False, False), (None, None)])
+def test_whether_the_patient_can_become_pregnant_is_recorded_at_enrollment(
+    nurse: Person, sent: bool | None, stored: bool | None
+) -> None:
+    body = {
+        "display_name": "Ana",
+        "timezone": "America/Chicago",
+        "can_become_pregnant": sent,
+        "regimen": {"start_date": "2026-11-02", "ixazomib_mg": 4, "lenalidomide_mg": 25, "dexamethasone_mg": 40},
+    }
+    response = nurse.client().post("/api/v1/patients/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert Patient.objects.get(pk=response.json()["id"]).can_become_pregnant is stored
