@@ -28,15 +28,17 @@ GENDER = {"female": "female", "male": "male"}
 # Each analyte by its LOINC code (shared.analytes carries the code).
 ANALYTE_BY_LOINC: Mapping[str, Analyte] = MappingProxyType({a.loinc: a for a in ANALYTES.values()})
 
-# The response markers of contract §6 (IMWG, imwg-and-codes.md §2). Accepted as codes, but CareLoop
-# does not store markers yet: an entry with one is answered with an OperationOutcome.
+# The response markers of contract §6 (IMWG, imwg-and-codes.md §2) by LOINC code -> CareLoop's
+# marker key (shared.markers); a lab feed's marker is stored as the care team's markers are.
 MARKER_LOINC: Mapping[str, str] = MappingProxyType(
     {
-        "33358-3": "Serum M-protein",
-        "36916-5": "Kappa free light chain",
-        "33944-0": "Lambda free light chain",
+        "33358-3": "serum_m_protein",
+        "36916-5": "kappa_flc",
+        "33944-0": "lambda_flc",
     }
 )
+# Their units: UCUM code -> CareLoop's unit key (shared.markers), the same spelling in both.
+MARKER_UNIT_BY_UCUM: Mapping[str, str] = MappingProxyType({u: u for u in ("g/dL", "g/L", "mg/L", "mg/dL")})
 
 # CareLoop's unit key (shared.analytes.Unit.key) <-> UCUM code. Explicit, never passed through.
 UCUM_BY_UNIT: Mapping[str, str] = MappingProxyType(

@@ -5,7 +5,10 @@ Each entry becomes the same lab item a phone syncs (shared.sync_schema) and goes
 path of a sync: backend.records.services.sync_ingest stores it ungraded and
 backend.alerts.dispatch.grading_enqueue_on_commit hands it to the grading task once the
 transaction commits, so a lab-feed result is graded and alerted exactly as a synced one. The
-source is written to the audit trail ("lab feed"): LabResult has no source column.
+source is written to the audit trail ("lab feed"): LabResult has no source column. A response
+marker (serum M-protein, a free light chain: contract §6's LOINC codes) is stored as the care
+team's markers are (backend.response.services.markers_record: its response recomputed once the
+transaction commits).
 
 The Observation's `identifier` names the result: CareLoop's id for it is a UUID made from the
 clinic and the identifier (or the identifier itself, when it is a `urn:uuid:`). The same identifier
@@ -30,7 +33,8 @@ from django.db import transaction
 from backend.accounts.models import User
 from backend.alerts.dispatch import grading_enqueue_on_commit
 from backend.audit.services import audit_record
-from backend.fhir.codes import ANALYTE_BY_LOINC, LOINC, MARKER_LOINC, UCUM, UNIT_BY_UCUM, URN
+from backend.core.errors import ApplicationError
+from backend.fhir.codes import ANALYTE_BY_LOINC, LOINC, MARKER_LOINC, MARKER_UNIT_BY_UCUM, UCUM, UNIT_BY_UCUM, URN
 from backend.fhir.http import FhirError
 from backend.fhir.resources.base import Json, instant
 from backend.fhir.resources.bundle import response_bundle
@@ -38,6 +42,9 @@ from backend.fhir.resources.operation_outcome import Issue, operation_outcome
 from backend.fhir.selectors import fhir_patients
 from backend.records.models import LabResult
 from backend.records.services import sync_ingest
+from backend.response.models import MarkerResult
+from backend.response.services import markers_record
+from shared.markers import parse_marker_item
 from shared.sync_schema import MAX_ITEMS_PER_SYNC, ItemError, parse_lab_item
 
 LAB_FEED = "lab feed"
@@ -81,6 +88,7 @@ class _Entry:
     refusal: _Refusal | None = None
     status: int = 0  # 201 stored now, 200 stored before
     issues: list[Issue] = field(default_factory=list)
+    marker: bool = False  # a response marker (backend.response), not a lab result
 
 
 def bundle_ingest(*, user: User, body: object, now: datetime) -> Json:
@@ -163,6 +171,9 @@ def _entry_of(index: int, raw: object, now: datetime, at: str) -> _Entry:
         raise _Bad(
             422, "business-rule", f"Observation.status must be one of {', '.join(ACCEPTED_STATUSES)}.", f"{res}.status"
         )
+    marker = _marker(resource, res)
+    if marker is not None:
+        return _marker_entry(index, resource, res, marker, now)
     analyte = _analyte(resource, res)
     subject = _get(_get(resource, "subject", res), "reference", f"{res}.subject", str)
     identifier = _identifier(resource, res)
@@ -204,16 +215,49 @@ def _analyte(resource: Mapping[str, Any], res: str) -> Any:
     for code in loinc:
         if code in ANALYTE_BY_LOINC:
             return ANALYTE_BY_LOINC[code]
-    for code in loinc:
-        if code in MARKER_LOINC:
-            raise _Bad(
-                422,
-                "not-supported",
-                f"LOINC {code} ({MARKER_LOINC[code]}) is a response marker, which this CareLoop does not store yet.",
-                f"{res}.code",
-            )
-    known = ", ".join(sorted(ANALYTE_BY_LOINC))
+    known = ", ".join(sorted([*ANALYTE_BY_LOINC, *MARKER_LOINC]))
     raise _Bad(422, "code-invalid", f"No LOINC code CareLoop accepts ({known}).", f"{res}.code.coding")
+
+
+def _marker(resource: Mapping[str, Any], res: str) -> str | None:
+    """The response marker this Observation's LOINC code names, if it names one."""
+    codings = _get(_get(resource, "code", res), "coding", f"{res}.code", list)
+    loinc = [c.get("code") for c in codings if isinstance(c, Mapping) and c.get("system") == LOINC]
+    return next((MARKER_LOINC[code] for code in loinc if code in MARKER_LOINC), None)
+
+
+def _marker_entry(index: int, resource: Mapping[str, Any], res: str, marker: str, now: datetime) -> _Entry:
+    """A response marker's entry: checked as a marker item of contract §5 (shared.markers)."""
+    subject = _get(_get(resource, "subject", res), "reference", f"{res}.subject", str)
+    identifier = _identifier(resource, res)
+    quantity = _get(resource, "valueQuantity", res)
+    value = _get(quantity, "value", f"{res}.valueQuantity", (int, float))
+    if quantity.get("comparator") is not None:
+        text = "A value with a comparator cannot be assessed: send the measured value."
+        raise _Bad(422, "business-rule", text, f"{res}.valueQuantity.comparator")
+    if quantity.get("system") != UCUM:
+        raise _Bad(400, "required", f"{res}.valueQuantity.system must be {UCUM}.", f"{res}.valueQuantity.system")
+    code = _get(quantity, "code", f"{res}.valueQuantity", str)
+    unit = MARKER_UNIT_BY_UCUM.get(code)
+    if unit is None:
+        fits = ", ".join(MARKER_UNIT_BY_UCUM)
+        raise _Bad(
+            422, "code-invalid", f"UCUM {code!r} is not a unit of this marker ({fits}).", f"{res}.valueQuantity.code"
+        )
+    item: dict[str, Any] = {
+        "id": str(uuid.uuid4()),  # a stand-in for the check below; the real id needs the clinic
+        "marker": marker,
+        "value": value,
+        "unit": unit,
+        "collected_at": _get(resource, "effectiveDateTime", res, str),
+    }
+    try:
+        parsed = parse_marker_item(item, now=now)
+    except ItemError as exc:
+        name, reasons = next(iter(exc.errors.items()))
+        path = {"marker": "code"}.get(name, _FIELD_PATHS.get(name, name))
+        raise _Bad(422, "business-rule", " ".join(reasons), f"{res}.{path}") from None
+    return _Entry(index, subject, identifier, item, parsed.fingerprint(), marker=True)
 
 
 def _unit(quantity: Mapping[str, Any], where: str, analyte: Any) -> str:
@@ -270,8 +314,13 @@ def _match_identifiers(user: User, entries: list[_Entry]) -> None:
             )
         seen.setdefault(row_id, entry.index)
     live = [e for e in entries if e.refusal is None]
-    rows = LabResult.objects.filter(id__in=[e.row_id for e in live]).values_list("id", "patient_id", "fingerprint")
-    stored = {row_id: (owner, digest) for row_id, owner, digest in rows}
+    labs = LabResult.objects.filter(id__in=[e.row_id for e in live if not e.marker])
+    markers = MarkerResult.objects.filter(id__in=[e.row_id for e in live if e.marker])
+    stored = {
+        row_id: (owner, digest)
+        for rows in (labs, markers)
+        for row_id, owner, digest in rows.values_list("id", "patient_id", "fingerprint")
+    }
     for entry in live:
         owner, digest = stored.get(entry.row_id, (None, ""))  # type: ignore[arg-type]
         if owner is None:
@@ -305,8 +354,12 @@ def _store(user: User, entries: list[_Entry], *, all_or_nothing: bool, now: date
         f"Patient/{p.pk}": p
         for p in fhir_patients(user).filter(pk__in=[ref.removeprefix("Patient/") for ref in by_patient])
     }
-    for ref, group in by_patient.items():
+    for ref, everything in by_patient.items():
         patient = patients[ref]
+        _store_markers(user, patient, [e for e in everything if e.marker], all_or_nothing=all_or_nothing, now=now)
+        group = [e for e in everything if not e.marker]
+        if not group:
+            continue
         result = sync_ingest(patient=patient, sections={"lab_results": [e.item for e in group]}, now=now)
         rejected = {r["id"]: r for r in result.rejected}
         new = {str(i) for i in result.new_lab_ids}
@@ -321,6 +374,30 @@ def _store(user: User, entries: list[_Entry], *, all_or_nothing: bool, now: date
             else:
                 entry.status = 201 if row in new else 200
         grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=[])
+
+
+def _store_markers(user: User, patient: Any, entries: list[_Entry], *, all_or_nothing: bool, now: datetime) -> None:
+    """The lab feed's response markers, as the care team's (their response recomputed on commit)."""
+    if not entries:
+        return
+    try:
+        _, new = markers_record(patient=patient, body=[e.item for e in entries], user=user, now=now)
+    except ApplicationError:  # an id stored before with other content (the checks ran already)
+        issues = [
+            Issue("conflict", "Not stored: this identifier names another marker result.", _where(e)) for e in entries
+        ]
+        if all_or_nothing:
+            raise FhirError(409, issues) from None
+        for entry, issue in zip(entries, issues, strict=True):
+            entry.refusal = _Refusal(409, [issue])
+        return
+    created = {str(i) for i in new}
+    for entry in entries:
+        entry.status = 201 if str(entry.row_id) in created else 200
+
+
+def _where(entry: _Entry) -> str:
+    return f"Bundle.entry[{entry.index}].resource.identifier"
 
 
 def _audit(user: User, entries: list[_Entry], kind: str) -> None:

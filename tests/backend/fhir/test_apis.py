@@ -14,6 +14,7 @@ from backend.alerts.grading import readings_grade
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
 from backend.records.models import LabResult
+from backend.response.models import EnteredBy, MarkerResult
 from tests.backend.fhir.bundles import bundle, lab_observation
 from tests.factories import EnrolledPatient, Person, dose_item, lab_item, symptom_item
 from tests.fhir.validator import assert_valid_fhir
@@ -144,10 +145,33 @@ class TestTransaction:
         assert issue_paths(outcome) == ["Bundle.entry[1].resource.subject"]
         assert not LabResult.objects.exists()
 
-    def test_a_response_marker_is_answered_clearly(self, nurse: Person, patient: EnrolledPatient) -> None:
-        marker = lab_observation(patient.patient.pk, loinc="33358-3", value=1.2, ucum="g/dL")
+    @pytest.mark.parametrize(
+        ("loinc", "value", "ucum", "marker"),
+        [
+            ("33358-3", 1.2, "g/dL", "serum_m_protein"),
+            ("36916-5", 620, "mg/L", "kappa_flc"),
+            ("33944-0", 1.2, "mg/dL", "lambda_flc"),
+        ],
+    )
+    def test_a_response_marker_is_stored_as_the_care_teams_markers_are(
+        self, nurse: Person, patient: EnrolledPatient, loinc: str, value: float, ucum: str, marker: str
+    ) -> None:
+        sent = bundle(lab_observation(patient.patient.pk, loinc=loinc, value=value, ucum=ucum))
+        answer = fhir(post(nurse.client(), sent), 200)
+        assert answer["entry"][0]["response"]["status"] == "201 Created"
+        stored = MarkerResult.objects.get()
+        assert (stored.marker, stored.unit, stored.entered_by) == (marker, ucum, EnteredBy.CARE_TEAM)
+        assert not LabResult.objects.exists()
+
+        again = fhir(post(nurse.client(), sent), 200)  # the same identifier again: nothing new
+        assert again["entry"][0]["response"]["status"] == "200 OK"
+        assert MarkerResult.objects.count() == 1
+
+    def test_a_response_marker_in_the_wrong_unit_is_named(self, nurse: Person, patient: EnrolledPatient) -> None:
+        marker = lab_observation(patient.patient.pk, loinc="33358-3", value=1.2, ucum="10*3/uL")
         outcome = fhir(post(nurse.client(), bundle(marker)), 422)
-        assert "response marker" in outcome["issue"][0]["diagnostics"]
+        assert issue_paths(outcome) == ["Bundle.entry[0].resource.valueQuantity.code"]
+        assert not MarkerResult.objects.exists()
 
     @pytest.mark.parametrize(
         ("loinc", "value", "ucum", "analyte", "unit"),
