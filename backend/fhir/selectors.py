@@ -1,5 +1,5 @@
 """What the FHIR reads return: a patient's records as resources, paged by offset over one fixed
-order (Patient, the regimen's CarePlan and MedicationRequests, lab Observations, symptom
+order (Patient, the regimen's CarePlan and MedicationRequests, lab and marker Observations, symptom
 Observations and QuestionnaireResponses, dose MedicationAdministrations, alerts as DetectedIssues;
 each oldest first), so that a page costs queries for its own rows only."""
 
@@ -21,11 +21,12 @@ from backend.fhir.resources.base import Json
 from backend.fhir.resources.care_plan import regimen_resources
 from backend.fhir.resources.detected_issue import detected_issue
 from backend.fhir.resources.medication_administration import medication_administration
-from backend.fhir.resources.observation import lab_observation, symptom_observation
+from backend.fhir.resources.observation import lab_observation, marker_observation, symptom_observation
 from backend.fhir.resources.patient import patient_resource
 from backend.fhir.resources.questionnaire_response import questionnaire_response
 from backend.patients.models import Patient
 from backend.records.models import DoseLog, LabResult, SymptomReport
+from backend.response.models import MarkerResult
 from shared.analytes import ANALYTES
 
 MAX_PAGE = 2000
@@ -89,6 +90,10 @@ def everything_segments(patient: Patient) -> list[Segment]:
     return [
         Segment(None, list, fixed=[patient_resource(patient, patient.clinic.name), *regimen_resources(patient)]),
         lab_segment(LabResult.objects.filter(patient=patient), sex),
+        Segment(
+            MarkerResult.objects.filter(patient=patient).order_by("collected_at", "id"),
+            lambda m: [marker_observation(m)],
+        ),
         Segment(
             _rows(SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id"), _SYMPTOM_FIELDS),
             lambda r: [symptom_observation(r), questionnaire_response(r)],

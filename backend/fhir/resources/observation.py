@@ -23,7 +23,9 @@ from backend.fhir.codes import (
 )
 from backend.fhir.resources.base import Json, checked, decimal, instant, reference, uuid_identifier
 from backend.records.models import LabResult, SymptomReport
+from backend.response.models import MarkerResult
 from shared.analytes import ANALYTES, Sex
+from shared.markers import MARKERS
 from shared.symptoms import SYMPTOMS
 
 CTCAE_GRADE = "CTCAE v5.0 grade"
@@ -94,4 +96,49 @@ def symptom_observation(report: SymptomReport) -> Json:
         resource["valueInteger"] = report.grade
     else:  # not graded yet, or a symptom CTCAE grades on no patient answer (fever)
         resource["dataAbsentReason"] = {"coding": [{"system": _DATA_ABSENT, "code": "unknown"}]}
+    return checked(resource)
+
+
+# Response markers' units (shared.markers) as UCUM: the 24-hour urine amounts are a mass per 24 h.
+_MARKER_UCUM = {
+    "g/dL": "g/dL",
+    "g/L": "g/L",
+    "mg/L": "mg/L",
+    "mg/dL": "mg/dL",
+    "mg/24h": "mg/(24.h)",
+    "g/24h": "g/(24.h)",
+    "%": "%",
+}
+
+
+def marker_observation(row: MarkerResult) -> Json:
+    """A response marker (backend.response.models.MarkerResult, contract §5): `code` its LOINC code
+    where one exists (imwg-and-codes.md §2; the others by name), a number as a UCUM quantity in the
+    unit it was reported in, a qualitative result (immunofixation, MRD...) as its word."""
+    marker = MARKERS[row.marker]
+    code: Json = {"text": marker.name}
+    if marker.loinc:
+        code["coding"] = [{"system": LOINC, "code": marker.loinc, "display": marker.name}]
+    resource: Json = {
+        "resourceType": "Observation",
+        "id": str(row.id),
+        "identifier": [uuid_identifier(row.id)],
+        "status": "final",
+        "category": _category("laboratory", "Laboratory"),
+        "code": code,
+        "subject": reference("Patient", row.patient_id),
+        "effectiveDateTime": instant(row.collected_at),
+        "issued": instant(row.received_at),
+    }
+    if row.value is not None and row.unit:
+        unit = marker.unit(row.unit)
+        display = unit.display if unit else row.unit
+        resource["valueQuantity"] = {
+            "value": decimal(row.value),
+            "unit": display,
+            "system": UCUM,
+            "code": _MARKER_UCUM[row.unit],
+        }
+    else:
+        resource["valueString"] = " ".join(filter(None, [row.text, row.method, row.sensitivity]))
     return checked(resource)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from rest_framework.test import APIClient
@@ -299,6 +299,30 @@ class TestEverything:
         }
         assert doses == {"completed", "not-done"}
         assert AuditEvent.objects.filter(patient_id=history.patient.pk, resource="fhir_everything").exists()
+
+    def test_the_response_markers_are_observations_too(self, nurse: Person, history: EnrolledPatient) -> None:
+        """Contract §6: $everything carries the marker Observations (LOINC code, UCUM quantity)."""
+        markers = [
+            {"id": str(uuid4()), "marker": "serum_m_protein", "value": 2.1, "unit": "g/dL"},
+            {"id": str(uuid4()), "marker": "urine_m_protein", "value": 350, "unit": "mg/24h"},
+            {"id": str(uuid4()), "marker": "serum_ife", "value": "positive"},
+        ]
+        for item in markers:
+            item["collected_at"] = "2026-10-30T08:30:00-04:00"
+        answer = nurse.client().post(f"/api/v1/patients/{history.patient.pk}/markers/", markers, format="json")
+        assert answer.status_code == 201, answer.content
+
+        body = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}/$everything"), 200)
+        found = {e["resource"]["id"]: e["resource"] for e in body["entry"]}
+        spep, upep, ife = (found[m["id"]] for m in markers)
+        assert (spep["code"]["coding"][0]["code"], spep["valueQuantity"]["code"]) == ("33358-3", "g/dL")
+        assert upep["valueQuantity"] == {
+            "value": 350,
+            "unit": "mg/24 h",
+            "system": "http://unitsofmeasure.org",
+            "code": "mg/(24.h)",
+        }
+        assert (ife["code"]["text"], ife["valueString"]) == ("Serum immunofixation", "positive")
 
     def test_paged_with_a_next_link(self, nurse: Person, history: EnrolledPatient) -> None:
         whole = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}/$everything"), 200)
