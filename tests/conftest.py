@@ -20,6 +20,16 @@ def own_cache_keys(settings: Any) -> None:
     settings.CACHES = caches
 
 
+@pytest.fixture(autouse=True)
+def plain_http(settings: Any) -> None:
+    """The test client and the browser tests' live server speak plain HTTP on 127.0.0.1, as `make run`
+    does (CARELOOP_HTTPS=0); tests/backend/config/test_production.py checks the production defaults."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
+
+
 @pytest.fixture
 def nurse(db: None) -> Person:
     return make_nurse()

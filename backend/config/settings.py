@@ -162,6 +162,26 @@ CARELOOP_TOKEN_IDLE_MINUTES = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# HTTPS (README "Production"): on unless CARELOOP_HTTPS turns it off, so a deployment that forgets a
+# variable is safe rather than open. `make run`, the integration tier and the tests speak plain HTTP
+# on 127.0.0.1 and turn it off. On: http:// is redirected to https://, browsers are told to use
+# HTTPS only (HSTS, a year by default) and cookies travel over HTTPS only.
+CARELOOP_HTTPS = _env_bool("CARELOOP_HTTPS", True)
+SECURE_SSL_REDIRECT = CARELOOP_HTTPS
+SESSION_COOKIE_SECURE = CARELOOP_HTTPS
+CSRF_COOKIE_SECURE = CARELOOP_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("CARELOOP_HSTS_SECONDS", str(365 * 24 * 3600))) if CARELOOP_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("CARELOOP_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("CARELOOP_HSTS_PRELOAD", True)
+# The header by which the TLS proxy says a request came over HTTPS, e.g. "X-Forwarded-Proto". Unset
+# (the default) Django trusts no header: set it only when the proxy always sets or strips it, or a
+# client could claim HTTPS itself.
+_PROXY_SSL_HEADER = os.environ.get("CARELOOP_PROXY_SSL_HEADER", "").strip()
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+# /healthz is how a load balancer or supervisor asks over plain HTTP on the machine itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
