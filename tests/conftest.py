@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
 
@@ -20,14 +22,15 @@ def own_cache_keys(settings: Any) -> None:
     settings.CACHES = caches
 
 
-@pytest.fixture(autouse=True)
-def plain_http(settings: Any) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def plain_http() -> Iterator[None]:
     """The test client and the browser tests' live server speak plain HTTP on 127.0.0.1, as `make run`
-    does (CARELOOP_HTTPS=0); tests/backend/config/test_production.py checks the production defaults."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.SECURE_HSTS_SECONDS = 0
+    does (CARELOOP_HTTPS=0); tests/backend/config/test_production.py checks the production defaults.
+    Session-wide, so that module-scoped fixtures see it too."""
+    with override_settings(
+        SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False, SECURE_HSTS_SECONDS=0
+    ):
+        yield
 
 
 @pytest.fixture

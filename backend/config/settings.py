@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "backend.core.security_headers.SecurityHeadersMiddleware",  # CSP and no-store on all but static files
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -296,7 +297,22 @@ CARELOOP_MISSED_DOSE_EVERY_SECONDS = float(os.environ.get("CARELOOP_MISSED_DOSE_
 # gone) is sent again only where that is harmless or the message is critical.
 CARELOOP_DELIVERY_LEASE_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_LEASE_SECONDS", "20"))
 CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS", "120"))
+# Liveness for /healthz (backend.config.health): beat sends a heartbeat to each queue this often and
+# records its own; one older than the stale limit fails the check.
+CARELOOP_HEARTBEAT_EVERY_SECONDS = float(os.environ.get("CARELOOP_HEARTBEAT_EVERY_SECONDS", "15"))
+CARELOOP_HEARTBEAT_STALE_SECONDS = float(os.environ.get("CARELOOP_HEARTBEAT_STALE_SECONDS", "120"))
+CELERY_BEAT_SCHEDULER = "backend.config.health:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # A worker's and a notifier's sign of life (queue "celery" and "notify"), read by /healthz.
+    **{
+        f"heartbeat-{process}": {
+            "task": "careloop.heartbeat",
+            "schedule": CARELOOP_HEARTBEAT_EVERY_SECONDS,
+            "args": (process,),
+            "options": {"queue": queue, "expires": CARELOOP_HEARTBEAT_EVERY_SECONDS * 2},
+        }
+        for process, queue in (("worker", "celery"), ("notifier", "notify"))
+    },
     "grade-sweeper": {"task": "careloop.alerts.sweep_ungraded", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
     # Each run also takes back what a dead worker held (services.deliveries_reap_stale), so a critical
     # message claimed by a worker that crashed goes out within lease + 15 s (README, "Notifications").
