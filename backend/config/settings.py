@@ -68,10 +68,36 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backend.audit.middleware.AuditTrailMiddleware",  # every patient-data request and refusal on the record
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.dashboard.middleware.SessionActivityMiddleware",  # idle expiry that polling does not extend
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+]
+
+# Views that never show or change patient data, by URL name (shell-style patterns): the audit
+# middleware records every other successful request that its view did not record itself, and every
+# refusal (403/404) anywhere (backend/audit/middleware.py; tests/backend/audit/test_walk.py).
+CARELOOP_AUDIT_EXEMPT_VIEWS = [
+    "healthz",
+    "api-index",
+    "auth-token",
+    "auth-logout",
+    "auth-sessions",  # one's own devices
+    "auth-session",
+    "schema",
+    "schema-yaml",
+    "api-docs",
+    "api-redoc",
+    "dashboard:signin",
+    "dashboard:signout",
+    "dashboard:clinic-settings",  # the clinic's thresholds (its changes are audited by the view)
+    "admin:index",
+    "admin:login",
+    "admin:logout",
+    "admin:password_change*",
+    "admin:jsi18n",
+    "admin:app_list",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
