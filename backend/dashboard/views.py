@@ -213,13 +213,15 @@ def _after_action(request: HttpRequest, alert: Alert, text: str) -> HttpResponse
 @require_POST
 @staff_required
 def acknowledge(request: HttpRequest, alert_id: UUID) -> HttpResponse:
+    started = timezone.now()
     try:
         alert = alert_acknowledge(user=_user(request), alert_id=alert_id)
     except NotFound:
         return _not_found(request)
+    done_now = alert.acknowledged_at is not None and alert.acknowledged_at >= started  # not already done
     audit_record(
         actor=_user(request),
-        action="acknowledge",
+        action="acknowledge" if done_now else "read",
         resource="alert",
         patient_ids=[alert.patient_id],
         object_id=str(alert.pk),

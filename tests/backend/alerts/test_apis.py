@@ -371,6 +371,27 @@ def test_resolving_twice_keeps_the_first_resolution(nurse: Person, patient: Enro
     assert Alert.objects.get(pk=alert.pk).resolution_note == "first"
 
 
+def test_resolving_a_resolved_alert_is_on_the_record_once_as_resolved_then_as_read(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    alert = raise_alert(patient)
+    resolve(nurse, alert.pk, {"note": "first"})
+    resolve(nurse, alert.pk, {"note": "second"})
+    acknowledge(nurse, alert.pk)
+
+    actions = AuditEvent.objects.filter(object_id=str(alert.pk), actor=nurse.user).order_by("id")
+    assert list(actions.values_list("action", flat=True)) == ["resolve", "read", "read"]
+
+
+def test_acknowledging_twice_is_one_acknowledgement_on_the_record(nurse: Person, patient: EnrolledPatient) -> None:
+    alert = raise_alert(patient)
+    acknowledge(nurse, alert.pk)
+    acknowledge(nurse, alert.pk)
+
+    actions = AuditEvent.objects.filter(object_id=str(alert.pk), actor=nurse.user).order_by("id")
+    assert list(actions.values_list("action", flat=True)) == ["acknowledge", "read"]
+
+
 def test_acknowledging_a_resolved_alert_leaves_it_resolved(nurse: Person, patient: EnrolledPatient) -> None:
     alert = raise_alert(patient)
     resolve(nurse, alert.pk, {"note": "done"})
