@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
+from tests.backend.audit.support import last_audit_id
 from tests.backend.support import ALERTS_URL, CONTRACT_ALERT_KEYS, error_fields, grade_all, rows, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
@@ -211,11 +212,11 @@ def test_listing_alerts_is_audited_per_patient(nurse: Person, patient: EnrolledP
     second = make_patient(nurse, name="Sam Second")
     raise_alert(patient)
     raise_alert(second)
-    AuditEvent.objects.all().delete()
+    before = last_audit_id()  # the trail is append-only: count from here
 
     nurse.client().get(ALERTS_URL, {"status": "open"})
 
-    reads = AuditEvent.objects.filter(action="read", resource="alert")
+    reads = AuditEvent.objects.filter(id__gt=before, action="read", resource="alert")
     assert sorted((e.actor_id, e.actor_role, e.patient_id) for e in reads) == sorted(
         [(nurse.user.pk, "nurse", patient.patient.pk), (nurse.user.pk, "nurse", second.patient.pk)]
     )
@@ -223,11 +224,11 @@ def test_listing_alerts_is_audited_per_patient(nurse: Person, patient: EnrolledP
 
 def test_a_patient_reading_their_alerts_is_audited(patient: EnrolledPatient) -> None:
     raise_alert(patient)
-    AuditEvent.objects.all().delete()
+    before = last_audit_id()
 
     patient.client().get(ALERTS_URL)
 
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(id__gt=before)
     assert (event.action, event.resource, event.actor_role, event.patient_id) == (
         "read",
         "alert",
