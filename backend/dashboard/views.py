@@ -29,9 +29,10 @@ from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
 from backend.dashboard import patient_charts
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
-from backend.dashboard.audit_trail import audit_events_for_clinic, patient_names
+from backend.dashboard.audit_trail import AuditFilters, audit_events_for_clinic, clinic_patient_choices, patient_names
 from backend.dashboard.counts import queue_counts, version_time
 from backend.dashboard.forms import (
+    AuditFilterForm,
     BaselineForm,
     ClinicSettingsForm,
     EnrollForm,
@@ -519,13 +520,13 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
 @admin_required
 def audit_trail(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
-    try:
-        patient_id = UUID(request.GET["patient"]) if request.GET.get("patient") else None
-    except ValueError:
-        patient_id = None
-    events = audit_events_for_clinic(clinic_id=clinic.pk, patient_id=patient_id)
+    patients = clinic_patient_choices(clinic_id=clinic.pk)
+    form = AuditFilterForm(request.GET or None, patients=patients)
+    filters = form.filters() if request.GET else AuditFilters()
+    events = audit_events_for_clinic(clinic_id=clinic.pk, filters=filters)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     names = patient_names(clinic_id=clinic.pk, ids=[e.patient_id for e in page])
+    patient_id = filters.patient_id
     if patient_id is not None:
         names |= patient_names(clinic_id=clinic.pk, ids=[patient_id])
     audit_record(
@@ -535,5 +536,16 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         patient_ids=[patient_id],
         detail=f"audit trail page {page.number}",
     )
-    context = {"page": page, "names": names, "patient_id": patient_id, "patient_name": names.get(patient_id)}
+    # The pager keeps the filters: the query string without its page.
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context = {
+        "page": page,
+        "names": names,
+        "form": form,
+        "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "filter_query": kept.urlencode(),
+        "patient_id": patient_id,
+        "patient_name": names.get(patient_id) if patient_id else None,
+    }
     return render(request, "dashboard/audit.html", context)
