@@ -68,7 +68,11 @@ urlpatterns = [
     path("api/schema/", SpectacularJSONAPIView.as_view(**_public), name="schema"),
     path("api/schema.yaml", SpectacularYAMLAPIView.as_view(**_public), name="schema-yaml"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", **_public), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **_public), name="api-redoc"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html", **_public),
+        name="api-redoc",
+    ),
     path("admin/", admin.site.urls),
     path("", include("backend.dashboard.urls")),
 ]
