@@ -92,6 +92,7 @@ CARELOOP_AUDIT_EXEMPT_VIEWS = [
     "dashboard:signin",
     "dashboard:signout",
     "dashboard:clinic-settings",  # the clinic's thresholds (its changes are audited by the view)
+    "dashboard:enroll",  # the enrollment form (the patient it creates is audited by the view)
     "admin:index",
     "admin:login",
     "admin:logout",
