@@ -31,8 +31,13 @@ apk: install
 	$(BIN)/python -m mobile.packaging
 	buildozer android debug
 
+# The tests' independent FHIR R4 validator (the npm package `fhir`, tests/fhir/validator.py), under node.
+FHIR_NODE := tests/fhir/node
+$(FHIR_NODE)/node_modules/.package-lock.json: $(FHIR_NODE)/package-lock.json
+	npm ci --prefix $(FHIR_NODE) --no-audit --no-fund
+
 # Lint first: it takes seconds and a red lint is as much a failure as a red test.
-test: lint
+test: lint $(FHIR_NODE)/node_modules/.package-lock.json
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # import-linter reads its contracts from pyproject.toml: the backend's layers, shared/ kept pure, no cycles.

@@ -76,8 +76,9 @@ def clinic_make(name: str, patients: int) -> Clinic:
 
 
 def alerts_for(patient_id: Any, count: int) -> None:
-    """`count` open urgent alerts for the patient, one an hour back from now, written in one bulk insert
-    (the reads benchmarked need alerts to list, not the grading that raises them)."""
+    """`count` urgent alerts for the patient, one an hour back from now, written in one bulk insert
+    (the reads benchmarked need alerts to list, not the grading that raises them): the newest open,
+    the others resolved, as a patient has one open alert of a kind at a time (contract §4)."""
     from backend.alerts.models import Alert
 
     now = datetime.now(UTC)
@@ -88,7 +89,8 @@ def alerts_for(patient_id: Any, count: int) -> None:
             grade=3,
             severity="urgent",
             hold_drugs=["ixazomib", "lenalidomide"],
-            status="open",
+            status="open" if i == 0 else "resolved",
+            resolved_at=None if i == 0 else now,
             title="Platelets 28 ×10^9/L (grade 3)",
             message="Platelets 28 ×10^9/L: grade 3 thrombocytopenia.",
             patient_advice="Call your care team today.",

@@ -216,6 +216,10 @@ class Seeder:
                 kind, grade, severity, hold, title = KINDS[i % 4]
                 # 10% open, 10% acknowledged, the rest resolved; the open ones are the most recent.
                 status = ("open", "acknowledged")[i % 10] if i % 10 < 2 else "resolved"
+                if status != "resolved":
+                    # A patient has one open or acknowledged alert per kind (contract §4, episodes;
+                    # the `one_episode_per_kind` index): each unresolved row here is a kind of its own.
+                    kind = f"{kind}-{i}"
                 at = stamps[(i // 10) % 2000] if status != "resolved" else stamps[i % ns]
                 ack = at if status != "open" else "\\N"
                 res = at if status == "resolved" else "\\N"

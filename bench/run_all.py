@@ -32,6 +32,18 @@ def _phone_sync(env: Env) -> dict[str, Any]:
     return phone_sync.run(env)
 
 
+def _response(env: Env) -> dict[str, Any]:
+    from bench import response
+
+    return response.run(env)
+
+
+def _fhir(env: Env) -> dict[str, Any]:
+    from bench import fhir
+
+    return fhir.run(env)
+
+
 def main() -> int:
     only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
     started = time.perf_counter()
@@ -55,6 +67,8 @@ def main() -> int:
             ("queue_at_scale", lambda: queue_at_scale.run(env)),
             ("reminders", lambda: _reminders(env)),
             ("phone_sync", lambda: _phone_sync(env)),
+            ("response", lambda: _response(env)),
+            ("fhir", lambda: _fhir(env)),
         ]
         for name, step in steps:
             if only and name not in only:
@@ -169,6 +183,10 @@ def _summary(records: dict[str, dict[str, Any]], total: float) -> None:
         f"{r['seconds_to_synced']} s" if "seconds_to_synced" in r else f"skipped: {r.get('skipped', '-')}",
         r.get("target_met"),
     )
+    r = records.get("fhir", {})
+    if "everything_p95_ms" in r:
+        add("8 FHIR $everything", "p95 < 150 ms", f"p95 {r['everything_p95_ms']} ms", r["everything_target_met"])
+        add("8 FHIR lab feed", "<= 3x sync", f"{r['ratio_vs_sync']}x", r["ingest_target_met"])
     print(
         report.table(
             f"Summary ({total / 60:.1f} min, BENCH_SCALE={scale():g})", ["bench", "target", "figure", "status"], rows

@@ -136,6 +136,10 @@ class ApiClient:
         """PATCH: the fields sent change, the others keep their value."""
         return self._json("PATCH", "/reminders/plan/", changes)
 
+    def response(self, patient_id: str) -> dict[str, Any]:
+        """Contract §5: the patient's IMWG response {measurable_by, current, best, assessments, ...}."""
+        return self._json("GET", f"/patients/{patient_id}/response/", None)
+
     def me(self) -> dict[str, Any]:
         """The patient's own profile: {id, display_name, timezone, regimen, ...}."""
         return self._json("GET", "/me/", None)

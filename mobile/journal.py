@@ -14,11 +14,13 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mobile.store import Store
+from shared import regimen
 from shared.alert_policy import (
     DEFAULT_POLICY,
     AlertCandidate,
@@ -31,6 +33,7 @@ from shared.alert_policy import (
 from shared.lab_context import NO_CONTEXT, LabContext, context_from_wire
 from shared.lab_grading import LabGrade
 from shared.lab_values import LabValueError, parse_lab_value
+from shared.markers import parse_marker_item
 from shared.symptoms import SymptomGrade, grade_symptom
 from shared.sync_schema import ItemError, parse_dose_item, parse_lab_item, parse_symptom_item
 
@@ -132,8 +135,7 @@ class Journal:
     def check_symptom(self, symptom: str, answers: Mapping[str, Any], reported_at: datetime) -> SymptomOutcome:
         item = parse_symptom_item(_symptom_raw(_CHECK_ID, symptom, answers, reported_at), now=self.now())
         grade = grade_symptom(item.symptom, item.answers)
-        latest_anc = self.latest_anc(reported_at) if grade.temperature_c is not None else None
-        return SymptomOutcome("", grade, evaluate_symptom(self.policy, item.symptom, grade, latest_anc=latest_anc))
+        return SymptomOutcome("", grade, self._evaluate_symptom(item.symptom, grade, reported_at))
 
     # ---- recording ------------------------------------------------------------------------------
 
@@ -148,13 +150,24 @@ class Journal:
         self.store.put(f"last_unit:{item.lab.analyte.key}", item.lab.unit.key)
         return LabOutcome(entry_id, grade, alert)
 
+    def record_marker(self, marker: str, value: int | float, unit: str, collected_at: datetime) -> str:
+        """A myeloma response marker from a printed report (contract §5's item, sync section
+        `marker_results`): checked as the server checks it, the FLC mg/L-mg/dL trap included. It
+        raises no alert on the phone; the care team's copy of the same test replaces it."""
+        entry_id = str(uuid.uuid4())
+        raw = {"id": entry_id, "marker": marker, "value": value, "unit": unit, "collected_at": collected_at.isoformat()}
+        item = parse_marker_item(raw, now=self.now())
+        raw["marker"], raw["unit"] = item.value.marker.key, item.value.unit.key if item.value.unit else unit
+        self._save(entry_id, "marker_results", raw, raw["collected_at"], None)
+        self.store.put(f"last_unit:{item.value.marker.key}", raw["unit"])
+        return entry_id
+
     def record_symptom(self, symptom: str, answers: Mapping[str, Any], reported_at: datetime) -> SymptomOutcome:
         entry_id = str(uuid.uuid4())
         raw = _symptom_raw(entry_id, symptom, answers, reported_at)
         item = parse_symptom_item(raw, now=self.now())
         grade = grade_symptom(item.symptom, item.answers)
-        latest_anc = self.latest_anc(reported_at) if grade.temperature_c is not None else None
-        alert = evaluate_symptom(self.policy, item.symptom, grade, latest_anc=latest_anc)
+        alert = self._evaluate_symptom(item.symptom, grade, reported_at)
         self._save(entry_id, "symptom_reports", raw, raw["reported_at"], alert)
         return SymptomOutcome(entry_id, grade, alert)
 
@@ -164,6 +177,27 @@ class Journal:
         parse_dose_item(raw, now=self.now())
         self._save(entry_id, "dose_logs", raw, raw["taken_at"], None)
         return entry_id
+
+    def _evaluate_symptom(self, symptom: str, grade: SymptomGrade, reported_at: datetime) -> AlertCandidate | None:
+        if grade.temperature_c is None:
+            return evaluate_symptom(self.policy, symptom, grade)
+        latest_anc, nadir_day = self.latest_anc(reported_at), self.nadir_day(reported_at)
+        return evaluate_symptom(self.policy, symptom, grade, latest_anc=latest_anc, nadir_day=nadir_day)
+
+    def nadir_day(self, reported_at: datetime) -> int | None:
+        """The cycle day of `reported_at` on the patient's calendar when it is in the nadir window
+        (days 14-21), as the server judges a fever (backend/alerts/fever_context.py); None outside
+        it or before the regimen is known."""
+        patient: Mapping[str, Any] = self.store.get_json("patient", {}) or {}
+        raw: Mapping[str, Any] = self.store.get_json("regimen", {}) or patient.get("regimen") or {}
+        tz_name = self.store.get("timezone") or raw.get("timezone") or patient.get("timezone") or "UTC"
+        try:
+            start = date.fromisoformat(str(raw.get("start_date")))
+            on = reported_at.astimezone(ZoneInfo(str(tz_name))).date()
+        except (ValueError, ZoneInfoNotFoundError):
+            return None
+        cd = regimen.cycle_day(start, on)
+        return cd.day if cd is not None and regimen.is_in_nadir_window(start, on) else None
 
     def latest_anc(self, reported_at: datetime) -> Decimal | None:
         """The latest ANC on this phone within the fever rule's window (×10^9/L)."""

@@ -23,7 +23,7 @@ PENDING = "pending"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 
-SECTIONS = ("lab_results", "symptom_reports", "dose_logs")
+SECTIONS = ("lab_results", "symptom_reports", "dose_logs", "marker_results")
 
 # Each step moves the schema one version up; PRAGMA user_version records how far a phone got.
 _MIGRATIONS: tuple[str, ...] = (
@@ -317,8 +317,13 @@ class Store:
         return [json.loads(r[0]) for r in rows]
 
     def alert_for(self, entry_id: str) -> dict[str, Any] | None:
+        """The server's alert for an entry: the one it raised, or the one it joined (an alert is an
+        episode listing its readings; an entry id is a UUID, so it can be looked for in the body)."""
         with self._lock:
-            row = self._db.execute("SELECT body FROM alerts WHERE source_id = ?", (entry_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT body FROM alerts WHERE source_id = ? OR body LIKE ? ORDER BY source_id = ? DESC",
+                (entry_id, f'%"id": "{entry_id}"%', entry_id),
+            ).fetchone()
         return None if row is None else json.loads(row[0])
 
     # ---- sign out -------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ TITLE_TRENDS = _("Your trends")
 TITLE_MESSAGES = _("Messages")
 TITLE_CAREGIVERS = _("Your helpers")
 TITLE_SETTINGS = _("Settings")
+TITLE_RESPONSE = _("Is it working?")  # the top bar's room; the button says it in full
 
 # ---- enroll ---------------------------------------------------------------------------------------
 ENROLL_INTRO = _(
@@ -337,6 +338,18 @@ ANALYTE_NAMES = {
     "alkaline_phosphatase": _("Alkaline phosphatase (liver, bone)"),
 }
 
+MARKER_NAMES = {
+    "serum_m_protein": _("M-protein (blood, SPEP)"),
+    "urine_m_protein": _("M-protein (24-hour urine)"),
+    "kappa_flc": _("Free kappa light chain"),
+    "lambda_flc": _("Free lambda light chain"),
+}
+MARKER_SAVED_TITLE = _("Saved, entered by you")
+MARKER_SAVED_ADVICE = _(
+    "It will be sent to your care team. Their copy of the same test replaces yours, and they decide "
+    "what it means: see 'Is my treatment working?'."
+)
+
 # ---- trends ---------------------------------------------------------------------------------------
 TRENDS_SYMPTOMS = _("Symptoms")
 TRENDS_EMPTY = _("No results yet. Add one from your lab report and it appears here.")
@@ -504,3 +517,114 @@ def when(moment: datetime, today: date) -> str:
 
 
 OK_BUTTON = _("OK")
+
+
+# ---- "Is my treatment working?" (the IMWG response the care team's results show) ---------------
+RESPONSE_OPEN = _("Is my treatment working?")
+RESPONSE_EMPTY = _(
+    "No results to show yet. When your care team enters your myeloma tests (M-protein or free light "
+    "chains), you will see here how they change."
+)
+RESPONSE_NOT_EVALUABLE = _(
+    "Your care team cannot measure your response with these tests yet. Ask them which tests they follow for you."
+)
+RESPONSE_AS_OF = _("From your last sync: {when}. Works offline.")
+RESPONSE_CATEGORIES_TITLE = _("What the words mean")
+RESPONSE_YOURS_TITLE = _("Entered by you")
+RESPONSE_YOURS_WAITING = _("waiting to send")
+RESPONSE_YOURS_SENT = _("sent to your care team")
+RESPONSE_YOURS_REFUSED = _("not accepted: see Messages")
+RESPONSE_CAVEATS_TITLE = _("Good to know")
+RESPONSE_CAVEATS = [
+    _("Results go up and down a little from test to test. One result is not a trend."),
+    _("A response is counted when two tests in a row show it: that is what 'confirmed' means."),
+    _("MRD-negative (no myeloma cells found by the most sensitive tests) is a very good sign, but not a cure."),
+    _("Talk to your care team about what your results mean for you."),
+]
+RESPONSE_TRACKED = {
+    "serum": _("M-protein"),
+    "urine": _("M-protein in your urine"),
+    "flc": _("free light chain difference"),
+    "marrow": _("myeloma cells in your bone marrow"),
+}
+RESPONSE_CATEGORY_NAMES = {
+    "sCR": _("a stringent complete response"),
+    "CR": _("a complete response"),
+    "VGPR": _("a very good partial response"),
+    "PR": _("a partial response"),
+    "MR": _("a minimal response"),
+    "SD": _("stable disease"),
+    "PD": _("progression"),
+    "NE": _("not measurable yet"),
+}
+RESPONSE_CATEGORY_HELP = [
+    (
+        "sCR",
+        _(
+            "Stringent complete response: no myeloma protein found by any test, normal light chains, "
+            "and no myeloma cells in the marrow."
+        ),
+    ),
+    (
+        "CR",
+        _(
+            "Complete response: no myeloma protein found, even by the most sensitive blood and urine "
+            "test, and very few myeloma cells in the marrow."
+        ),
+    ),
+    ("VGPR", _("Very good partial response: the myeloma protein is down by 90% or more.")),
+    ("PR", _("Partial response: the myeloma protein is down by half or more.")),
+    ("MR", _("Minimal response: the myeloma protein is down by a quarter to a half.")),
+    ("SD", _("Stable disease: not much change.")),
+    ("PD", _("Progression: the myeloma protein is rising again. Your care team will talk with you about it.")),
+]
+
+
+def response_fallen(tracked: str, percent: int) -> str:
+    return _("Your {tracked} has fallen {percent}% since you started.").format(tracked=tracked, percent=percent)
+
+
+def response_risen(tracked: str, percent: int) -> str:
+    return _("Your {tracked} has risen {percent}% since you started.").format(tracked=tracked, percent=percent)
+
+
+def response_rose_from_lowest(tracked: str, lowest: str, latest: str, unit: str) -> str:
+    return _("Your {tracked} has gone up from its lowest, {lowest} {unit}, to {latest} {unit}.").format(
+        tracked=tracked, lowest=lowest, latest=latest, unit=unit
+    )
+
+
+def response_unchanged(tracked: str) -> str:
+    return _("Your {tracked} is about where it was when you started.").format(tracked=tracked)
+
+
+def response_confirmed(category: str, day: str) -> str:
+    return _("Your care team calls this {category}, confirmed on {day}.").format(category=category, day=day)
+
+
+def response_unconfirmed(category: str, day: str) -> str:
+    return _("Your latest test, on {day}, looks like {category}. The next test will confirm it.").format(
+        category=category, day=day
+    )
+
+
+RESPONSE_TEST_TITLE = _("Myeloma tests due")
+
+
+def response_test_due(cycle: int, day: str) -> str:
+    return _(
+        "Your blood and urine tests for myeloma (M-protein and free light chains) are due at the start of "
+        "cycle {cycle}, {day}. Your care team arranges them."
+    ).format(cycle=cycle, day=day)
+
+
+def response_test_overdue(day: str) -> str:
+    return _("Your blood and urine tests for myeloma were due on {day}. Ask your care team when to have them.").format(
+        day=day
+    )
+
+
+RESPONSE_PROGRESSION = _(
+    "Your latest results suggest your myeloma may be becoming active again. Your care team has been told "
+    "and will talk with you about it. Keep taking your medicines unless they tell you otherwise."
+)

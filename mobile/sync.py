@@ -153,7 +153,25 @@ class SyncEngine:
         result = self._apply(answer, {e.id for e in batch})
         self._exchange_plan()
         self._import_history()
+        self._fetch_response()
         return result
+
+    def _fetch_response(self) -> None:
+        """After a sync: keep the patient's IMWG response for 'Is my treatment working?', which
+        then works offline. Never fails the sync: offline, refused or an older server, the last
+        answer kept stays."""
+        patient = self.store.get_json("patient") or {}
+        patient_id = patient.get("id") if isinstance(patient, dict) else None
+        if not isinstance(patient_id, str):
+            return
+        try:
+            answer = self.api.response(patient_id)
+        except (NotAvailable, Unreachable, ApiError) as exc:
+            logger.info("response not fetched: %s", exc)
+            return
+        self.store.put_many(
+            {"response": json.dumps(answer, sort_keys=True), "response_fetched_at": self.now().isoformat()}
+        )
 
     def _import_history(self) -> None:
         """After a sync, while a history import is due: fetch the next pages of past readings and

@@ -21,7 +21,10 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from shared.analytes import Unit
+from shared.count_trends import CYCLE_START_LAB_WINDOW_DAYS, TrendWarning
+from shared.cycle_readiness import Readiness
 from shared.lab_grading import ALL_CRITERIA, Direction, LabGrade, Scale
+from shared.lab_monitoring import OverdueCount
 from shared.lab_values import LabValue
 from shared.symptoms import SYMPTOMS, SymptomGrade
 
@@ -335,12 +338,19 @@ def latest_anc_in_window(
 
 
 def evaluate_symptom(
-    policy: AlertPolicy, symptom_key: str, grade: SymptomGrade, *, latest_anc: Decimal | None = None
+    policy: AlertPolicy,
+    symptom_key: str,
+    grade: SymptomGrade,
+    *,
+    latest_anc: Decimal | None = None,
+    nadir_day: int | None = None,
 ) -> AlertCandidate | None:
     """`latest_anc`: the patient's latest ANC (×10^9/L) collected within the fever rule's window
-    before the report (see `latest_anc_in_window`); only fever reports use it."""
+    before the report (see `latest_anc_in_window`); `nadir_day`: the cycle day of the report when
+    it falls in the nadir window (days 14-21, `shared.regimen.is_in_nadir_window`), else None.
+    Only fever reports use them."""
     if grade.temperature_c is not None:
-        return _evaluate_fever(policy.fever, grade.temperature_c, latest_anc)
+        return _evaluate_fever(policy.fever, grade.temperature_c, latest_anc, nadir_day)
     rule = policy.symptoms.get(symptom_key)
     if rule is None or grade.grade is None or not rule.alert.fires(grade.grade, grade.flags):
         return None
@@ -361,10 +371,37 @@ def evaluate_symptom(
     return AlertCandidate(rule.kind, grade.grade, severity, hold, title, message, advice, rule.source)
 
 
-def _evaluate_fever(rule: FeverRule, temperature: Decimal, latest_anc: Decimal | None) -> AlertCandidate | None:
+#: A fever in the nadir window with no ANC to rule out neutropenia (issue 13 §3). The counts are
+#: lowest on days 14-21 (NINLARO USPI §5.1), so CareLoop cannot tell this fever from febrile
+#: neutropenia: it says so, asks the nurse for an ANC now and the patient to call now. Its kind
+#: and severity stay contract §4's (`fever`, urgent: febrile_neutropenia needs an ANC < 1.0 of
+#: the 7 days before); an ANC that comes back low turns it into febrile neutropenia.
+PRECAUTION_SOURCE = (
+    "CareLoop: fever with no ANC in the 7 days before, on days 14-21 (NINLARO USPI §5.1 nadir window): "
+    "febrile neutropenia cannot be ruled out until an ANC is done"
+)
+
+
+def _evaluate_fever(
+    rule: FeverRule, temperature: Decimal, latest_anc: Decimal | None, nadir_day: int | None = None
+) -> AlertCandidate | None:
     if temperature < rule.threshold_c:
         return None
     temp = f"{_fmt(temperature)} °C"
+    if latest_anc is None and nadir_day is not None:
+        return AlertCandidate(
+            "fever",
+            None,
+            Severity.URGENT,
+            (),
+            "Fever in the nadir window, no recent ANC",
+            f"Temperature {temp} on cycle day {nadir_day} (days 14-21, the nadir window) and no ANC collected "
+            f"within {rule.anc_window.days} days before: febrile neutropenia cannot be ruled out. Get an ANC now.",
+            "Call your care team now or go to the emergency department: a fever in the weeks when your white "
+            "cells may be low is treated as an emergency until a blood count shows otherwise. They will need a "
+            "blood count today. Take this phone and your medicines with you.",
+            PRECAUTION_SOURCE,
+        )
     if latest_anc is not None and latest_anc < rule.neutropenic_anc_below:
         return AlertCandidate(
             "febrile_neutropenia",
@@ -388,6 +425,85 @@ def _evaluate_fever(rule: FeverRule, temperature: Decimal, latest_anc: Decimal |
         f"Temperature {temp}; {anc_text}.",
         "Your care team has been told and will contact you. Call them now if you feel worse, shiver, or feel faint.",
         rule.source,
+    )
+
+
+# ---- between labs: alerts from periodic checks (issue 13 §3) ----------------------------------
+# Each keeps the §4 shape: severity urgent, nothing held. They ask for a blood count; only a count
+# that meets the label's Table 3 holds a drug.
+
+_COUNT_NAMES = {"anc": "ANC", "platelets": "Platelets"}
+
+
+def early_warning_alert(warning: TrendWarning, hold_below: Decimal) -> AlertCandidate:
+    """A falling count (shared.count_trends): re-check before the next ixazomib day."""
+    name = _COUNT_NAMES.get(warning.analyte, warning.analyte)
+    when = _recheck_words(warning)
+    latest, first = warning.latest, warning.first
+    why = []
+    if warning.fell_by is not None:
+        why.append(
+            f"fell {_fmt((warning.fell_by * 100).quantize(Decimal(1)))}% from {_fmt(first.value)} on "
+            f"{first.on.isoformat()} (the cycle's first value) to {_fmt(latest.value)} ×10⁹/L on "
+            f"{latest.on.isoformat()}"
+        )
+    if warning.projected is not None:
+        why.append(
+            f"on a straight line would be {_fmt(warning.projected.quantize(Decimal('0.01')))} ×10⁹/L on "
+            f"{warning.recheck_before.isoformat()}, below the label's hold threshold of {_fmt(hold_below)}"
+        )
+    return AlertCandidate(
+        "early_warning",
+        None,
+        Severity.URGENT,
+        (),
+        f"{name} falling: re-check before {when}",
+        f"{name} {'; and '.join(why)}. No dose is held: re-check before {when} ({warning.recheck_before.isoformat()}).",
+        "Your care team has been told your blood count is falling and may ask for a blood test before your "
+        "next ixazomib dose. Keep taking your medicines as planned unless they tell you otherwise.",
+        "CareLoop early warning (issue 13 §3): a fall of 50% or more from the cycle's first value, or a "
+        "straight-line projection below the NINLARO USPI Table 3 hold threshold before the next ixazomib day",
+    )
+
+
+def _recheck_words(warning: TrendWarning) -> str:
+    day = warning.recheck_day
+    return f"day {day.day}" if day.cycle == warning.cycle else f"day {day.day} of cycle {day.cycle}"
+
+
+def stale_labs_alert(overdue: OverdueCount) -> AlertCandidate:
+    """No blood count within the monitoring schedule (shared.lab_monitoring)."""
+    last = f"the last on {overdue.last_on.isoformat()}" if overdue.last_on else "none received yet"
+    return AlertCandidate(
+        "stale_labs",
+        None,
+        Severity.URGENT,
+        (),
+        "Blood count overdue",
+        f"No ANC or platelet count since {overdue.due_on.isoformat()}, when one was due ({last}; the schedule "
+        f"asks for one every {overdue.interval_days} days at this point of therapy).",
+        "Your care team has been told your blood test results are overdue. If you had a blood test, enter the "
+        "results in the app; if not, ask your care team when to have one.",
+        "Revlimid USPI §5.3 (MM): blood counts weekly in cycles 1-2, days 1 and 15 of cycle 3, then every "
+        "28 days [P]; NINLARO USPI §5.1: platelets at least monthly",
+    )
+
+
+def cycle_labs_missing_alert(readiness: Readiness) -> AlertCandidate:
+    """A task for the nurse: day 1 is near and the counts the label asks for are not in."""
+    counts = (c for c in readiness.criteria if c.key in ("anc", "platelets") and c.on is None)
+    missing = " and ".join(_COUNT_NAMES[c.key] for c in counts)
+    return AlertCandidate(
+        "cycle_labs_missing",
+        None,
+        Severity.URGENT,
+        (),
+        f"Labs missing for cycle {readiness.cycle} day 1",
+        f"Cycle {readiness.cycle} day 1 is on {readiness.day1.isoformat()}; no {missing} in the "
+        f"{CYCLE_START_LAB_WINDOW_DAYS} days before it. The label asks for ANC ≥ 1.0 and platelets ≥ 75 ×10⁹/L "
+        "before a new cycle starts: arrange a blood count.",
+        "Your care team has been told your blood test before the next cycle is not in yet.",
+        "NINLARO USPI §2.2: before a new cycle, ANC ≥ 1,000/mm³ and platelets ≥ 75,000/mm³",
     )
 
 

@@ -64,6 +64,7 @@ __all__ = [
     "is_in_nadir_window",
     "ixazomib_missed_dose_advice",
     "lab_draw_days",
+    "next_cycle_start",
     "next_dose_date",
     "next_lower_dose",
     "scheduled_dates",
@@ -184,6 +185,18 @@ def cycle_start_date(start_date: date, cycle: int) -> date:
     if cycle < 1:
         raise ValueError(f"cycle must be >= 1, got {cycle}")
     return _as_date(start_date) + timedelta(days=(cycle - 1) * CYCLE_LENGTH_DAYS)
+
+
+def next_cycle_start(start_date: date, on: date) -> CycleDay:
+    """The next day 1 on or after ``on``, as a cycle number (its day is always 1).
+
+    Before the start it is cycle 1; on a day 1 it is that very cycle. The date
+    is ``cycle_start_date(start_date, result.cycle)``.
+    """
+    cd = cycle_day(start_date, on)
+    if cd is None:
+        return CycleDay(cycle=1, day=1)
+    return CycleDay(cycle=cd.cycle if cd.day == 1 else cd.cycle + 1, day=1)
 
 
 #: NINLARO USPI §5.1: platelet nadirs typically occur on days 14-21 of each
@@ -378,6 +391,9 @@ CYCLE_START_MAX_PLAUSIBLE_PLATELETS: Final[Decimal] = Decimal(2000)
 class GateResult:
     may_start: bool
     reasons: tuple[str, ...]  # why not; empty when may_start is True
+    # Each count on its own: present and at or above its threshold.
+    anc_met: bool = False
+    platelets_met: bool = False
 
 
 def cycle_start_gate(*, anc: Decimal | None, platelets: Decimal | None) -> GateResult:
@@ -401,7 +417,9 @@ def cycle_start_gate(*, anc: Decimal | None, platelets: Decimal | None) -> GateR
         reasons.append("no recent platelet count")
     elif platelets < CYCLE_START_MIN_PLATELETS:
         reasons.append(f"platelets {platelets} x10^9/L are below {CYCLE_START_MIN_PLATELETS} x10^9/L")
-    return GateResult(may_start=not reasons, reasons=tuple(reasons))
+    anc_met = anc is not None and anc >= CYCLE_START_MIN_ANC
+    platelets_met = platelets is not None and platelets >= CYCLE_START_MIN_PLATELETS
+    return GateResult(not reasons, tuple(reasons), anc_met=anc_met, platelets_met=platelets_met)
 
 
 #: Cycles in which an extra blood count is drawn in the nadir window.

@@ -29,7 +29,8 @@ from shared.symptoms import SymptomError, validate_answers
 FUTURE_TOLERANCE = timedelta(minutes=60)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
-SECTIONS = ("lab_results", "symptom_reports", "dose_logs")
+# marker_results (contract §5) are parsed by shared.markers and stored by backend.response.
+SECTIONS = ("lab_results", "symptom_reports", "dose_logs", "marker_results")
 MAX_ITEMS_PER_SYNC = 2000
 
 E = TypeVar("E", bound=StrEnum)

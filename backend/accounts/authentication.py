@@ -84,11 +84,12 @@ def token_user(raw: str) -> tuple[User, DeviceToken] | None:
 
 
 def _as_datetime(value: Any) -> datetime | None:
-    """A raw cursor returns SQLite's datetimes as text (PostgreSQL's as aware datetimes)."""
-    if isinstance(value, str):
-        parsed = parse_datetime(value)
-        return parsed.replace(tzinfo=UTC) if parsed is not None and parsed.tzinfo is None else parsed
-    return value  # type: ignore[no-any-return]
+    """A raw cursor returns SQLite's datetimes as text, or as naive datetimes where Python's sqlite3
+    converts the declared type (PostgreSQL's come aware); both are UTC."""
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    if isinstance(parsed, datetime) and parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed  # type: ignore[no-any-return]
 
 
 # The last use is written at most this often per token: a request's cost stays one query.

@@ -3,7 +3,10 @@ the caregivers whose consent covers it (a critical alert: `critical_alerts` or `
 other: `all_alerts`).
 
 Runs after the grading transaction commits, as its own task, so a slow provider can never hold up
-grading; each item is keyed per alert and person, so running it twice sends nothing twice."""
+grading; each item is keyed per alert, announcement and person, so running it twice sends nothing
+twice. A worse reading that joins an alert (backend.alerts.episodes) has it announced again, to the
+same people under the same rules (a caregiver with `critical_alerts` hears of it once it is
+critical), under a key of its own. A superseded alert (history) is never announced."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backend.accounts.models import Role, User
@@ -40,7 +44,7 @@ def _announce_batch(alert_ids: list[UUID]) -> int:
     now = timezone.now()
     with transaction.atomic():
         alerts = list(
-            Alert.objects.filter(id__in=alert_ids, announced_at__isnull=True)
+            Alert.objects.filter(id__in=alert_ids, announced_at__isnull=True, superseded=False)
             .select_related("patient", "patient__user")
             .select_for_update(skip_locked=True, of=("self",))
         )
@@ -51,7 +55,11 @@ def _announce_batch(alert_ids: list[UUID]) -> int:
         links = active_links_by_patient(patient_ids={a.patient_id for a in alerts})
         items = [item for alert in alerts for item in _items(alert, nurses, links.get(alert.patient_id, []))]
         notify_many(items=items, now=now)
-        Alert.objects.filter(id__in=[a.pk for a in alerts]).update(announced_at=now)
+        # Only the announcement made here: one for a worse reading that joined meanwhile still waits.
+        for worsened in {a.worsened for a in alerts}:
+            Alert.objects.filter(id__in=[a.pk for a in alerts if a.worsened == worsened], worsened=worsened).update(
+                announced_at=now
+            )
     return len(alerts)
 
 
@@ -59,12 +67,16 @@ def _items(alert: Alert, nurses: list[User], links: list[CaregiverLink]) -> list
     """What the alert tells each nurse of its clinic, the patient, and each caregiver it covers."""
     critical = alert.severity == Severity.CRITICAL
     topic, patient_id = alert_topic(alert.pk), alert.patient_id
+    # The first announcement keeps its keys; each worse reading's has its own.
+    raised = "raised" if not alert.worsened else f"worse:{alert.worsened}"
+    again = "" if not alert.worsened else f":worse:{alert.worsened}"
+    worse = "Worse: " if alert.worsened else ""
     items = [
         InboxItem(
             recipient=nurse,
             kind="alert",
-            dedupe_key=f"alert:{alert.pk}:raised",
-            title=f"{alert.title}: {alert.patient.display_name}",
+            dedupe_key=f"alert:{alert.pk}:{raised}",
+            title=f"{worse}{alert.title}: {alert.patient.display_name}",
             body=alert.message,
             link=f"/alerts/{alert.pk}/",
             critical=critical,
@@ -79,7 +91,7 @@ def _items(alert: Alert, nurses: list[User], links: list[CaregiverLink]) -> list
             InboxItem(
                 recipient=alert.patient.user,
                 kind="patient_alert",
-                dedupe_key=f"alert:{alert.pk}:patient",
+                dedupe_key=f"alert:{alert.pk}:patient{again}",
                 title=alert.title,
                 body=alert.patient_advice,
                 critical=critical,
@@ -92,7 +104,7 @@ def _items(alert: Alert, nurses: list[User], links: list[CaregiverLink]) -> list
         InboxItem(
             recipient=link.caregiver,
             kind="caregiver_alert",
-            dedupe_key=f"alert:{alert.pk}:caregiver",
+            dedupe_key=f"alert:{alert.pk}:caregiver{again}",
             title=f"{first}: {alert.title}",
             body=alert.patient_advice,
             critical=critical,
@@ -110,6 +122,7 @@ def unannounced_alert_ids(*, older_than: timedelta, now: datetime | None = None,
     cutoff = (now or timezone.now()) - older_than
     return list(
         Alert.objects.filter(announced_at__isnull=True, created_at__lte=cutoff)
+        .filter(Q(worsened_at__isnull=True) | Q(worsened_at__lte=cutoff))
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
     )

@@ -11,6 +11,10 @@ Per alert, with `target` the clinic's escalation time for its severity (critical
 
 A target of 0 minutes turns escalation off for that severity.
 
+A worse reading that joins the alert (backend.alerts.episodes) starts the ladder again from level 0,
+timed from that moment (`worsened_at`), with steps and messages of its own (`ladder`). A superseded
+alert (history from a backlog) is never escalated.
+
 Run by beat every `CARELOOP_ESCALATION_EVERY_SECONDS`. Each step is claimed with a conditional
 UPDATE (`status = 'open' AND escalation_level = n - 1`) in the same transaction that records it and
 writes its notifications: two beats or workers never take the same step twice, a crash takes none
@@ -60,7 +64,7 @@ def step_due_at(alert: Alert, level: int) -> datetime | None:
     target = escalation_target(alert.patient.clinic, alert.severity)
     if target is None or not 1 <= level <= MAX_LEVEL:
         return None
-    return alert.created_at + level * target
+    return alert.ladder_start + level * target
 
 
 @dataclass
@@ -99,7 +103,9 @@ def _schedule_new(limit: int) -> int:
         severity=Severity.URGENT, patient__clinic__escalation_urgent_minutes__gt=0
     )
     fresh = list(
-        Alert.objects.filter(escalating, status=Status.OPEN, escalation_level=0, next_escalation_at__isnull=True)
+        Alert.objects.filter(
+            escalating, status=Status.OPEN, superseded=False, escalation_level=0, next_escalation_at__isnull=True
+        )
         .select_related("patient__clinic")
         .order_by("created_at")[:limit]
     )
@@ -108,7 +114,11 @@ def _schedule_new(limit: int) -> int:
         due = step_due_at(alert, 1)
         if due is not None:
             scheduled += Alert.objects.filter(
-                pk=alert.pk, status=Status.OPEN, escalation_level=0, next_escalation_at__isnull=True
+                pk=alert.pk,
+                status=Status.OPEN,
+                escalation_level=0,
+                next_escalation_at__isnull=True,
+                worsened=alert.worsened,
             ).update(next_escalation_at=due)
     return scheduled
 
@@ -118,16 +128,21 @@ def _escalate(alert: Alert, now: datetime) -> int | None:
     level = alert.escalation_level + 1
     due = step_due_at(alert, level)
     if due is None or due > now:  # the clinic changed its target since this was scheduled
-        Alert.objects.filter(pk=alert.pk, status=Status.OPEN, escalation_level=alert.escalation_level).update(
-            next_escalation_at=due
-        )
+        Alert.objects.filter(
+            pk=alert.pk, status=Status.OPEN, escalation_level=alert.escalation_level, worsened=alert.worsened
+        ).update(next_escalation_at=due)
         return None
     following = step_due_at(alert, level + 1)
     with transaction.atomic():
         claimed = Alert.objects.filter(
-            pk=alert.pk, status=Status.OPEN, escalation_level=level - 1, next_escalation_at__lte=now
+            pk=alert.pk,
+            status=Status.OPEN,
+            superseded=False,
+            escalation_level=level - 1,
+            next_escalation_at__lte=now,
+            worsened=alert.worsened,  # a worse reading restarted the ladder meanwhile: not this step
         ).update(escalation_level=level, next_escalation_at=following)
-        if claimed != 1:  # acknowledged, resolved, or another worker took this step
+        if claimed != 1:  # acknowledged, resolved, restarted, or another worker took this step
             return None
         if level == 1:
             recipients, note = _tell_clinic_staff(alert, level, now), ""
@@ -136,10 +151,16 @@ def _escalate(alert: Alert, now: datetime) -> int | None:
         else:
             recipients, note = _tell_on_call(alert, level, now)
         EscalationStep.objects.create(
-            alert=alert, level=level, due_at=due, at=now, recipients=recipients, note=note[:200]
+            alert=alert, ladder=alert.worsened, level=level, due_at=due, at=now, recipients=recipients, note=note[:200]
         )
     logger.info("alert %s escalated to level %d (%d recipients)", alert.pk, level, len(recipients))
     return level
+
+
+def _step_key(alert: Alert, level: int) -> str:
+    """The first ladder's keys are as they always were; a restarted ladder's are its own."""
+    ladder = f"{alert.worsened}:" if alert.worsened else ""
+    return f"alert:{alert.pk}:escalation:{ladder}{level}"
 
 
 def _who(user: User, channels: list[str]) -> dict[str, Any]:
@@ -172,7 +193,7 @@ def _tell_clinic_staff(
             recipient=person,
             kind="escalation",
             critical=alert.severity == Severity.CRITICAL,
-            dedupe_key=f"alert:{alert.pk}:escalation:{level}",
+            dedupe_key=_step_key(alert, level),
             title=title,
             body=body,
             link=f"/alerts/{alert.pk}/",
@@ -198,7 +219,7 @@ def _tell_caregivers(alert: Alert, level: int, now: datetime) -> list[Any]:
             recipient=person,
             kind="caregiver_escalation",
             critical=True,
-            dedupe_key=f"alert:{alert.pk}:escalation:{level}",
+            dedupe_key=_step_key(alert, level),
             title=f"{first} needs attention: {alert.title}",
             body=f"The care team has not acknowledged this critical alert yet. {alert.patient_advice}"
             + (f" Clinic phone: {phone}." if phone else ""),
@@ -219,7 +240,7 @@ def _tell_on_call(alert: Alert, level: int, now: datetime) -> tuple[list[Any], s
         return admins, "No on-call contact is set for this clinic: its admins were told again."
     channels = contact_notify(
         clinic=clinic,
-        contact_key=f"alert:{alert.pk}:escalation:{level}:on_call",
+        contact_key=f"{_step_key(alert, level)}:on_call",
         kind="escalation",
         addresses=addresses,
         critical=True,  # whoever is on call is reached whatever the hour

@@ -5,6 +5,11 @@ first: `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock of an I
 on SQLite, and `graded_at IS NULL` in the filter on both. A row is graded by whoever claims it; a
 second grader finds nothing to do. The unique constraint on the alert's source is the last guard:
 one reading raises at most one alert even if everything above failed.
+
+A reading that meets the policy joins its patient's open or acknowledged alert of its kind, or
+starts one (backend.alerts.episodes, race-free through a partial unique index); a backlog reading,
+one that a newer reading of the same analyte or symptom no longer meeting the policy follows,
+raises a superseded alert: history for a nurse to review (backend.alerts.readings).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -23,7 +28,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from backend.accounts.models import Clinic
-from backend.alerts.models import Alert, SourceType
+from backend.alerts.episodes import Raised, episodes_apply
+from backend.alerts.fever_context import fever_nadir_days
+from backend.alerts.readings import History, history_read, lab_reading, symptom_graded, symptom_reading
 from backend.patients.models import Patient
 from backend.records.baselines import lab_contexts, local_day
 from backend.records.models import LabResult, SymptomReport
@@ -40,16 +47,23 @@ from shared.alert_policy import (
 )
 from shared.lab_context import LabContext
 from shared.lab_values import parse_lab_value
-from shared.symptoms import grade_symptom
 
 SWEEP_BATCH = 500
 logger = logging.getLogger(__name__)
 
 
+REVIEW_NEEDED = "review_needed"
+
+
 @dataclass(frozen=True)
 class GradingOutcome:
     graded: int
-    alerts_raised: list[UUID]
+    alerts_raised: list[UUID]  # new alerts to announce (a superseded one is never announced)
+    alerts_worsened: list[UUID] = field(default_factory=list)  # episodes a worse reading joined: announced again
+
+    @property
+    def to_announce(self) -> list[UUID]:
+        return [*self.alerts_raised, *self.alerts_worsened]
 
 
 def policy_for(clinic: Clinic) -> AlertPolicy:
@@ -97,7 +111,8 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
             return GradingOutcome(0, [])
         clinics = {c.pk: c for c in Clinic.objects.filter(pk__in={r.clinic_key for r in [*labs, *symptoms]})}
         policies: dict[int, AlertPolicy] = {}
-        alerts: list[Alert] = []
+        clinic_of = {r.patient_id: clinics[r.clinic_key] for r in [*labs, *symptoms]}
+        raised: list[tuple[LabResult | SymptomReport, AlertCandidate]] = []
         patients = {p.pk: p for p in Patient.objects.filter(pk__in={lab.patient_id for lab in labs})} if labs else {}
         contexts = lab_contexts(patients.values())
         for lab in labs:
@@ -106,29 +121,38 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
             candidate = _safely(_grade_lab_row, lab, _policy(policies, clinics[lab.clinic_key]), context)
             lab.graded_at = now
             if candidate:
-                alerts.append(_alert(candidate, lab.patient_id, SourceType.LAB_RESULT, lab.id, lab.collected_at, now))
+                raised.append((lab, candidate))
         ancs = _recent_ancs(symptoms)
+        nadir_days = fever_nadir_days(symptoms)
         for report in symptoms:
             policy = _policy(policies, clinics[report.clinic_key])
-            candidate = _safely(_grade_symptom_row, report, policy, ancs.get(report.patient_id, []))
+            candidate = _safely(
+                _grade_symptom_row, report, policy, ancs.get(report.patient_id, []), nadir_days.get(report.pk)
+            )
             report.graded_at = now
             if candidate:
-                alerts.append(
-                    _alert(candidate, report.patient_id, SourceType.SYMPTOM_REPORT, report.id, report.reported_at, now)
-                )
+                raised.append((report, candidate))
         _mark_graded(LabResult, labs, now)
         _mark_graded(SymptomReport, symptoms, now)
-        Alert.objects.bulk_create(alerts, batch_size=500, ignore_conflicts=True)
-        raised = (
-            list(
-                Alert.objects.filter(source_id__in=[a.source_id for a in alerts], created_at=now).values_list(
-                    "id", flat=True
-                )
-            )
-            if alerts
-            else []
+        history = history_read(
+            labs=[r for r in labs if r.grade is not None],
+            symptoms=[r for r in symptoms if r.grade is not None or r.symptom == "fever"],
+            policy_of=lambda patient_id: _policy(policies, clinic_of[patient_id]),
         )
-    return GradingOutcome(len(labs) + len(symptoms), raised)
+        outcome = episodes_apply(
+            raised=[_raised(row, c, history) for row, c in raised], latest=history.latest(), now=now
+        )
+    return GradingOutcome(len(labs) + len(symptoms), outcome.raised, outcome.worsened)
+
+
+def _raised(row: LabResult | SymptomReport, candidate: AlertCandidate, history: History) -> Raised:
+    """The reading as its episode lists it; a backlog reading (a newer one no longer meets the
+    policy) raises a superseded alert. One that could not be graded is neither."""
+    if candidate.kind == REVIEW_NEEDED:
+        reading = lab_reading(row) if isinstance(row, LabResult) else symptom_reading(row, None)
+        return Raised(replace(reading, grade=None, hold_drugs=(), holds_known=False), candidate)
+    reading = lab_reading(row) if isinstance(row, LabResult) else symptom_reading(row, symptom_graded(row))
+    return Raised(replace(reading, hold_drugs=candidate.hold_drugs), candidate, history.superseding(reading))
 
 
 def _mark_graded(model: type[M], rows: Sequence[M], now: datetime) -> None:
@@ -153,7 +177,7 @@ def _safely(
         logger.exception("could not grade %s %s; raising a review alert", type(row).__name__, row.pk)
         row.grade = None
         return AlertCandidate(
-            "review_needed",
+            REVIEW_NEEDED,
             None,
             Severity.URGENT,
             (),
@@ -179,15 +203,12 @@ def _grade_lab_row(row: LabResult, policy: AlertPolicy, context: tuple[LabContex
 
 
 def _grade_symptom_row(
-    row: SymptomReport, policy: AlertPolicy, ancs: list[tuple[datetime, Decimal]]
+    row: SymptomReport, policy: AlertPolicy, ancs: list[tuple[datetime, Decimal]], nadir_day: int | None = None
 ) -> AlertCandidate | None:
-    answers = dict(row.answers)
-    if "temperature_c" in answers:
-        answers["temperature_c"] = Decimal(str(answers["temperature_c"]))
-    grade = grade_symptom(row.symptom, answers)
+    grade = symptom_graded(row)
     row.grade = grade.grade
     latest = latest_anc_in_window(policy, row.reported_at, ancs) if grade.temperature_c is not None else None
-    return evaluate_symptom(policy, row.symptom, grade, latest_anc=latest)
+    return evaluate_symptom(policy, row.symptom, grade, latest_anc=latest, nadir_day=nadir_day)
 
 
 def _recent_ancs(reports: Iterable[SymptomReport]) -> dict[UUID, list[tuple[datetime, Decimal]]]:
@@ -204,29 +225,3 @@ def _recent_ancs(reports: Iterable[SymptomReport]) -> dict[UUID, list[tuple[date
     ).values_list("patient_id", "collected_at", "canonical_value"):
         found[patient_id].append((at, value))
     return found
-
-
-def _alert(
-    candidate: AlertCandidate,
-    patient_id: UUID,
-    source_type: str,
-    source_id: UUID,
-    observed_at: datetime,
-    now: datetime,
-) -> Alert:
-    return Alert(
-        patient_id=patient_id,
-        kind=candidate.kind,
-        grade=candidate.grade,
-        severity=candidate.severity.value,
-        hold_drugs=list(candidate.hold_drugs),
-        title=candidate.title,
-        message=candidate.message,
-        patient_advice=candidate.patient_advice,
-        rule_source=candidate.source[:300],
-        source_type=source_type,
-        source_id=source_id,
-        observed_at=observed_at,
-        created_at=now,
-        updated_at=now,
-    )

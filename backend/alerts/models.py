@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -24,15 +26,28 @@ class Severity(models.TextChoices):
 class SourceType(models.TextChoices):
     LAB_RESULT = "lab_result"
     SYMPTOM_REPORT = "symptom_report"
+    RESPONSE = "response"  # an IMWG progression episode (backend.response.recompute)
+    CHECK = "check"  # a periodic check (backend.alerts.checks): the id names the patient and the gap
 
 
 # The triage order's first key: critical before urgent. The dashboard queue sorts by this very
 # expression (backend.dashboard.triage_queue), so that PostgreSQL reads the `alert_queue` index below in
 # order and stops after one page instead of sorting every unresolved alert of the clinic.
-TRIAGE_RANK = models.Case(models.When(severity=Severity.CRITICAL, then=models.Value(0)), default=models.Value(1))
+# A superseded alert (history from a backlog) comes after every live one.
+TRIAGE_RANK = models.Case(
+    models.When(superseded=True, then=models.Value(2)),
+    models.When(severity=Severity.CRITICAL, then=models.Value(0)),
+    default=models.Value(1),
+)
+UNRESOLVED = (Status.OPEN, Status.ACKNOWLEDGED)
 
 
 class Alert(models.Model):
+    """An episode: one problem of one kind for one patient, from the reading that raised it until a
+    nurse resolves it. Further readings of its kind join it (backend.alerts.episodes); `grade`,
+    `severity` and `hold_drugs` are the worst of its readings, and `title`, `message` and
+    `patient_advice` describe the reading that made it worst."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=32)
@@ -44,9 +59,24 @@ class Alert(models.Model):
     message = models.TextField()  # for the nurse
     patient_advice = models.TextField()  # for the patient, plain words
     rule_source = models.CharField(max_length=300)
-    source_type = models.CharField(max_length=16, choices=SourceType.choices)
+    source_type = models.CharField(max_length=16, choices=SourceType.choices)  # the reading that raised it
     source_id = models.UUIDField()
     observed_at = models.DateTimeField()  # when the reading was collected or reported
+    # Every reading of the episode, oldest first: [{"type", "id", "key", "value", "grade", "severity",
+    # "hold_drugs", "observed_at"}] (backend.alerts.episodes.reading_entry).
+    readings = models.JSONField(default=list)
+    # A backlog reading: a newer reading of the same analyte or symptom already no longer meets the
+    # policy. Shown to nurses as history to review; never announced, escalated or sent to caregivers.
+    superseded = models.BooleanField(default=False)
+    # The label's holds of this episode, per analyte or symptom: the latest reading of it that was
+    # graded, and the drugs it holds ([] once a later reading lifted the hold): {key: {"drugs",
+    # "type", "id", "value", "observed_at"}}. `holds_in_force` is the union of their drugs.
+    holds = models.JSONField(default=dict)
+    holds_in_force = models.JSONField(default=list)
+    # How many times a worse reading joined: each one is announced again and restarts escalation,
+    # whose ladder then runs from `worsened_at` instead of `created_at`.
+    worsened = models.PositiveSmallIntegerField(default=0)
+    worsened_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -69,6 +99,15 @@ class Alert(models.Model):
         constraints = [
             # One reading raises at most one alert, whatever runs twice (contract §4).
             models.UniqueConstraint(fields=["source_type", "source_id"], name="one_alert_per_reading"),
+            # Alerts are episodes (contract §4): one open or acknowledged alert per patient and kind
+            # (and one more of superseded history), which grading inserts or joins atomically.
+            # Readings join their kind's open episode (contract §4); an IMWG progression is an episode
+            # of its own by definition, one alert each (contract §5), even while an earlier one is open.
+            models.UniqueConstraint(
+                fields=["patient", "kind", "superseded"],
+                condition=models.Q(status__in=UNRESOLVED) & ~models.Q(source_type="response"),
+                name="one_episode_per_kind",
+            ),
         ]
         indexes = [
             models.Index(fields=["patient", "-created_at"]),
@@ -78,6 +117,8 @@ class Alert(models.Model):
                 fields=["created_at"], condition=models.Q(announced_at__isnull=True), name="alert_unannounced"
             ),
             models.Index(fields=["next_escalation_at"], condition=models.Q(status="open"), name="alert_escalation_due"),
+            # The label's holds in force of a patient, whatever the alerts' status (grading, patient page).
+            models.Index(fields=["patient"], condition=~models.Q(holds_in_force=[]), name="alert_holding"),
             # The dashboard's triage queue (backend.dashboard.triage_queue), measured on one clinic's
             # 50,000 alerts of which 10,000 unresolved (bench/README.md, bench 3). Its rows in triage
             # order: one page read off the index instead of a sort of every unresolved alert
@@ -102,6 +143,16 @@ class Alert(models.Model):
     def dose_hold(self) -> bool:
         return bool(self.hold_drugs)
 
+    @property
+    def ladder_start(self) -> datetime:
+        """When the escalation ladder started: the alert's creation, or the last worse reading."""
+        return self.worsened_at or self.created_at
+
+    @property
+    def hold_lifts(self) -> list[dict[str, Any]]:
+        """The readings that lifted a hold of this episode, each with the drugs it lifted ("lifted")."""
+        return [dict(h, key=k) for k, h in sorted(self.holds.items()) if not h.get("drugs") and h.get("lifted")]
+
 
 class EscalationStep(models.Model):
     """One rung of an alert's escalation ladder, as it happened: when, and who was told how.
@@ -116,7 +167,11 @@ class EscalationStep(models.Model):
     # [{"role": "nurse" | "admin" | "caregiver" | "on_call", "name": ..., "channels": ["inbox", "email", ...]}]
     recipients = models.JSONField(default=list)
     note = models.CharField(max_length=200, blank=True)
+    # The alert's `worsened` count when the step was taken: a worse reading starts a new ladder.
+    ladder = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["alert", "level"], name="one_escalation_step_per_level")]
-        ordering = ["alert", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "ladder", "level"], name="one_escalation_step_per_level")
+        ]
+        ordering = ["alert", "ladder", "level"]

@@ -21,6 +21,31 @@ def _iso(value: datetime | None, tz: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _reading(entry: dict[str, Any]) -> dict[str, Any]:
+    """As AlertReadingSerializer renders it (times are stored as the API writes them)."""
+    return {
+        "type": entry.get("type"),
+        "id": entry.get("id"),
+        "key": entry.get("key", ""),
+        "value": entry.get("value", ""),
+        "grade": entry.get("grade"),
+        "severity": entry.get("severity", ""),
+        "hold_drugs": list(entry.get("hold_drugs") or ()),
+        "observed_at": entry.get("observed_at"),
+    }
+
+
+def _lift(lift: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": lift.get("type"),
+        "id": lift.get("id"),
+        "key": lift.get("key", ""),
+        "value": lift.get("value", ""),
+        "observed_at": lift.get("observed_at"),
+        "lifted": list(lift.get("lifted") or ()),
+    }
+
+
 class EscalationStepSerializer(serializers.ModelSerializer):
     class Meta:
         model = EscalationStep
@@ -28,9 +53,38 @@ class EscalationStepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AlertReadingSerializer(serializers.Serializer):
+    """One reading of an episode (backend.alerts.episodes.reading_entry)."""
+
+    type = serializers.ChoiceField(choices=["lab_result", "symptom_report"])
+    id = serializers.UUIDField()
+    key = serializers.CharField(help_text="The analyte or symptom.")
+    value = serializers.CharField(help_text='As the nurse reads it, e.g. "Platelets 22 ×10⁹/L".')
+    grade = serializers.IntegerField(allow_null=True)
+    severity = serializers.CharField()
+    hold_drugs = serializers.ListField(child=serializers.CharField())
+    observed_at = serializers.DateTimeField()
+
+
+class HoldLiftSerializer(serializers.Serializer):
+    """A reading that lifted one of the episode's label holds."""
+
+    type = serializers.CharField()
+    id = serializers.UUIDField()
+    key = serializers.CharField()
+    value = serializers.CharField()
+    observed_at = serializers.DateTimeField()
+    lifted = serializers.ListField(child=serializers.CharField(), help_text="The drugs it lifted.")
+
+
 class AlertSerializer(serializers.ModelSerializer):
     """Contract §4: {id, patient, kind, grade, severity, dose_hold, hold_drugs, status, title,
-    message, created_at, source}, plus what a client needs to act on it."""
+    message, created_at, source}, plus what a client needs to act on it.
+
+    An alert is an episode: `readings` lists its readings, oldest first (`grade`, `severity` and
+    `hold_drugs` are the worst of them; `source` is the one that raised it). `holds_in_force`: the
+    drugs the label still holds for it (a later reading can lift a hold: `hold_lifts` says which).
+    `superseded`: history from a backlog, a newer reading no longer meeting the policy."""
 
     # The declared fields are the schema (drf-spectacular reads them, and this class's docstring);
     # `to_representation` writes the same dict by hand: DRF's field-by-field rendering was most of
@@ -43,6 +97,9 @@ class AlertSerializer(serializers.ModelSerializer):
     escalations = serializers.SerializerMethodField(
         help_text="The escalation steps taken, for clinic staff (empty for anyone else)."
     )
+    readings = AlertReadingSerializer(many=True, read_only=True)
+    holds_in_force = serializers.ListField(child=serializers.CharField(), read_only=True)
+    hold_lifts = HoldLiftSerializer(many=True, read_only=True)
 
     class Meta:
         model = Alert
@@ -63,6 +120,10 @@ class AlertSerializer(serializers.ModelSerializer):
             "updated_at",
             "observed_at",
             "source",
+            "readings",
+            "superseded",
+            "holds_in_force",
+            "hold_lifts",
             "acknowledged_at",
             "resolved_at",
             "resolution_note",
@@ -94,6 +155,10 @@ class AlertSerializer(serializers.ModelSerializer):
             "updated_at": _iso(instance.updated_at, tz),
             "observed_at": _iso(instance.observed_at, tz),
             "source": self.get_source(instance),
+            "readings": [_reading(entry) for entry in instance.readings],
+            "superseded": bool(instance.superseded),
+            "holds_in_force": list(instance.holds_in_force),
+            "hold_lifts": [_lift(lift) for lift in instance.hold_lifts],
             "acknowledged_at": _iso(instance.acknowledged_at, tz),
             "resolved_at": _iso(instance.resolved_at, tz),
             "resolution_note": str(instance.resolution_note),
@@ -114,7 +179,8 @@ class AlertSerializer(serializers.ModelSerializer):
         if getattr(getattr(request, "user", None), "role", None) not in STAFF_ROLES:
             return []
         tz = timezone.get_current_timezone()
-        steps = sorted(alert.escalation_steps.all(), key=lambda s: s.level)  # prefetched by the list
+        # Prefetched by the list; a worse reading's ladder after the first one's.
+        steps = sorted(alert.escalation_steps.all(), key=lambda s: (s.ladder, s.level))
         return [
             {
                 "level": int(step.level),

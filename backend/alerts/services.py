@@ -21,7 +21,8 @@ STAFF_KINDS = ("alert", "escalation")
 def alerts_visible_to(user: User) -> QuerySet[Alert]:
     """Object-level scope: a nurse sees her clinic's alerts, a patient their own, a caregiver what
     the patient consented to over an active link (`all_alerts`: every alert of that patient;
-    `critical_alerts`: the critical ones), read afresh on every call; anyone else none."""
+    `critical_alerts`: the critical ones) but never a superseded one (history for the clinic), read
+    afresh on every call; anyone else none."""
     alerts = Alert.objects.select_related("patient")
     if user.role in (Role.NURSE, Role.ADMIN):
         return alerts.filter(patient__clinic_id=user.clinic_id) if user.clinic_id else alerts.none()
@@ -33,7 +34,9 @@ def alerts_visible_to(user: User) -> QuerySet[Alert]:
         critical = [p for p, held in scopes.items() if scope_covers_alert(held, critical=True) and p not in every]
         if not every and not critical:
             return alerts.none()
-        return alerts.filter(Q(patient_id__in=every) | Q(patient_id__in=critical, severity=Severity.CRITICAL))
+        return alerts.filter(
+            Q(patient_id__in=every) | Q(patient_id__in=critical, severity=Severity.CRITICAL), superseded=False
+        )
     return alerts.none()
 
 

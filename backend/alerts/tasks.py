@@ -11,7 +11,7 @@ from uuid import UUID
 from celery import shared_task
 from django.conf import settings
 
-from backend.alerts import announce, escalation, grading
+from backend.alerts import announce, checks, escalation, grading
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +29,14 @@ def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | No
     outcome = grading.readings_grade(
         lab_ids=[UUID(i) for i in lab_ids or ()], symptom_ids=[UUID(i) for i in symptom_ids or ()]
     )
-    if outcome.alerts_raised:
-        logger.info("graded %d readings, raised %d alerts", outcome.graded, len(outcome.alerts_raised))
-        announce_alerts.delay(alert_ids=[str(i) for i in outcome.alerts_raised])
+    if outcome.to_announce:
+        logger.info(
+            "graded %d readings, raised %d alerts, made %d worse",
+            outcome.graded,
+            len(outcome.alerts_raised),
+            len(outcome.alerts_worsened),
+        )
+        announce_alerts.delay(alert_ids=[str(i) for i in outcome.to_announce])
     return outcome.graded
 
 
@@ -66,8 +71,8 @@ def sweep_ungraded(**_: Any) -> int:
     while True:
         outcome = grading.ungraded_sweep(older_than=older_than, limit=grading.SWEEP_BATCH)
         graded += outcome.graded
-        if outcome.alerts_raised:
-            announce_alerts.delay(alert_ids=[str(i) for i in outcome.alerts_raised])
+        if outcome.to_announce:
+            announce_alerts.delay(alert_ids=[str(i) for i in outcome.to_announce])
         if outcome.graded < grading.SWEEP_BATCH or time.monotonic() > deadline:
             break
     if graded:
@@ -88,3 +93,23 @@ def escalate(**_: Any) -> int:
     if outcome.steps:
         send_due.delay()
     return len(outcome.steps)
+
+
+# Between labs (issue 13 §3): beat runs these; each alert's source id names its patient and gap or
+# episode, so a run twice, or two at once, raise nothing twice.
+@shared_task(name="careloop.alerts.check_stale_labs", acks_late=True, ignore_result=True, max_retries=0)
+def check_stale_labs(**_: Any) -> int:
+    raised = checks.stale_labs_check()
+    if raised:
+        logger.info("stale labs: %d alerts", len(raised))
+        announce_alerts.delay(alert_ids=[str(i) for i in raised])
+    return len(raised)
+
+
+@shared_task(name="careloop.alerts.check_count_trends", acks_late=True, ignore_result=True, max_retries=0)
+def check_count_trends(**_: Any) -> int:
+    raised = checks.early_warning_check(received_since=timedelta(seconds=settings.CARELOOP_TRENDS_LOOKBACK_SECONDS))
+    if raised:
+        logger.info("early warnings: %d alerts", len(raised))
+        announce_alerts.delay(alert_ids=[str(i) for i in raised])
+    return len(raised)

@@ -53,11 +53,13 @@ INSTALLED_APPS = [
     "backend.audit",
     "backend.notifications",
     "backend.reminders",
+    "backend.response",
     "backend.caregivers",
     "axes",  # staff sign-in lockout (django-axes)
     "backend.sync",
     "backend.demo",
     "backend.dashboard",
+    "backend.fhir",  # FHIR R4 facade (contract §6)
 ]
 
 MIDDLEWARE = [
@@ -89,6 +91,7 @@ CARELOOP_AUDIT_EXEMPT_VIEWS = [
     "schema-yaml",
     "api-docs",
     "api-redoc",
+    "fhir-metadata",  # the CapabilityStatement: what is served, public
     "dashboard:signin",
     "dashboard:signout",
     "dashboard:clinic-settings",  # the clinic's thresholds (its changes are audited by the view)
@@ -324,6 +327,13 @@ CARELOOP_MISSED_DOSE_EVERY_SECONDS = float(os.environ.get("CARELOOP_MISSED_DOSE_
 # gone) is sent again only where that is harmless or the message is critical.
 CARELOOP_DELIVERY_LEASE_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_LEASE_SECONDS", "20"))
 CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS = float(os.environ.get("CARELOOP_DELIVERY_ATTEMPT_TIMEOUT_SECONDS", "120"))
+# Between labs (backend.alerts.checks, backend.reminders.cycle_labs): how often beat looks for overdue
+# blood counts, falling counts (among counts received in the lookback), and counts missing before a
+# day 1. Each run is idempotent, so a lookback longer than the period only re-reads.
+CARELOOP_STALE_LABS_EVERY_SECONDS = float(os.environ.get("CARELOOP_STALE_LABS_EVERY_SECONDS", "3600"))
+CARELOOP_TRENDS_EVERY_SECONDS = float(os.environ.get("CARELOOP_TRENDS_EVERY_SECONDS", "300"))
+CARELOOP_TRENDS_LOOKBACK_SECONDS = float(os.environ.get("CARELOOP_TRENDS_LOOKBACK_SECONDS", "86400"))
+CARELOOP_CYCLE_LABS_EVERY_SECONDS = float(os.environ.get("CARELOOP_CYCLE_LABS_EVERY_SECONDS", "1800"))
 # Liveness for /healthz (backend.config.health): beat sends a heartbeat to each queue this often and
 # records its own; one older than the stale limit fails the check.
 CARELOOP_HEARTBEAT_EVERY_SECONDS = float(os.environ.get("CARELOOP_HEARTBEAT_EVERY_SECONDS", "15"))
@@ -341,6 +351,7 @@ CELERY_BEAT_SCHEDULE = {
         for process, queue in (("worker", "celery"), ("notifier", "notify"))
     },
     "grade-sweeper": {"task": "careloop.alerts.sweep_ungraded", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
+    "response-sweeper": {"task": "careloop.response.sweep_unassessed", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
     # Each run also takes back what a dead worker held (services.deliveries_reap_stale), so a critical
     # message claimed by a worker that crashed goes out within lease + 15 s (README, "Notifications").
     "deliveries-send-due": {"task": "careloop.notifications.send_due", "schedule": 15.0},
@@ -352,6 +363,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "careloop.reminders.missed_doses",
         "schedule": CARELOOP_MISSED_DOSE_EVERY_SECONDS,
     },
+    "alerts-stale-labs": {"task": "careloop.alerts.check_stale_labs", "schedule": CARELOOP_STALE_LABS_EVERY_SECONDS},
+    "alerts-count-trends": {"task": "careloop.alerts.check_count_trends", "schedule": CARELOOP_TRENDS_EVERY_SECONDS},
+    "reminders-cycle-labs": {"task": "careloop.reminders.cycle_labs", "schedule": CARELOOP_CYCLE_LABS_EVERY_SECONDS},
 }
 
 # Outside channels: "dev" records what would be sent (RecordedMessage, visible in the admin) and

@@ -25,6 +25,7 @@ from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDe
 from backend.records.apis import ReadingListApi
 from backend.records.baseline_apis import PatientBaselineApi, PatientBaselineListApi
 from backend.reminders.apis import AdherenceApi, PatientAdherenceApi, ReminderListApi, ReminderPlanApi
+from backend.response.apis import MarkerListCreateApi, ResponseApi, ResponseSettingsApi
 from backend.sync.apis import SyncApi
 
 api_v1 = [
@@ -46,6 +47,10 @@ api_v1 = [
     path("reminders/plan/", ReminderPlanApi.as_view(), name="reminder-plan"),
     path("adherence/", AdherenceApi.as_view(), name="adherence"),
     path("patients/<uuid:patient_id>/adherence/", PatientAdherenceApi.as_view(), name="patient-adherence"),
+    # Disease response (contract §5)
+    path("patients/<uuid:patient_id>/markers/", MarkerListCreateApi.as_view(), name="patient-markers"),
+    path("patients/<uuid:patient_id>/response/", ResponseApi.as_view(), name="patient-response"),
+    path("clinic/response-settings/", ResponseSettingsApi.as_view(), name="clinic-response-settings"),
     path("alerts/", AlertListApi.as_view(), name="alerts"),
     path("alerts/<uuid:alert_id>/acknowledge/", AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),
@@ -65,6 +70,7 @@ _public = {"permission_classes": [AllowAny], "authentication_classes": []}
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
+    path("fhir/", include("backend.fhir.urls")),  # FHIR R4 (contract §6)
     path("api/schema/", SpectacularJSONAPIView.as_view(**_public), name="schema"),
     path("api/schema.yaml", SpectacularYAMLAPIView.as_view(**_public), name="schema-yaml"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", **_public), name="api-docs"),

@@ -1,18 +1,19 @@
-"""Which drugs the NINLARO label says to withhold now, judged in Python on the readings the patient
-page already read."""
+"""Which drugs the NINLARO label says to withhold now, derived from the patient's episodes (alerts),
+so that the patient page, the queue's chips and the phone never contradict each other: grading keeps
+each alert's holds in force (backend.alerts.episodes), following the latest reading of what held it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from backend.dashboard.wording import analyte_name, lab_value_text, symptom_name
-from backend.records.models import LabResult, SymptomReport
+from backend.alerts.models import UNRESOLVED, Alert, SourceType
 from shared.alert_policy import DEFAULT_POLICY
-from shared.symptoms import grade_symptom
+
+SYMPTOM_HOLD_UNTIL = "grade 1 or better"
 
 
 @dataclass(frozen=True)
@@ -24,49 +25,59 @@ class Hold:
     since: datetime
 
 
-def holds_in_force(
-    *, labs: Mapping[str, Sequence[LabResult]], symptoms: Sequence[SymptomReport], tz: ZoneInfo
-) -> list[Hold]:
-    """What the NINLARO label says to withhold now, judged on each rule's latest reading: platelets
-    under 30 ×10⁹/L hold ixazomib and lenalidomide until a later count is 30 or more; a symptom's hold
-    lasts until a later report of it no longer meets the hold rule. The hold thresholds are the
-    label's (shared.alert_policy.DEFAULT_POLICY), which no clinic setting moves. Resolving an alert
-    does not lift a hold: a recovered reading does."""
-    found: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
-    for analyte, rule in DEFAULT_POLICY.labs.items():
-        rows = [lab for lab in labs.get(analyte, ()) if lab.graded_at is not None]
-        if not rule.hold_drugs or not rows:
+@dataclass(frozen=True)
+class Lift:
+    """A later reading that lifted an open episode's hold."""
+
+    drugs: tuple[str, ...]
+    text: str  # "Platelets 80 ×10⁹/L on 22 Nov"
+    alert_title: str
+
+
+def _on(observed_at: object, tz: ZoneInfo) -> tuple[datetime, str]:
+    at = datetime.fromisoformat(str(observed_at))
+    local = at.astimezone(tz)
+    return at, f"{local.day} {local:%b}"
+
+
+def _until(source_type: object, key: str) -> str:
+    rule = DEFAULT_POLICY.labs.get(key) if source_type == SourceType.LAB_RESULT else None
+    return rule.hold_until if rule is not None else SYMPTOM_HOLD_UNTIL
+
+
+def holds_in_force(*, alerts: Iterable[Alert], tz: ZoneInfo) -> list[Hold]:
+    """The holds in force of the patient's alerts, whatever their status (resolving an alert does
+    not lift a hold: a recovered reading does), each drug with the readings that hold it, newest
+    first. A superseded alert never holds."""
+    found: dict[str, dict[str, tuple[datetime, str]]] = defaultdict(dict)
+    for alert in alerts:
+        if alert.superseded or not alert.holds_in_force:
             continue
-        latest = max(rows, key=lambda lab: lab.collected_at)
-        if rule.hold_below is not None:
-            held = latest.canonical_value < rule.hold_below
-        else:
-            held = (
-                rule.hold_at is not None and latest.grade is not None and rule.hold_at.fires(latest.grade, frozenset())
-            )
-        if held:
-            on = latest.collected_at.astimezone(tz)
-            reason = (
-                f"{analyte_name(analyte)} {lab_value_text(latest)} on {on.day} {on:%b}: hold until {rule.hold_until}"
-            )
-            for drug in rule.hold_drugs:
-                found[drug].append((latest.collected_at, reason))
-    for key, srule in DEFAULT_POLICY.symptoms.items():
-        reports = [r for r in symptoms if r.symptom == key and r.grade is not None]
-        if not srule.hold_drugs or srule.hold_at is None or not reports:
+        for key, hold in alert.holds.items():
+            if not hold.get("drugs"):
+                continue
+            at, day = _on(hold["observed_at"], tz)
+            reason = f"{hold['value']} on {day}: hold until {_until(hold.get('type'), key)}"
+            for drug in hold["drugs"]:
+                found[drug][str(hold["id"])] = (at, reason)
+    holds = []
+    for drug, by_reading in sorted(found.items()):
+        newest_first = sorted(by_reading.values(), reverse=True)
+        holds.append(Hold(drug, tuple(reason for _, reason in newest_first), newest_first[0][0]))
+    return holds
+
+
+def hold_lifts(*, alerts: Iterable[Alert], tz: ZoneInfo) -> list[Lift]:
+    """The readings that lifted a hold of an open or acknowledged alert: what the nurse should know
+    before resuming a drug."""
+    lifts: dict[str, Lift] = {}
+    for alert in alerts:
+        if alert.status not in UNRESOLVED or alert.superseded:
             continue
-        report = max(reports, key=lambda r: r.reported_at)
-        assert report.grade is not None
-        try:
-            flags = grade_symptom(key, report.answers).flags
-        except (KeyError, TypeError, ValueError):  # answers stored before a schema change: grade alone
-            flags = frozenset()
-        if srule.hold_at.fires(report.grade, flags):
-            on = report.reported_at.astimezone(tz)
-            reason = f"{symptom_name(key)} grade {report.grade} on {on.day} {on:%b}: hold until grade 1 or better"
-            for drug in srule.hold_drugs:
-                found[drug].append((report.reported_at, reason))
-    return [
-        Hold(drug, tuple(reason for _, reason in sorted(items, reverse=True)), max(at for at, _ in items))
-        for drug, items in sorted(found.items())
-    ]
+        for lift in alert.hold_lifts:
+            _, day = _on(lift["observed_at"], tz)
+            lifts.setdefault(
+                str(lift["id"]),
+                Lift(tuple(str(d) for d in lift.get("lifted") or ()), f"{lift['value']} on {day}", alert.title),
+            )
+    return list(lifts.values())

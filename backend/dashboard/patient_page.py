@@ -1,6 +1,6 @@
 """The patient page's reads: three cycles of labs, symptoms, doses and alerts, the regimen today, the
 caregivers, the label's holds and adherence, in a fixed number of queries whatever the number of
-readings (each list one query; the holds are judged in Python on what those returned)."""
+readings (each list one query; the holds are read off the alerts that list returned)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from backend.caregivers.models import Scope
 from backend.caregivers.selectors import active_links_by_patient
 from backend.dashboard.adherence import Adherence, adherence_recent
 from backend.dashboard.counts import UNRESOLVED
-from backend.dashboard.holds import Hold, holds_in_force
+from backend.dashboard.holds import Hold, Lift, hold_lifts, holds_in_force
 from backend.patients.models import Patient
 from backend.patients.selectors import patient_devices
 from backend.patients.services import regimen_today
@@ -57,6 +57,7 @@ class PatientRecord:
     caregivers: list[Caregiver]
     devices: list[DeviceToken] = field(default_factory=list)  # the phones signed in as the patient
     holds: list[Hold] = field(default_factory=list)
+    lifts: list[Lift] = field(default_factory=list)
     adherence: Adherence = field(default_factory=lambda: Adherence((), ()))
     # Each analyte graded against a baseline, with the baseline in force (None: the ULN rule alone).
     baselines: list[tuple[str, PatientBaseline | None]] = field(default_factory=list)
@@ -89,10 +90,11 @@ def patient_record(*, patient: Patient, now: datetime, days: int = WINDOW_DAYS) 
         labs[lab.analyte].append(lab)
     symptoms = list(SymptomReport.objects.filter(patient=patient, reported_at__gte=since).order_by("reported_at"))
     doses = list(DoseLog.objects.filter(patient=patient, taken_at__gte=since).order_by("taken_at"))
-    # Unresolved alerts whatever their age (they still wait for a nurse), plus the window's others.
+    # Unresolved alerts whatever their age (they still wait for a nurse), those whose label holds are
+    # still in force (the holds derive from them), plus the window's others.
     alerts = list(
         Alert.objects.filter(patient=patient)
-        .filter(Q(status__in=UNRESOLVED) | Q(created_at__gte=since))
+        .filter(Q(status__in=UNRESOLVED) | Q(created_at__gte=since) | ~Q(holds_in_force=[]))
         .select_related("acknowledged_by", "resolved_by")
         .order_by("-created_at")
     )
@@ -110,7 +112,8 @@ def patient_record(*, patient: Patient, now: datetime, days: int = WINDOW_DAYS) 
         caregivers=patient_caregivers(patient=patient),
         devices=patient_devices(patient),
     )
-    record.holds = holds_in_force(labs=record.labs, symptoms=symptoms, tz=tz)
+    record.holds = holds_in_force(alerts=alerts, tz=tz)
+    record.lifts = hold_lifts(alerts=alerts, tz=tz)
     record.adherence = adherence_recent(patient=patient, now=now)
     record.baselines = baseline_rows(patient)
     return record

@@ -16,7 +16,7 @@ from backend.accounts.models import User
 from backend.alerts.models import Alert
 from backend.dashboard.patient_page import PatientRecord
 from backend.dashboard.triage_queue import QueueFilters, QueueRow
-from backend.dashboard.wording import analyte_name, drug_label, lab_value_text, outcome_label, symptom_name
+from backend.dashboard.wording import drug_label, lab_reading_text, outcome_label, symptom_name
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from shared import regimen
 from shared.symptoms import SYMPTOMS
@@ -131,7 +131,7 @@ def lab_entry(lab: LabResult) -> TimelineEntry:
     return TimelineEntry(
         lab.collected_at,
         "lab",
-        f"{analyte_name(lab.analyte)} {lab_value_text(lab)}{grade}{pending}",
+        f"{lab_reading_text(lab)}{grade}{pending}",
         grade=lab.grade,
     )
 

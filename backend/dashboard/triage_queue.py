@@ -74,10 +74,11 @@ class Escalation:
 def escalation_of(*, alert: Alert, clinic: Clinic, now: datetime) -> Escalation:
     level = alert.escalation_level
     target = escalation_target(clinic, alert.severity)
-    if alert.status != Status.OPEN or target is None or level >= MAX_LEVEL:
+    if alert.status != Status.OPEN or alert.superseded or target is None or level >= MAX_LEVEL:
         return Escalation(None, None, level)
-    # The ladder's own schedule: step n is due n targets after the alert was raised.
-    deadline = alert.created_at + (level + 1) * target
+    # The ladder's own schedule: step n is due n targets after the alert was raised, or after the
+    # worse reading that restarted it.
+    deadline = alert.ladder_start + (level + 1) * target
     return Escalation(deadline, deadline - now, level)
 
 
@@ -96,6 +97,25 @@ class QueueRow:
     def reading_delay(self) -> timedelta | None:
         delay = self.alert.created_at - self.alert.observed_at
         return delay if delay >= LATE_READING else None
+
+    @property
+    def worst_value(self) -> str:
+        """The worst reading's value with its unit ("Platelets 22 ×10⁹/L"): the latest of those
+        of the alert's grade and severity, which the alert's title and message describe."""
+        return worst_reading_value(self.alert)
+
+    @property
+    def reading_count(self) -> int:
+        return len(self.alert.readings)
+
+
+def worst_reading_value(alert: Alert) -> str:
+    worst = [
+        r
+        for r in alert.readings
+        if r.get("grade") == alert.grade and r.get("severity") == alert.severity and r.get("value")
+    ]
+    return str(worst[-1]["value"]) if worst else ""
 
 
 @dataclass(frozen=True)
@@ -198,7 +218,8 @@ def queue_read(
             alert=alert,
             age=now - alert.created_at,
             escalation=escalation_of(alert=alert, clinic=clinic, now=now),
-            is_new=seen_until is not None and alert.created_at > seen_until,
+            # New to this screen: raised, or made worse (announced again), since it was shown.
+            is_new=seen_until is not None and alert.ladder_start > seen_until,
         )
         for alert in alerts
     ]

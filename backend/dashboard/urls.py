@@ -11,6 +11,7 @@ urlpatterns = [
     path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
     path("patients/", views.patients, name="patients"),
+    path("cycle-start/", views.cycle_start, name="cycle-start"),
     path("patients/new/", views.enroll, name="enroll"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
     path("patients/<uuid:patient_id>/enrollment-code/", views.new_code, name="patient-code"),
@@ -27,6 +28,8 @@ urlpatterns = [
         views.patient_baseline_clear,
         name="patient-baseline-clear",
     ),
+    path("patients/<uuid:patient_id>/markers/", views.patient_markers, name="patient-markers"),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
+    path("clinic/outcomes/", views.outcomes, name="outcomes"),
 ]

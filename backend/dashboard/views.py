@@ -31,6 +31,7 @@ from backend.dashboard import patient_charts
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
 from backend.dashboard.audit_trail import AuditFilters, audit_events_for_clinic, clinic_patient_choices, patient_names
 from backend.dashboard.counts import queue_counts, version_time
+from backend.dashboard.cycle_start import cycle_start_rows
 from backend.dashboard.forms import (
     AuditFilterForm,
     BaselineForm,
@@ -43,10 +44,12 @@ from backend.dashboard.forms import (
     SignInForm,
     timezone_names,
 )
+from backend.dashboard.outcomes import clinic_outcomes, outcomes_csv
 from backend.dashboard.patient_page import patient_record
 from backend.dashboard.patients import patient_for, patient_list
 from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
+from backend.dashboard.response_panel import markers_from_form, response_panel
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
 from backend.patients.models import Patient
@@ -60,6 +63,7 @@ from backend.patients.services import (
     patient_timezone_change,
 )
 from backend.records.baselines import baseline_clear, baseline_enter
+from backend.response.services import markers_record
 from shared.alert_policy import DEFAULT_POLICY
 
 AUDIT_PAGE_SIZE = 50
@@ -293,6 +297,23 @@ def patients(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 @staff_required
+def cycle_start(request: HttpRequest) -> HttpResponse:
+    """Patients whose day 1 is at most 3 days away, and whether the label's criteria are met."""
+    rows = cycle_start_rows(user=_user(request), now=timezone.now())
+    if rows:
+        audit_record(
+            actor=_user(request),
+            action="read",
+            resource="patient",
+            patient_ids=(r.patient.pk for r in rows),
+            detail="dashboard cycle start list",
+        )
+    return render(request, "dashboard/cycle_start.html", {"rows": rows})
+
+
+@never_cache
+@require_GET
+@staff_required
 def patient_detail(request: HttpRequest, patient_id: UUID) -> HttpResponse:
     patient = patient_for(user=_user(request), patient_id=patient_id)
     if patient is None:
@@ -325,6 +346,7 @@ def _patient_page(
         "timezones": timezone_names(),
         "sex_form": PatientSexForm(initial={"sex": patient.sex}),
         "baseline_form": baseline_form or BaselineForm(),
+        "response": response_panel(patient=patient, now=timezone.now()),
     }
     return render(request, "dashboard/patient.html", context)
 
@@ -429,6 +451,31 @@ def patient_device_signout(request: HttpRequest, patient_id: UUID, device_id: in
     return redirect("dashboard:patient", patient_id=patient.pk)
 
 
+@never_cache
+@require_POST
+@staff_required
+def patient_markers(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """A day's response markers from the panel's form, stored as the API stores them (one item per
+    marker filled in, all or nothing); the reasons of a refusal are shown above the panel."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    items: list[dict[str, Any]] = []
+    try:
+        items = markers_from_form(request.POST, patient=patient)
+        markers_record(patient=patient, body=items, user=_user(request), now=timezone.now())
+    except ApplicationError as exc:
+        problems = exc.errors if isinstance(exc.errors, dict) else {}
+        if isinstance(exc.errors, list):
+            for entry, item in zip(exc.errors, items, strict=False):
+                for field, reasons in entry.items():
+                    problems[f"{item['marker']} {field}"] = reasons
+        messages.error(request, "Not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in problems.items()))
+    else:
+        messages.success(request, f"Saved {len(items)} marker results; the response is recomputed.")
+    return redirect(reverse("dashboard:patient", kwargs={"patient_id": patient.pk}) + "#response")
+
+
 def _code_page(request: HttpRequest, patient: Patient, code: str, *, new: bool) -> HttpResponse:
     context = {
         "patient": patient,
@@ -513,6 +560,19 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request, "dashboard/clinic_settings.html", {"form": form, "clinic": clinic, "default_policy": DEFAULT_POLICY}
     )
+
+
+@never_cache
+@require_GET
+@staff_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """The clinic's response outcomes, counts only (no patient data, so nothing to audit)."""
+    found = clinic_outcomes(clinic_id=_clinic(request).pk)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(outcomes_csv(found), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="careloop-response-outcomes.csv"'
+        return response
+    return render(request, "dashboard/outcomes.html", {"outcomes": found})
 
 
 @never_cache

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from backend.alerts.readings import lab_value_text as canonical_lab_text
 from backend.alerts.services import OUTCOMES
 from backend.records.models import LabResult
 from shared.analytes import ANALYTES
@@ -31,6 +32,9 @@ KIND_LABELS = {
     "review_needed": "Needs review",
     "creatinine_increased": "Creatinine increased",
     "peripheral_neuropathy": "Peripheral neuropathy",
+    "stale_labs": "Blood count overdue",
+    "early_warning": "Early warning",
+    "cycle_labs_missing": "Labs missing before day 1",
 }
 
 
@@ -72,9 +76,19 @@ def number(value: Decimal | float) -> str:
 
 
 def lab_value_text(lab: LabResult) -> str:
+    """The value as the lab reported it, e.g. '120 g/L'."""
     analyte = ANALYTES.get(lab.analyte)
     unit = analyte.unit(lab.unit) if analyte else None
     return f"{number(lab.value)} {unit.display if unit else lab.unit}"
+
+
+def lab_reading_text(lab: LabResult) -> str:
+    """'Platelets 22 ×10⁹/L': the one unit style of the queue, the patient page and the API (the
+    analyte's canonical unit, backend.alerts.readings), with what the lab printed when it differs."""
+    text = canonical_lab_text(lab.analyte, lab.canonical_value, lab.unit)
+    analyte = ANALYTES.get(lab.analyte)
+    unit = analyte.unit(lab.unit) if analyte else None
+    return text if unit is not None and unit.per_canonical == 1 else f"{text} (reported {lab_value_text(lab)})"
 
 
 def analyte_name(key: str) -> str:

@@ -12,8 +12,13 @@ Lopez has a caregiver (critical alerts, daily summary) on push. So an unacknowle
 escalates within minutes of `make run`, and the development transport records every email, SMS
 and push it would have sent (worker log, and admin > Recorded messages).
 
-Everything goes through the same services as real traffic (sync ingest, grading), with ids made
-by uuid5 so that seeding twice changes nothing.
+Each enrolled patient also has a few cycles of myeloma response markers entered by the care team
+(contract §5): Maria Lopez responds to a very good partial response (serum and urine M-protein),
+James Carter progresses after a partial response (one disease_progression alert), and Kenji Sato
+has free-light-chain-only disease (lambda, printed in mg/dL by his lab) in partial response.
+
+Everything goes through the same services as real traffic (sync ingest, grading, marker entry and
+the response recompute), with ids made by uuid5 so that seeding twice changes nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ from backend.records.services import sync_ingest
 from backend.reminders.materialise import reminders_replan
 from backend.reminders.plans import reminder_plan_ensure
 from backend.reminders.selectors import upcoming_reminders
+from backend.response.recompute import responses_recompute
+from backend.response.services import markers_record
 from shared import regimen
 
 NURSE = ("nurse", "careloop-nurse")
@@ -92,6 +99,47 @@ PATIENTS = (
         ((4, "peripheral_neuropathy", {"severity": "mild", "pain": True}), (2, "rash", {"body_area": "under_10"})),
     ),
 )
+# Response markers per patient: (day of treatment, 1 = cycle 1 day 1; the baseline before it,
+# {marker: (value, unit) or word}). Realistic IgG-kappa, IgA-kappa and lambda light-chain courses.
+RESPONSE_MARKERS: dict[str, tuple[tuple[int, dict[str, Any]], ...]] = {
+    "Maria Lopez": (
+        (
+            -3,
+            {
+                "serum_m_protein": (3.2, "g/dL"),
+                "urine_m_protein": (420, "mg/24h"),
+                "kappa_flc": (480, "mg/L"),
+                "lambda_flc": (9.1, "mg/L"),
+                "serum_ife": "positive",
+                "urine_ife": "positive",
+                "marrow_plasma_cells": (45, "%"),
+            },
+        ),
+        (29, {"serum_m_protein": (1.5, "g/dL"), "urine_m_protein": (160, "mg/24h")}),
+        (57, {"serum_m_protein": (0.28, "g/dL"), "urine_m_protein": (60, "mg/24h"), "serum_ife": "positive"}),
+        (76, {"serum_m_protein": (0.25, "g/dL"), "urine_m_protein": (40, "mg/24h"), "serum_ife": "positive"}),
+    ),
+    "James Carter": (
+        (-2, {"serum_m_protein": (26, "g/L"), "urine_m_protein": (0.15, "g/24h")}),
+        (15, {"serum_m_protein": (12, "g/L")}),
+        (36, {"serum_m_protein": (9, "g/L")}),
+        (57, {"serum_m_protein": (15, "g/L")}),  # +0.6 g/dL and +67% from the nadir 0.9 g/dL: progression
+    ),
+    "Kenji Sato": (
+        (
+            -4,
+            {
+                "kappa_flc": (0.61, "mg/dL"),
+                "lambda_flc": (41.0, "mg/dL"),
+                "serum_m_protein": (0, "g/dL"),
+                "urine_m_protein": (80, "mg/24h"),
+            },
+        ),
+        (22, {"kappa_flc": (0.65, "mg/dL"), "lambda_flc": (18.0, "mg/dL")}),
+        (43, {"kappa_flc": (0.70, "mg/dL"), "lambda_flc": (15.0, "mg/dL")}),
+    ),
+}
+
 WAITING = DemoPatient("Dana Whitfield (your phone)", "America/Chicago", 10, (), (), ())
 
 
@@ -179,6 +227,27 @@ def _readings(p: DemoPatient, start: date, today: date) -> Iterator[tuple[str, d
                 "reported_at": _local(tz, today - timedelta(days=days_ago), 19).isoformat(),
             },
         )
+
+
+def _markers(patient: Patient, nurse: User, p: DemoPatient, now: datetime) -> int:
+    """The care team's response markers for this patient, then the recompute; the alerts raised."""
+    tz = ZoneInfo(p.tz)
+    items = []
+    for treatment_day, markers in RESPONSE_MARKERS.get(p.name, ()):
+        on = patient.start_date + timedelta(days=treatment_day - 1 if treatment_day > 0 else treatment_day)
+        for marker, spec in markers.items():
+            value, unit = spec if isinstance(spec, tuple) else (spec, None)
+            item = {
+                "id": _id(p.name, "marker", treatment_day, marker),
+                "marker": marker,
+                "value": value,
+                "collected_at": _local(tz, on, 7).isoformat(),
+            }
+            items.append(item | ({"unit": unit} if unit else {}))
+    if not items:
+        return 0
+    markers_record(patient=patient, body=items, user=nurse, now=now)
+    return len(responses_recompute(patient_ids=[patient.pk], now=now).alerts_raised)
 
 
 def _patient(clinic: Clinic, nurse: User, p: DemoPatient, today: date) -> Patient:
@@ -284,6 +353,7 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
             if result.rejected:
                 raise RuntimeError(f"demo data rejected: {result.rejected[:3]}")
         raised += len(readings_grade(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids).alerts_raised)
+        raised += _markers(patient, nurse, p, now)
         with transaction.atomic():
             enrolled.append(_demo_phone(patient, nurse, p, now))
     _demo_caregiver(enrolled[0], PATIENTS[0].tz)

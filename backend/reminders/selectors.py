@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef
 
 from backend.accounts.models import Clinic, Role, User
-from backend.alerts.models import Alert, Status
+from backend.alerts.models import Alert
 from backend.core.errors import ApplicationError, NotFound
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
@@ -82,11 +82,14 @@ def patient_for_reminders(*, user: User, patient_id: object | None) -> Patient:
 
 
 def held_drugs(patient_ids: Iterable[object]) -> dict[object, set[str]]:
-    """Drugs an unresolved alert says to withhold, per patient (one query)."""
+    """Drugs the label holds now, per patient (one query): the holds in force of the patient's
+    alerts, which a later reading lifts and resolving does not (backend.alerts.episodes)."""
     held: dict[object, set[str]] = defaultdict(set)
-    alerts = Alert.objects.filter(
-        patient_id__in=list(patient_ids), status__in=(Status.OPEN, Status.ACKNOWLEDGED)
-    ).values_list("patient_id", "hold_drugs")
+    alerts = (
+        Alert.objects.filter(patient_id__in=list(patient_ids))
+        .exclude(holds_in_force=[])
+        .values_list("patient_id", "holds_in_force")
+    )
     for patient_id, drugs in alerts:
         held[patient_id] |= {d for d in drugs or () if d in _HOLDABLE}
     return dict(held)
@@ -100,7 +103,7 @@ class ReminderMessage:
 
 
 def reminder_message(kind: str, title: str, text: str, held: set[str]) -> ReminderMessage:
-    """What a reminder says; for a drug an unresolved alert holds, that it is on hold instead."""
+    """What a reminder says; for a drug the label holds now, that it is on hold instead."""
     if kind in held:
         return ReminderMessage(
             title=f"{kind.capitalize()} is on hold",
@@ -120,10 +123,10 @@ class UpcomingReminder:
 def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, set[str]]:
     """The plan and the held drugs in one query: this runs on every sync, the phone's hot path.
     (`icontains` on the JSON list works alike on PostgreSQL and SQLite; drug names are fixed words.)"""
-    unresolved = Alert.objects.filter(patient_id=OuterRef("pk"), status__in=(Status.OPEN, Status.ACKNOWLEDGED))
+    holding = Alert.objects.filter(patient_id=OuterRef("pk")).exclude(holds_in_force=[])
     stored = (
         ReminderPlan.objects.filter(pk=patient.pk)
-        .annotate(**{f"held_{drug}": Exists(unresolved.filter(hold_drugs__icontains=drug)) for drug in _HOLDABLE})
+        .annotate(**{f"held_{drug}": Exists(holding.filter(holds_in_force__icontains=drug)) for drug in _HOLDABLE})
         .first()
     )
     if stored is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from celery import shared_task
 
-from backend.reminders import caregiver_summary
+from backend.reminders import caregiver_summary, cycle_labs
 from backend.reminders.dispatch import reminders_dispatch_due
 from backend.reminders.materialise import reminders_materialise
 from backend.reminders.missed_doses import missed_doses_notify
@@ -108,3 +108,18 @@ def daily_summaries(**_: Any) -> int:
     if sent:
         send_due.delay()
     return sent
+
+
+@shared_task(name="careloop.reminders.cycle_labs", **_RETRYING)
+def cycle_labs_missing(**_: Any) -> int:
+    """Beat, every CARELOOP_CYCLE_LABS_EVERY_SECONDS: counts missing within 3 days of a day 1 raise a
+    task for the nurse and remind the patient, once per patient and cycle."""
+    from backend.alerts.tasks import announce_alerts
+    from backend.notifications.tasks import send_due
+
+    outcome = cycle_labs.cycle_labs_check()
+    if outcome.alerts_raised:
+        announce_alerts.delay(alert_ids=[str(i) for i in outcome.alerts_raised])
+    if outcome.reminders_sent:
+        send_due.delay()
+    return outcome.reminders_sent

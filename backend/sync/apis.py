@@ -58,6 +58,11 @@ class SyncApi(APIView):
                 "lab_results": serializers.ListField(child=serializers.DictField(), required=False),
                 "symptom_reports": serializers.ListField(child=serializers.DictField(), required=False),
                 "dose_logs": serializers.ListField(child=serializers.DictField(), required=False),
+                "marker_results": serializers.ListField(
+                    child=serializers.DictField(),
+                    required=False,
+                    help_text="Contract §5 marker items, as POST /api/v1/patients/{id}/markers/ takes them.",
+                ),
             },
         ),
         responses=_SyncResponse,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
+
 from backend.accounts.models import User
 from backend.alerts.dispatch import grading_enqueue_on_commit
 from backend.alerts.grading import policy_for
@@ -18,6 +20,7 @@ from backend.patients.services import regimen_today
 from backend.records.baselines import lab_contexts
 from backend.records.services import payload_sections, sync_ingest
 from backend.reminders.selectors import upcoming_reminders_payload
+from backend.response.services import markers_sync_ingest
 from backend.sync.cursor import cursor_decode, cursor_encode
 from shared.alert_policy import policy_to_wire
 from shared.lab_context import context_to_wire
@@ -40,8 +43,17 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
     since = cursor_decode(body.get("cursor"))
     result = sync_ingest(patient=patient, sections=sections, now=now)
     grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids)
+    markers = markers_sync_ingest(patient=patient, raw_items=sections["marker_results"], now=now)
+    result.accepted += markers.accepted
+    result.rejected += markers.rejected
     alerts = Alert.objects.filter(patient=patient).order_by("-created_at")
-    alerts = alerts.filter(updated_at__gte=since) if since else alerts.exclude(status=Status.RESOLVED)
+    # First sync: the alerts in force, and resolved ones whose label hold a later reading has not
+    # lifted yet (the phone shows that hold as the dashboard does).
+    alerts = (
+        alerts.filter(updated_at__gte=since)
+        if since
+        else alerts.filter(~Q(status=Status.RESOLVED) | ~Q(holds_in_force=[]))
+    )
     recent = list(alerts[:ALERTS_PER_ANSWER])
     for alert in recent:
         alert.patient = patient  # the serializer's patient_name: this patient, no join to fetch it again

@@ -4,7 +4,7 @@ force right now, most serious first. Each has a word title and an icon, never co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from mobile import strings as S
 from mobile.presenters.context import ActiveAlert, PatientContext, active_alerts, held_drugs
@@ -53,6 +53,30 @@ def call_banner(ctx: PatientContext, advice: str) -> Banner:
     return Banner(CRITICAL, S.CALL_NOW, without_call_now(advice), "call", S.call_button(ctx.clinic_phone))
 
 
+# The myeloma response tests are shown from this many days before their day 1 (issue 14: SPEP, UPEP
+# and FLC every cycle early on, then every one to three cycles; the server says which cycle).
+TEST_NOTICE = timedelta(days=3)
+TEST_OVERDUE = timedelta(days=7)
+
+
+def response_test_banner(store: Store, today: date) -> Banner | None:
+    """The next SPEP/UPEP/FLC draw from the response answer the last sync kept, once it is near."""
+    answer = store.get_json("response")
+    test = answer.get("next_test") if isinstance(answer, dict) else None
+    if not isinstance(test, dict):
+        return None
+    try:
+        due, cycle = date.fromisoformat(str(test.get("due"))), int(test.get("cycle"))
+    except (TypeError, ValueError):
+        return None
+    day = f"{due.day} {S.MONTHS[due.month - 1]}"
+    if today > due + TEST_OVERDUE:
+        return Banner(INFO, S.RESPONSE_TEST_TITLE, S.response_test_overdue(day), "response", S.RESPONSE_OPEN)
+    if today >= due - TEST_NOTICE:
+        return Banner(INFO, S.RESPONSE_TEST_TITLE, S.response_test_due(cycle, day), "response", S.RESPONSE_OPEN)
+    return None
+
+
 def banners(store: Store, ctx: PatientContext, now: datetime) -> list[Banner]:
     found: list[Banner] = []
     if store.get("signed_out"):
@@ -61,7 +85,7 @@ def banners(store: Store, ctx: PatientContext, now: datetime) -> list[Banner]:
     critical = [a for a in alerts if a.severity == CRITICAL]
     if critical:
         found.append(call_banner(ctx, critical[0].advice))
-    held = held_drugs(alerts)
+    held = held_drugs(alerts, store)
     if held:
         found.append(Banner(HOLD, S.hold_title(held), S.HOLD_TEXT))
     others = [a for a in alerts if a.severity != CRITICAL]
@@ -69,6 +93,9 @@ def banners(store: Store, ctx: PatientContext, now: datetime) -> list[Banner]:
         first = others[0]
         text = f"{first.title}. {status_text(first.status)}"
         found.append(Banner(URGENT, S.ALERT_OPEN_TITLE, text, "messages", S.SEE_MESSAGES))
+    test = response_test_banner(store, now.astimezone(ctx.tz).date())
+    if test is not None:
+        found.append(test)
     rejected = store.rejected()
     if rejected:
         found.append(

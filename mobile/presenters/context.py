@@ -84,10 +84,19 @@ class ActiveAlert:
     created_at: datetime | None
 
 
+def _holds(alert: Mapping[str, Any]) -> tuple[str, ...]:
+    """The drugs an alert holds now: the server's `holds_in_force` (a later reading may have lifted a
+    hold the alert once called for), or its `hold_drugs` from a server that does not send them."""
+    drugs = alert["holds_in_force"] if "holds_in_force" in alert else alert.get("hold_drugs")
+    return tuple(d for d in drugs or () if isinstance(d, str))
+
+
 def active_alerts(store: Store, now: datetime) -> list[ActiveAlert]:
+    """Open or acknowledged alerts; a superseded one (history from a backlog of old readings, which
+    a newer reading already contradicts) is for the care team to review, not for the patient."""
     found: list[ActiveAlert] = []
     for alert in store.alerts():
-        if alert.get("status") not in OPEN_STATUSES:
+        if alert.get("status") not in OPEN_STATUSES or alert.get("superseded"):
             continue
         found.append(
             ActiveAlert(
@@ -95,7 +104,7 @@ def active_alerts(store: Store, now: datetime) -> list[ActiveAlert]:
                 str(alert.get("severity") or "urgent"),
                 S.alert_title(str(alert.get("kind") or ""), str(alert.get("title") or "")),
                 str(alert.get("patient_advice") or ""),
-                tuple(alert.get("hold_drugs") or ()),
+                _holds(alert),
                 str(alert["status"]),
                 _parse(alert.get("created_at")),
             )
@@ -122,10 +131,16 @@ def active_alerts(store: Store, now: datetime) -> list[ActiveAlert]:
     return found
 
 
-def held_drugs(alerts: list[ActiveAlert]) -> list[str]:
+def held_drugs(alerts: list[ActiveAlert], store: Store | None = None) -> list[str]:
+    """The drugs on hold: those of the alerts in force and, given the store, of resolved alerts whose
+    hold no later reading has lifted yet (resolving an alert does not lift its hold; the server's
+    holds in force say so, as the nurses' dashboard does)."""
     held: list[str] = []
     for alert in alerts:
         held.extend(d for d in alert.hold_drugs if d not in held)
+    for stored in store.alerts() if store is not None else ():
+        if stored.get("status") not in OPEN_STATUSES and not stored.get("superseded") and "holds_in_force" in stored:
+            held.extend(d for d in _holds(stored) if d not in held)
     return held
 
 
@@ -142,7 +157,7 @@ def reminders_between(store: Store, start: datetime, end: datetime, now: datetim
         window_start=start,
         window_end=end,
         doses_mg=ctx.regimen.doses_mg,
-        held=held_drugs(active_alerts(store, now)),
+        held=held_drugs(active_alerts(store, now), store),
     )
     server = [r for r in server_reminders(store.get_json("reminders", []), ctx.tz) if start <= r.at < end]
     return merged(phone, server)

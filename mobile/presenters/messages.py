@@ -92,6 +92,8 @@ class MessagesPresenter:
                 AlertRow(level, _icon(level), mine.title, S.tr(mine.advice), status_text(mine.status), when, False)
             )
         for alert in self.store.alerts():
+            if alert.get("superseded"):  # history from a backlog of old readings: the care team's to review
+                continue
             status = str(alert.get("status") or "open")
             level = CRITICAL if alert.get("severity") == CRITICAL else URGENT
             if status == "resolved":

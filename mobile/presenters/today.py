@@ -77,7 +77,7 @@ class TodayPresenter:
             )
         start = ctx.regimen.start_date
         position = regimen.cycle_day(start, today)
-        held = held_drugs(active_alerts(self.store, now))
+        held = held_drugs(active_alerts(self.store, now), self.store)
         if position is None:
             cycle_text, note = "", S.starts_on(S.day_long(start))
         else:

@@ -239,6 +239,22 @@ class TrendsPresenter:
         return SymptomGrid(labels, rows, "" if rows else S.TRENDS_SYMPTOMS_EMPTY)
 
 
+def latest_label_side(points: list[Point]) -> tuple[str, str]:
+    """Where the latest value's label goes, (vertical, horizontal), so that it covers neither the
+    line coming into the latest point nor the point itself: below the point when the line comes
+    down to it, above when it comes up; left of the point in the right half of the chart (the
+    latest reading is usually today, at the right edge), right of it otherwise. The widget keeps
+    the label inside the plot: a label "below" a value near zero rests on the axis, still beside
+    the point rather than on it."""
+    if not points:
+        return ("above", "right")
+    last = points[-1]
+    previous = points[-2] if len(points) > 1 else None
+    vertical = "below" if previous is not None and previous.y > last.y else "above"
+    horizontal = "left" if last.x > 0.5 else "right"
+    return (vertical, horizontal)
+
+
 def _spans(days: list[date], first: date, total: int) -> list[Span]:
     """Runs of consecutive days as spans in the unit square."""
     spans: list[Span] = []

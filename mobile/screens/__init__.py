@@ -9,6 +9,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "feel": ("mobile.screens.feel", "FeelScreen"),
     "lab": ("mobile.screens.lab", "LabScreen"),
     "trends": ("mobile.screens.trends", "TrendsScreen"),
+    "response": ("mobile.screens.response", "ResponseScreen"),
     "messages": ("mobile.screens.messages", "MessagesScreen"),
     "caregivers": ("mobile.screens.caregivers", "CaregiversScreen"),
     "settings": ("mobile.screens.settings", "SettingsScreen"),

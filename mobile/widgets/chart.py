@@ -13,7 +13,7 @@ from kivy.properties import ObjectProperty
 from kivy.uix.widget import Widget
 
 from mobile import theme as T
-from mobile.presenters.trends import LabChart, SymptomGrid
+from mobile.presenters.trends import LabChart, SymptomGrid, latest_label_side
 
 
 def _scale() -> float:
@@ -53,9 +53,13 @@ class LabChartView(Widget):
         top_pad = dp(8)
         px, py = self.x + left, self.y + bottom
         pw, ph = max(self.width - left - right, 1), max(self.height - bottom - top_pad, 1)
+        radius = dp(7)
+        # Readings sit inside the frame: the x axis is inset by a point's radius on both sides, so
+        # today's reading (at the right edge) is drawn whole within the plot, not on its border.
+        inset = radius + dp(2)
 
         def sx(x: float) -> float:
-            return px + x * pw
+            return px + inset + x * max(pw - 2 * inset, 1)
 
         def sy(y: float) -> float:
             return py + y * ph
@@ -110,17 +114,23 @@ class LabChartView(Widget):
             if len(points) > 1:
                 Color(*T.CHART_LINE)
                 Line(points=[c for xy in points for c in xy], width=dp(2))
-            radius = dp(7)
             for x, y in points:
                 Color(1, 1, 1, 1)
                 Ellipse(pos=(x - radius - dp(2), y - radius - dp(2)), size=(2 * radius + dp(4), 2 * radius + dp(4)))
                 Color(*T.CHART_POINT)
                 Ellipse(pos=(x - radius, y - radius), size=(2 * radius, 2 * radius))
             if model.points:
+                # The latest value, written beside its point on the side away from the line coming
+                # into it (latest_label_side), kept inside the plot.
                 last = model.points[-1]
                 label = _text(last.label, T.BODY, bold=True)
-                x = min(sx(last.x) + dp(10), px + pw - label.texture.width - dp(2))
-                y = min(sy(last.y) + dp(8), py + ph - label.texture.height)
+                vertical, horizontal = latest_label_side(model.points)
+                lx, ly = sx(last.x), sy(last.y)
+                w, h = label.texture.size
+                x = lx - radius - dp(4) - w if horizontal == "left" else lx + radius + dp(4)
+                y = ly - radius - h if vertical == "below" else ly + radius
+                x = min(max(x, px + dp(2)), px + pw - w - dp(2))
+                y = min(max(y, py + dp(1)), py + ph - h)
                 Color(1, 1, 1, 0.85)
                 Rectangle(pos=(x - dp(3), y), size=(label.texture.width + dp(6), label.texture.height))
                 Color(1, 1, 1, 1)

@@ -33,6 +33,8 @@ CONTRACT_CALLS: list[Any] = [
     pytest.param("post", "/api/v1/caregiver-invites/", 401, id="invites"),
     pytest.param("post", "/api/v1/caregiver-invites/accept/", 400, id="invites-accept"),
     pytest.param("get", "/api/v1/notifications/", 401, id="notifications"),
+    pytest.param("post", "/api/v1/patients/{id}/markers/", 401, id="markers"),
+    pytest.param("get", "/api/v1/patients/{id}/response/", 401, id="response"),
 ]
 
 

@@ -37,7 +37,8 @@ def grade_all() -> None:
 def raise_alerts(
     patient: EnrolledPatient, values: list[float], *, analyte: str = "platelets", start: datetime | None = None
 ) -> list[Alert]:
-    """One alert per value (counts low enough to alert), through sync and grading, oldest first."""
+    """The alert of each value low enough to alert, through sync and grading, oldest first. Alerts
+    are episodes (contract §4): values of one sync join one alert, which is then listed once per value."""
     start = start or timezone.now() - timedelta(days=len(values))
     items = [
         lab_item(analyte, value, collected_at=(start + timedelta(hours=6 * i)).isoformat())
@@ -46,25 +47,51 @@ def raise_alerts(
     body = sync(patient, lab_results=items)
     assert len(body["accepted"]) == len(items), body
     grade_all()
-    ids = [uuid.UUID(i["id"]) for i in items]
-    alerts = {a.source_id: a for a in Alert.objects.filter(source_id__in=ids)}
-    return [alerts[i] for i in ids if i in alerts]
+    return [alert for item in items if (alert := alert_listing(patient, item["id"])) is not None]
+
+
+def alert_listing(patient: EnrolledPatient, reading_id: str) -> Alert | None:
+    """The patient's alert that lists this reading, if any."""
+    for alert in Alert.objects.filter(patient=patient.patient):
+        if any(r["id"] == reading_id for r in alert.readings):
+            return alert
+    return None
 
 
 def raise_symptom_alert(patient: EnrolledPatient, symptom: str, answers: dict[str, Any]) -> Alert:
     item = symptom_item(symptom, answers, reported_at=timezone.now().isoformat())
     sync(patient, symptom_reports=[item])
     grade_all()
-    return Alert.objects.get(source_id=item["id"])
+    alert = alert_listing(patient, item["id"])
+    assert alert is not None
+    return alert
 
 
 def add_alerts(
     patient: Patient, *, status: str, severity: str, at: datetime, count: int = 1, step: timedelta = timedelta()
 ) -> list[Alert]:
-    """Alerts written straight to the table: the history a busy clinic piles up, without grading it."""
+    """Alerts written straight to the table: the history a busy clinic piles up, without grading it.
+
+    Alerts are episodes (contract §4): a patient has at most one open or acknowledged alert of a
+    kind. So each unresolved one written here belongs to a namesake of `patient` in the same clinic
+    (a resolved one to `patient` itself): the queue's filters and counts read them all alike."""
+    owners = [patient] * count
+    if status != Status.RESOLVED:
+        owners = Patient.objects.bulk_create(
+            Patient(
+                clinic_id=patient.clinic_id,
+                display_name=patient.display_name,
+                timezone=patient.timezone,
+                start_date=patient.start_date,
+                ixazomib_mg=patient.ixazomib_mg,
+                lenalidomide_mg=patient.lenalidomide_mg,
+                dexamethasone_mg=patient.dexamethasone_mg,
+            )
+            for _ in range(count)
+        )
     rows = [
         Alert(
-            patient=patient,
+            patient=owner,
             kind="thrombocytopenia",
             grade=4 if severity == Severity.CRITICAL else 3,
             severity=severity,
@@ -80,7 +107,7 @@ def add_alerts(
             updated_at=at + i * step,
             resolved_at=at + i * step if status == Status.RESOLVED else None,
         )
-        for i in range(count)
+        for i, owner in enumerate(owners)
     ]
     return Alert.objects.bulk_create(rows)
 

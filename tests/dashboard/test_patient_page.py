@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
-from tests.dashboard.support import raise_alerts, raise_symptom_alert, sync, text
-from tests.factories import EnrolledPatient, Person, dose_item, symptom_item
+from tests.dashboard.support import grade_all, raise_alerts, raise_symptom_alert, sync, text
+from tests.factories import EnrolledPatient, Person, dose_item, lab_item, symptom_item
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,13 @@ def test_it_lists_the_caregivers_the_patient_linked(nurse_browser: Client, patie
     assert accepted.status_code == 201, accepted.content
     body = text(page(nurse_browser, patient))
     assert "carla.care" in body and "Sees: Critical alerts, Missed doses" in body
+
+
+def test_the_timeline_writes_lab_values_in_one_unit_style(nurse_browser: Client, patient: EnrolledPatient) -> None:
+    """The queue's style (the analyte's canonical unit), with what the lab printed when it differs."""
+    start_patient_days_ago(patient, 10)
+    at = (timezone.now() - timedelta(hours=3)).isoformat()
+    sync(patient, lab_results=[lab_item("hemoglobin", 120, "g/L", collected_at=at)])
+    grade_all()
+
+    assert "Hemoglobin 12 g/dL (reported 120 g/L)" in text(page(nurse_browser, patient))

@@ -74,8 +74,12 @@ def test_the_escalation_target_follows_the_clinic_setting(nurse_browser: Client,
 def test_critical_comes_first_then_the_longest_waiting(
     nurse_browser: Client, patient: EnrolledPatient, second_patient: EnrolledPatient
 ) -> None:
-    urgent_old, critical_new = raise_alerts(patient, [40, 20])
-    critical_old, urgent_new = raise_alerts(second_patient, [10, 45])
+    # One open alert per patient and kind (contract §4, episodes): platelets and ANC.
+    (urgent_old,), (critical_new,) = raise_alerts(patient, [40]), raise_alerts(patient, [0.3], analyte="anc")
+    (critical_old,), (urgent_new,) = (
+        raise_alerts(second_patient, [10]),
+        raise_alerts(second_patient, [0.7], analyte="anc"),
+    )
     age(urgent_old, 90), age(critical_new, 3), age(critical_old, 8), age(urgent_new, 1)
     assert row_ids(queue(nurse_browser)) == [str(a.pk) for a in (critical_old, critical_new, urgent_old, urgent_new)]
 
@@ -83,7 +87,7 @@ def test_critical_comes_first_then_the_longest_waiting(
 def test_filters_narrow_the_queue(
     nurse_browser: Client, patient: EnrolledPatient, second_patient: EnrolledPatient
 ) -> None:
-    urgent, critical = raise_alerts(patient, [40, 20])
+    (urgent,), (critical,) = raise_alerts(patient, [40]), raise_alerts(patient, [0.3], analyte="anc")
     (other,) = raise_alerts(second_patient, [45])
     fever = raise_symptom_alert(second_patient, "fever", {"temperature_c": 38.6})
     assert row_ids(queue(nurse_browser, severity="critical")) == [str(critical.pk)]
@@ -159,14 +163,14 @@ def test_the_polling_answers_204_and_audits_nothing_while_nothing_changed(
 def test_a_new_alert_comes_with_the_next_poll_marked_new(nurse_browser: Client, patient: EnrolledPatient) -> None:
     (old,) = raise_alerts(patient, [40])
     version = shown_version(nurse_browser.get("/", **POLL))
-    (new,) = raise_alerts(patient, [20])
+    (new,) = raise_alerts(patient, [0.3], analyte="anc")  # another kind: a new alert (contract §4)
     update = nurse_browser.get("/", {"v": version}, **POLL)
     assert update.status_code == 200
     body = update.content.decode()
     assert row_ids(update) == [str(new.pk), str(old.pk)]
     assert f'id="alert-{new.pk}" class="row row--critical row--open is-new"' in body
     assert f'id="alert-{old.pk}" class="row row--urgent row--open"' in body
-    assert "1 new alert: critical, Grade 4 thrombocytopenia, Pat Doe." in text(update)
+    assert "1 new alert: critical, Grade 4 neutropenia, Pat Doe." in text(update)
     assert "<title>(2) Triage queue · CareLoop</title>" in body
 
 

@@ -27,7 +27,10 @@ pytestmark = pytest.mark.django_db
 def test_the_header_counts_the_unresolved_alerts_of_the_clinic_only(
     nurse: Person, nurse_browser: Client, patient: EnrolledPatient, other_patient: EnrolledPatient
 ) -> None:
-    c1, c2, _c3, u1, _u2, _u3 = raise_alerts(patient, [20, 20, 20, 40, 40, 40])
+    # One open alert per patient and kind (contract §4, episodes): three patients, two kinds each.
+    people = [patient, make_patient(nurse, name="Sam Second"), make_patient(nurse, name="Tia Third")]
+    c1, c2, _c3 = (raise_alerts(p, [20])[0] for p in people)
+    u1, _u2, _u3 = (raise_alerts(p, [0.7], analyte="anc")[0] for p in people)
     raise_alerts(other_patient, [20, 40])
     alert_acknowledge(user=nurse.user, alert_id=c1.pk)
     alert_resolve(user=nurse.user, alert_id=c2.pk, note="Called.")
@@ -55,7 +58,7 @@ def test_the_version_moves_with_every_change_the_queue_shows_and_only_then(
         assert version_after() == start
         raise_alerts(other_patient, [20])
         assert version_after() == start, "another clinic's alert is not this queue's change"
-        (new,) = raise_alerts(patient, [20])
+        (new,) = raise_alerts(patient, [0.3], analyte="anc")  # another kind: another alert
         raised = version_after()
         assert raised != start and version_time(raised) == Alert.objects.get(pk=new.pk).updated_at
         alert_acknowledge(user=nurse.user, alert_id=new.pk)

@@ -6,6 +6,7 @@ reversed once (presenters.QueueLinks) and cached badges must send the same, whit
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ def add_alert(patient: Patient, *, key: int, severity: str, status: str, minutes
         "observed_at": created,
         **fields,
     }
+    values.setdefault("holds_in_force", values["hold_drugs"])
     return Alert.objects.create(
         id=uuid.UUID(int=key),
         patient=patient,
@@ -57,6 +59,19 @@ def add_alert(patient: Patient, *, key: int, severity: str, status: str, minutes
     )
 
 
+def reading(value: str, grade: int, severity: str, at: datetime) -> dict[str, object]:
+    return {
+        "type": "lab_result",
+        "id": str(uuid.uuid4()),
+        "key": "platelets",
+        "value": value,
+        "grade": grade,
+        "severity": severity,
+        "hold_drugs": ["ixazomib", "lenalidomide"] if grade == 4 else [],
+        "observed_at": at.isoformat(),
+    }
+
+
 def row_markup(response: object) -> dict[str, str]:
     """Each row's markup by alert id, the CSRF token's per-render mask replaced by a marker."""
     body = CSRF.sub(r"\1CSRF\2", response.content.decode())  # type: ignore[attr-defined]
@@ -66,6 +81,13 @@ def row_markup(response: object) -> dict[str, str]:
 def golden(patient: Patient) -> dict[str, str]:
     text = GOLDEN.read_text().replace("{patient}", str(patient.pk))
     return dict(re.findall(r"<!-- row: (\w+) -->\n(.*?)(?=\n<!--|\Z)", text, flags=re.S))
+
+
+def record_golden(patient: Patient, alerts: dict[str, Alert], shown: dict[str, str]) -> None:
+    header = GOLDEN.read_text().split("<!-- row: ")[0]
+    rows = "".join(f"<!-- row: {name} -->\n{shown[str(alert.pk)]}\n" for name, alert in alerts.items())
+    lines = [line for line in rows.replace(str(patient.pk), "{patient}").splitlines() if line.strip()]
+    GOLDEN.write_text(header + "\n".join(lines) + "\n")
 
 
 def rendered(markup: str) -> str:
@@ -87,6 +109,11 @@ def alerts(nurse: Person, patient: EnrolledPatient) -> dict[str, Alert]:
             minutes=20,
             escalation_level=1,
             observed_at=NOW - timedelta(minutes=200),
+            # An episode of two readings: the row shows the worst one's value with its unit.
+            readings=[
+                reading("Platelets 40 ×10⁹/L", 3, "urgent", NOW - timedelta(minutes=200)),
+                reading("Platelets 22 ×10⁹/L", 4, "critical", NOW - timedelta(minutes=190)),
+            ],
         ),
         "overdue": add_alert(
             p, key=2, severity=Severity.URGENT, status=Status.OPEN, minutes=150, kind="diarrhea", hold_drugs=[]
@@ -109,6 +136,8 @@ def alerts(nurse: Person, patient: EnrolledPatient) -> dict[str, Alert]:
             severity=Severity.URGENT,
             status=Status.ACKNOWLEDGED,
             minutes=60,
+            kind="neutropenia",  # one open or acknowledged alert per kind (contract §4)
+            title="Grade 3 neutropenia",
             acknowledged_by=nurse.user,
             acknowledged_at=NOW - timedelta(minutes=30),
         ),
@@ -125,23 +154,56 @@ def alerts(nurse: Person, patient: EnrolledPatient) -> dict[str, Alert]:
             outcome="dose_held",
             resolution_note="Held both.",
         ),
+        # A backlog reading a newer one no longer meeting the policy followed: history to review,
+        # never escalated; its hold was lifted by that newer reading, which is named.
+        "history": add_alert(
+            p,
+            key=7,
+            severity=Severity.CRITICAL,
+            status=Status.OPEN,
+            minutes=5,
+            superseded=True,
+            observed_at=NOW - timedelta(days=12),
+            readings=[reading("Platelets 18 ×10⁹/L", 4, "critical", NOW - timedelta(days=12))],
+            holds_in_force=[],
+            holds={
+                "platelets": {
+                    "type": "lab_result",
+                    "id": str(uuid.UUID(int=99)),
+                    "value": "Platelets 150 ×10⁹/L",
+                    "observed_at": "2026-10-24T14:00:00Z",
+                    "drugs": [],
+                    "lifted": ["ixazomib", "lenalidomide"],
+                }
+            },
+        ),
     }
 
 
 def test_each_row_is_sent_as_the_golden_markup(
     nurse_browser: Client, patient: EnrolledPatient, alerts: dict[str, Alert]
 ) -> None:
-    """Open critical escalated once (late reading), urgent overdue, critical escalated to on-call
-    (no grade, no hold), acknowledged, resolved; and an alert a poll brings, marked new."""
+    """Open critical escalated once (late reading, two readings), urgent overdue, critical escalated
+    to on-call (no grade, no hold), acknowledged, resolved, superseded history with its hold lifted;
+    and an alert a poll brings, marked new."""
     with time_machine.travel(NOW, tick=False):
         version = shown_version(queue(nurse_browser))
         shown = {**row_markup(queue(nurse_browser)), **row_markup(queue(nurse_browser, status="resolved"))}
     with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
         alerts["new"] = add_alert(
-            patient.patient, key=6, severity=Severity.URGENT, status=Status.OPEN, minutes=0, hold_drugs=["ixazomib"]
+            patient.patient,
+            key=6,
+            severity=Severity.URGENT,
+            status=Status.OPEN,
+            minutes=0,
+            kind="nausea",
+            title="Grade 3 nausea",
+            hold_drugs=["ixazomib"],
         )
         polled = nurse_browser.get("/", {"v": version}, **POLL)
         shown[str(alerts["new"].pk)] = row_markup(polled)[str(alerts["new"].pk)]
+    if os.environ.get("CARELOOP_RECORD_GOLDEN"):  # write the rows as sent now, to be read and checked
+        record_golden(patient.patient, alerts, shown)
     expected = golden(patient.patient)
     assert set(expected) == set(alerts)
     for name, alert in alerts.items():

@@ -25,8 +25,9 @@ from backend.accounts.models import Role, User
 from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.services import alert_resolve
 from backend.patients.models import Patient
+from backend.response.services import markers_record
 from shared import regimen
-from tests.dashboard.support import add_alerts, grade_all, raise_alerts, sync
+from tests.dashboard.support import add_alerts, alert_listing, grade_all, raise_alerts, sync
 from tests.factories import PASSWORD, EnrolledPatient, Person, make_nurse, make_patient, symptom_item
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -185,6 +186,21 @@ def clinic(enqueued: list[dict[str, Any]]) -> tuple[Person, EnrolledPatient]:
         maria,
         symptom_reports=[symptom_item("diarrhea", {"stools_above_usual": 2}, reported_at=timezone.now().isoformat())],
     )
+    # Her myeloma markers, entered by the care team: serum and urine M-protein falling to a VGPR.
+    markers = []
+    for day, serum, urine in ((-3, 3.2, 420), (29, 1.5, 160), (57, 0.28, 60)):
+        at = datetime.combine(start + timedelta(days=day - 1 if day > 0 else day), time(7, 45), tzinfo=tz).isoformat()
+        markers += [
+            {"id": str(uuid.uuid4()), "marker": "serum_m_protein", "value": serum, "unit": "g/dL", "collected_at": at},
+            {
+                "id": str(uuid.uuid4()),
+                "marker": "urine_m_protein",
+                "value": urine,
+                "unit": "mg/24h",
+                "collected_at": at,
+            },
+        ]
+    markers_record(patient=maria.patient, body=markers, user=nurse.user, now=timezone.now())
     james = make_patient(nurse, name="James Carter", tz="Europe/London")
     raise_alerts(james, [0.8], analyte="anc", start=timezone.now() - timedelta(hours=5))
     raise_alerts(maria, [38], start=timezone.now() - timedelta(days=1))
@@ -206,7 +222,8 @@ def test_a_nurse_triages_a_new_alert_live_and_sees_it_on_the_chart(
     shot(page, "02_queue")
     page.evaluate("window.__sameDocument = true")
 
-    # The phone syncs a grade 4 platelet count; the worker (here: the test) grades it.
+    # The phone syncs a grade 4 platelet count; the worker (here: the test) grades it. Maria's grade 3
+    # platelet alert is still open: the count joins it (contract §4, episodes), which becomes critical.
     reading = {
         "id": str(uuid.uuid4()),
         "analyte": "platelets",
@@ -218,16 +235,19 @@ def test_a_nurse_triages_a_new_alert_live_and_sees_it_on_the_chart(
 
     def graded() -> Alert:  # what the Celery worker does after the sync commits
         grade_all()
-        return Alert.objects.get(source_id=reading["id"])
+        alert = alert_listing(maria, reading["id"])
+        assert alert is not None
+        return alert
 
     alert = off_loop(graded)
     row = page.locator(f"#alert-{alert.pk}")
-    row.wait_for(timeout=10_000)  # the queue's next poll brings it
+    page.locator(f"#alert-{alert.pk}.row--critical").wait_for(timeout=10_000)  # the queue's next poll brings it
     assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
     assert page.locator("#queue-table tbody tr").first.get_attribute("id") == f"alert-{alert.pk}"  # critical first
-    assert "NEW" in row.inner_text().upper() and "Ixazomib" in row.inner_text() and "Lenalidomide" in row.inner_text()
+    assert "WORSE" in row.inner_text().upper() and "Ixazomib" in row.inner_text() and "Lenalidomide" in row.inner_text()
+    assert "Platelets 22 ×10⁹/L" in row.inner_text() and "2 readings" in row.inner_text()  # sent as 22 K/uL
     assert re.search(r"1[45] min left", row.inner_text())
-    assert page.title().startswith("(3)")
+    assert page.title().startswith("(2)")  # still two problems: Maria's count joined her alert
     shot(page, "03_queue_new_alert")
 
     with page.expect_request(lambda r: r.url.endswith("/acknowledge/")) as acknowledging:
@@ -256,6 +276,8 @@ def test_a_nurse_triages_a_new_alert_live_and_sees_it_on_the_chart(
     shot(page, "05_queue_after_resolve")
 
     # The patient page: the grade 4 reading is on the platelet chart, marked and labelled.
+    # Her only alert is resolved, so she is no longer in the queue: the patient list leads there.
+    page.goto(f"{base}/patients/")
     page.get_by_role("link", name="Maria Lopez").first.click()
     page.wait_for_selector("#chart-platelets")
     g4 = page.locator("#chart-platelets .pt-g4")
@@ -266,6 +288,10 @@ def test_a_nurse_triages_a_new_alert_live_and_sees_it_on_the_chart(
     assert "Dose held: Grade 4 thrombocytopenia" in page.locator(".timeline").inner_text()
     shot(page, "06_patient")
     shot(page, "06_patient_full", full_page=True)
+    response = page.locator("#response")
+    assert "VGPR" in response.inner_text() and page.locator("#response svg line.ref-pd").count() == 1
+    response.scroll_into_view_if_needed()
+    response.screenshot(path=str(ARTIFACTS / "06d_patient_response.png"))
 
     # Maria is away for some weeks: the nurse moves her to Berlin, by mistake first with a made-up zone.
     page.locator(".tz-change summary").click()

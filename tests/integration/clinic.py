@@ -47,8 +47,9 @@ def platelets(value: float) -> dict[str, Any]:
 
 
 def alerted_readings(stack: Stack, token: str) -> set[str]:
-    """The ids of the readings behind the open alerts the token may see."""
+    """The ids of the readings listed on the open alerts the token may see (an episode lists every
+    reading that joined it, contract §4)."""
     status, body = stack.call("GET", "/api/v1/alerts/?status=open", token=token)
     assert status == 200, body
     alerts = body["results"] if isinstance(body, dict) else body
-    return {alert["source"]["id"] for alert in alerts}
+    return {reading["id"] for alert in alerts for reading in alert["readings"]}

@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -121,17 +122,27 @@ def _end_every_connection(*, spare: int | None = None) -> int:
         return int(cursor.fetchone()[0])
 
 
+def _listed(alerts: Any) -> Counter[str]:
+    """How often each reading is listed on these alerts (an episode lists every reading that joined it)."""
+    return Counter(str(reading["id"]) for alert in alerts for reading in alert.readings)
+
+
 def _all_graded_and_alerted(reading_ids: list[str]) -> bool:
-    """Every reading stored, graded, and its one alert raised and announced to the clinic."""
+    """Every reading stored, graded, and listed on an alert announced to the clinic (contract §4:
+    a patient's further low counts join their open thrombocytopenia episode)."""
     graded = LabResult.objects.filter(id__in=reading_ids, graded_at__isnull=False).count()
-    announced = Alert.objects.filter(source_id__in=reading_ids, announced_at__isnull=False).count()
-    return graded == announced == len(reading_ids)
+    patients = LabResult.objects.filter(id__in=reading_ids).values("patient_id")
+    announced = _listed(Alert.objects.filter(patient_id__in=patients, announced_at__isnull=False))
+    return graded == len(reading_ids) and all(announced[i] for i in reading_ids)
 
 
 def _assert_once_each(reading_ids: list[str], patient_ids: list[str]) -> None:
+    """Nothing lost, nothing duplicated: each reading stored once and listed on one alert, and one
+    episode per patient."""
     assert LabResult.objects.filter(patient_id__in=patient_ids).count() == len(reading_ids)
-    alerts = Alert.objects.filter(patient_id__in=patient_ids)
-    assert sorted(str(a.source_id) for a in alerts) == sorted(reading_ids)
+    alerts = list(Alert.objects.filter(patient_id__in=patient_ids))
+    assert _listed(alerts) == dict.fromkeys(map(str, reading_ids), 1)
+    assert sorted(str(a.patient_id) for a in alerts) == sorted(map(str, patient_ids))
     assert {(a.kind, a.grade) for a in alerts} == {("thrombocytopenia", 4)}
 
 

@@ -60,8 +60,9 @@ def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Sta
     wait_until(lambda: stack.worker.log().count("ready.") >= 2, 60, "the worker to restart")
     wanted = {r["id"] for r in readings}
     wait_until(
-        lambda: {str(s) for s in Alert.objects.filter(source_id__in=wanted).values_list("source_id", flat=True)}
-        == wanted,
+        lambda: (
+            {str(s) for s in Alert.objects.filter(source_id__in=wanted).values_list("source_id", flat=True)} == wanted
+        ),
         60,
         "every reading to be graded and alerted",
         interval=0.5,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.alert_policy import AlertCandidate, evaluate_lab, evaluate_symptom, policy_from_wire
 from shared.lab_context import context_from_wire
+from shared.markers import parse_marker_item
 from shared.symptoms import grade_symptom
 from shared.sync_schema import ItemError, parse_dose_item, parse_lab_item, parse_symptom_item
 
@@ -44,6 +45,7 @@ class FakeState:
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, auth header
     readings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # kind → past readings, newest first
     fail_readings_with: int | None = None  # answer GET /readings/ with this status (e.g. 503)
+    response: dict[str, Any] | None = None  # GET /patients/p-1/response/ (contract §5); None: 404
     alert_policy: dict[str, Any] = field(
         default_factory=dict
     )  # the clinic's overrides, as the sync answer carries them
@@ -149,6 +151,8 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 self._send(200, self._me())
             elif path == "/api/v1/readings/":
                 self._readings()
+            elif path == "/api/v1/patients/p-1/response/" and state.response is not None:
+                self._send(200, state.response)
             else:
                 self._send(404, html=True)
 
@@ -258,6 +262,7 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 "lab_results": parse_lab_item,
                 "symptom_reports": parse_symptom_item,
                 "dose_logs": parse_dose_item,
+                "marker_results": parse_marker_item,
             }
             for section, parse in parsers.items():
                 for raw in body.get(section) or []:

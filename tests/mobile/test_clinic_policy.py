@@ -4,6 +4,7 @@ than the alert its server will raise. Before the first sync, or without one, the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -89,7 +90,8 @@ def test_after_a_stricter_policy_arrived_symptoms_alert_on_it_too(
     presenter = FeelPresenter(journal)
 
     diarrhea = presenter.evaluate("diarrhea", feel.initial_answers("diarrhea") | {"stools_above_usual": 4}, NOW)
-    fever = presenter.evaluate("fever", {"temperature_c": "37.6"}, NOW)
+    # Day 10: on days 14-21 a fever with no recent ANC would be critical (the nadir-window precaution).
+    fever = presenter.evaluate("fever", {"temperature_c": "37.6"}, NOW - timedelta(days=5))
 
     assert diarrhea.outcome is not None and diarrhea.outcome.level == "urgent"
     assert diarrhea.outcome.hold_drugs == ()  # the clinic alerts earlier; the label still holds from grade 3

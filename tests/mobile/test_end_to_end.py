@@ -27,11 +27,13 @@ from backend.alerts.services import alert_acknowledge
 from backend.patients.services import RegimenInput, patient_create
 from backend.records.baselines import baseline_enter
 from backend.records.models import DoseLog, LabResult, SymptomReport
+from backend.response.services import markers_record
 from mobile import strings as S
 from mobile.api import ApiClient, Unreachable
 from mobile.journal import Journal
 from mobile.presenters import enroll
 from mobile.presenters.lab import LabPresenter
+from mobile.presenters.response import ResponsePresenter
 from mobile.presenters.today import TodayPresenter
 from mobile.presenters.trends import TrendsPresenter
 from mobile.store import ACCEPTED, PENDING, SECTIONS, Store
@@ -367,3 +369,48 @@ def test_a_nurse_entered_baseline_reaches_the_phone_which_grades_as_the_server_d
     )
     assert "by > 3.0 × baseline 0.7 mg/dL" in server.message
     phone.close()
+
+
+def test_the_care_teams_markers_reach_the_phones_is_my_treatment_working_screen(
+    live_server: Any, tmp_path: Path
+) -> None:
+    """The nurse enters a patient's myeloma markers; after a sync the phone's screen says, from
+    the server's own answer (contract §5), how the M-protein fell and what the care team calls it."""
+    nurse, _ = staff_create(username="nurse.imwg", password="correct-horse-battery", role="nurse", clinic_name="IMWG")
+    start = datetime.now(NY).date() - timedelta(days=70)
+    patient, code = patient_create(
+        nurse=nurse,
+        display_name="Ray Sponse",
+        timezone_name="America/New_York",
+        regimen_input=RegimenInput(start, Decimal(4), Decimal(25), Decimal(40)),
+    )
+    items = [
+        {
+            "id": str(uuid),
+            "marker": "serum_m_protein",
+            "value": value,
+            "unit": "g/dL",
+            "collected_at": datetime.combine(start + timedelta(days=offset), datetime.min.time(), NY)
+            .replace(hour=9)
+            .isoformat(),
+        }
+        for uuid, (offset, value) in zip(
+            (
+                "4d2c1b0a-0000-4000-8000-000000000001",
+                "4d2c1b0a-0000-4000-8000-000000000002",
+                "4d2c1b0a-0000-4000-8000-000000000003",
+            ),
+            ((-2, 2.5), (28, 1.1), (56, 0.9)),
+            strict=True,
+        )
+    ]
+    markers_record(patient=patient, body=items, user=nurse, now=_now())
+
+    store = Store(tmp_path / "phone.sqlite3")
+    api = ApiClient(live_server.url, timeout=10)
+    enroll.apply(store, api.enroll(code=enroll.clean_code(code.lower()), device_name="e2e phone"))
+    SyncEngine(store, api, now=_now).sync_once()
+    view = ResponsePresenter(store).view(_now())
+    assert view.headline == "Your M-protein has fallen 64% since you started."
+    assert view.status.startswith("Your care team calls this a partial response, confirmed on")
+    store.close()

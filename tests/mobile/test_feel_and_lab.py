@@ -165,7 +165,8 @@ def test_the_phone_shows_the_grade_and_alert_the_server_computes_for_every_answe
 
 def test_a_temperature_is_typed_with_a_comma_or_a_point(journal: Journal, store: Store) -> None:
     presenter = FeelPresenter(journal)
-    outcome = presenter.evaluate("fever", {"temperature_c": "38,4"}, NOW).outcome
+    day_10 = NOW - timedelta(days=5)  # outside days 14-21, where a fever with no recent ANC is critical
+    outcome = presenter.evaluate("fever", {"temperature_c": "38,4"}, day_10).outcome
     assert outcome is not None and outcome.grade_text == "38.4 °C" and outcome.level == "urgent"
     assert presenter.evaluate("fever", {"temperature_c": "hot"}, NOW).problem == S.LAB_NOT_A_NUMBER
     assert presenter.evaluate("fever", {"temperature_c": "45"}, NOW).problem == "Must be between 35 and 43."

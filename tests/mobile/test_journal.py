@@ -66,8 +66,24 @@ def test_fever_with_a_low_anc_this_week_is_febrile_neutropenia(journal: Journal)
     assert (recorded.alert.kind, recorded.alert.severity) == ("febrile_neutropenia", "critical")
 
 
-def test_fever_without_a_recent_anc_is_an_urgent_fever(journal: Journal) -> None:
+def test_fever_without_a_recent_anc_is_an_urgent_fever_outside_the_nadir_window(journal: Journal) -> None:
+    day_10 = NOW - timedelta(days=5)
+    journal.record_lab("anc", 0.8, "10^9/L", day_10 - timedelta(days=9))
+    recorded = journal.record_symptom("fever", {"temperature_c": 38.4}, day_10)
+    assert recorded.alert is not None and (recorded.alert.kind, recorded.alert.severity) == ("fever", "urgent")
+
+
+def test_fever_without_a_recent_anc_in_the_nadir_window_asks_to_call_now(journal: Journal) -> None:
+    # Day 15, as the server judges it (tests/backend/alerts/test_fever_nadir.py): call now.
     journal.record_lab("anc", 0.8, "10^9/L", NOW - timedelta(days=9))
+    recorded = journal.record_symptom("fever", {"temperature_c": 38.4}, NOW)
+    assert recorded.alert is not None
+    assert (recorded.alert.kind, recorded.alert.severity) == ("fever", "urgent")  # contract §4
+    assert recorded.alert.patient_advice.startswith("Call your care team now")
+
+
+def test_fever_in_the_nadir_window_with_a_recent_normal_anc_stays_a_fever(journal: Journal) -> None:
+    journal.record_lab("anc", 1.0, "10^9/L", NOW - timedelta(days=2))
     recorded = journal.record_symptom("fever", {"temperature_c": 38.4}, NOW)
     assert recorded.alert is not None and (recorded.alert.kind, recorded.alert.severity) == ("fever", "urgent")
 

@@ -46,6 +46,13 @@ def test_alerts_say_what_the_care_team_has_done(store: Store, journal: Journal) 
     assert rows[1].when == "today 18:30"
 
 
+def test_a_superseded_alert_is_not_the_patients_message(store: Store) -> None:
+    """History from a backlog of old readings a newer one contradicts: the care team reviews it."""
+    store.upsert_alerts([_alert("open", id="old", superseded=True), _alert("acknowledged")])
+    rows = MessagesPresenter(store).view(NOW).alerts
+    assert [r.title for r in rows] == ["Grade 3 nausea (acknowledged)"]
+
+
 def test_a_refused_entry_shows_what_it_was_and_why_until_dismissed(
     store: Store, journal: Journal, clock: Clock
 ) -> None:

@@ -151,3 +151,58 @@ def test_without_a_regimen_it_says_the_plan_is_on_its_way(store: Store, journal:
 
 def test_start_constant_is_a_sunday() -> None:
     assert START.weekday() == 6
+
+
+# --- episodes (contract §4): the server's alert lists its readings and says which holds are in force ---
+
+
+def _server_alert(**fields: object) -> dict[str, object]:
+    return {
+        "id": "a1",
+        "kind": "thrombocytopenia",
+        "status": "open",
+        "severity": "critical",
+        "title": "Grade 4 thrombocytopenia",
+        "patient_advice": "Call your care team now.",
+        "hold_drugs": ["ixazomib", "lenalidomide"],
+        "holds_in_force": ["ixazomib", "lenalidomide"],
+        "created_at": NOW.isoformat(),
+        "source": {"id": "first-reading"},
+        "readings": [],
+        **fields,
+    }
+
+
+def _held(store: Store, journal: Journal) -> list[str]:
+    return [d.drug for d in _view(store, journal).doses if d.held]
+
+
+def test_a_hold_a_later_count_lifted_is_no_longer_shown(store: Store, journal: Journal) -> None:
+    store.upsert_alerts([_server_alert(holds_in_force=[])])
+    assert _held(store, journal) == []
+    assert [b.level for b in _view(store, journal).banners] == ["critical"]  # still open: call
+
+
+def test_a_resolved_alert_whose_hold_is_in_force_still_holds(store: Store, journal: Journal) -> None:
+    store.upsert_alerts([_server_alert(status="resolved")])
+    assert _held(store, journal) == ["ixazomib", "lenalidomide"]
+    assert [b.level for b in _view(store, journal).banners] == ["hold"]  # no alert banner: it is resolved
+
+
+def test_a_superseded_alert_is_history_for_the_care_team_not_the_patient(store: Store, journal: Journal) -> None:
+    store.upsert_alerts([_server_alert(superseded=True, holds_in_force=[])])
+    assert _view(store, journal).banners == [] and _held(store, journal) == []
+
+
+def test_an_entry_that_joined_an_alert_finds_it_and_the_alert_is_updated_in_place(
+    store: Store, journal: Journal
+) -> None:
+    entry_id = journal.record_lab("platelets", 20, "10^9/L", NOW).entry_id
+    store.settle(accepted=[entry_id], rejected={})
+    store.upsert_alerts([_server_alert(severity="urgent", title="Grade 3 thrombocytopenia")])
+    joined = _server_alert(readings=[{"id": "first-reading"}, {"id": entry_id}])
+
+    store.upsert_alerts([joined])
+
+    assert store.alert_for(entry_id) == joined  # the phone's own alert for the entry gives way
+    assert [a["title"] for a in store.alerts()] == ["Grade 4 thrombocytopenia"]

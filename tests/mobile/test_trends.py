@@ -9,7 +9,7 @@ import pytest
 
 from mobile import strings as S
 from mobile.journal import Journal
-from mobile.presenters.trends import TrendsPresenter, nice_ceiling
+from mobile.presenters.trends import TrendsPresenter, latest_label_side, nice_ceiling
 from mobile.store import Store
 from shared.lab_grading import CRITERIA
 from tests.mobile.conftest import NOW
@@ -75,3 +75,16 @@ def test_symptoms_by_day_show_the_worst_grade_and_a_fever(store: Store, journal:
 
 def test_no_symptoms_says_so(store: Store) -> None:
     assert TrendsPresenter(store).symptom_grid(NOW).empty == S.TRENDS_SYMPTOMS_EMPTY
+
+
+def test_the_latest_value_is_labelled_away_from_the_line_coming_into_it(store: Store, journal: Journal) -> None:
+    journal.record_lab("platelets", 160, "K/uL", NOW - timedelta(days=9))
+    journal.record_lab("platelets", 18, "K/uL", NOW)  # a fall to today, at the chart's right edge
+    chart = TrendsPresenter(store).lab_chart("platelets", NOW)
+    assert latest_label_side(chart.points) == ("below", "left")  # the line comes down from the upper left
+    journal.record_lab("platelets", 120, "K/uL", NOW + timedelta(minutes=1))
+    rising = TrendsPresenter(store).lab_chart("platelets", NOW + timedelta(minutes=1))
+    assert latest_label_side(rising.points) == ("above", "left")
+    journal.record_lab("platelets", 60, "K/uL", NOW + timedelta(minutes=2))
+    falling = TrendsPresenter(store).lab_chart("platelets", NOW + timedelta(minutes=2))
+    assert latest_label_side(falling.points) == ("below", "left")

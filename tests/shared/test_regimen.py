@@ -640,7 +640,9 @@ def test_gate_thresholds_are_anc_1_0_and_platelets_75() -> None:
 
 
 def test_anc_exactly_1_0_and_platelets_exactly_75_may_start() -> None:
-    assert cycle_start_gate(anc=Decimal("1.0"), platelets=Decimal(75)) == GateResult(True, ())
+    assert cycle_start_gate(anc=Decimal("1.0"), platelets=Decimal(75)) == GateResult(
+        True, (), anc_met=True, platelets_met=True
+    )
 
 
 def test_anc_0_99_may_not_start() -> None:

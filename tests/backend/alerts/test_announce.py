@@ -22,11 +22,12 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 def _alerts(patient: EnrolledPatient, count: int, *, critical: bool = True) -> list[Alert]:
-    """Graded alerts as grading leaves them, not yet announced."""
+    """Graded alerts as grading leaves them, not yet announced: each of its own kind, since one
+    patient has one open alert per kind (alerts are episodes)."""
     return Alert.objects.bulk_create(
         Alert(
             patient=patient.patient,
-            kind="lab",
+            kind=f"burst-{uuid.uuid4().hex[:8]}",
             grade=4 if critical else 3,
             severity=Severity.CRITICAL if critical else Severity.URGENT,
             title="Platelets very low",

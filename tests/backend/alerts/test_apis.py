@@ -4,7 +4,7 @@ with them."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,9 +13,19 @@ from rest_framework.test import APIClient
 
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
+from backend.patients.models import Patient
 from tests.backend.audit.support import last_audit_id
 from tests.backend.support import ALERTS_URL, CONTRACT_ALERT_KEYS, error_fields, grade_all, rows, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
+
+# Alerts are episodes (contract §4): one patient's several alerts are of several kinds.
+ONE_OF_EACH_KIND: list[dict[str, Any]] = [
+    {},  # grade 4 platelets
+    {"analyte": "anc", "value": 0.3},
+    {"analyte": "wbc", "value": 0.5},
+    {"symptom": "diarrhea", "answers": {"stools_above_usual": 8}},
+    {"analyte": "hemoglobin", "value": 7.5, "unit": "g/dL"},
+]
 
 
 def raise_alert(patient: EnrolledPatient, *, minutes_ago: int = 0, **reading: Any) -> Alert:
@@ -24,7 +34,8 @@ def raise_alert(patient: EnrolledPatient, *, minutes_ago: int = 0, **reading: An
         body = {"symptom_reports": [symptom_item(reading["symptom"], reading["answers"])]}
         source = body["symptom_reports"][0]["id"]
     else:
-        body = {"lab_results": [lab_item(reading.get("analyte", "platelets"), reading.get("value", 20))]}
+        analyte, value = reading.get("analyte", "platelets"), reading.get("value", 20)
+        body = {"lab_results": [lab_item(analyte, value, reading.get("unit", "10^9/L"))]}
         source = body["lab_results"][0]["id"]
     assert sync(patient, **body).json()["accepted"] == [source]
     grade_all()
@@ -89,9 +100,9 @@ def test_a_caregiver_without_consent_sees_no_alerts(caregiver: Person, patient: 
 
 
 def test_alerts_come_newest_first(nurse: Person, patient: EnrolledPatient) -> None:
-    oldest = raise_alert(patient, minutes_ago=30)
-    newest = raise_alert(patient, minutes_ago=1)
-    middle = raise_alert(patient, minutes_ago=10)
+    oldest = raise_alert(patient, minutes_ago=30, **ONE_OF_EACH_KIND[0])
+    newest = raise_alert(patient, minutes_ago=1, **ONE_OF_EACH_KIND[1])
+    middle = raise_alert(patient, minutes_ago=10, **ONE_OF_EACH_KIND[2])
 
     assert ids(nurse.client().get(ALERTS_URL, {"status": "open"})) == [str(a.pk) for a in (newest, middle, oldest)]
     assert ids(patient.client().get(ALERTS_URL)) == [str(a.pk) for a in (newest, middle, oldest)]
@@ -116,6 +127,9 @@ def test_each_alert_has_the_contracts_fields(nurse: Person, patient: EnrolledPat
 
 
 def test_a_fever_alert_has_a_null_grade_and_no_hold(nurse: Person, patient: EnrolledPatient) -> None:
+    # Reported on day 11, outside the nadir window (days 14-21), where a fever with no recent ANC is
+    # treated as febrile neutropenia (test_fever_nadir.py).
+    Patient.objects.filter(pk=patient.patient.pk).update(start_date=date(2026, 11, 10))
     raise_alert(patient, symptom="fever", answers={"temperature_c": 38.6})
 
     (row,) = rows(nurse.client().get(ALERTS_URL))
@@ -131,7 +145,7 @@ def test_a_fever_alert_has_a_null_grade_and_no_hold(nurse: Person, patient: Enro
 
 def test_dose_hold_is_true_exactly_when_drugs_are_held(nurse: Person, patient: EnrolledPatient) -> None:
     raise_alert(patient, value=20)
-    raise_alert(patient, value=45)
+    raise_alert(patient, analyte="anc", value=0.7)
     raise_alert(patient, symptom="rash", answers={"body_area": "10_to_30"})
 
     for row in rows(nurse.client().get(ALERTS_URL)):
@@ -152,9 +166,9 @@ def test_dose_hold_is_true_exactly_when_drugs_are_held(nurse: Person, patient: E
 def test_alerts_filter_by_status(
     nurse: Person, patient: EnrolledPatient, query: dict[str, Any], expected: list[str]
 ) -> None:
-    open_ = raise_alert(patient, minutes_ago=1)
-    acked = raise_alert(patient, minutes_ago=2)
-    done = raise_alert(patient, minutes_ago=3)
+    open_ = raise_alert(patient, minutes_ago=1, **ONE_OF_EACH_KIND[0])
+    acked = raise_alert(patient, minutes_ago=2, **ONE_OF_EACH_KIND[1])
+    done = raise_alert(patient, minutes_ago=3, **ONE_OF_EACH_KIND[2])
     acknowledge(nurse, acked.pk)
     resolve(nurse, done.pk, {"note": "ok"})
     by_status = {"open": str(open_.pk), "acknowledged": str(acked.pk), "resolved": str(done.pk)}
@@ -167,7 +181,7 @@ def test_alerts_filter_by_status(
 
 def test_alerts_filter_by_severity(nurse: Person, patient: EnrolledPatient) -> None:
     critical = raise_alert(patient, value=20, minutes_ago=2)
-    urgent = raise_alert(patient, value=45, minutes_ago=1)
+    urgent = raise_alert(patient, analyte="anc", value=0.7, minutes_ago=1)
 
     assert ids(nurse.client().get(ALERTS_URL, {"severity": "critical"})) == [str(critical.pk)]
     assert ids(nurse.client().get(ALERTS_URL, {"severity": "urgent", "status": "open"})) == [str(urgent.pk)]
@@ -182,7 +196,7 @@ def test_an_invalid_filter_is_400_naming_it(nurse: Person, query: dict[str, str]
 
 
 def test_a_long_list_pages_newest_first_through_next_links(nurse: Person, patient: EnrolledPatient) -> None:
-    raised = [raise_alert(patient, minutes_ago=m) for m in (5, 4, 3, 2, 1)]
+    raised = [raise_alert(patient, minutes_ago=m, **ONE_OF_EACH_KIND[m - 1]) for m in (5, 4, 3, 2, 1)]
     client = nurse.client()
 
     seen: list[str] = []

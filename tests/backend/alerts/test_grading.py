@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from django.utils import timezone
 from backend.accounts.models import Clinic
 from backend.alerts.grading import readings_grade, ungraded_sweep
 from backend.alerts.models import Alert
+from backend.patients.models import Patient
 from backend.records.models import LabResult, SymptomReport
 from shared.symptoms import SYMPTOMS, Kind, grade_symptom
 from tests.backend.support import grade_all, sync
@@ -45,6 +46,12 @@ def fever(temperature: float, reported_at: str = FEVER_AT) -> dict[str, Any]:
 
 def anc(value: float, collected_at: str, unit: str = "10^9/L") -> dict[str, Any]:
     return lab_item("anc", value, unit, collected_at=collected_at)
+
+
+def outside_the_nadir_window(patient: EnrolledPatient) -> None:
+    """FEVER_AT falls on day 11 rather than day 20: a fever with no recent ANC on days 14-21 is
+    worded as possible febrile neutropenia (tests/backend/alerts/test_fever_nadir.py)."""
+    Patient.objects.filter(pk=patient.patient.pk).update(start_date=date(2026, 11, 10))
 
 
 # --- platelets and ANC ----------------------------------------------------------------------
@@ -215,11 +222,13 @@ def test_the_sweeper_waits_for_the_task_before_grading(patient: EnrolledPatient)
     assert grade_all().graded == 1
 
 
-def test_each_reading_raises_its_own_alert(patient: EnrolledPatient) -> None:
-    alerts = alerts_after(patient, lab_results=[lab_item("platelets", 20), lab_item("platelets", 21)])
+def test_readings_of_one_kind_make_one_episode_listing_each(patient: EnrolledPatient) -> None:
+    """Contract §4 (episodes): this was one alert per reading."""
+    first, second = lab_item("platelets", 20), lab_item("platelets", 21)
 
-    assert len(alerts) == 2
-    assert len({a.source_id for a in alerts}) == 2
+    (alert,) = alerts_after(patient, lab_results=[first, second])
+
+    assert sorted(r["id"] for r in alert.readings) == sorted([first["id"], second["id"]])
 
 
 def test_one_batch_grades_several_patients_and_clinics(
@@ -331,6 +340,7 @@ def test_febrile_neutropenia_reads_the_anc_in_any_unit(patient: EnrolledPatient)
 def test_fever_is_plain_fever_unless_the_latest_anc_of_the_last_7_days_is_low(
     patient: EnrolledPatient, ancs: list[tuple[float, str]], why: str
 ) -> None:
+    outside_the_nadir_window(patient)
     hot = fever(38.2)
 
     alerts_after(patient, lab_results=[anc(v, at) for v, at in ancs], symptom_reports=[hot])
@@ -350,6 +360,7 @@ def test_a_low_anc_exactly_7_days_before_still_counts(patient: EnrolledPatient) 
 def test_another_patients_low_anc_does_not_make_a_fever_febrile_neutropenia(
     patient: EnrolledPatient, other_patient: EnrolledPatient
 ) -> None:
+    outside_the_nadir_window(patient)
     sync(other_patient, lab_results=[anc(0.3, "2026-11-19T20:00:00-05:00")])
     hot = fever(39)
 
@@ -565,6 +576,7 @@ def test_a_stricter_policy_does_not_move_the_labels_hold(nurse: Person, patient:
 
 def test_a_clinic_may_lower_the_fever_threshold(nurse: Person, patient: EnrolledPatient) -> None:
     stricter(nurse, {"fever": {"threshold_c": 37.5}})
+    outside_the_nadir_window(patient)
 
     alerts = alerts_after(patient, symptom_reports=[fever(37.6)])
 

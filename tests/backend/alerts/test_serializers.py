@@ -63,8 +63,29 @@ def make_alert(patient: EnrolledPatient, **fields: Any) -> Alert:
 @pytest.fixture
 def alerts(patient: EnrolledPatient, nurse: Person) -> list[Alert]:
     """One alert per state, nulls and all, read back from the database as the list reads them."""
+    first, joined, lifting = (str(uuid.uuid4()) for _ in range(3))
+    reading = {"type": "lab_result", "key": "platelets", "grade": 3, "severity": "urgent"}
     made = [
-        make_alert(patient, next_escalation_at=NOW + timedelta(minutes=120)),  # open, escalation due
+        make_alert(  # open, escalation due; an episode of two readings whose hold a third lifted
+            patient,
+            next_escalation_at=NOW + timedelta(minutes=120),
+            readings=[
+                {**reading, "id": first, "value": "Platelets 28 ×10⁹/L", "hold_drugs": ["ixazomib", "lenalidomide"]}
+                | {"observed_at": "2026-11-20T11:30:15.123456Z"},
+                {**reading, "id": joined, "value": "Platelets 45 ×10⁹/L", "hold_drugs": []}
+                | {"observed_at": "2026-11-21T11:30:15Z"},
+            ],
+            holds={
+                "platelets": {
+                    "type": "lab_result",
+                    "id": lifting,
+                    "value": "Platelets 80 ×10⁹/L",
+                    "observed_at": "2026-11-22T11:30:15Z",
+                    "drugs": [],
+                    "lifted": ["ixazomib", "lenalidomide"],
+                }
+            },
+        ),
         make_alert(  # critical, grade 4, escalated twice, microseconds zero
             patient,
             kind="neutropenia",
@@ -83,6 +104,8 @@ def alerts(patient: EnrolledPatient, nurse: Person) -> list[Alert]:
         ),
         make_alert(
             patient,
+            kind="hepatotoxicity",
+            superseded=True,
             status=Status.ACKNOWLEDGED,
             acknowledged_at=NOW + timedelta(minutes=3),
             acknowledged_by=nurse.user,
@@ -93,6 +116,7 @@ def alerts(patient: EnrolledPatient, nurse: Person) -> list[Alert]:
             kind="rash",
             grade=2,
             hold_drugs=["lenalidomide"],
+            holds_in_force=["lenalidomide"],  # resolving does not lift a hold
             status=Status.RESOLVED,
             acknowledged_at=NOW + timedelta(minutes=3),
             resolved_at=NOW + timedelta(minutes=40),
@@ -252,8 +276,8 @@ def test_an_authenticated_list_costs_the_same_queries_for_1_or_20_alerts(
     first = make_alert(patient)
     EscalationStep.objects.create(alert=first, level=1, due_at=NOW, at=NOW)
     one = listed_queries(person, django_assert_max_num_queries)
-    for _ in range(19):
-        EscalationStep.objects.create(alert=make_alert(patient), level=1, due_at=NOW, at=NOW)
+    for _ in range(19):  # one open episode per kind (contract §4): the others are past ones
+        EscalationStep.objects.create(alert=make_alert(patient, status=Status.RESOLVED), level=1, due_at=NOW, at=NOW)
 
     twenty = listed_queries(person, django_assert_max_num_queries)
 

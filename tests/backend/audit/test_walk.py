@@ -36,6 +36,7 @@ from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
 NO_SUCCESS_IN_WALK = {
     "auth-enroll": "a one-time enrollment code (tests/backend/patients/test_apis.py)",
     "caregiver-invite-accept": "a one-time invitation code (tests/backend/caregivers/test_invites_api.py)",
+    "fhir-system": "a FHIR transaction or batch Bundle (tests/backend/fhir/test_apis.py)",
 }
 
 
@@ -55,7 +56,11 @@ def endpoints() -> list[tuple[str, str]]:
 
 
 # Query parameters an endpoint needs to answer at all.
-QUERY = {"readings": "?kind=lab"}
+QUERY = {
+    "readings": "?kind=lab",
+    "fhir-observations": "?patient={patient_id}",
+    "fhir-medication-administrations": "?patient={patient_id}",
+}
 
 
 def _shows_nothing(response: Any) -> bool:
@@ -125,8 +130,11 @@ def world(db: None) -> World:
     return World(people, maria, ids)
 
 
+TOKEN_PATHS = ("/api/", "/fhir/")  # Bearer tokens; elsewhere the dashboard's session
+
+
 def _client(path: str, person: Person | None) -> Any:
-    if path.startswith("/api/"):
+    if path.startswith(TOKEN_PATHS):
         return person.client() if person else APIClient()
     client = Client()
     if person is not None:
@@ -140,7 +148,7 @@ def _ask(path: str, person: Person | None) -> Any:
     response = client.get(path)
     if response.status_code == 405:
         client = _client(path, person)
-        response = client.post(path, {}, format="json") if path.startswith("/api/") else client.post(path, {})
+        response = client.post(path, {}, format="json") if path.startswith(TOKEN_PATHS) else client.post(path, {})
     if response.status_code == 405:
         response = _client(path, person).delete(path)
     return response
@@ -148,7 +156,7 @@ def _ask(path: str, person: Person | None) -> Any:
 
 @pytest.mark.parametrize(("name", "route"), endpoints(), ids=[name for name, _ in endpoints()])
 def test_every_endpoint_as_every_role_leaves_its_audit_trail(world: World, name: str, route: str) -> None:
-    path = reverse(name, kwargs=world.kwargs(name, route)) + QUERY.get(name, "")
+    path = reverse(name, kwargs=world.kwargs(name, route)) + QUERY.get(name, "").format(**world.ids)
     successes, problems = [], []
     for role, person in world.people.items():
         before = AuditEvent.objects.count()

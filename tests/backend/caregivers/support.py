@@ -27,8 +27,10 @@ def make_caregiver(patient: EnrolledPatient, scopes: Sequence[str], username: st
 
 
 def raise_alert(patient: EnrolledPatient, *, critical: bool = True) -> Alert:
-    """Platelets 18 ×10^9/L (grade 4, critical) or 42 (grade 3, urgent), synced and graded."""
-    item = lab_item(value=18 if critical else 42)
+    """Platelets 18 ×10^9/L (grade 4 thrombocytopenia, critical), or ANC 0.7 ×10^9/L (grade 3
+    neutropenia, urgent: another kind, so another alert beside a critical one, contract §4), synced
+    and graded."""
+    item = lab_item(value=18) if critical else lab_item("anc", 0.7)
     response = sync(patient, lab_results=[item])
     assert response.status_code == 200, response.content
     grade_all()

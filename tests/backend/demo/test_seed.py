@@ -60,3 +60,22 @@ def test_make_run_delivers_them_at_their_local_times(clock: Callable[[datetime],
     maria = Patient.objects.get(display_name="Maria Lopez")
     evening = reminders.get(recipient=maria.user, dedupe_key__endswith="antiviral:2026-11-20:20:00")
     assert evening.created_at == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)  # 20:00 EST
+
+
+def test_the_demo_patients_have_a_course_of_response_markers(clock: Callable[[datetime], None]) -> None:
+    from backend.alerts.models import Alert
+    from backend.response.models import PatientResponse
+
+    clock(SEEDED)
+    demo.seed_demo(SEEDED)
+    demo.seed_demo(SEEDED)  # twice: nothing new
+    current = {
+        r.patient.display_name: (r.measurable_by, r.current_category, r.current_confirmed, r.best_category)
+        for r in PatientResponse.objects.select_related("patient")
+    }
+    assert current == {
+        "Maria Lopez": ("serum", "VGPR", True, "VGPR"),
+        "James Carter": ("serum", "PD", False, "PR"),
+        "Kenji Sato": ("flc", "PR", True, "PR"),
+    }
+    assert Alert.objects.filter(kind="disease_progression").count() == 1

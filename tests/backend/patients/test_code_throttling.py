@@ -5,7 +5,8 @@ and a Redis outage never turns enrollment into an error. Successful attempts are
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +28,14 @@ RATES = {"codes.address": "5/min", "codes.global": "12/min", "sign-in.address": 
 @pytest.fixture(autouse=True)
 def small_budgets(settings: Any) -> None:
     settings.CARELOOP_THROTTLE_RATES = RATES
+
+
+@pytest.fixture(autouse=True)
+def one_window() -> Iterator[None]:
+    """Budgets are fixed one-minute windows: a test that ran across a minute's turn would find its
+    count reset half-way. The clock stands still in the middle of a window unless a test moves it."""
+    with time_machine.travel(datetime(2026, 11, 20, 12, 0, 30, tzinfo=UTC), tick=False):
+        yield
 
 
 def enroll(code: str, address: str = "198.51.100.7") -> Any:

@@ -190,6 +190,7 @@ def hold(patient: EnrolledPatient, drugs: list[str]) -> Alert:
         grade=4,
         severity=Severity.CRITICAL,
         hold_drugs=drugs,
+        holds_in_force=drugs,  # no later count has lifted it
         title="Platelets very low",
         message="held",
         patient_advice="hold",

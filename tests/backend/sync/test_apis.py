@@ -192,7 +192,7 @@ def test_the_answer_carries_the_patients_open_alerts(patient: EnrolledPatient, o
 
 
 def test_a_cursor_brings_alerts_changed_since_it_was_issued(patient: EnrolledPatient, nurse: Person) -> None:
-    sync(patient, lab_results=[lab_item("platelets", 20)])
+    sync(patient, lab_results=[lab_item("platelets", 45)])  # grade 3: no hold
     grade_all()
     cursor = sync(patient).json()["cursor"]
     (alert,) = Alert.objects.all()
@@ -202,6 +202,23 @@ def test_a_cursor_brings_alerts_changed_since_it_was_issued(patient: EnrolledPat
 
     assert [(a["id"], a["status"]) for a in alerts] == [(str(alert.pk), "resolved")]
     assert sync(patient, cursor=None).json()["alerts"] == []  # from scratch: resolved ones are not sent
+
+
+def test_from_scratch_a_resolved_alert_whose_hold_is_still_in_force_is_sent(
+    patient: EnrolledPatient, nurse: Person
+) -> None:
+    """Resolving does not lift the label's hold, a later count does: a new phone shows it too."""
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+    grade_all()
+    (alert,) = Alert.objects.all()
+    nurse.client().post(f"/api/v1/alerts/{alert.pk}/resolve/", {"note": "called"}, format="json")
+
+    (sent,) = sync(patient, cursor=None).json()["alerts"]
+
+    assert (sent["status"], sent["holds_in_force"]) == ("resolved", ["ixazomib", "lenalidomide"])
+    sync(patient, lab_results=[lab_item("platelets", 90, collected_at="2026-11-22T08:30:00-05:00")])
+    grade_all()
+    assert sync(patient, cursor=None).json()["alerts"] == []
 
 
 @pytest.mark.parametrize(

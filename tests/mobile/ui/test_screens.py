@@ -5,11 +5,12 @@ per process), so they run in file order and each starts where the previous one l
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from tests.mobile.fake_server import CODE, CODE_INVALID
-from tests.mobile.ui.conftest import NOW, Driver
+from tests.mobile.ui.conftest import NOW, START, Driver
 
 pytestmark = pytest.mark.ui
 
@@ -199,6 +200,69 @@ def test_trends_draws_the_charts_with_grade_bands_and_dose_days(ui: Driver) -> N
     ui.tap("Symptoms")
     assert ui.screen.ids.grid.model.rows
     ui.shot("05_trends_symptoms")
+
+
+def _response(category: str, confirmed: bool, *serum: float) -> dict[str, Any]:
+    """A response answer as the server's GET /patients/{id}/response/ gives it (contract §5)."""
+    days = [(START - timedelta(days=1 - 7 * n)).isoformat() for n in range(len(serum))]
+    return {
+        "measurable_by": "serum",
+        "involved_chain": None,
+        "baseline": {"date": days[0], "values": {"serum_m_protein": serum[0]}},
+        "current": {"category": category, "confirmed": confirmed, "since": days[1]},
+        "best": None,
+        "assessments": [
+            {"date": d, "category": category, "confirmed": confirmed and n > 0, "values": {"serum_m_protein": v}}
+            for n, (d, v) in enumerate(zip(days[1:], serum[1:], strict=True))
+        ],
+    }
+
+
+def test_is_my_treatment_working_shows_the_trend_in_plain_words_offline_too(ui: Driver) -> None:
+    ui.go("trends")
+    ui.tap("Is my treatment working?")
+    assert ui.screen.name == "response"
+    ui.shot("05_response_empty", top=True)
+
+    ui.state.response = _response("PR", True, 2.8, 1.6, 1.2, 1.0)
+    ui.app.sync_now()
+    ui.until(lambda: "has fallen 64% since you started" in ui.texts(), what="the response after a sync")
+    assert "Your care team calls this a partial response, confirmed on" in ui.texts()
+    assert ui.screen.ids.chart.model is not None and len(ui.screen.ids.chart.model.points) == 4
+    ui.shot("05_response_partial", top=True)
+    ui.scroll_to(ui.find("Good to know"))
+    ui.shot("05_response_explained")
+
+    ui.state.response = _response("PD", False, 2.8, 1.0, 1.7)
+    ui.app.sync_now()
+    ui.until(lambda: "may be becoming active again" in ui.texts(), what="the progression words")
+    ui.shot("05_response_progression", top=True)
+
+    ui.state.fail_sync_with = 503  # offline: the last answer kept still shows
+    ui.app.sync_now()
+    ui.wait(0.5)
+    assert "may be becoming active again" in ui.texts()
+    ui.state.fail_sync_with = None
+
+    # A free light chain copied from a report that prints mg/dL, typed under mg/L: caught.
+    ui.go("lab")
+    ui.tap("Free kappa light chain")
+    ui.tap("mg/L")
+    ui.type(ui.screen.ids.value, "0.3")
+    ui.until(lambda: "Did you mean 0.3 mg/dL?" in ui.texts(), what="the tenfold FLC hint")
+    ui.shot("04_lab_flc_mixup")
+    ui.tap("Yes, use mg/dL")
+    ui.tap("Check and save")
+    ui.until(lambda: any(b.get("marker_results") for b in ui.state.sync_bodies), what="the marker sent")
+    marker = next(b["marker_results"][0] for b in ui.state.sync_bodies if b.get("marker_results"))
+    assert (marker["marker"], marker["value"], marker["unit"]) == ("kappa_flc", 0.3, "mg/dL")
+    ui.tap("Add another result")
+    ui.go("trends")
+    ui.tap("Is my treatment working?")
+    ui.until(lambda: "Entered by you" in ui.texts(), what="the patient's own entry")
+    ui.scroll_to(ui.find("Entered by you"))
+    ui.shot("05_response_entered_by_you")
+    ui.go("trends")
 
 
 def test_messages_show_status_rejections_and_the_inbox(ui: Driver) -> None:

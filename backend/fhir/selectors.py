@@ -1,0 +1,181 @@
+"""What the FHIR reads return: a patient's records as resources, paged by offset over one fixed
+order (Patient, the regimen's CarePlan and MedicationRequests, lab Observations, symptom
+Observations and QuestionnaireResponses, dose MedicationAdministrations, alerts as DetectedIssues;
+each oldest first), so that a page costs queries for its own rows only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from backend.accounts.models import User
+from backend.alerts.models import Alert
+from backend.fhir.codes import LOINC
+from backend.fhir.http import refuse
+from backend.fhir.resources.base import Json
+from backend.fhir.resources.care_plan import regimen_resources
+from backend.fhir.resources.detected_issue import detected_issue
+from backend.fhir.resources.medication_administration import medication_administration
+from backend.fhir.resources.observation import lab_observation, symptom_observation
+from backend.fhir.resources.patient import patient_resource
+from backend.fhir.resources.questionnaire_response import questionnaire_response
+from backend.patients.models import Patient
+from backend.records.models import DoseLog, LabResult, SymptomReport
+from shared.analytes import ANALYTES
+
+MAX_PAGE = 2000
+
+
+def fhir_patients(user: User) -> QuerySet[Patient]:
+    """The patients a FHIR client sees: its clinic's (backend.fhir.http.FHIR_ROLES checked the role)."""
+    if user.clinic_id is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(clinic_id=user.clinic_id)
+
+
+def fhir_patient(user: User, patient_id: str) -> Patient:
+    """A patient of the caller's clinic, or a 404 (another clinic's is not told apart)."""
+    try:
+        pk = uuid.UUID(patient_id.removeprefix("Patient/"))
+    except ValueError:
+        pk = None  # a malformed id is a patient that does not exist
+    patient = fhir_patients(user).select_related("clinic").filter(pk=pk).first() if pk else None
+    if patient is None:
+        raise refuse(404, "not-found", f"No patient {patient_id!r} in your clinic.")
+    return patient
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Rows of one query in order; each row yields `per_row` resources."""
+
+    rows: QuerySet[Any] | None
+    build: Callable[[Any], list[Json]]
+    per_row: int = 1
+    fixed: list[Json] | None = None  # resources that need no query (the Patient)
+
+    def count(self) -> int:
+        return len(self.fixed) if self.fixed is not None else self.rows.count() * self.per_row  # type: ignore[union-attr]
+
+    def slice(self, start: int, stop: int) -> list[Json]:
+        if self.fixed is not None:
+            return self.fixed[start:stop]
+        first, last = start // self.per_row, -(-stop // self.per_row)
+        assert self.rows is not None
+        built = [r for row in self.rows[first:last] for r in self.build(row)]
+        skip = start - first * self.per_row
+        return built[skip : skip + stop - start]
+
+
+def page(segments: list[Segment], offset: int, count: int) -> tuple[int, list[Json]]:
+    """(total, the resources from `offset`, at most `count`)."""
+    total, out = 0, []
+    for segment in segments:
+        size = segment.count()
+        lo, hi = max(offset - total, 0), min(offset + count - total, size)
+        if lo < hi:
+            out.extend(segment.slice(lo, hi))
+        total += size
+    return total, out
+
+
+def everything_segments(patient: Patient) -> list[Segment]:
+    sex = patient.sex
+    return [
+        Segment(None, list, fixed=[patient_resource(patient, patient.clinic.name), *regimen_resources(patient)]),
+        lab_segment(LabResult.objects.filter(patient=patient), sex),
+        Segment(
+            _rows(SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id"), _SYMPTOM_FIELDS),
+            lambda r: [symptom_observation(r), questionnaire_response(r)],
+            per_row=2,
+        ),
+        dose_segment(patient),
+        Segment(Alert.objects.filter(patient=patient).order_by("created_at", "id"), lambda a: [detected_issue(a)]),
+    ]
+
+
+# The columns each mapping reads. Rows are read as these values, not model instances: building
+# 2,000 instances cost a third of a two-year `$everything` (bench/README.md, bench 8).
+_LAB_FIELDS = (
+    "id", "patient_id", "analyte", "value", "unit", "reference_low", "reference_high", "collected_at",
+    "received_at", "grade",
+)  # fmt: skip
+_SYMPTOM_FIELDS = ("id", "patient_id", "symptom", "answers", "reported_at", "received_at", "grade")
+_DOSE_FIELDS = ("id", "patient_id", "drug", "status", "taken_at")
+
+
+def _rows(rows: QuerySet[Any], fields: tuple[str, ...]) -> QuerySet[Any]:
+    """The rows as objects with just these attributes (what the resources/ mappings read)."""
+    return rows.values_list(*fields, named=True)
+
+
+def lab_segment(labs: QuerySet[LabResult], sex: str) -> Segment:
+    return Segment(_rows(labs.order_by("collected_at", "id"), _LAB_FIELDS), lambda lab: [lab_observation(lab, sex)])
+
+
+def dose_segment(patient: Patient) -> Segment:
+    doses = DoseLog.objects.filter(patient=patient).order_by("taken_at", "id")
+    return Segment(_rows(doses, _DOSE_FIELDS), lambda d: [medication_administration(d)])
+
+
+def symptom_segment(patient: Patient) -> Segment:
+    reports = SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id")
+    return Segment(_rows(reports, _SYMPTOM_FIELDS), lambda r: [symptom_observation(r)])
+
+
+def analytes_for_codes(tokens: list[str]) -> list[str] | None:
+    """The analytes a `code` search names (system|code or code, comma for OR); None: no code given."""
+    if not tokens:
+        return None
+    by_loinc = {a.loinc: a.key for a in ANALYTES.values()}
+    keys = []
+    for token in ",".join(tokens).split(","):
+        system, bar, code = token.partition("|")
+        if not bar:
+            system, code = LOINC, token
+        if system in (LOINC, "") and code in by_loinc:
+            keys.append(by_loinc[code])
+    return keys
+
+
+_PREFIXES = ("eq", "ge", "gt", "le", "lt")
+
+
+def date_filter(labs: QuerySet[LabResult], values: list[str]) -> QuerySet[LabResult]:
+    """FHIR `date` search on collected_at (R4 Search, "date"): a date is the whole day (UTC); the
+    prefixes eq (default), ge, gt, le, lt. Several values all apply (AND)."""
+    for raw in values:
+        prefix, text = (raw[:2], raw[2:]) if raw[:2] in _PREFIXES else ("eq", raw)
+        labs = labs.filter(_date_condition(prefix, *_date_range(raw, text)))
+    return labs
+
+
+def _date_range(raw: str, text: str) -> tuple[datetime, datetime]:
+    """[start, end) of a date, or (t, t) for an instant."""
+    try:
+        if len(text) == 10:
+            start = datetime.combine(date.fromisoformat(text), time.min, UTC)
+            return start, start + timedelta(days=1)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise refuse(400, "value", f"date={raw!r} is not a FHIR date search value.", "date") from None
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment, moment
+
+
+def _date_condition(prefix: str, lo: datetime, hi: datetime) -> Q:
+    day = lo != hi
+    if prefix == "ge":
+        return Q(collected_at__gte=lo)
+    if prefix == "lt":
+        return Q(collected_at__lt=lo)
+    if prefix == "gt":
+        return Q(collected_at__gte=hi) if day else Q(collected_at__gt=lo)
+    if prefix == "le":
+        return Q(collected_at__lt=hi) if day else Q(collected_at__lte=lo)
+    return Q(collected_at__gte=lo, collected_at__lt=hi) if day else Q(collected_at=lo)

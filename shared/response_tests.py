@@ -1,0 +1,49 @@
+"""When the next myeloma response test is due: serum and urine protein electrophoresis and free
+light chains (SPEP, UPEP, FLC), drawn at the start of a cycle.
+
+IMWG practice, as the reference notes put it (../shared/clinical/imwg-and-codes.md, "Testing"):
+the tests are repeated every cycle early on, then every one to three cycles in patients who
+respond (Kumar et al., Lancet Oncol 2016; Rajkumar et al., Blood 2011 for response assessment
+at each cycle in trials). CareLoop's default: every cycle for cycles 1-6, and every cycle for a
+patient without a confirmed partial response or better; after that, every `every_cycles` cycles
+(a clinic setting, 1 to 3; default 2). A test is overdue a week after its cycle's day 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from shared.regimen import cycle_day, cycle_start_date
+
+__all__ = ["DEFAULT_EVERY_CYCLES", "EARLY_CYCLES", "EVERY_CYCLES_CHOICES", "OVERDUE_AFTER", "NextTest", "next_test"]
+
+EARLY_CYCLES = 6  # every cycle while the response settles
+EVERY_CYCLES_CHOICES = (1, 2, 3)
+DEFAULT_EVERY_CYCLES = 2
+OVERDUE_AFTER = timedelta(days=7)  # drawn around day 1: a week's leeway either side
+
+
+@dataclass(frozen=True)
+class NextTest:
+    cycle: int
+    due: date
+    overdue: bool
+
+
+def next_test(
+    *, start: date, last_test: date | None, responded: bool, today: date, every_cycles: int = DEFAULT_EVERY_CYCLES
+) -> NextTest:
+    """The cycle whose day 1 the next SPEP/UPEP/FLC draw belongs to, its date, and whether it is
+    overdue on `today`. `last_test`: the last day any of them was drawn (a baseline before cycle 1
+    counts as cycle 0); `responded`: a confirmed PR or better so far."""
+    if every_cycles not in EVERY_CYCLES_CHOICES:
+        raise ValueError(f"every_cycles must be one of {EVERY_CYCLES_CHOICES}")
+    position = cycle_day(start, last_test) if last_test is not None else None
+    # A test drawn in the last week of a cycle stands for the next cycle's day 1 draw.
+    last_cycle = 0 if position is None else position.cycle + (1 if position.day > 28 - 7 else 0)
+    following = last_cycle + 1
+    if responded and following > EARLY_CYCLES:
+        following = last_cycle + every_cycles
+    due = cycle_start_date(start, max(following, 1))
+    return NextTest(max(following, 1), due, today > due + OVERDUE_AFTER)

@@ -1,0 +1,320 @@
+"""Specification of the FHIR R4 facade (contract §6). Every resource answered is checked by an
+independent R4 validator (tests/fhir/validator.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from rest_framework.test import APIClient
+
+from backend.alerts.grading import readings_grade
+from backend.alerts.models import Alert
+from backend.audit.models import AuditEvent
+from backend.records.models import LabResult
+from tests.backend.fhir.bundles import bundle, lab_observation
+from tests.factories import EnrolledPatient, Person, dose_item, lab_item, symptom_item
+from tests.fhir.validator import assert_valid_fhir
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+FHIR = "application/fhir+json"
+
+
+@pytest.fixture(autouse=True)
+def _now(clock: Any) -> None:
+    clock(NOW)
+
+
+def post(client: APIClient, body: dict[str, Any]) -> Any:
+    return client.post("/fhir/", body, format="json")
+
+
+def fhir(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith(FHIR)
+    body: dict[str, Any] = response.json()
+    assert_valid_fhir(body)
+    return body
+
+
+def issue_paths(outcome: dict[str, Any]) -> list[str]:
+    assert outcome["resourceType"] == "OperationOutcome"
+    return [path for issue in outcome["issue"] for path in issue.get("expression", [])]
+
+
+def test_metadata_is_an_r4_capability_statement(anonymous: APIClient) -> None:
+    body = fhir(anonymous.get("/fhir/metadata"), 200)
+    assert body["resourceType"] == "CapabilityStatement"
+    assert body["fhirVersion"] == "4.0.1"
+    served = {r["type"] for r in body["rest"][0]["resource"]}
+    assert {"Patient", "Observation", "MedicationAdministration"} <= served
+
+
+class TestTransaction:
+    def test_a_platelet_count_is_stored_graded_and_alerted_as_a_synced_one(
+        self, nurse: Person, patient: EnrolledPatient, fhir_enqueued: list[dict[str, Any]]
+    ) -> None:
+        answer = fhir(post(nurse.client(), bundle(lab_observation(patient.patient.pk, value=20))), 200)
+        assert answer["type"] == "transaction-response"
+        (entry,) = answer["entry"]
+        assert entry["response"]["status"].startswith("201")
+        row_id = UUID(entry["response"]["location"].split("/")[1])
+        lab = LabResult.objects.get(pk=row_id)
+        assert (lab.analyte, lab.value, lab.unit, lab.patient_id) == ("platelets", 20, "K/uL", patient.patient.pk)
+        assert fhir_enqueued == [{"lab_ids": [row_id], "symptom_ids": []}]
+        readings_grade(lab_ids=[row_id])
+        alert = Alert.objects.get(source_id=row_id)
+        assert (alert.kind, alert.grade) == ("thrombocytopenia", 4)  # CTCAE v5.0: < 25 ×10⁹/L
+        assert AuditEvent.objects.filter(
+            patient_id=patient.patient.pk, resource="lab_result", actor=nurse.user
+        ).exists()
+
+    def test_the_same_identifier_again_changes_nothing(
+        self, nurse: Person, patient: EnrolledPatient, fhir_enqueued: list[dict[str, Any]]
+    ) -> None:
+        sent = bundle(lab_observation(patient.patient.pk, value=20, identifier="ACC-1"))
+        first = fhir(post(nurse.client(), sent), 200)
+        again = fhir(post(nurse.client(), sent), 200)
+        changed = bundle(lab_observation(patient.patient.pk, value=300, identifier="ACC-1"))
+        third = fhir(post(nurse.client(), changed), 200)
+        assert again["entry"][0]["response"]["status"].startswith("200")
+        assert "outcome" not in again["entry"][0]["response"]
+        assert third["entry"][0]["response"]["status"].startswith("200")
+        (warning,) = third["entry"][0]["response"]["outcome"]["issue"]
+        assert warning["severity"] == "warning" and "not changed" in warning["diagnostics"]
+        assert again["entry"][0]["response"]["location"] == first["entry"][0]["response"]["location"]
+        assert LabResult.objects.get().value == 20
+        assert len(fhir_enqueued) == 1
+        details = list(AuditEvent.objects.filter(resource="lab_result").values_list("detail", flat=True))
+        assert details == [
+            "lab feed, FHIR transaction: 1 stored, 0 already stored",
+            "lab feed, FHIR transaction: 0 stored, 1 already stored",
+            "lab feed, FHIR transaction: 0 stored, 1 already stored",
+        ]
+
+    def test_one_invalid_entry_stores_nothing_and_is_named(self, nurse: Person, patient: EnrolledPatient) -> None:
+        good = lab_observation(patient.patient.pk)
+        kelvin = lab_observation(patient.patient.pk, ucum="K/uL")  # K is kelvin in UCUM: never taken
+        outcome = fhir(post(nurse.client(), bundle(good, kelvin)), 422)
+        assert issue_paths(outcome) == ["Bundle.entry[1].resource.valueQuantity.code"]
+        assert not LabResult.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("change", "path"),
+        [
+            ({"effectiveDateTime": "2030-01-01T00:00:00Z"}, "effectiveDateTime"),
+            (
+                {"valueQuantity": {"value": 9000, "system": "http://unitsofmeasure.org", "code": "10*9/L"}},
+                "valueQuantity.value",
+            ),
+            ({"code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]}}, "code.coding"),
+            ({"identifier": []}, "identifier"),
+            ({"status": "preliminary"}, "status"),
+            (
+                {
+                    "valueQuantity": {
+                        "value": 20,
+                        "comparator": "<",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "10*9/L",
+                    }
+                },
+                "valueQuantity.comparator",
+            ),
+        ],
+    )
+    def test_a_refused_field_is_named(
+        self, nurse: Person, patient: EnrolledPatient, change: dict[str, Any], path: str
+    ) -> None:
+        outcome = fhir(
+            post(nurse.client(), bundle({**lab_observation(patient.patient.pk), **change})),
+            400 if path == "identifier" else 422,
+        )
+        assert issue_paths(outcome) == [f"Bundle.entry[0].resource.{path}"]
+        assert not LabResult.objects.exists()
+
+    def test_a_patient_of_another_clinic_is_not_found(
+        self, nurse: Person, patient: EnrolledPatient, other_patient: EnrolledPatient
+    ) -> None:
+        sent = bundle(lab_observation(patient.patient.pk), lab_observation(other_patient.patient.pk))
+        outcome = fhir(post(nurse.client(), sent), 404)
+        assert issue_paths(outcome) == ["Bundle.entry[1].resource.subject"]
+        assert not LabResult.objects.exists()
+
+    def test_a_response_marker_is_answered_clearly(self, nurse: Person, patient: EnrolledPatient) -> None:
+        marker = lab_observation(patient.patient.pk, loinc="33358-3", value=1.2, ucum="g/dL")
+        outcome = fhir(post(nurse.client(), bundle(marker)), 422)
+        assert "response marker" in outcome["issue"][0]["diagnostics"]
+
+    @pytest.mark.parametrize(
+        ("loinc", "value", "ucum", "analyte", "unit"),
+        [
+            ("751-8", 0.4, "10*9/L", "anc", "10^9/L"),
+            ("6690-2", 3.1, "10*3/uL", "wbc", "K/uL"),
+            ("718-7", 95, "g/L", "hemoglobin", "g/L"),
+            ("2160-0", 150, "umol/L", "creatinine", "umol/L"),
+            ("1742-6", 80, "U/L", "alt", "U/L"),
+            ("1920-8", 80, "U/L", "ast", "U/L"),
+            ("1975-2", 2.5, "mg/dL", "bilirubin", "mg/dL"),
+            ("6768-6", 200, "U/L", "alkaline_phosphatase", "U/L"),
+        ],
+    )
+    def test_each_loinc_code_and_ucum_unit(
+        self, nurse: Person, patient: EnrolledPatient, loinc: str, value: float, ucum: str, analyte: str, unit: str
+    ) -> None:
+        sent = bundle(lab_observation(patient.patient.pk, loinc=loinc, value=value, ucum=ucum))
+        fhir(post(nurse.client(), sent), 200)
+        lab = LabResult.objects.get()
+        assert (lab.analyte, lab.unit) == (analyte, unit)
+        search = nurse.client().get(
+            "/fhir/Observation", {"patient": patient.patient.pk, "code": f"http://loinc.org|{loinc}"}
+        )
+        (entry,) = fhir(search, 200)["entry"]
+        assert entry["resource"]["valueQuantity"]["code"] == ucum
+
+    def test_a_batch_takes_each_entry_on_its_own(self, nurse: Person, patient: EnrolledPatient) -> None:
+        sent = bundle(lab_observation(patient.patient.pk), lab_observation(patient.patient.pk, ucum="g"), kind="batch")
+        answer = fhir(post(nurse.client(), sent), 200)
+        assert answer["type"] == "batch-response"
+        good, bad = answer["entry"]
+        assert good["response"]["status"].startswith("201")
+        assert bad["response"]["status"].startswith("422")
+        assert issue_paths(bad["response"]["outcome"]) == ["Bundle.entry[1].resource.valueQuantity.code"]
+        assert LabResult.objects.count() == 1
+
+    def test_an_entry_without_a_request_is_a_post(self, nurse: Person, patient: EnrolledPatient) -> None:
+        sent = bundle(lab_observation(patient.patient.pk))
+        del sent["entry"][0]["request"]
+        fhir(post(nurse.client(), sent), 200)
+        assert LabResult.objects.count() == 1
+        sent["entry"][0]["request"] = {"method": "PUT", "url": "Observation/1"}
+        outcome = fhir(post(nurse.client(), sent), 400)
+        assert issue_paths(outcome) == ["Bundle.entry[0].request"]
+
+    def test_a_body_too_big_or_not_json(self, nurse: Person, patient: EnrolledPatient, settings: Any) -> None:
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+        outcome = fhir(post(nurse.client(), bundle(*[lab_observation(patient.patient.pk)] * 5)), 413)
+        assert outcome["issue"][0]["code"] == "too-costly"
+        fhir(nurse.client().post("/fhir/", "x", content_type="text/plain"), 415)
+
+    def test_an_empty_transaction_answers_an_empty_response(self, nurse: Person) -> None:
+        answer = fhir(post(nurse.client(), bundle()), 200)
+        assert answer == {"resourceType": "Bundle", "type": "transaction-response"}
+
+    def test_not_a_bundle_is_an_operation_outcome(self, nurse: Person) -> None:
+        fhir(post(nurse.client(), {"resourceType": "Patient"}), 400)
+        response = nurse.client().generic("POST", "/fhir/", "{not json", content_type=FHIR)
+        fhir(response, 400)
+
+
+class TestAccess:
+    def test_without_a_token(self, anonymous: APIClient, patient: EnrolledPatient) -> None:
+        outcome = fhir(anonymous.get(f"/fhir/Patient/{patient.patient.pk}/$everything"), 401)
+        assert outcome["issue"][0]["code"] == "login"
+
+    def test_a_patient_token_is_forbidden(self, patient: EnrolledPatient) -> None:
+        fhir(patient.client().get(f"/fhir/Patient/{patient.patient.pk}/$everything"), 403)
+        fhir(post(patient.client(), bundle(lab_observation(patient.patient.pk))), 403)
+
+    def test_another_clinics_patient_is_not_found(self, other_clinic_nurse: Person, patient: EnrolledPatient) -> None:
+        fhir(other_clinic_nurse.client().get(f"/fhir/Patient/{patient.patient.pk}/$everything"), 404)
+        fhir(other_clinic_nurse.client().get(f"/fhir/Patient/{patient.patient.pk}"), 404)
+        fhir(other_clinic_nurse.client().get("/fhir/Observation", {"patient": patient.patient.pk}), 404)
+        fhir(other_clinic_nurse.client().get("/fhir/Patient/not-a-uuid"), 404)
+
+
+@pytest.fixture
+def history(patient: EnrolledPatient) -> EnrolledPatient:
+    """A patient who synced a low platelet count, a normal one, a diarrhea report and two doses."""
+    items = {
+        "lab_results": [lab_item(value=20), lab_item(value=200, collected_at="2026-11-10T08:00:00-05:00")],
+        "symptom_reports": [symptom_item()],
+        "dose_logs": [dose_item(), dose_item(drug="lenalidomide", status="vomited")],
+    }
+    answer = patient.client().post("/api/v1/sync/", items, format="json")
+    assert answer.status_code == 200, answer.content
+    readings_grade(
+        lab_ids=[UUID(i["id"]) for i in items["lab_results"]],
+        symptom_ids=[UUID(i["id"]) for i in items["symptom_reports"]],
+    )
+    return patient
+
+
+class TestEverything:
+    def test_the_whole_record(self, nurse: Person, history: EnrolledPatient) -> None:
+        body = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}/$everything"), 200)
+        assert body["type"] == "searchset"
+        kinds = [e["resource"]["resourceType"] for e in body["entry"]]
+        assert kinds[0] == "Patient"
+        assert kinds.count("Observation") == 3  # two labs, the symptom's CTCAE grade
+        assert {"QuestionnaireResponse", "MedicationAdministration", "DetectedIssue"} <= set(kinds)
+        assert kinds[1:6] == ["CarePlan"] + ["MedicationRequest"] * 4  # the regimen, a request per drug
+        requests = {e["resource"]["id"]: e["resource"] for e in body["entry"][2:6]}
+        ixazomib = requests[f"ird-{history.patient.pk}-ixazomib"]
+        assert ixazomib["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 4
+        issue = next(e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == "DetectedIssue")
+        assert {ref["reference"] for ref in issue["implicated"]} == {
+            f"MedicationRequest/ird-{history.patient.pk}-ixazomib",
+            f"MedicationRequest/ird-{history.patient.pk}-lenalidomide",
+        }
+        assert body["total"] == len(kinds)
+        labs = [
+            e["resource"]
+            for e in body["entry"]
+            if e["resource"].get("category", [{}])[0].get("coding", [{}])[0].get("code") == "laboratory"
+        ]
+        assert {lab["code"]["coding"][0]["code"] for lab in labs} == {"777-3"}
+        assert {lab["valueQuantity"]["code"] for lab in labs} == {"10*9/L"}
+        doses = {
+            e["resource"]["status"]
+            for e in body["entry"]
+            if e["resource"]["resourceType"] == "MedicationAdministration"
+        }
+        assert doses == {"completed", "not-done"}
+        assert AuditEvent.objects.filter(patient_id=history.patient.pk, resource="fhir_everything").exists()
+
+    def test_paged_with_a_next_link(self, nurse: Person, history: EnrolledPatient) -> None:
+        whole = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}/$everything"), 200)
+        url: str | None = f"/fhir/Patient/{history.patient.pk}/$everything?_count=2"
+        seen = []
+        while url:
+            page = fhir(nurse.client().get(url), 200)
+            assert len(page["entry"]) <= 2
+            seen += [e["fullUrl"] for e in page["entry"]]
+            url = next((link["url"] for link in page["link"] if link["relation"] == "next"), None)
+        assert seen == [e["fullUrl"] for e in whole["entry"]]
+
+    def test_patient_read(self, nurse: Person, history: EnrolledPatient) -> None:
+        body = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}"), 200)
+        assert body["name"][0]["text"] == "Pat Doe"
+
+
+class TestSearch:
+    def test_by_code_and_date(self, nurse: Person, history: EnrolledPatient) -> None:
+        client = nurse.client()
+        both = fhir(
+            client.get("/fhir/Observation", {"patient": history.patient.pk, "code": "http://loinc.org|777-3"}), 200
+        )
+        assert both["total"] == 2
+        recent = fhir(
+            client.get(
+                "/fhir/Observation",
+                {"patient": f"Patient/{history.patient.pk}", "code": "777-3", "date": "ge2026-11-15"},
+            ),
+            200,
+        )
+        assert [e["resource"]["valueQuantity"]["value"] for e in recent["entry"]] == [20]
+        none = fhir(
+            client.get("/fhir/Observation", {"patient": history.patient.pk, "code": "http://loinc.org|718-7"}), 200
+        )
+        assert none["total"] == 0 and "entry" not in none  # FHIR JSON has no empty arrays
+        fhir(client.get("/fhir/Observation", {"patient": history.patient.pk, "date": "ge-yesterday"}), 400)
+        fhir(client.get("/fhir/Observation"), 400)
+
+    def test_medication_administrations(self, nurse: Person, history: EnrolledPatient) -> None:
+        body = fhir(nurse.client().get("/fhir/MedicationAdministration", {"patient": history.patient.pk}), 200)
+        codes = {e["resource"]["medicationCodeableConcept"]["coding"][0]["code"] for e in body["entry"]}
+        assert codes == {"1723735", "342369"}  # RxNorm ixazomib, lenalidomide
