@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from mobile import strings as S
 from shared import reminders as shared
+from shared.regimen import stopped_drugs
 from shared.reminders import ReminderKind, ReminderPlan, ReminderPlanError
 
 __all__ = [
@@ -129,7 +130,8 @@ def phone_reminders(
     says not to take it."""
     held_drugs = set(held)
     found: list[Reminder] = []
-    for occurrence in shared.occurrences(plan, start_date, tz, window_start, window_end):
+    stopped = stopped_drugs(doses_mg or {})  # the care team stopped them: no reminder
+    for occurrence in shared.occurrences(plan, start_date, tz, window_start, window_end, stopped=stopped):
         body = S.REMINDER_HELD if occurrence.kind.value in held_drugs else S.tr(occurrence.text)
         found.append(
             Reminder(

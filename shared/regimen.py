@@ -31,6 +31,7 @@ treating team's instructions always win.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -52,6 +53,7 @@ __all__ = [
     "LAB_DRAW_NADIR_CYCLES",
     "LENALIDOMIDE_DOSE_LEVELS_MG",
     "NADIR_WINDOW_DAYS",
+    "REVLIMID_CBC_DAYS",
     "CycleDay",
     "Drug",
     "DrugSchedule",
@@ -68,6 +70,7 @@ __all__ = [
     "next_dose_date",
     "next_lower_dose",
     "scheduled_dates",
+    "stopped_drugs",
 ]
 
 # ---------------------------------------------------------------------------
@@ -422,29 +425,51 @@ def cycle_start_gate(*, anc: Decimal | None, platelets: Decimal | None) -> GateR
     return GateResult(not reasons, tuple(reasons), anc_met=anc_met, platelets_met=platelets_met)
 
 
-#: Cycles in which an extra blood count is drawn in the nadir window.
+#: Cycles in which an extra blood count is drawn in the nadir window (the Revlimid schedule
+#: below covers cycles 1-3; a clinic may extend the day-15 draw to later cycles).
 LAB_DRAW_NADIR_CYCLES: Final[int] = 3
+
+#: Revlimid USPI §5.3 (hematologic toxicity, multiple myeloma): complete blood counts every 7 days
+#: (weekly) for the first 2 cycles, on days 1 and 15 of cycle 3, and every 28 days thereafter.
+#: [P] The issue quotes this sentence; the retrieved US PI copy (120ty.net) shows the adjacent
+#: MCL and MDS schedules and the MM dose table "follow CBC weekly", not the MM sentence itself.
+REVLIMID_CBC_DAYS: Final[MappingProxyType[int, tuple[int, ...]]] = MappingProxyType(
+    {1: (1, 8, 15, 22), 2: (1, 8, 15, 22), 3: (1, 15)}
+)
 
 
 def lab_draw_days(cycle: int) -> tuple[int, ...]:
-    """Recommended blood-count draw days within ``cycle``.
+    """Blood-count days within ``cycle`` on lenalidomide (REVLIMID_CBC_DAYS).
 
-    * Day 1 of every cycle: the cycle-start gate (NINLARO USPI §2.2). In
-      practice the sample is taken up to a day or two before day 1.
-    * Cycles 1-3 also day 14, the first day of the platelet nadir window
-      (NINLARO USPI §5.1: nadir days 14-21; consider more frequent monitoring
-      in the first three cycles). Day 14 is chosen so a falling count is seen
-      while lenalidomide (days 1-21) can still be held.
+    * Day 1 of every cycle: the cycle-start gate (NINLARO USPI §2.2) and Revlimid's "every 28
+      days". In practice the sample is taken the day before day 1.
+    * Cycles 1-2 weekly (days 8, 15, 22) and day 15 of cycle 3 (Revlimid USPI §5.3). Day 15 is
+      inside the platelet nadir window (NINLARO USPI §5.1: nadir days 14-21), so a falling count
+      is seen while lenalidomide (days 1-21) can still be held.
 
-    This is a reminder minimum, not a monitoring protocol: [U] Revlimid USPI
-    asks for weekly blood counts in cycles 1-2 and on days 1 and 15 of cycle
-    3; the treating team's orders win.
+    This is a reminder minimum, not a monitoring protocol: the treating team's orders win.
     """
     if cycle < 1:
         raise ValueError(f"cycle must be >= 1, got {cycle}")
-    if cycle <= LAB_DRAW_NADIR_CYCLES:
-        return (1, NADIR_WINDOW_DAYS[0])
-    return (1,)
+    return REVLIMID_CBC_DAYS.get(cycle, (1,))
+
+
+def stopped_drugs(doses_mg: Mapping[str, object]) -> frozenset[Drug]:
+    """The IRd drugs whose dose is 0 mg: the care team stopped them (a dose decision), so they are
+    no longer due or reminded. `doses_mg` maps a drug name to its dose (a number or its text, as
+    in the sync answer's regimen); anything unreadable counts as still given."""
+    found: set[Drug] = set()
+    for drug in (Drug.IXAZOMIB, Drug.LENALIDOMIDE, Drug.DEXAMETHASONE):
+        raw = doses_mg.get(drug.value)
+        if raw is None or isinstance(raw, bool):
+            continue
+        try:
+            dose = Decimal(str(raw))
+        except ArithmeticError:
+            continue
+        if dose.is_finite() and dose == 0:
+            found.add(drug)
+    return frozenset(found)
 
 
 # ---------------------------------------------------------------------------

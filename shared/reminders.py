@@ -42,8 +42,11 @@ Blood draws
     * The cycle-start gate (NINLARO USPI §2.2: ANC and platelets are checked before day 1 of a
       cycle): the day before each day 1 (`GATE_DRAW_DAYS_BEFORE`), so the result is back before
       the first dose of the cycle. Cycle 1 included: the baseline count before treatment starts.
-    * The platelet nadir (NINLARO USPI §5.1: nadir on days 14-21): on day 14 of cycles
-      1..`nadir_draw_cycles` (default 3, as `shared.regimen.lab_draw_days`; 0 for none).
+    * Revlimid's own monitoring (Revlimid USPI §5.3, `shared.regimen.REVLIMID_CBC_DAYS`): weekly
+      in cycles 1-2 (days 8, 15, 22) and day 15 of cycle 3 ("monitoring"), with the default
+      `nadir_draw_cycles` of 3 (0: day-1 draws only, for a team that orders counts itself).
+    * The platelet nadir (NINLARO USPI §5.1: nadir on days 14-21): day 15 of cycles 4 to
+      `nadir_draw_cycles` when a clinic sets it above 3 ("nadir").
 
 These are reminders, not prescribing decisions: the treating team's instructions win.
 """
@@ -57,7 +60,7 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from shared import regimen
+from shared import regimen, rems
 
 __all__ = [
     "DEFAULT_ANTIVIRAL_TIMES",
@@ -87,6 +90,7 @@ class ReminderKind(StrEnum):
     LENALIDOMIDE = "lenalidomide"
     DEXAMETHASONE = "dexamethasone"
     LAB_DRAW = "lab_draw"
+    REMS = "rems"  # lenalidomide REMS: pregnancy test, birth control, survey, no donation (shared.rems)
 
 
 #: The order occurrences at the same instant are listed in (the IRd display order, then the rest).
@@ -126,6 +130,7 @@ _TITLES: Final[MappingProxyType[ReminderKind, str]] = MappingProxyType(
         ReminderKind.DEXAMETHASONE: "Time for your dexamethasone",
         ReminderKind.ANTIVIRAL: "Time for your antiviral",
         ReminderKind.LAB_DRAW: "Blood test today",
+        ReminderKind.REMS: "Treatment program",  # each REMS reminder has its own title (shared.rems)
     }
 )
 
@@ -242,7 +247,7 @@ class Occurrence:
 class LabDraw:
     on: date
     cycle: int  # the cycle the draw is for
-    reason: str  # "cycle_start" or "nadir"
+    reason: str  # "cycle_start", "monitoring" or "nadir"
 
 
 def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
@@ -254,16 +259,27 @@ def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
 
 
 def lab_draws(start_date: date, first: date, last: date, nadir_draw_cycles: int) -> list[LabDraw]:
-    """Blood-draw days in `first..last` (inclusive), in date order (see the module docstring)."""
+    """Blood-draw days in `first..last` (inclusive), in date order (see the module docstring).
+
+    "cycle_start": the day before each day 1. In cycles 1..`nadir_draw_cycles` (default 3) also
+    "monitoring": Revlimid's own schedule (`regimen.lab_draw_days`: weekly in cycles 1-2, day 15
+    of cycle 3), and "nadir": day 15 of any later cycle the clinic adds. 0: day-1 draws only, for
+    a team that orders the counts itself.
+    """
     found: list[LabDraw] = []
+    nadir_day = regimen.REVLIMID_CBC_DAYS[3][-1]
     day = first
     while day <= last:
         upcoming = regimen.cycle_day(start_date, day + timedelta(days=GATE_DRAW_DAYS_BEFORE))
         if upcoming is not None and upcoming.day == 1:
             found.append(LabDraw(day, upcoming.cycle, "cycle_start"))
         here = regimen.cycle_day(start_date, day)
-        if here is not None and here.day == regimen.NADIR_WINDOW_DAYS[0] and here.cycle <= nadir_draw_cycles:
-            found.append(LabDraw(day, here.cycle, "nadir"))
+        if here is not None and here.day != 1 and here.cycle <= nadir_draw_cycles:
+            if here.cycle in regimen.REVLIMID_CBC_DAYS:
+                if here.day in regimen.lab_draw_days(here.cycle):
+                    found.append(LabDraw(day, here.cycle, "monitoring"))
+            elif here.day == nadir_day:
+                found.append(LabDraw(day, here.cycle, "nadir"))
         day += timedelta(days=1)
     return found
 
@@ -274,9 +290,14 @@ def _lab_text(draw: LabDraw) -> str:
             f"Blood count before cycle {draw.cycle}: your care team checks it before day 1 "
             f"{'of treatment' if draw.cycle == 1 else 'of the next cycle'}."
         )
+    if draw.reason == "monitoring":
+        return (
+            f"Blood count in cycle {draw.cycle}: in the first cycles your care team checks your "
+            "counts often, as the lenalidomide label asks."
+        )
     first, last = regimen.NADIR_WINDOW_DAYS
     return (
-        f"Blood count on day {first} of cycle {draw.cycle}: counts are usually lowest on days "
+        f"Blood count in cycle {draw.cycle}: counts are usually lowest on days "
         f"{first}-{last}, so your care team checks them now."
     )
 
@@ -297,12 +318,20 @@ def _drug_time(plan: ReminderPlan, kind: ReminderKind) -> time:
 
 
 def occurrences(
-    plan: ReminderPlan, start_date: date, zone: ZoneInfo, window_start: datetime, window_end: datetime
+    plan: ReminderPlan,
+    start_date: date,
+    zone: ZoneInfo,
+    window_start: datetime,
+    window_end: datetime,
+    stopped: frozenset[regimen.Drug] = frozenset(),
+    rems_profile: rems.RemsProfile | None = None,
 ) -> list[Occurrence]:
     """Every reminder whose real time is in `[window_start, window_end)`, in time order.
 
     Both bounds must be timezone-aware. Antiviral reminders run every day from `start_date`; the IRd
-    drugs follow `regimen.drugs_due`; blood draws follow `lab_draws`.
+    drugs follow `regimen.drugs_due`, less the `stopped` ones (the care team stopped them);
+    blood draws follow `lab_draws`. With a `rems_profile`, the lenalidomide REMS reminders
+    (`shared.rems`) come at the blood-draw time, keyed `"rems:<what>:<local date>"`.
     """
     for name, bound in (("window_start", window_start), ("window_end", window_end)):
         if bound.tzinfo is None or bound.utcoffset() is None:
@@ -313,11 +342,21 @@ def occurrences(
     first = window_start.astimezone(zone).date() - timedelta(days=1)
     last = window_end.astimezone(zone).date() + timedelta(days=1)
     draws = {draw.on: draw for draw in lab_draws(start_date, first, last, plan.nadir_draw_cycles)}
+    program: dict[date, list[rems.RemsReminder]] = {}
+    if rems_profile is not None:
+        for item in rems.rems_reminders(
+            start_date=start_date,
+            first=first,
+            last=last,
+            can_become_pregnant=rems_profile.can_become_pregnant,
+            last_dose=rems_profile.last_dose,
+        ):
+            program.setdefault(item.on, []).append(item)
     found: list[Occurrence] = []
     day = first
     while day <= last:
         position = regimen.cycle_day(start_date, day)
-        due = regimen.drugs_due(start_date, day)
+        due = tuple(d for d in regimen.drugs_due(start_date, day) if d not in stopped)
         planned: list[tuple[ReminderKind, time, str, str]] = []  # kind, wall time, key, text
         if position is not None:
             for at in plan.antiviral_times:
@@ -332,6 +371,11 @@ def occurrences(
         draw = draws.get(day)
         if draw is not None:
             planned.append((ReminderKind.LAB_DRAW, plan.lab_draw_time, f"lab_draw:{day.isoformat()}", _lab_text(draw)))
+        titles = {}
+        for item in program.get(day, []):
+            key = f"rems:{item.kind.value}:{day.isoformat()}"
+            planned.append((ReminderKind.REMS, plan.lab_draw_time, key, item.text))
+            titles[key] = item.title
         for kind, at, key, text in planned:
             due_at = local_instant(day, at, zone)
             if window_start <= due_at < window_end:
@@ -343,7 +387,7 @@ def occurrences(
                         due_at=due_at,
                         local_due=due_at.astimezone(zone),
                         key=key,
-                        title=_TITLES[kind],
+                        title=titles.get(key, _TITLES[kind]),
                         text=text,
                         cycle=position.cycle if position else None,
                         day=position.day if position else None,

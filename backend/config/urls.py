@@ -22,6 +22,7 @@ from backend.config.health import healthz
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
+from backend.patients.dose_apis import PatientClinicalProfileApi, PatientDoseDecisionApi
 from backend.records.apis import ReadingListApi
 from backend.records.baseline_apis import PatientBaselineApi, PatientBaselineListApi
 from backend.reminders.apis import AdherenceApi, PatientAdherenceApi, ReminderListApi, ReminderPlanApi
@@ -39,6 +40,12 @@ api_v1 = [
     path("patients/", PatientListCreateApi.as_view(), name="patients"),
     path("patients/<uuid:patient_id>/", PatientDetailApi.as_view(), name="patient-detail"),
     path("patients/<uuid:patient_id>/enrollment-code/", EnrollmentCodeApi.as_view(), name="patient-enrollment-code"),
+    path(
+        "patients/<uuid:patient_id>/clinical-profile/",
+        PatientClinicalProfileApi.as_view(),
+        name="patient-clinical-profile",
+    ),
+    path("patients/<uuid:patient_id>/dose-decisions/", PatientDoseDecisionApi.as_view(), name="patient-dose-decisions"),
     path("patients/<uuid:patient_id>/baselines/", PatientBaselineListApi.as_view(), name="patient-baselines"),
     path("patients/<uuid:patient_id>/baselines/<str:analyte>/", PatientBaselineApi.as_view(), name="patient-baseline"),
     path("sync/", SyncApi.as_view(), name="sync"),

@@ -133,6 +133,12 @@ class EnrollForm(forms.Form):
     )
     phone = forms.CharField(max_length=40, required=False, label="Phone", widget=forms.TextInput(attrs={"type": "tel"}))
     sex = forms.ChoiceField(choices=_SEX_CHOICES, required=False, label="Sex (optional)", help_text=SEX_HELP)
+    can_become_pregnant = forms.ChoiceField(
+        choices=[("", "Not recorded"), ("yes", "Yes"), ("no", "No")],
+        required=False,
+        label="Can become pregnant (optional)",
+        help_text="Lenalidomide REMS: pregnancy tests and birth-control checks are reminded.",
+    )
     start_date = forms.DateField(
         label="Cycle 1, day 1", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -29,6 +29,8 @@ urlpatterns = [
         name="patient-baseline-clear",
     ),
     path("patients/<uuid:patient_id>/markers/", views.patient_markers, name="patient-markers"),
+    path("patients/<uuid:patient_id>/profile/", views.patient_clinical_profile, name="patient-profile"),
+    path("patients/<uuid:patient_id>/doses/", views.patient_dose_decision, name="patient-dose-decision"),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
     path("clinic/outcomes/", views.outcomes, name="outcomes"),

@@ -27,7 +27,7 @@ from backend.alerts.models import Alert, Status
 from backend.alerts.services import alert_acknowledge, alert_resolve, alerts_visible_to
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
-from backend.dashboard import patient_charts
+from backend.dashboard import dose_panel, patient_charts
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
 from backend.dashboard.audit_trail import AuditFilters, audit_events_for_clinic, clinic_patient_choices, patient_names
 from backend.dashboard.counts import queue_counts, version_time
@@ -52,6 +52,8 @@ from backend.dashboard.qr import qr_svg
 from backend.dashboard.response_panel import markers_from_form, response_panel
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
+from backend.patients import dose_decisions
+from backend.patients.clinical_profile import ClinicalProfile, patient_clinical_profile_change
 from backend.patients.models import Patient
 from backend.patients.selectors import patient_devices
 from backend.patients.services import (
@@ -78,6 +80,10 @@ DEVICE_GONE = "That phone was already signed out."
 SEX_CHANGED = "Reference limits now follow: {sex}. New lab values are graded with them."
 BASELINE_ENTERED = "Baseline {analyte} saved: new values are graded against it."
 BASELINE_CLEARED = "Entered baseline {analyte} removed: the last value on or before cycle 1 day 1 applies."
+
+
+DOSE_DECIDED = "Decision recorded. The phone shows the new dose from its next sync."
+PROFILE_SAVED = "Saved."
 
 
 def _user(request: HttpRequest) -> User:
@@ -326,6 +332,8 @@ def _patient_page(
     patient: Patient,
     timezone_form: PatientTimezoneForm | None = None,
     baseline_form: BaselineForm | None = None,
+    dose_form: dose_panel.DoseDecisionForm | None = None,
+    profile_form: dose_panel.ClinicalProfileForm | None = None,
 ) -> HttpResponse:
     record = patient_record(patient=patient, now=timezone.now())
     audit_record(
@@ -347,6 +355,7 @@ def _patient_page(
         "sex_form": PatientSexForm(initial={"sex": patient.sex}),
         "baseline_form": baseline_form or BaselineForm(),
         "response": response_panel(patient=patient, now=timezone.now()),
+        **dose_panel.context(record, dose_form, profile_form),
     }
     return render(request, "dashboard/patient.html", context)
 
@@ -436,6 +445,72 @@ def patient_baseline_clear(request: HttpRequest, patient_id: UUID, analyte: str)
 @never_cache
 @require_POST
 @staff_required
+def patient_dose_decision(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """Record the nurse's decision; a refused one shows the page again with the form open."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    form = dose_panel.DoseDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dose_decisions.dose_decision_record(
+                patient=patient,
+                data=dose_decisions.DecisionInput(
+                    action=data["action"],
+                    drug=data["drug"] or "",
+                    toxicity=data["toxicity"] or "",
+                    grade=data["grade"],
+                    delay_days=data["delay_days"],
+                    reason=data["reason"],
+                    suggested=data["suggested"],
+                    subject=data["subject"],
+                    seen=data["seen"],
+                ),
+                decided_by=_user(request),
+            )
+        except ApplicationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, DOSE_DECIDED)
+            return redirect("dashboard:patient", patient_id=patient.pk)
+    return _patient_page(request, patient, dose_form=form)
+
+
+@never_cache
+@require_POST
+@staff_required
+def patient_clinical_profile(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+    """Birth year, weight, dialysis, can become pregnant; a refused value shows the page again."""
+    patient = patient_for(user=_user(request), patient_id=patient_id)
+    if patient is None:
+        return _not_found(request)
+    form = dose_panel.ClinicalProfileForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            patient_clinical_profile_change(
+                patient=patient,
+                profile=ClinicalProfile(
+                    birth_year=data["birth_year"],
+                    weight_kg=data["weight_kg"],
+                    on_dialysis=data["on_dialysis"],
+                    can_become_pregnant={"yes": True, "no": False}.get(data["can_become_pregnant"]),
+                ),
+                changed_by=_user(request),
+                today=timezone.localdate(),
+            )
+        except ApplicationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, PROFILE_SAVED)
+            return redirect("dashboard:patient", patient_id=patient.pk)
+    return _patient_page(request, patient, profile_form=form)
+
+
+@never_cache
+@require_POST
+@staff_required
 def patient_device_signout(request: HttpRequest, patient_id: UUID, device_id: int) -> HttpResponse:
     """Sign one of the patient's phones out (lost, stolen, replaced); the service audits it."""
     patient = patient_for(user=_user(request), patient_id=patient_id)
@@ -502,6 +577,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 timezone_name=data["timezone"],
                 phone=data["phone"],
                 sex=data["sex"],
+                can_become_pregnant={"yes": True, "no": False}.get(data["can_become_pregnant"]),
                 regimen_input=RegimenInput(
                     data["start_date"], data["ixazomib_mg"], data["lenalidomide_mg"], data["dexamethasone_mg"]
                 ),

@@ -62,6 +62,7 @@ class PatientListCreateApi(AuditedListMixin, generics.ListAPIView):
             timezone_name=data.validated_data["timezone"],
             phone=data.validated_data["phone"],
             sex=data.validated_data["sex"],
+            can_become_pregnant=data.validated_data["can_become_pregnant"],
             regimen_input=services.RegimenInput(**regimen),
         )
         audit_record(

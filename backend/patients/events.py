@@ -13,3 +13,7 @@ patient_created = Signal()
 #: A patient moved to another time zone. Keyword arguments: `patient` (saved, with the new zone),
 #: `old_zone`, `new_zone`, `now`.
 timezone_changed = Signal()
+
+#: A care-team decision changed the patient's doses (backend.patients.dose_decisions). Keyword
+#: arguments: `patient` (saved, with the new doses), `now`.
+regimen_changed = Signal()

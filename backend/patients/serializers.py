@@ -38,6 +38,12 @@ class PatientCreateInput(serializers.Serializer):
             "result carries none. Left out, the stricter of the women's and men's limits apply."
         ),
     )
+    can_become_pregnant = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional (lenalidomide REMS): true reminds pregnancy tests and birth-control checks.",
+    )
     regimen = RegimenInput()
 
 

@@ -110,9 +110,11 @@ def patient_create(
     regimen_input: RegimenInput,
     phone: str = "",
     sex: str = "",
+    can_become_pregnant: bool | None = None,
 ) -> tuple[Patient, str]:
     """`sex` (optional, "female" or "male") picks the default reference limits of the patient's lab
-    values; left empty, the stricter of the women's and men's apply."""
+    values; left empty, the stricter of the women's and men's apply. `can_become_pregnant`
+    (optional) turns on the lenalidomide REMS pregnancy-test reminders (shared.rems)."""
     if nurse.clinic_id is None:
         raise ApplicationError({"detail": ["You are not attached to a clinic."]}, status=403)
     timezone_validate(timezone_name)
@@ -125,6 +127,7 @@ def patient_create(
         timezone=timezone_name,
         phone=phone,
         sex=sex,
+        can_become_pregnant=can_become_pregnant,
         start_date=regimen_input.start_date,
         ixazomib_mg=regimen_input.ixazomib_mg,
         lenalidomide_mg=regimen_input.lenalidomide_mg,
@@ -232,6 +235,13 @@ def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, ob
     now = now or timezone.now()
     today = now.astimezone(ZoneInfo(patient.timezone)).date()
     position = regimen.cycle_day(patient.start_date, today)
+    stopped = regimen.stopped_drugs(
+        {
+            "ixazomib": patient.ixazomib_mg,
+            "lenalidomide": patient.lenalidomide_mg,
+            "dexamethasone": patient.dexamethasone_mg,
+        }
+    )
     return {
         "start_date": patient.start_date.isoformat(),
         "ixazomib_mg": _mg(patient.ixazomib_mg),
@@ -241,7 +251,8 @@ def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, ob
         "today": today.isoformat(),
         "cycle": position.cycle if position else None,
         "day": position.day if position else None,
-        "drugs_due": [d.value for d in regimen.drugs_due(patient.start_date, today)],
+        # A drug the care team stopped (0 mg, dose_decisions) is no longer due.
+        "drugs_due": [d.value for d in regimen.drugs_due(patient.start_date, today) if d not in stopped],
         "in_nadir_window": regimen.is_in_nadir_window(patient.start_date, today),
         "next_ixazomib": regimen.next_dose_date(patient.start_date, regimen.Drug.IXAZOMIB, today).isoformat(),
     }

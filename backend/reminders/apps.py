@@ -7,8 +7,9 @@ class RemindersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from backend.patients.events import patient_created, timezone_changed
+        from backend.patients.events import patient_created, regimen_changed, timezone_changed
         from backend.reminders import receivers
 
         patient_created.connect(receivers.on_patient_created, dispatch_uid="reminders.patient_created")
         timezone_changed.connect(receivers.on_timezone_changed, dispatch_uid="reminders.timezone_changed")
+        regimen_changed.connect(receivers.on_regimen_changed, dispatch_uid="reminders.regimen_changed")

@@ -26,7 +26,7 @@ from backend.reminders.plans import (
     plan_values,
     reminder_plan_ensure,
 )
-from backend.reminders.selectors import clinic_default_plan
+from backend.reminders.selectors import clinic_default_plan, patient_rems_profile, patient_stopped_drugs
 from shared import reminders as shared_reminders
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,15 @@ def plan_replan(plan: ReminderPlan, now: datetime) -> int:
     window_end = now + horizon()
     wanted = {
         o.key: o
-        for o in shared_reminders.occurrences(plan.to_shared(), patient.start_date, zone, window_start, window_end)
+        for o in shared_reminders.occurrences(
+            plan.to_shared(),
+            patient.start_date,
+            zone,
+            window_start,
+            window_end,
+            stopped=patient_stopped_drugs(patient),
+            rems_profile=patient_rems_profile(patient),
+        )
     }
     existing = {
         row.key: row

@@ -18,3 +18,9 @@ def on_timezone_changed(*, patient: Patient, now: datetime, **_: Any) -> None:
     """Pending reminders keep their local wall-clock time in the new zone (reminders_replan)."""
     if patient.user_id is not None:  # no phone, no reminders (the tick does not make any either)
         reminders_replan(patient=patient, now=now)
+
+
+def on_regimen_changed(*, patient: Patient, now: datetime, **_: Any) -> None:
+    """A stopped drug's pending reminders are cancelled at once (reminders_replan)."""
+    if patient.user_id is not None:
+        reminders_replan(patient=patient, now=now)

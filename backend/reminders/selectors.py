@@ -17,11 +17,11 @@ from django.db.models import Exists, OuterRef
 from backend.accounts.models import Clinic, Role, User
 from backend.alerts.models import Alert
 from backend.core.errors import ApplicationError, NotFound
-from backend.patients.models import Patient
+from backend.patients.models import DoseDecision, Patient
 from backend.patients.selectors import patients_visible_to
 from backend.records.models import DoseLog
 from backend.reminders.models import ReminderPlan
-from shared import regimen
+from shared import regimen, rems
 from shared import reminders as shared_reminders
 
 logger = logging.getLogger(__name__)
@@ -139,12 +139,47 @@ def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, se
         return clinic_default_plan(patient.clinic), held
 
 
+def patient_stopped_drugs(patient: Patient) -> frozenset[regimen.Drug]:
+    """The IRd drugs the care team stopped (0 mg, backend.patients.dose_decisions): no reminder."""
+    return regimen.stopped_drugs(
+        {
+            "ixazomib": patient.ixazomib_mg,
+            "lenalidomide": patient.lenalidomide_mg,
+            "dexamethasone": patient.dexamethasone_mg,
+        }
+    )
+
+
+def patient_rems_profile(patient: Patient) -> rems.RemsProfile:
+    """The lenalidomide REMS reminders' profile: pregnancy tests only when the care team recorded that
+    the patient can become pregnant; once lenalidomide is stopped, the day it stopped (they go on
+    for 4 weeks after it). One query, only for a stopped lenalidomide."""
+    last_dose = None
+    if patient.lenalidomide_mg == 0:
+        stop = (
+            DoseDecision.objects.filter(patient=patient, drug="lenalidomide", to_mg=0)
+            .order_by("-decided_at")
+            .values_list("effective_on", flat=True)
+            .first()
+        )
+        last_dose = stop or patient.start_date
+    return rems.RemsProfile(can_become_pregnant=patient.can_become_pregnant is True, last_dose=last_dose)
+
+
 def upcoming_reminders(*, patient: Patient, now: datetime, days: int = UPCOMING_DAYS) -> list[UpcomingReminder]:
     """Reminders from `now` for `days` days, straight from the plan (nothing stored is needed, so
     the phone can keep this list and show it offline)."""
     plan, held = _plan_and_holds(patient)
     zone = ZoneInfo(patient.timezone)
-    found = shared_reminders.occurrences(plan, patient.start_date, zone, now, now + timedelta(days=days))
+    found = shared_reminders.occurrences(
+        plan,
+        patient.start_date,
+        zone,
+        now,
+        now + timedelta(days=days),
+        stopped=patient_stopped_drugs(patient),
+        rems_profile=patient_rems_profile(patient),
+    )
     return [UpcomingReminder(o, reminder_message(o.kind.value, o.title, o.text, held)) for o in found]
 
 

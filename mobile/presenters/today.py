@@ -84,7 +84,8 @@ class TodayPresenter:
             cycle_text = S.cycle_day(position.cycle, position.day)
             note = S.TODAY_NADIR if regimen.is_in_nadir_window(start, today) else ""
         logs = self._dose_logs(ctx, local)
-        due = [d.value for d in regimen.drugs_due(start, today)]
+        stopped = regimen.stopped_drugs(ctx.regimen.doses_mg)  # 0 mg: the care team stopped it
+        due = [d.value for d in regimen.drugs_due(start, today) if d not in stopped]
         if position is not None and ctx.plan.antiviral_times:
             due.append("antiviral")  # prophylaxis is daily for the whole of treatment
         doses = [self._dose_row(ctx, drug, logs.get((drug, today)), held) for drug in due]

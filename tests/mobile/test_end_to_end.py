@@ -413,4 +413,31 @@ def test_the_care_teams_markers_reach_the_phones_is_my_treatment_working_screen(
     view = ResponsePresenter(store).view(_now())
     assert view.headline == "Your M-protein has fallen 64% since you started."
     assert view.status.startswith("Your care team calls this a partial response, confirmed on")
+
+
+# ---- a nurse's dose decision reaches the phone ---------------------------------------------------
+
+
+def test_a_nurses_dose_decision_shows_on_the_phone_from_its_next_sync(live_server: Any, tmp_path: Path) -> None:
+    from backend.patients.dose_decisions import DecisionInput, dose_decision_record
+
+    nurse, patient, code = _nurse_and_patient("nurse.doses", "Doses")
+    store, api = _phone(tmp_path / "phone.sqlite3", live_server.url, code, "dose phone")
+    engine, journal = SyncEngine(store, api, now=_now), Journal(store, now=_now)
+    engine.sync_once()
+
+    def today_doses() -> list[str]:
+        return [row.name for row in TodayPresenter(store, journal).view(_now()).doses if row.drug != "antiviral"]
+
+    before = today_doses()  # cycle 1 day 15: ixazomib, lenalidomide, dexamethasone
+    assert any("25 mg" in name for name in before) and any("Ixazomib" in name for name in before) and len(before) == 3
+
+    dose_decision_record(patient=patient, data=DecisionInput(action="reduce", drug="lenalidomide"), decided_by=nurse)
+    dose_decision_record(patient=patient, data=DecisionInput(action="stop", drug="ixazomib"), decided_by=nurse)
+    assert today_doses() == before  # nothing changes on the phone until it syncs
+    engine.sync_once()
+
+    after = today_doses()
+    assert len(after) == 2 and any("20 mg" in name for name in after)
+    assert not any("25 mg" in name or "Ixazomib" in name for name in after)
     store.close()

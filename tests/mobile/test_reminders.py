@@ -45,9 +45,14 @@ def test_day_1_reminds_all_three_drugs_at_their_times_with_the_servers_keys() ->
     ]
 
 
-def test_blood_draws_come_the_day_before_each_cycle_and_on_day_14_of_the_first_cycles() -> None:
+def test_a_drug_the_care_team_stopped_0_mg_is_not_reminded() -> None:
+    doses = {"ixazomib": "4", "lenalidomide": "0", "dexamethasone": "40"}
+    assert _day(START, doses_mg=doses) == [("09:00", "dexamethasone:2026-11-01"), ("22:00", "ixazomib:2026-11-01")]
+
+
+def test_blood_draws_come_the_day_before_each_cycle_and_weekly_in_the_first_cycles() -> None:
     assert ("08:00", "lab_draw:2026-10-31") in _day(START - timedelta(days=1))
-    assert ("08:00", "lab_draw:2026-11-14") in _day(START + timedelta(days=13))
+    assert ("08:00", "lab_draw:2026-11-15") in _day(START + timedelta(days=14))  # Revlimid: weekly, cycles 1-2
     cycle_4_day_14 = START + timedelta(days=3 * 28 + 13)
     assert [k for _, k in _day(cycle_4_day_14)] == [f"lenalidomide:{cycle_4_day_14.isoformat()}"]
 

@@ -696,11 +696,14 @@ def test_impossible_lab_values_are_refused_rather_than_waved_through(anc: Decima
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cycle", [1, 2, 3])
-def test_cycles_1_to_3_draw_on_day_1_and_at_the_start_of_the_nadir_window(
-    cycle: int,
-) -> None:
-    assert lab_draw_days(cycle) == (1, 14)
+@pytest.mark.parametrize("cycle", [1, 2])
+def test_cycles_1_and_2_draw_weekly_as_the_revlimid_label_asks(cycle: int) -> None:
+    assert lab_draw_days(cycle) == (1, 8, 15, 22)
+
+
+def test_cycle_3_draws_on_days_1_and_15() -> None:
+    assert lab_draw_days(3) == (1, 15)
+    assert is_in_nadir_window(START, START + timedelta(days=28 * 2 + 14))
 
 
 @pytest.mark.parametrize("cycle", [4, 5, 12, 40])
@@ -711,3 +714,19 @@ def test_from_cycle_4_only_the_day_1_gate_draw_remains(cycle: int) -> None:
 def test_lab_draw_days_rejects_cycle_zero() -> None:
     with pytest.raises(ValueError):
         lab_draw_days(0)
+
+
+# ---------------------------------------------------------------------------
+# Stopped drugs (a care-team dose decision set the dose to 0 mg)
+# ---------------------------------------------------------------------------
+
+
+def test_a_drug_at_0_mg_is_stopped_and_anything_unreadable_is_still_given() -> None:
+    from shared.regimen import stopped_drugs
+
+    assert stopped_drugs({"ixazomib": "0", "lenalidomide": Decimal("0.0"), "dexamethasone": 40}) == {
+        Drug.IXAZOMIB,
+        Drug.LENALIDOMIDE,
+    }
+    assert stopped_drugs({"ixazomib": "x", "lenalidomide": None, "dexamethasone": True}) == frozenset()
+    assert stopped_drugs({"ixazomib": "NaN", "lenalidomide": "4"}) == frozenset()

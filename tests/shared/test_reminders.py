@@ -146,7 +146,8 @@ def test_day_1_reminds_every_drug_at_its_own_time_with_its_food_rule() -> None:
 def test_day_22_has_dexamethasone_alone_with_the_plain_food_rule() -> None:
     start = date(2026, 1, 5)
     found = on(start + timedelta(days=21), PARIS, start=start)
-    assert [o.kind for o in found] == [ReminderKind.ANTIVIRAL, ReminderKind.DEXAMETHASONE, ReminderKind.ANTIVIRAL]
+    drugs = [o.kind for o in found if o.kind is not ReminderKind.LAB_DRAW]  # cycle 1 day 22: a weekly count
+    assert drugs == [ReminderKind.ANTIVIRAL, ReminderKind.DEXAMETHASONE, ReminderKind.ANTIVIRAL]
     assert of_kind(found, ReminderKind.DEXAMETHASONE)[0].text == "Take with food."
 
 
@@ -194,49 +195,62 @@ def test_it_refuses_naive_windows() -> None:
 # --- Blood draws ---------------------------------------------------------------------------------
 
 
-def test_blood_draws_are_the_day_before_each_day_1_and_day_14_of_cycles_1_to_3() -> None:
+def test_blood_draws_follow_revlimids_schedule_weekly_in_cycles_1_2_and_day_15_of_cycle_3() -> None:
+    """Revlimid USPI §5.3: weekly for the first 2 cycles, days 1 and 15 of cycle 3, every 28 days
+    after; day 1's count is drawn the day before."""
     start = date(2026, 1, 5)
     draws = lab_draws(start, start - timedelta(days=5), start + timedelta(days=28 * 5), 3)
-    assert [(d.on - start).days + 1 for d in draws] == [0, 14, 28, 42, 56, 70, 84, 112, 140]
+    assert [(d.on - start).days + 1 for d in draws] == [0, 8, 15, 22, 28, 36, 43, 50, 56, 71, 84, 112, 140]
     assert [(d.cycle, d.reason) for d in draws] == [
         (1, "cycle_start"),
-        (1, "nadir"),
+        (1, "monitoring"),
+        (1, "monitoring"),
+        (1, "monitoring"),
         (2, "cycle_start"),
-        (2, "nadir"),
+        (2, "monitoring"),
+        (2, "monitoring"),
+        (2, "monitoring"),
         (3, "cycle_start"),
-        (3, "nadir"),
+        (3, "monitoring"),
         (4, "cycle_start"),
         (5, "cycle_start"),
         (6, "cycle_start"),
     ]
 
 
-def test_the_nadir_draw_is_the_regimens_draw_day_and_inside_the_nadir_window() -> None:
+def test_the_draws_are_the_regimens_draw_days() -> None:
     start = date(2026, 1, 5)
     for cycle in range(1, 7):
         first = regimen.cycle_start_date(start, cycle)
-        nadir = [d for d in lab_draws(start, first, first + timedelta(days=27), 3) if d.reason == "nadir"]
+        inside = [d for d in lab_draws(start, first, first + timedelta(days=27), 3) if d.reason != "cycle_start"]
         expected = [d for d in regimen.lab_draw_days(cycle) if d != 1]
-        assert [(d.on - first).days + 1 for d in nadir] == expected
-        assert all(regimen.is_in_nadir_window(start, d.on) for d in nadir)
+        assert [(d.on - first).days + 1 for d in inside] == expected
 
 
-@pytest.mark.parametrize("cycles", [0, 1, 6])
-def test_the_clinic_chooses_how_many_cycles_get_a_nadir_draw(cycles: int) -> None:
+@pytest.mark.parametrize(
+    ("cycles", "monitoring", "nadir"),
+    [(0, [], []), (1, [1, 1, 1], []), (3, [1, 1, 1, 2, 2, 2, 3], []), (6, [1, 1, 1, 2, 2, 2, 3], [4, 5, 6])],
+)
+def test_the_clinic_chooses_how_many_cycles_get_draws_within_the_cycle(
+    cycles: int, monitoring: list[int], nadir: list[int]
+) -> None:
     start = date(2026, 1, 5)
     draws = lab_draws(start, start, start + timedelta(days=28 * 8), cycles)
-    assert [d.cycle for d in draws if d.reason == "nadir"] == list(range(1, cycles + 1))
+    assert [d.cycle for d in draws if d.reason == "monitoring"] == monitoring
+    assert [d.cycle for d in draws if d.reason == "nadir"] == nadir
+    assert all(regimen.is_in_nadir_window(start, d.on) for d in draws if d.reason == "nadir")
 
 
 def test_lab_draw_reminders_come_at_the_plans_time() -> None:
     start = date(2026, 1, 5)
-    found = on(start + timedelta(days=13), PARIS, ReminderPlan(lab_draw_time=time(7, 30)), start=start)
+    found = on(start + timedelta(days=14), PARIS, ReminderPlan(lab_draw_time=time(7, 30)), start=start)
     (draw,) = of_kind(found, ReminderKind.LAB_DRAW)
-    assert (draw.key, f"{draw.local_due:%H:%M}", draw.cycle, draw.day) == ("lab_draw:2026-01-18", "07:30", 1, 14)
+    assert (draw.key, f"{draw.local_due:%H:%M}", draw.cycle, draw.day) == ("lab_draw:2026-01-19", "07:30", 1, 15)
     assert draw.text == (
-        "Blood count on day 14 of cycle 1: counts are usually lowest on days 14-21, so your care team checks them now."
+        "Blood count in cycle 1: in the first cycles your care team checks your counts often, "
+        "as the lenalidomide label asks."
     )
-    assert LabDraw(date(2026, 1, 18), 1, "nadir") in lab_draws(start, start, start + timedelta(days=20), 3)
+    assert LabDraw(date(2026, 1, 19), 1, "monitoring") in lab_draws(start, start, start + timedelta(days=20), 3)
 
 
 # --- DST: America/New_York -----------------------------------------------------------------------

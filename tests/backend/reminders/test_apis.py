@@ -54,13 +54,15 @@ def test_a_patient_reads_their_next_seven_days(pat: EnrolledPatient) -> None:
     ixazomib = [item for item in body if item["kind"] == "ixazomib"]
     assert [item["due_at"] for item in ixazomib] == ["2026-11-08T22:00:00-05:00"]
     lab = [item for item in body if item["kind"] == "lab_draw"]
-    assert [(item["local_date"], item["local_time"]) for item in lab] == [("2026-11-14", "08:00")]
+    # Day 8's weekly blood count (Revlimid USPI §5.3: weekly in cycles 1-2).
+    assert [(item["local_date"], item["local_time"]) for item in lab] == [("2026-11-08", "08:00")]
 
 
 def test_days_chooses_how_far_ahead(pat: EnrolledPatient) -> None:
     one = pat.client().get(REMINDERS, {"days": 1}).json()  # 24 h from 07:00; Nov 9 starts at 08:00
     assert [item["key"] for item in one] == [
         "antiviral:2026-11-08:08:00",
+        "lab_draw:2026-11-08",
         "lenalidomide:2026-11-08",
         "dexamethasone:2026-11-08",
         "antiviral:2026-11-08:20:00",

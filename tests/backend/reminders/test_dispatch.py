@@ -19,7 +19,7 @@ from backend.notifications.services import deliveries_send_due
 from backend.reminders import dispatch
 from backend.reminders.dispatch import reminders_dispatch_due
 from backend.reminders.materialise import reminders_materialise
-from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
+from backend.reminders.models import OccurrenceStatus, ReminderOccurrence, ReminderPlan
 from tests.backend.reminders.support import at, enroll_at, keys, log_dose, push_on, reminders_in_inbox, rows
 from tests.backend.support import IS_POSTGRES
 from tests.factories import EnrolledPatient, Person
@@ -32,11 +32,19 @@ def ny(hour: int, minute: int = 0, second: int = 0, day: date = DAY_8) -> dateti
     return at("America/New_York", day, hour, minute, second)
 
 
+def doses_only() -> None:
+    """These scenarios count the 08:00 and 09:00 dose reminders of day 8; the plans leave out the
+    blood counts within the cycle (nadir_draw_cycles 0), whose day-8 draw test_materialise and
+    tests/shared/test_reminders.py specify."""
+    ReminderPlan.objects.update(nadir_draw_cycles=0)
+
+
 @pytest.mark.django_db
 class TestSending:
     @pytest.fixture(autouse=True)
     def _materialised(self, pat: EnrolledPatient, clock: Callable[[datetime], None]) -> None:
         clock(NOON_UTC)
+        doses_only()
         reminders_materialise()
 
     def test_it_sends_a_reminder_at_its_time_and_only_once(
@@ -210,6 +218,7 @@ def _patients(nurse: Person, clock: Callable[[datetime], None], count: int) -> l
     """`count` patients like Pat, their reminders made at noon UTC on day 8."""
     people = [enroll_at(nurse, clock, "America/New_York", date(2026, 11, 1), name=f"P{i}") for i in range(count)]
     clock(NOON_UTC)
+    doses_only()
     reminders_materialise()
     return people
 
@@ -342,6 +351,7 @@ def test_workers_racing_send_each_reminder_exactly_once(nurse: Person, clock: Ca
     for person in people[::2]:
         push_on(person)
     clock(NOON_UTC)
+    doses_only()
     reminders_materialise()
     moment = ny(10)  # 3 due per patient: 36 in all
     started = threading.Barrier(4)
@@ -386,6 +396,7 @@ def test_rows_claimed_by_a_worker_that_dies_are_skipped_by_others_then_sent_once
     runs meanwhile and skips them (SKIP LOCKED), sending nothing twice. A dies: its transaction
     rolls back, the rows are pending again, and B's next run sends each once."""
     clock(NOON_UTC)
+    doses_only()
     reminders_materialise()
     moment = ny(9)
     inside, release = threading.Event(), threading.Event()

@@ -22,6 +22,7 @@ NOON_UTC = datetime(2026, 11, 8, 12, tzinfo=UTC)  # 07:00 in New York, 13:00 in 
 
 DAY_8_AND_9 = [
     "antiviral:2026-11-08:08:00",
+    "lab_draw:2026-11-08",  # cycle 1's weekly blood count (Revlimid USPI §5.3)
     "dexamethasone:2026-11-08",
     "lenalidomide:2026-11-08",
     "antiviral:2026-11-08:20:00",
@@ -34,7 +35,7 @@ DAY_8_AND_9 = [
 
 def test_it_stores_the_next_48_hours_once(pat: EnrolledPatient, clock: Callable[[datetime], None]) -> None:
     clock(NOON_UTC)
-    assert reminders_materialise() == 8
+    assert reminders_materialise() == 9
     assert keys(pat) == DAY_8_AND_9
     assert {r.status for r in rows(pat)} == {OccurrenceStatus.PENDING}
     ixazomib = rows(pat, kind="ixazomib")[0]
@@ -55,7 +56,7 @@ def test_it_tops_up_when_half_the_horizon_is_left(pat: EnrolledPatient, clock: C
     assert reminders_materialise() == 0
     clock(NOON_UTC + timedelta(hours=24, minutes=1))
     assert reminders_materialise() == 3  # Nov 10: antiviral 08:00 and 20:00, lenalidomide 09:00
-    assert len(keys(pat)) == len(set(keys(pat))) == 11
+    assert len(keys(pat)) == len(set(keys(pat))) == 12
 
 
 def test_patients_without_a_phone_get_none(nurse: Person, clock: Callable[[datetime], None]) -> None:
@@ -71,7 +72,7 @@ def test_it_makes_a_plan_for_an_enrolled_patient_who_has_none(
 ) -> None:
     ReminderPlan.objects.filter(pk=pat.patient.pk).delete()
     clock(NOON_UTC)
-    assert reminders_materialise() == 8
+    assert reminders_materialise() == 9
     assert ReminderPlan.objects.filter(pk=pat.patient.pk).exists()
 
 
@@ -130,7 +131,7 @@ def test_a_move_east_keeps_wall_times_and_sends_todays_passed_reminders_now(
     assert due["ixazomib:2026-11-08"] == at("Europe/Berlin", DAY_8, 22)
     assert due["antiviral:2026-11-09:08:00"] == at("Europe/Berlin", DAY_8 + timedelta(days=1), 8)
     outcome = reminders_dispatch_due()
-    assert (outcome.sent, outcome.skipped) == (3, 0)  # antiviral 08:00, lenalidomide, dexamethasone
+    assert (outcome.sent, outcome.skipped) == (4, 0)  # antiviral 08:00, blood count, lenalidomide, dexamethasone
     assert len(keys(pat)) == len(set(keys(pat)))
 
 
@@ -139,7 +140,7 @@ def test_a_move_west_does_not_remind_the_same_dose_twice(nurse: Person, clock: C
     berta = enroll_at(nurse, clock, "Europe/Berlin", date(2026, 11, 1), name="Berta")
     clock(at("Europe/Berlin", DAY_8, 9))
     reminders_materialise()
-    assert reminders_dispatch_due().sent == 3
+    assert reminders_dispatch_due().sent == 4  # antiviral, blood count, dexamethasone, lenalidomide
     clock(NOON_UTC)
     berta.patient.timezone = "America/New_York"
     berta.patient.save()
@@ -159,7 +160,12 @@ def test_a_re_anchored_start_date_cancels_doses_that_are_no_longer_due(
     pat.patient.start_date = date(2026, 11, 3)  # cycle start delayed two days: Nov 8 becomes day 6
     pat.patient.save()
     reminders_materialise()
-    assert keys(pat, OccurrenceStatus.CANCELLED) == ["dexamethasone:2026-11-08", "ixazomib:2026-11-08"]
+    # Nov 8 is no longer day 8: its doses and its weekly blood count are cancelled.
+    assert keys(pat, OccurrenceStatus.CANCELLED) == [
+        "lab_draw:2026-11-08",
+        "dexamethasone:2026-11-08",
+        "ixazomib:2026-11-08",
+    ]
     assert "lenalidomide:2026-11-08" in keys(pat, OccurrenceStatus.PENDING)
 
 
@@ -171,9 +177,10 @@ def test_an_outage_longer_than_the_grace_period_skips_instead_of_sending_late(
     clock(at("America/New_York", DAY_8, 11, 30))  # 2 h 30 after 09:00, 3 h 30 after 08:00
     reminders_materialise()  # the beat's first tick after the outage makes nothing "due now"
     outcome = reminders_dispatch_due()
-    assert (outcome.sent, outcome.skipped) == (0, 3)
+    assert (outcome.sent, outcome.skipped) == (0, 4)
     assert keys(pat, OccurrenceStatus.SKIPPED) == [
         "antiviral:2026-11-08:08:00",
+        "lab_draw:2026-11-08",
         "dexamethasone:2026-11-08",
         "lenalidomide:2026-11-08",
     ]
