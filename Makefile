@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrate clean bench app apk
+.PHONY: install run test lint migrate clean bench app apk check-prod
 
 # The stamp is rebuilt whenever pyproject.toml changes, so a new dependency installs itself.
 $(VENV)/.installed: pyproject.toml
@@ -45,6 +45,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy --strict shared
 	$(BIN)/lint-imports --no-cache
+
+# Before a release: the production environment file passes Django's deploy checks with no warning
+# and holds no placeholder (backend/config/production_check.py; README "Production").
+ENV_FILE ?= /etc/careloop/careloop.env
+check-prod: install
+	$(BIN)/python -m backend.config.production_check $(ENV_FILE)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -76,6 +76,7 @@ def stop_embedded_redis(server: Any) -> None:
 def child_env(redis_url: str, var: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")  # the demo shows errors and the browsable API
+    env.setdefault("CARELOOP_HTTPS", "0")  # plain http://127.0.0.1:8000, no redirect to https
     env["REDIS_URL"] = redis_url
     env["CARELOOP_VAR_DIR"] = str(var)
     env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])

@@ -170,6 +170,7 @@ class Env:
                 "REDIS_URL": self.redis_url,
                 "DJANGO_SETTINGS_MODULE": "bench.settings",
                 "DJANGO_DEBUG": "0",
+                "CARELOOP_HTTPS": "0",  # plain http://127.0.0.1, as `make run`
                 "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
                 "CARELOOP_VAR_DIR": str(self.log_dir),
                 "CARELOOP_LOG_LEVEL": "WARNING",
@@ -220,6 +221,7 @@ class Env:
             "DJANGO_SETTINGS_MODULE",
             "CARELOOP_VAR_DIR",
             "DJANGO_DEBUG",
+            "CARELOOP_HTTPS",
             "DJANGO_SECRET_KEY",
             "CARELOOP_LOG_LEVEL",
         ):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
 
@@ -18,6 +20,17 @@ def own_cache_keys(settings: Any) -> None:
     caches = copy.deepcopy(settings.CACHES)
     caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = caches
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plain_http() -> Iterator[None]:
+    """The test client and the browser tests' live server speak plain HTTP on 127.0.0.1, as `make run`
+    does (CARELOOP_HTTPS=0); tests/backend/config/test_production.py checks the production defaults.
+    Session-wide, so that module-scoped fixtures see it too."""
+    with override_settings(
+        SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False, SECURE_HSTS_SECONDS=0
+    ):
+        yield
 
 
 @pytest.fixture

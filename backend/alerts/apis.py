@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import django_filters
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.request import Request
@@ -65,11 +67,18 @@ class _AlertActionApi(APIView):
         return Response(AlertSerializer(alert, context={"request": request}).data)
 
 
+def _done_now(at: datetime | None, started: datetime) -> bool:
+    """Whether this request did it, rather than finding it done (a retry, or a colleague first)."""
+    return at is not None and at >= started
+
+
 class AlertAcknowledgeApi(_AlertActionApi):
     @extend_schema(request=None, responses=AlertSerializer)
     def post(self, request: Request, alert_id: str) -> Response:
+        started = timezone.now()
         alert = services.alert_acknowledge(user=request.user, alert_id=alert_id)  # type: ignore[arg-type]
-        return self.respond(request, alert, "acknowledge")
+        # Acknowledging an acknowledged alert changes nothing: on the record as the read it is.
+        return self.respond(request, alert, "acknowledge" if _done_now(alert.acknowledged_at, started) else "read")
 
 
 class AlertResolveApi(_AlertActionApi):
@@ -85,10 +94,11 @@ class AlertResolveApi(_AlertActionApi):
     )
     def post(self, request: Request, alert_id: str) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
+        started = timezone.now()
         alert = services.alert_resolve(
             user=request.user,
             alert_id=alert_id,
             note=body.get("note"),
             outcome=body.get("outcome"),  # type: ignore[arg-type]
         )
-        return self.respond(request, alert, "resolve")
+        return self.respond(request, alert, "resolve" if _done_now(alert.resolved_at, started) else "read")

@@ -8,7 +8,11 @@ from django.db import models
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint and nothing done on delete: a deleted account keeps its rows, unchanged
+    # (the rows are append-only on PostgreSQL: migration 0002), and its id still says who it was.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     actor_role = models.CharField(max_length=16)
     # No foreign key: the trail must outlive the rows it describes and cost one insert to write.
     patient_id = models.UUIDField(null=True, db_index=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -17,6 +19,23 @@ _FIELDS = [
     for name in ("at", "actor", "actor_role", "action", "resource", "object_id", "detail", "patient_id")
 ]
 _sql_by_vendor: dict[str, str] = {}
+
+# Set by backend.audit.middleware for the length of one request: whether the view put what it did
+# on the record itself (a call to audit_record, even one with no patient to record). When it did
+# not, the middleware records the request instead, so no read or write of patient data goes
+# unrecorded because a view forgot.
+_request_audited: ContextVar[list[bool] | None] = ContextVar("careloop_request_audited", default=None)
+
+
+@contextmanager
+def audit_request_scope() -> Iterator[list[bool]]:
+    """For the middleware: `[True]` once this request's view called audit_record."""
+    flag = [False]
+    token = _request_audited.set(flag)
+    try:
+        yield flag
+    finally:
+        _request_audited.reset(token)
 
 
 def _insert_sql(rows: int) -> str:
@@ -44,7 +63,11 @@ def audit_record(
     object_id: str = "",
     detail: str = "",
 ) -> None:
-    """One row per distinct patient (a `None` is a row without a patient); nothing for none."""
+    """One row per distinct patient (a `None` is a row without a patient); nothing for none (a list
+    page that showed nobody: the call still tells the middleware the view accounted for it)."""
+    flag = _request_audited.get()
+    if flag is not None:
+        flag[0] = True
     pids = list(dict.fromkeys(patient_ids))
     if not pids:
         return

@@ -20,6 +20,8 @@ app.conf.CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000")
 # workers import it.
 app.conf.worker_consumer = "backend.config.worker_consumer:Consumer"
 app.autodiscover_tasks()
+# The heartbeat task and beat's scheduler live beside the /healthz view, outside any app.
+app.conf.imports = ["backend.config.health"]
 
 
 @signals.task_prerun.connect

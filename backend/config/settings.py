@@ -65,14 +65,43 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "backend.core.security_headers.SecurityHeadersMiddleware",  # CSP and no-store on all but static files
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backend.audit.middleware.AuditTrailMiddleware",  # every patient-data request and refusal on the record
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.dashboard.middleware.SessionActivityMiddleware",  # idle expiry that polling does not extend
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+]
+
+# Views that never show or change patient data, by URL name (shell-style patterns): the audit
+# middleware records every other successful request that its view did not record itself, and every
+# refusal (403/404) anywhere (backend/audit/middleware.py; tests/backend/audit/test_walk.py).
+CARELOOP_AUDIT_EXEMPT_VIEWS = [
+    "healthz",
+    "api-index",
+    "auth-token",
+    "auth-logout",
+    "auth-sessions",  # one's own devices
+    "auth-session",
+    "schema",
+    "schema-yaml",
+    "api-docs",
+    "api-redoc",
+    "fhir-metadata",  # the CapabilityStatement: what is served, public
+    "dashboard:signin",
+    "dashboard:signout",
+    "dashboard:clinic-settings",  # the clinic's thresholds (its changes are audited by the view)
+    "dashboard:enroll",  # the enrollment form (the patient it creates is audited by the view)
+    "admin:index",
+    "admin:login",
+    "admin:logout",
+    "admin:password_change*",
+    "admin:jsi18n",
+    "admin:app_list",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
@@ -163,6 +192,26 @@ CARELOOP_TOKEN_IDLE_MINUTES = {
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# HTTPS (README "Production"): on unless CARELOOP_HTTPS turns it off, so a deployment that forgets a
+# variable is safe rather than open. `make run`, the integration tier and the tests speak plain HTTP
+# on 127.0.0.1 and turn it off. On: http:// is redirected to https://, browsers are told to use
+# HTTPS only (HSTS, a year by default) and cookies travel over HTTPS only.
+CARELOOP_HTTPS = _env_bool("CARELOOP_HTTPS", True)
+SECURE_SSL_REDIRECT = CARELOOP_HTTPS
+SESSION_COOKIE_SECURE = CARELOOP_HTTPS
+CSRF_COOKIE_SECURE = CARELOOP_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("CARELOOP_HSTS_SECONDS", str(365 * 24 * 3600))) if CARELOOP_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("CARELOOP_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("CARELOOP_HSTS_PRELOAD", True)
+# The header by which the TLS proxy says a request came over HTTPS, e.g. "X-Forwarded-Proto". Unset
+# (the default) Django trusts no header: set it only when the proxy always sets or strips it, or a
+# client could claim HTTPS itself.
+_PROXY_SSL_HEADER = os.environ.get("CARELOOP_PROXY_SSL_HEADER", "").strip()
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+# /healthz is how a load balancer or supervisor asks over plain HTTP on the machine itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -285,7 +334,22 @@ CARELOOP_STALE_LABS_EVERY_SECONDS = float(os.environ.get("CARELOOP_STALE_LABS_EV
 CARELOOP_TRENDS_EVERY_SECONDS = float(os.environ.get("CARELOOP_TRENDS_EVERY_SECONDS", "300"))
 CARELOOP_TRENDS_LOOKBACK_SECONDS = float(os.environ.get("CARELOOP_TRENDS_LOOKBACK_SECONDS", "86400"))
 CARELOOP_CYCLE_LABS_EVERY_SECONDS = float(os.environ.get("CARELOOP_CYCLE_LABS_EVERY_SECONDS", "1800"))
+# Liveness for /healthz (backend.config.health): beat sends a heartbeat to each queue this often and
+# records its own; one older than the stale limit fails the check.
+CARELOOP_HEARTBEAT_EVERY_SECONDS = float(os.environ.get("CARELOOP_HEARTBEAT_EVERY_SECONDS", "15"))
+CARELOOP_HEARTBEAT_STALE_SECONDS = float(os.environ.get("CARELOOP_HEARTBEAT_STALE_SECONDS", "120"))
+CELERY_BEAT_SCHEDULER = "backend.config.health:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # A worker's and a notifier's sign of life (queue "celery" and "notify"), read by /healthz.
+    **{
+        f"heartbeat-{process}": {
+            "task": "careloop.heartbeat",
+            "schedule": CARELOOP_HEARTBEAT_EVERY_SECONDS,
+            "args": (process,),
+            "options": {"queue": queue, "expires": CARELOOP_HEARTBEAT_EVERY_SECONDS * 2},
+        }
+        for process, queue in (("worker", "celery"), ("notifier", "notify"))
+    },
     "grade-sweeper": {"task": "careloop.alerts.sweep_ungraded", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
     "response-sweeper": {"task": "careloop.response.sweep_unassessed", "schedule": CARELOOP_SWEEP_EVERY_SECONDS},
     # Each run also takes back what a dead worker held (services.deliveries_reap_stale), so a critical

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
     SpectacularYAMLAPIView,
 )
 from rest_framework.permissions import AllowAny
@@ -18,6 +18,7 @@ from backend.caregivers.apis import (
     CaregiverListApi,
     CaregiverRevokeApi,
 )
+from backend.config.health import healthz
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
@@ -74,12 +75,17 @@ api_v1 = [
 _public = {"permission_classes": [AllowAny], "authentication_classes": []}
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("fhir/", include("backend.fhir.urls")),  # FHIR R4 (contract §6)
     path("api/schema/", SpectacularJSONAPIView.as_view(**_public), name="schema"),
     path("api/schema.yaml", SpectacularYAMLAPIView.as_view(**_public), name="schema-yaml"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **_public), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **_public), name="api-redoc"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", **_public), name="api-docs"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html", **_public),
+        name="api-redoc",
+    ),
     path("admin/", admin.site.urls),
     path("", include("backend.dashboard.urls")),
 ]

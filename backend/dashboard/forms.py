@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from uuid import UUID
 from zoneinfo import available_timezones
 
 from django import forms
@@ -15,6 +16,7 @@ from django.utils import timezone
 from backend.accounts.models import Clinic
 from backend.alerts.models import Severity
 from backend.core.errors import ApplicationError
+from backend.dashboard.audit_trail import AuditFilters
 from backend.dashboard.services import ClinicSettings
 from backend.dashboard.triage_queue import ALERT_KINDS, STATUS_FILTERS, QueueFilters
 from backend.dashboard.wording import OUTCOME_LABELS, analyte_name, kind_label, symptom_name
@@ -61,6 +63,36 @@ class QueueFilterForm(forms.Form):
             severity=data.get("severity") or "",
             kind=data.get("kind") or "",
             patient=data.get("patient") or "",
+        )
+
+
+# The actions the trail holds (backend.audit): "write" is a change its view did not name, "refused"
+# a 403/404 answered to someone signed in.
+AUDIT_ACTIONS = ("read", "write", "create", "update", "delete", "acknowledge", "resolve", "revoke", "enroll", "sync",
+                 "refused")
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.CharField(max_length=150, required=False, label="Person")
+    patient = forms.ChoiceField(required=False, label="Patient")
+    action = forms.ChoiceField(choices=[("", "Any action"), *((a, a) for a in AUDIT_ACTIONS)], required=False)
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data: Any, *, patients: list[tuple[str, str]]) -> None:
+        super().__init__(data)
+        self.fields["patient"].choices = [("", "Any patient"), *patients]  # type: ignore[attr-defined]
+
+    def filters(self) -> AuditFilters:
+        """The filters asked for; a value that does not validate is left out (the page still shows)."""
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+        return AuditFilters(
+            person=(data.get("person") or "").strip(),
+            patient_id=UUID(data["patient"]) if data.get("patient") else None,
+            action=data.get("action") or "",
+            since=data.get("since"),
+            until=data.get("until"),
         )
 
 

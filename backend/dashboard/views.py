@@ -29,10 +29,11 @@ from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
 from backend.dashboard import dose_panel, patient_charts
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
-from backend.dashboard.audit_trail import audit_events_for_clinic, patient_names
+from backend.dashboard.audit_trail import AuditFilters, audit_events_for_clinic, clinic_patient_choices, patient_names
 from backend.dashboard.counts import queue_counts, version_time
 from backend.dashboard.cycle_start import cycle_start_rows
 from backend.dashboard.forms import (
+    AuditFilterForm,
     BaselineForm,
     ClinicSettingsForm,
     EnrollForm,
@@ -148,14 +149,13 @@ def signout(request: HttpRequest) -> HttpResponse:
 
 
 def _audit_rows(request: HttpRequest, alerts: list[Alert], detail: str) -> None:
-    if alerts:
-        audit_record(
-            actor=_user(request),
-            action="read",
-            resource="alert",
-            patient_ids=(a.patient_id for a in alerts),
-            detail=detail,
-        )
+    audit_record(  # no row for an empty page, which showed nobody
+        actor=_user(request),
+        action="read",
+        resource="alert",
+        patient_ids=(a.patient_id for a in alerts),
+        detail=detail,
+    )
 
 
 def _page_number(value: str | None) -> int:
@@ -224,13 +224,15 @@ def _after_action(request: HttpRequest, alert: Alert, text: str) -> HttpResponse
 @require_POST
 @staff_required
 def acknowledge(request: HttpRequest, alert_id: UUID) -> HttpResponse:
+    started = timezone.now()
     try:
         alert = alert_acknowledge(user=_user(request), alert_id=alert_id)
     except NotFound:
         return _not_found(request)
+    done_now = alert.acknowledged_at is not None and alert.acknowledged_at >= started  # not already done
     audit_record(
         actor=_user(request),
-        action="acknowledge",
+        action="acknowledge" if done_now else "read",
         resource="alert",
         patient_ids=[alert.patient_id],
         object_id=str(alert.pk),
@@ -288,14 +290,13 @@ def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
 def patients(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("q", "")[:120]
     rows = patient_list(user=_user(request), now=timezone.now(), name=name)
-    if rows:
-        audit_record(
-            actor=_user(request),
-            action="read",
-            resource="patient",
-            patient_ids=(r.patient.pk for r in rows),
-            detail="dashboard patient list",
-        )
+    audit_record(  # no row for an empty list, which showed nobody
+        actor=_user(request),
+        action="read",
+        resource="patient",
+        patient_ids=(r.patient.pk for r in rows),
+        detail="dashboard patient list",
+    )
     return render(request, "dashboard/patients.html", {"rows": rows, "q": name})
 
 
@@ -655,13 +656,13 @@ def outcomes(request: HttpRequest) -> HttpResponse:
 @admin_required
 def audit_trail(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
-    try:
-        patient_id = UUID(request.GET["patient"]) if request.GET.get("patient") else None
-    except ValueError:
-        patient_id = None
-    events = audit_events_for_clinic(clinic_id=clinic.pk, patient_id=patient_id)
+    patients = clinic_patient_choices(clinic_id=clinic.pk)
+    form = AuditFilterForm(request.GET or None, patients=patients)
+    filters = form.filters() if request.GET else AuditFilters()
+    events = audit_events_for_clinic(clinic_id=clinic.pk, filters=filters)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     names = patient_names(clinic_id=clinic.pk, ids=[e.patient_id for e in page])
+    patient_id = filters.patient_id
     if patient_id is not None:
         names |= patient_names(clinic_id=clinic.pk, ids=[patient_id])
     audit_record(
@@ -671,5 +672,16 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         patient_ids=[patient_id],
         detail=f"audit trail page {page.number}",
     )
-    context = {"page": page, "names": names, "patient_id": patient_id, "patient_name": names.get(patient_id)}
+    # The pager keeps the filters: the query string without its page.
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context = {
+        "page": page,
+        "names": names,
+        "form": form,
+        "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "filter_query": kept.urlencode(),
+        "patient_id": patient_id,
+        "patient_name": names.get(patient_id) if patient_id else None,
+    }
     return render(request, "dashboard/audit.html", context)

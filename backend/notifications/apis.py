@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.pagination import NewestFirst
+from backend.audit.services import audit_record
 from backend.core.errors import NotFound
 from backend.notifications import services
 from backend.notifications.models import Notification
@@ -28,6 +29,18 @@ class NotificationListApi(generics.ListAPIView):
             return Notification.objects.none()
         return services.inbox_for(self.request.user)  # type: ignore[arg-type]
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = list(self.paginate_queryset(self.filter_queryset(self.get_queryset())) or [])
+        # Inbox items name patients and their values: one row per patient the page showed.
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            action="read",
+            resource="notification",
+            patient_ids=(n.patient_id for n in page if n.patient_id is not None),
+            detail="inbox",
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
 
 class NotificationReadApi(APIView):
     permission_classes = [IsAuthenticated]
@@ -37,6 +50,14 @@ class NotificationReadApi(APIView):
         found = services.notification_mark_read(user=request.user, notification_id=notification_id)  # type: ignore[arg-type]
         if found is None:
             raise NotFound()
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            action="update",
+            resource="notification",
+            patient_ids=[found.patient_id],
+            object_id=str(found.pk),
+            detail="marked read",
+        )
         return Response(NotificationSerializer(found).data)
 
 

@@ -109,12 +109,11 @@ class ReadingListApi(generics.ListAPIView):
         self.reading_kind = kind
         page = self.paginate_queryset(readings_of_patient(patient=patient, kind=kind))
         items = reading_items(rows=list(page or []), kind=kind, patient=patient)
-        if items:  # as AuditedListMixin: a read of a patient's rows, none for an empty page
-            audit_record(
-                actor=request.user,  # type: ignore[arg-type]
-                action="read",
-                resource=kind.section[:-1],  # lab_result, symptom_report, dose_log
-                patient_ids=[patient.pk],
-                detail=f"{kind.section} list",
-            )
+        audit_record(  # as AuditedListMixin: a read of a patient's rows, none for an empty page
+            actor=request.user,  # type: ignore[arg-type]
+            action="read",
+            resource=kind.section[:-1],  # lab_result, symptom_report, dose_log
+            patient_ids=[patient.pk] if items else [],
+            detail=f"{kind.section} list",
+        )
         return self.get_paginated_response(items)

@@ -102,5 +102,7 @@ class PatientBaselineApi(APIView):
     @extend_schema(request=None, responses=_BaselineOutput)
     def delete(self, request: Request, patient_id: str, analyte: str) -> Response:
         patient = _staff_patient(request, patient_id)
-        baselines.baseline_clear(patient=patient, analyte=analyte, cleared_by=request.user)  # type: ignore[arg-type]
+        if not baselines.baseline_clear(patient=patient, analyte=analyte, cleared_by=request.user):  # type: ignore[arg-type]
+            # Nothing to clear: no change to record, but the answer shows the patient's baselines.
+            audit_record(actor=request.user, action="read", resource="patient", patient_ids=[patient.pk])  # type: ignore[arg-type]
         return Response(_baseline_items(patient))

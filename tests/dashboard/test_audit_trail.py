@@ -66,3 +66,51 @@ def test_nurses_cannot_read_it_and_admins_see_only_their_clinic(
     page = admin_browser.get("/clinic/audit/").context["page"]
     assert other_patient.patient.pk not in {e.patient_id for e in page}
     assert "Otto Other" not in text(admin_browser.get("/clinic/audit/"))
+
+
+# --- filters: person, patient, action, date ----------------------------------------------------
+
+
+def test_it_filters_by_person_and_action(
+    admin_browser: Client, nurse_browser: Client, patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    nurse_browser.get(f"/patients/{patient.patient.pk}/")
+    admin_browser.get(f"/patients/{patient.patient.pk}/")
+    nurse_browser.get(f"/patients/{other_patient.patient.pk}/")  # another clinic's: refused, on the record
+
+    page = admin_browser.get("/clinic/audit/", {"person": "NURSE.nina"}).context["page"]
+    assert {e.actor.username for e in page} == {"nurse.nina"}
+    refused = admin_browser.get("/clinic/audit/", {"person": "nurse.nina", "action": "refused"}).context["page"]
+    assert [(e.action, e.patient_id) for e in refused] == [("refused", other_patient.patient.pk)]
+
+
+def test_it_filters_by_day_and_the_pager_keeps_the_filters(
+    admin_browser: Client, clinic_admin: Person, patient: EnrolledPatient
+) -> None:
+    day = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=10)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            at=day + timedelta(days=d, minutes=i),
+            actor=clinic_admin.user,
+            actor_role="admin",
+            action="update",
+            resource="patient",
+            patient_id=patient.patient.pk,
+            detail=f"day {d} event {i}",
+        )
+        for d in range(3)
+        for i in range(AUDIT_PAGE_SIZE + 1 if d == 1 else 2)
+    )
+    middle = (day + timedelta(days=1)).date().isoformat()
+    query = {"since": middle, "until": middle, "action": "update", "patient": str(patient.patient.pk)}
+    first = admin_browser.get("/clinic/audit/", query)
+    assert {e.detail.split(" event")[0] for e in first.context["page"]} == {"day 1"}
+    assert "Page 1 of 2" in text(first)
+    next_link = first.content.decode().split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    second = admin_browser.get("/clinic/audit/" + next_link.replace("&amp;", "&"))
+    assert [e.detail for e in second.context["page"]] == ["day 1 event 0"]
+
+
+def test_a_filter_that_does_not_parse_is_left_out(admin_browser: Client, patient: EnrolledPatient) -> None:
+    response = admin_browser.get("/clinic/audit/", {"since": "yesterday", "patient": "nobody", "action": "x"})
+    assert response.status_code == 200

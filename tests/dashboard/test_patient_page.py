@@ -126,7 +126,8 @@ def test_a_nurse_never_sees_another_clinics_patient(
     response = page(nurse_browser, other_patient)
     assert response.status_code == 404
     assert "Otto Other" not in text(response)
-    assert not AuditEvent.objects.filter(actor=nurse.user, patient_id=other_patient.patient.pk).exists()
+    rows = AuditEvent.objects.filter(actor=nurse.user, patient_id=other_patient.patient.pk)
+    assert list(rows.values_list("action", flat=True)) == ["refused"]  # probing is on the record
     assert "Otto Other" not in text(nurse_browser.get("/patients/"))
     assert nurse_browser.post(f"/patients/{other_patient.patient.pk}/enrollment-code/").status_code == 404
 

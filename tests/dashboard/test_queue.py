@@ -15,6 +15,7 @@ from django.utils import timezone
 from backend.accounts.models import Clinic
 from backend.alerts.models import Alert, Status
 from backend.audit.models import AuditEvent
+from tests.backend.audit.support import last_audit_id
 from tests.dashboard.support import (
     HTMX,
     POLL,
@@ -178,9 +179,9 @@ def test_the_queue_writes_who_saw_which_patient(
 ) -> None:
     raise_alerts(patient, [20, 30])
     raise_alerts(second_patient, [40])
-    AuditEvent.objects.all().delete()
+    before = last_audit_id()  # the trail is append-only: count from here
     queue(nurse_browser)
-    events = AuditEvent.objects.filter(actor=nurse.user, action="read", resource="alert")
+    events = AuditEvent.objects.filter(id__gt=before, actor=nurse.user, action="read", resource="alert")
     assert {e.patient_id for e in events} == {patient.patient.pk, second_patient.patient.pk}
     assert all(e.detail == "triage queue" and e.at for e in events)
 

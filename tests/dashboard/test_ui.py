@@ -21,7 +21,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from backend.accounts.models import Role
+from backend.accounts.models import Role, User
 from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.services import alert_resolve
 from backend.patients.models import Patient
@@ -68,16 +68,60 @@ def off_loop(work: Callable[[], T]) -> T:
         return pool.submit(run).result()
 
 
+# Reported by every page: the browser's own securitypolicyviolation event, as a console line. The
+# init script runs through the DevTools protocol, outside the page's Content-Security-Policy.
+REPORT_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective);
+  const where = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 160) : "";
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+    + " in " + e.documentURI + " at " + where);
+});
+"""
+
+
+# Third-party requests the policy is meant to block, which break nothing: ReDoc's "API docs by
+# Redocly" logo comes from its CDN (the sidebar shows the link without the image).
+BLOCKED_BY_DESIGN = ("https://cdn.redoc.ly/",)
+
+
+def _csp_violation(text: str) -> bool:
+    if any(url in text for url in BLOCKED_BY_DESIGN):
+        return False
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
+class CspWatchedBrowser:
+    """Chromium, where every context records each Content-Security-Policy violation its pages
+    report (Chromium's console message and the securitypolicyviolation event)."""
+
+    def __init__(self, chromium: Any) -> None:
+        self.chromium = chromium
+        self.violations: list[str] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self.chromium.new_context(**options)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", lambda m: self.violations.append(m.text) if _csp_violation(m.text) else None)
+        return context
+
+
 @pytest.fixture
-def browser(settings: Any) -> Iterator[Any]:
+def browser(settings: Any) -> Iterator[CspWatchedBrowser]:
+    """Fails the test on any Content-Security-Policy violation: the dashboard must work, htmx and
+    charts included, under the strict policy (backend/core/security_headers.py)."""
     settings.CARELOOP_DASHBOARD_POLL_SECONDS = 1  # the queue's polling, shortened: the test waits less
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        watched = CspWatchedBrowser(chromium)
         try:
-            yield chromium
+            yield watched
         finally:
             chromium.close()
+        if watched.violations:
+            pytest.fail("Content-Security-Policy violations:\n" + "\n".join(watched.violations))
 
 
 def shot(page: Any, name: str, *, full_page: bool = False) -> None:
@@ -372,3 +416,50 @@ def test_a_nurse_pages_through_a_long_queue_and_the_page_stays_live(
     pager.get_by_role("link", name="Previous").click()
     page.wait_for_url(f"{base}/?status=unresolved")
     assert shown() == first and pager.get_by_text("Showing 1–50 of 61").is_visible()
+
+
+def test_a_content_security_policy_violation_fails_the_browser_tests(
+    live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: CspWatchedBrowser
+) -> None:
+    """The watch itself: an inline script and an inline style attribute on a dashboard page are
+    blocked by the policy and recorded, so the fixture would fail the test."""
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    sign_in(page, live_server.url, "nurse.nina")
+    page.evaluate(
+        """() => {
+          const s = document.createElement("script");
+          s.textContent = "window.injected = true";
+          document.body.appendChild(s);
+          document.body.insertAdjacentHTML("beforeend", '<p style="color: red">x</p>');
+        }"""
+    )
+    page.wait_for_function("() => window.__cspViolations.length >= 2")  # the events come asynchronously
+    assert page.evaluate("() => window.injected === undefined")  # blocked, not run
+    assert any("script-src" in v for v in browser.violations), browser.violations
+    assert any("style-src" in v for v in browser.violations), browser.violations
+    browser.violations.clear()  # seen: this test passes
+
+
+def test_the_api_docs_and_the_django_admin_work_under_the_policy(
+    live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: CspWatchedBrowser
+) -> None:
+    """The pages outside the dashboard run under the same policy without a violation: Swagger UI
+    (its script from ?script), ReDoc, and the Django admin an engineer signs in to."""
+    base = live_server.url
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page.goto(f"{base}/api/docs/")
+    page.locator(".swagger-ui .info .title").wait_for()  # Swagger UI fetched the schema and drew it
+    page.locator(".opblock").first.wait_for()
+    shot(page, "16_api_docs")
+    page.goto(f"{base}/api/redoc/")
+    page.get_by_role("heading", name="CareLoop API").first.wait_for()
+    shot(page, "17_api_redoc")
+
+    off_loop(lambda: User.objects.create_superuser(username="root.engineer", password=PASSWORD))
+    page.goto(f"{base}/admin/")
+    page.get_by_label("Username").fill("root.engineer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}/admin/patients/patient/")
+    page.get_by_role("link", name="Maria Lopez").first.wait_for()
+    shot(page, "18_django_admin")

@@ -160,6 +160,7 @@ class Stack:
                 "REDIS_URL": redis.url,
                 "DJANGO_SETTINGS_MODULE": "backend.config.settings",
                 "DJANGO_DEBUG": "0",
+                "CARELOOP_HTTPS": "0",  # plain http://127.0.0.1, as `make run`
                 "CARELOOP_VAR_DIR": str(log_dir),
                 "CARELOOP_SWEEP_AFTER_SECONDS": "2",
                 "CARELOOP_SWEEP_EVERY_SECONDS": "1",

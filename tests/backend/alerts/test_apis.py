@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
+from tests.backend.audit.support import last_audit_id
 from tests.backend.support import ALERTS_URL, CONTRACT_ALERT_KEYS, error_fields, grade_all, rows, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
@@ -225,11 +226,11 @@ def test_listing_alerts_is_audited_per_patient(nurse: Person, patient: EnrolledP
     second = make_patient(nurse, name="Sam Second")
     raise_alert(patient)
     raise_alert(second)
-    AuditEvent.objects.all().delete()
+    before = last_audit_id()  # the trail is append-only: count from here
 
     nurse.client().get(ALERTS_URL, {"status": "open"})
 
-    reads = AuditEvent.objects.filter(action="read", resource="alert")
+    reads = AuditEvent.objects.filter(id__gt=before, action="read", resource="alert")
     assert sorted((e.actor_id, e.actor_role, e.patient_id) for e in reads) == sorted(
         [(nurse.user.pk, "nurse", patient.patient.pk), (nurse.user.pk, "nurse", second.patient.pk)]
     )
@@ -237,11 +238,11 @@ def test_listing_alerts_is_audited_per_patient(nurse: Person, patient: EnrolledP
 
 def test_a_patient_reading_their_alerts_is_audited(patient: EnrolledPatient) -> None:
     raise_alert(patient)
-    AuditEvent.objects.all().delete()
+    before = last_audit_id()
 
     patient.client().get(ALERTS_URL)
 
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(id__gt=before)
     assert (event.action, event.resource, event.actor_role, event.patient_id) == (
         "read",
         "alert",
@@ -383,6 +384,27 @@ def test_resolving_twice_keeps_the_first_resolution(nurse: Person, patient: Enro
 
     assert (response.status_code, response.json()["status"]) == (200, "resolved")
     assert Alert.objects.get(pk=alert.pk).resolution_note == "first"
+
+
+def test_resolving_a_resolved_alert_is_on_the_record_once_as_resolved_then_as_read(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    alert = raise_alert(patient)
+    resolve(nurse, alert.pk, {"note": "first"})
+    resolve(nurse, alert.pk, {"note": "second"})
+    acknowledge(nurse, alert.pk)
+
+    actions = AuditEvent.objects.filter(object_id=str(alert.pk), actor=nurse.user).order_by("id")
+    assert list(actions.values_list("action", flat=True)) == ["resolve", "read", "read"]
+
+
+def test_acknowledging_twice_is_one_acknowledgement_on_the_record(nurse: Person, patient: EnrolledPatient) -> None:
+    alert = raise_alert(patient)
+    acknowledge(nurse, alert.pk)
+    acknowledge(nurse, alert.pk)
+
+    actions = AuditEvent.objects.filter(object_id=str(alert.pk), actor=nurse.user).order_by("id")
+    assert list(actions.values_list("action", flat=True)) == ["acknowledge", "read"]
 
 
 def test_acknowledging_a_resolved_alert_leaves_it_resolved(nurse: Person, patient: EnrolledPatient) -> None:

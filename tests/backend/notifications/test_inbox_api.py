@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from rest_framework.test import APIClient
 
+from backend.audit.models import AuditEvent
 from backend.notifications.services import notify
+from tests.backend.audit.support import last_audit_id
 from tests.backend.caregivers.support import NOTIFICATIONS_URL
 from tests.backend.support import rows
-from tests.factories import Person
+from tests.factories import EnrolledPatient, Person
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -51,3 +53,26 @@ def test_someone_elses_notification_answers_404(nurse: Person, other_clinic_nurs
 
 def test_the_inbox_needs_a_token(anonymous: APIClient) -> None:
     assert anonymous.get(NOTIFICATIONS_URL).status_code == 401
+
+
+def test_reading_the_inbox_puts_each_patient_its_items_name_on_the_record(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    notify(
+        recipient=nurse.user, kind="alert", title="Grade 4 platelets", body="Pat Doe: 18", dedupe_key="p",
+        patient_id=patient.patient.pk,
+    )
+    _tell(nurse, "about nobody")
+    before = last_audit_id()
+
+    assert len(rows(nurse.client().get(NOTIFICATIONS_URL))) == 2
+
+    events = AuditEvent.objects.filter(id__gt=before, actor=nurse.user)
+    assert [(e.action, e.resource, e.patient_id) for e in events] == [("read", "notification", patient.patient.pk)]
+
+
+def test_an_inbox_about_nobody_leaves_no_row(nurse: Person) -> None:
+    _tell(nurse, "about nobody")
+    before = last_audit_id()
+    nurse.client().get(NOTIFICATIONS_URL)
+    assert not AuditEvent.objects.filter(id__gt=before).exists()

@@ -8,7 +8,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from backend.alerts.announce import alerts_announce
+from backend.audit.models import AuditEvent
 from backend.notifications.models import Delivery, Preference
+from tests.backend.audit.support import last_audit_id
 from tests.backend.caregivers.support import PREFERENCES_URL, prefer, raise_alert
 from tests.backend.support import error_fields
 from tests.factories import EnrolledPatient, Person
@@ -138,3 +140,16 @@ def test_a_nurses_alert_notifications_reach_her_by_her_preferred_channels(
         "push",
         "sms",
     ]
+
+
+def test_a_change_of_contact_details_is_on_the_record(patient: EnrolledPatient, nurse: Person) -> None:
+    before = last_audit_id()
+    assert _put(patient, {"phone": "+14155550100"}).status_code == 200
+    assert _put(nurse, {"email": "nina@clinic.example"}).status_code == 200
+
+    events = AuditEvent.objects.filter(id__gt=before).order_by("id")
+    assert [(e.actor_id, e.action, e.resource, e.patient_id) for e in events] == [
+        (patient.user.pk, "write", "notification-preferences", patient.patient.pk),
+        (nurse.user.pk, "write", "notification-preferences", None),
+    ]
+    assert events[0].detail == "PUT /api/v1/notification-preferences/ 200"

@@ -280,7 +280,9 @@ def test_another_clinics_patient_is_404_without_its_content(nurse: Person, other
 
     assert response.status_code == 404
     assert "Otto" not in response.content.decode()
-    assert not AuditEvent.objects.filter(patient_id=other_patient.patient.pk, actor=nurse.user).exists()
+    # The attempt is on the record as refused, never as a read.
+    rows = AuditEvent.objects.filter(patient_id=other_patient.patient.pk, actor=nurse.user)
+    assert list(rows.values_list("action", flat=True)) == ["refused"]
 
 
 def test_an_unknown_patient_is_404(nurse: Person) -> None:
