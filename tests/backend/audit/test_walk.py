@@ -181,13 +181,21 @@ def test_every_endpoint_as_every_role_leaves_its_audit_trail(world: World, name:
         assert successes, f"{name}: no role used it successfully, so the walk proves nothing; extend the World"
 
 
+# Admin models the walk's world makes no row of: their list page is walked, their change and history
+# pages (which need a row) are not. A model that gains rows in the world should leave this list.
+NO_ROW_IN_WORLD = frozenset(
+    {"group", "accessattempt", "accessfailurelog", "delivery", "preference", "recordedmessage", "reminderoccurrence"}
+)
+
+
 def _admin_paths() -> list[str]:
     names = []
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         names.append("admin:{}_{}_changelist".format(*info))
-        names.append("admin:{}_{}_change".format(*info))
-        names.append("admin:{}_{}_history".format(*info))
+        if model._meta.model_name not in NO_ROW_IN_WORLD:
+            names.append("admin:{}_{}_change".format(*info))
+            names.append("admin:{}_{}_history".format(*info))
     return sorted(names)
 
 
@@ -202,8 +210,7 @@ def test_every_django_admin_page_a_superuser_opens_is_on_the_record(world: World
         app, model = name.split(":")[1].rsplit("_", 1)[0].split("_", 1)
         model_class = next(m for m in admin.site._registry if (m._meta.app_label, m._meta.model_name) == (app, model))
         obj = model_class._default_manager.first()
-        if obj is None:
-            pytest.skip(f"no {model} in the walk's world")
+        assert obj is not None, f"no {model} in the walk's world: add it to NO_ROW_IN_WORLD or make one"
         path = reverse(name, args=[obj.pk])
     before = AuditEvent.objects.count()
     response = client.get(path)
