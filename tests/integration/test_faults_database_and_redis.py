@@ -10,7 +10,6 @@ import re
 import signal
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,9 +20,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from backend.accounts.services import staff_create
 from backend.alerts.models import Alert
 from backend.records.models import LabResult
+from tests.integration.clinic import enrolled_patient, nurse_token, platelets
 from tests.integration.conftest import running_stack
 from tests.integration.stack import Stack, wait_until
 
@@ -50,45 +49,12 @@ RECONNECT_WAIT = re.compile(r"Trying again in ([\d.]+) (second|minute)")
 
 def _enroll(stack: Stack, patients: int = 1) -> list[tuple[str, str]]:
     """[(phone token, patient id)] for `patients` patients of a new clinic, through the public API."""
-    username = f"nurse-{uuid.uuid4().hex[:8]}"
-    staff_create(username=username, password="a-long-password", role="nurse", clinic_name=f"Faults {username}")
-    status, body = stack.call("POST", "/api/v1/auth/token/", {"username": username, "password": "a-long-password"})
-    assert status == 200, body
-    nurse = body["token"]
-    phones = []
-    for n in range(patients):
-        status, body = stack.call(
-            "POST",
-            "/api/v1/patients/",
-            {
-                "display_name": f"Faye Fault {n}",
-                "timezone": "Europe/London",
-                "regimen": {
-                    "start_date": "2026-11-01",
-                    "ixazomib_mg": 4,
-                    "lenalidomide_mg": 25,
-                    "dexamethasone_mg": 40,
-                },
-            },
-            token=nurse,
-        )
-        assert status == 201, body
-        status, enrolled = stack.call(
-            "POST", "/api/v1/auth/enroll/", {"code": body["enrollment_code"], "device_name": "fault phone"}
-        )
-        assert status == 201, enrolled
-        phones.append((enrolled["token"], enrolled["patient"]["id"]))
-    return phones
+    nurse = nurse_token(stack, "Faults")
+    return [enrolled_patient(stack, nurse, name=f"Faye Fault {n}") for n in range(patients)]
 
 
 def _grade_4_platelets() -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()),
-        "analyte": "platelets",
-        "value": 15,
-        "unit": "10^9/L",
-        "collected_at": "2026-11-20T08:30:00+00:00",
-    }
+    return platelets(15)
 
 
 def _sync(stack: Stack, phone: str, reading: dict[str, Any], attempts: int = 1) -> list[int]:

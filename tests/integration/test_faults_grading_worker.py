@@ -19,7 +19,7 @@ import pytest
 
 from backend.alerts.models import Alert
 from backend.notifications.models import Notification
-from tests.integration.clinic import enroll, platelets
+from tests.integration.clinic import enroll, enrolled_patient, platelets
 from tests.integration.conftest import running_stack
 from tests.integration.stack import Stack, wait_until
 
@@ -40,7 +40,7 @@ def _received(stack: Stack) -> int:
 
 def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Stack) -> None:
     nurse, _, _ = enroll(stack)
-    phones = [phone_of_new_patient(stack, nurse) for _ in range(PATIENTS)]
+    phones = [enrolled_patient(stack, nurse, name="Kai Killed")[0] for _ in range(PATIENTS)]
 
     # Stall the pool so the worker holds the first grading task unfinished while the rest queue.
     pool = psutil.Process(stack.worker.process.pid).children()  # type: ignore[union-attr]
@@ -80,21 +80,3 @@ def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Sta
     )
     announced = Counter(Notification.objects.filter(dedupe_key__in=raised).values_list("dedupe_key", flat=True))
     assert announced == dict.fromkeys(raised, 1)
-
-
-def phone_of_new_patient(stack: Stack, nurse: str) -> str:
-    """The token of an enrolled phone of a further patient of the nurse's clinic."""
-    status, body = stack.call(
-        "POST",
-        "/api/v1/patients/",
-        {
-            "display_name": "Kai Killed",
-            "timezone": "Europe/London",
-            "regimen": {"start_date": "2026-11-01", "ixazomib_mg": 4, "lenalidomide_mg": 25, "dexamethasone_mg": 40},
-        },
-        token=nurse,
-    )
-    assert status == 201, body
-    status, enrolled = stack.call("POST", "/api/v1/auth/enroll/", {"code": body["enrollment_code"], "device_name": "p"})
-    assert status == 201, enrolled
-    return str(enrolled["token"])

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from backend.accounts.services import staff_create
 from backend.alerts.models import Alert
 from backend.records.models import LabResult, SymptomReport
 from tests.backend.support import CONTRACT_ALERT_KEYS
+from tests.integration.clinic import enroll, platelets
 from tests.integration.stack import Stack, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -21,39 +21,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 def _enroll(stack: Stack) -> tuple[str, str, str]:
     """(nurse token, patient token, patient id), made through the public API."""
-    username = f"nurse-{uuid.uuid4().hex[:8]}"
-    staff_create(
-        username=username, password="a-long-password", role="nurse", clinic_name=f"Integration Clinic {username}"
+    return enroll(
+        stack, clinic="Integration Clinic", name="Ivy Integration", tz="America/New_York", device="integration phone"
     )
-    status, body = stack.call("POST", "/api/v1/auth/token/", {"username": username, "password": "a-long-password"})
-    assert status == 200, body
-    nurse = body["token"]
-    status, body = stack.call(
-        "POST",
-        "/api/v1/patients/",
-        {
-            "display_name": "Ivy Integration",
-            "timezone": "America/New_York",
-            "regimen": {"start_date": "2026-11-01", "ixazomib_mg": 4, "lenalidomide_mg": 25, "dexamethasone_mg": 40},
-        },
-        token=nurse,
-    )
-    assert status == 201, body
-    status, enrolled = stack.call(
-        "POST", "/api/v1/auth/enroll/", {"code": body["enrollment_code"], "device_name": "integration phone"}
-    )
-    assert status == 201, enrolled
-    return nurse, enrolled["token"], enrolled["patient"]["id"]
 
 
 def _platelets(value: float) -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()),
-        "analyte": "platelets",
-        "value": value,
-        "unit": "10^9/L",
-        "collected_at": "2026-11-20T08:30:00-05:00",
-    }
+    return platelets(value, collected_at="2026-11-20T08:30:00-05:00")
 
 
 def _open_alerts(stack: Stack, token: str) -> list[dict[str, Any]]:
