@@ -4,6 +4,8 @@ trail for any patient data it shows, and renders. htmx requests get the fragment
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from uuid import UUID
 
@@ -106,6 +108,20 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 def _not_found(request: HttpRequest) -> HttpResponse:
     return refuse(request, "Not found, or not one of your clinic's patients.", status=404)
+
+
+def clinic_patient(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The URL's `patient_id` as one of the signed-in nurse's clinic's patients, handed to the view;
+    any other patient is a 404 that does not tell whether it exists."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, patient_id: UUID, *args: Any, **kwargs: Any) -> HttpResponse:
+        patient = patient_for(user=_user(request), patient_id=patient_id)
+        if patient is None:
+            return _not_found(request)
+        return view(request, patient, *args, **kwargs)
+
+    return wrapped
 
 
 def _hx_trigger(response: HttpResponse, **events: Any) -> HttpResponse:
@@ -320,10 +336,8 @@ def cycle_start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 @staff_required
-def patient_detail(request: HttpRequest, patient_id: UUID) -> HttpResponse:
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
+@clinic_patient
+def patient_detail(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _patient_page(request, patient)
 
 
@@ -363,12 +377,10 @@ def _patient_page(
 @never_cache
 @require_POST
 @staff_required
-def patient_timezone(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+@clinic_patient
+def patient_timezone(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Move the patient to another zone (the service re-times their reminders and audits it). A
     name that is not a zone shows the patient page again with the form open and the reason."""
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
     form = PatientTimezoneForm(request.POST)
     if form.is_valid():
         name = form.cleaned_data["timezone"]
@@ -386,11 +398,9 @@ def patient_timezone(request: HttpRequest, patient_id: UUID) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required
-def patient_sex(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+@clinic_patient
+def patient_sex(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Record the sex whose default reference limits apply (or clear it); audited by the service."""
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
     form = PatientSexForm(request.POST)
     if form.is_valid():
         sex = form.cleaned_data["sex"]
@@ -402,11 +412,9 @@ def patient_sex(request: HttpRequest, patient_id: UUID) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required
-def patient_baseline(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+@clinic_patient
+def patient_baseline(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Enter a lab baseline; a refused one shows the page again with the form open and the reason."""
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
     form = BaselineForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -433,10 +441,8 @@ def patient_baseline(request: HttpRequest, patient_id: UUID) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required
-def patient_baseline_clear(request: HttpRequest, patient_id: UUID, analyte: str) -> HttpResponse:
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
+@clinic_patient
+def patient_baseline_clear(request: HttpRequest, patient: Patient, analyte: str) -> HttpResponse:
     if baseline_clear(patient=patient, analyte=analyte, cleared_by=_user(request)):
         messages.success(request, BASELINE_CLEARED.format(analyte=analyte))
     return redirect("dashboard:patient", patient_id=patient.pk)
@@ -445,11 +451,9 @@ def patient_baseline_clear(request: HttpRequest, patient_id: UUID, analyte: str)
 @never_cache
 @require_POST
 @staff_required
-def patient_dose_decision(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+@clinic_patient
+def patient_dose_decision(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Record the nurse's decision; a refused one shows the page again with the form open."""
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
     form = dose_panel.DoseDecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -480,11 +484,9 @@ def patient_dose_decision(request: HttpRequest, patient_id: UUID) -> HttpRespons
 @never_cache
 @require_POST
 @staff_required
-def patient_clinical_profile(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+@clinic_patient
+def patient_clinical_profile(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Birth year, weight, dialysis, can become pregnant; a refused value shows the page again."""
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
     form = dose_panel.ClinicalProfileForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -511,11 +513,9 @@ def patient_clinical_profile(request: HttpRequest, patient_id: UUID) -> HttpResp
 @never_cache
 @require_POST
 @staff_required
-def patient_device_signout(request: HttpRequest, patient_id: UUID, device_id: int) -> HttpResponse:
+@clinic_patient
+def patient_device_signout(request: HttpRequest, patient: Patient, device_id: int) -> HttpResponse:
     """Sign one of the patient's phones out (lost, stolen, replaced); the service audits it."""
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
     device = next((d for d in patient_devices(patient) if d.pk == device_id), None)
     if device is not None and patient_device_revoke(patient=patient, device_id=device_id, revoked_by=_user(request)):
         messages.success(
@@ -529,12 +529,10 @@ def patient_device_signout(request: HttpRequest, patient_id: UUID, device_id: in
 @never_cache
 @require_POST
 @staff_required
-def patient_markers(request: HttpRequest, patient_id: UUID) -> HttpResponse:
+@clinic_patient
+def patient_markers(request: HttpRequest, patient: Patient) -> HttpResponse:
     """A day's response markers from the panel's form, stored as the API stores them (one item per
     marker filled in, all or nothing); the reasons of a refusal are shown above the panel."""
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
     items: list[dict[str, Any]] = []
     try:
         items = markers_from_form(request.POST, patient=patient)
@@ -600,10 +598,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @staff_required
-def new_code(request: HttpRequest, patient_id: UUID) -> HttpResponse:
-    patient = patient_for(user=_user(request), patient_id=patient_id)
-    if patient is None:
-        return _not_found(request)
+@clinic_patient
+def new_code(request: HttpRequest, patient: Patient) -> HttpResponse:
     code = enrollment_code_issue(patient=patient, issued_by=_user(request))
     audit_record(
         actor=_user(request),
