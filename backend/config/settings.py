@@ -35,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backend.config.admin_site.EngineersAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,6 +96,7 @@ CARELOOP_AUDIT_EXEMPT_VIEWS = [
     "dashboard:signout",
     "dashboard:clinic-settings",  # the clinic's thresholds (its changes are audited by the view)
     "dashboard:enroll",  # the enrollment form (the patient it creates is audited by the view)
+    "dashboard:staff*",  # the clinic's staff accounts (the changes are audited by backend.dashboard.staff)
     "admin:index",
     "admin:login",
     "admin:logout",

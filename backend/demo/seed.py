@@ -54,6 +54,8 @@ from shared import regimen
 
 NURSE = ("nurse", "careloop-nurse")
 ADMIN = ("admin", "careloop-admin")
+# The Django admin is for engineers (superusers), not for the clinic admin, who uses the dashboard.
+ENGINEER = ("engineer", "careloop-engineer")
 CAREGIVER = ("caregiver", "careloop-caregiver")
 CAREGIVER_SCOPES = ["critical_alerts", "daily_summary"]
 ESCALATION_MINUTES = (2, 5)  # critical, urgent: short, so the demo shows a ladder within minutes
@@ -332,9 +334,11 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
     now = now or timezone.now()
     nurse, _ = staff_create(username=NURSE[0], password=NURSE[1], role=Role.NURSE, clinic_name=CLINIC)
     admin, _ = staff_create(username=ADMIN[0], password=ADMIN[1], role=Role.ADMIN, clinic_name=CLINIC)
-    if not admin.is_superuser:
-        admin.is_superuser = admin.is_staff = True
+    if admin.is_superuser or admin.is_staff:  # seeded by an older version, when the admin was one
+        admin.is_superuser = admin.is_staff = False
         admin.save(update_fields=["is_superuser", "is_staff"])
+    if not User.objects.filter(username=ENGINEER[0]).exists():
+        User.objects.create_superuser(username=ENGINEER[0], password=ENGINEER[1])
     clinic = Clinic.objects.get(name=CLINIC)
     if not clinic.phone:
         clinic.phone = CLINIC_PHONE
