@@ -24,6 +24,8 @@ from backend.notifications.models import Channel, DeliveryStatus
 PAGE_SIZE = 50
 QUEUED_ONE = "Queued again: it goes out within a minute if the notifier is running."
 QUEUED_NONE = "That delivery is no longer failed or unconfirmed: nothing to send again."
+RESUMED = "{person}'s {channel} is in use again: their next messages go out on it."
+NOT_STOPPED = "That channel was not stopped: nothing changed."
 QUEUED_MANY = "{n} failed deliver{plural} queued again: they go out within a minute if the notifier is running."
 
 
@@ -58,7 +60,9 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     page = Paginator(delivery_log.with_recipients(found), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = delivery_log.delivery_rows(list(page))
     # Whose messages these are: patients named as recipients, and the patients the messages are about.
+    stopped = delivery_log.clinic_stopped_channels(clinic)
     about = [r.patient_id for r in rows] + [r.delivery.notification.patient_id for r in rows if r.delivery.notification]
+    about += [s.patient_id for s in stopped]
     audit_record(
         actor=_admin(request),
         action="read",
@@ -75,6 +79,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
         "filter_query": kept.urlencode(),
         "filtered": bool(chosen.get("status") or chosen.get("channel")),
         "failed": delivery_log.clinic_deliveries(clinic).filter(status=DeliveryStatus.FAILED).count(),
+        "stopped": stopped,
     }
     return render(request, "dashboard/deliveries.html", context)
 
@@ -126,4 +131,31 @@ def deliveries_retry_failed(request: HttpRequest) -> HttpResponse:
             detail=f"{n} failed deliveries queued again by a clinic admin",
         )
     messages.success(request, QUEUED_MANY.format(n=n, plural="y" if n == 1 else "ies"))
+    return redirect(_back(request))
+
+
+@never_cache
+@require_POST
+@admin_required
+def channel_resume(request: HttpRequest, user_id: int, channel: str) -> HttpResponse:
+    """Turn a channel stopped by a permanent error back on for one of the clinic's people."""
+    try:
+        person = delivery_log.channel_resume(clinic=_clinic(request), user_id=user_id, channel=channel)
+    except NotFound as exc:
+        return refuse(request, " ".join(exc.errors["detail"]), status=404)
+    if person is None:
+        messages.info(request, NOT_STOPPED)
+    else:
+        patient = getattr(person, "patient", None) if person.role == "patient" else None
+        audit_record(
+            actor=_admin(request),
+            action="update",
+            resource="notification_preference",
+            patient_ids=[patient.pk if patient is not None else None],
+            object_id=str(person.pk),
+            detail=f"{channel} turned back on by a clinic admin",
+        )
+        name = patient.display_name if patient is not None else person.username
+        label = delivery_log.CHANNEL_LABELS.get(channel, channel)
+        messages.success(request, RESUMED.format(person=name, channel=label))
     return redirect(_back(request))

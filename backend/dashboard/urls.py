@@ -41,4 +41,7 @@ urlpatterns = [
     path("clinic/deliveries/", delivery_views.deliveries, name="deliveries"),
     path("clinic/deliveries/retry-failed/", delivery_views.deliveries_retry_failed, name="deliveries-retry-failed"),
     path("clinic/deliveries/<int:delivery_id>/retry/", delivery_views.delivery_retry, name="delivery-retry"),
+    path(
+        "clinic/channels/<int:user_id>/<str:channel>/resume/", delivery_views.channel_resume, name="channel-resume"
+    ),
 ]

@@ -14,18 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from backend.accounts.models import Clinic, Role
+from backend.accounts.models import Clinic, Role, User
 from backend.core.errors import NotFound
-from backend.notifications.models import Delivery, DeliveryStatus, RecordedMessage
+from backend.notifications.models import Delivery, DeliveryStatus, Preference, RecordedMessage
 from backend.patients.models import Patient
 
 # What an admin may send again: given up (attempts exhausted or a permanent error), or lost
 # mid-send by a worker and never repeated (the admin checked with the person).
 RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.UNCONFIRMED)
 ON_CALL = "On-call contact"
+CHANNEL_LABELS = {"email": "Email", "sms": "SMS", "push": "Push"}
 
 
 def clinic_deliveries(clinic: Clinic) -> QuerySet[Delivery]:
@@ -46,6 +48,10 @@ class DeliveryRow:
     address: str  # masked: enough to recognise, not to copy
     patient_id: UUID | None  # the patient named on the row (a patient recipient), for the audit trail
     recorded: RecordedMessage | None  # what the development transport recorded for it, if it did
+
+    @property
+    def channel(self) -> str:
+        return CHANNEL_LABELS.get(self.delivery.channel, self.delivery.channel)
 
     @property
     def retryable(self) -> bool:
@@ -111,3 +117,66 @@ def _requeue(deliveries: QuerySet[Delivery], now: datetime | None) -> int:
     return Delivery.objects.filter(pk__in=list(deliveries.values_list("pk", flat=True)), status__in=RETRYABLE).update(
         status=DeliveryStatus.PENDING, not_before=now or timezone.now(), claim_token=None, claimed_at=None
     )
+
+
+@dataclass(frozen=True)
+class StoppedChannel:
+    """A channel CareLoop stopped using for one person after a permanent error (services.
+    channel_disable). It comes back when the person changes that address, or when an admin turns
+    it back on here (the address was right after all: a number that replied STOP and then START)."""
+
+    user_id: int
+    person: str
+    role: str
+    channel: str
+    address: str  # masked
+    patient_id: UUID | None
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.channel, self.channel)
+
+
+def clinic_stopped_channels(clinic: Clinic) -> list[StoppedChannel]:
+    """The clinic's people with a stopped channel, in one query."""
+    found = (
+        Preference.objects.filter(user__clinic=clinic, user__is_active=True)
+        .exclude(disabled_channels=[])
+        .select_related("user__patient")
+        .order_by("user__username")
+    )
+    stopped = []
+    for preference in found:
+        person = preference.user
+        patient = getattr(person, "patient", None) if person.role == Role.PATIENT else None
+        for channel in preference.disabled_channels:
+            stopped.append(
+                StoppedChannel(
+                    user_id=person.pk,
+                    person=patient.display_name if patient is not None else person.username,
+                    role=person.get_role_display(),  # type: ignore[attr-defined]
+                    channel=channel,
+                    address=mask(_address_of(preference, channel)),
+                    patient_id=patient.pk if patient is not None else None,
+                )
+            )
+    return stopped
+
+
+def _address_of(preference: Preference, channel: str) -> str:
+    return {"email": preference.email, "sms": preference.phone, "push": preference.push_token}.get(channel, "")
+
+
+@transaction.atomic
+def channel_resume(*, clinic: Clinic, user_id: int, channel: str) -> User | None:
+    """Use a stopped channel of one of the clinic's people again: their next messages go out on it.
+    The person, or None if that channel was not stopped; another clinic's person is not found."""
+    person = User.objects.filter(pk=user_id, clinic=clinic).first()
+    if person is None:
+        raise NotFound("Not found, or not one of your clinic's people.")
+    preference = Preference.objects.select_for_update().filter(user=person).first()
+    if preference is None or channel not in preference.disabled_channels:
+        return None
+    preference.disabled_channels = [c for c in preference.disabled_channels if c != channel]
+    preference.save(update_fields=["disabled_channels"])
+    return person

@@ -55,7 +55,7 @@ def test_it_shows_status_attempts_error_and_channel_but_no_inbox_text(
 ) -> None:
     delivery(nurse, "n1", patient, status=DeliveryStatus.FAILED)
     page = admin_browser.get("/clinic/deliveries/").content.decode()
-    for shown in ("nurse.nina", "SMS", "Failed", "Twilio 503", "+15…23", ">5<"):
+    for shown in ("nurse.nina", '<td class="small">SMS</td>', "Failed", "Twilio 503", "+15…23", ">5<"):
         assert shown in page, shown
     assert "platelets" not in page and "+15550100123" not in page
 
@@ -148,3 +148,50 @@ def test_sending_again_needs_the_csrf_token(clinic_admin: Person, nurse: Person)
     browser.force_login(clinic_admin.user)
     assert browser.post("/clinic/deliveries/retry-failed/").status_code == 403
     assert Delivery.objects.get(pk=failed.pk).status == DeliveryStatus.FAILED
+
+
+# --- Channels stopped by a permanent error -----------------------------------------------------
+
+
+def stop(person: Person, channel: str = "sms") -> None:
+    Preference.objects.update_or_create(
+        user=person.user, defaults={"channels": [channel], "phone": "+15550100123", "disabled_channels": [channel]}
+    )
+
+
+def test_a_stopped_channel_of_the_clinic_is_listed_and_turned_back_on(
+    admin_browser: Client, clinic_admin: Person, patient: EnrolledPatient
+) -> None:
+    stop(patient)
+    page = admin_browser.get("/clinic/deliveries/").content.decode()
+    assert "Channels stopped by a permanent error" in page and "Pat Doe" in page
+    response = admin_browser.post(f"/clinic/channels/{patient.user.pk}/sms/resume/", follow=True)
+    assert "Pat Doe&#x27;s SMS is in use again" in response.content.decode()
+    assert Preference.objects.get(user=patient.user).disabled_channels == []
+    event = AuditEvent.objects.get(resource="notification_preference")
+    assert (event.action, event.actor_id, event.patient_id) == ("update", clinic_admin.user.pk, patient.patient.pk)
+
+
+def test_turning_on_a_channel_that_was_not_stopped_changes_and_records_nothing(
+    admin_browser: Client, nurse: Person
+) -> None:
+    stop(nurse, "sms")
+    response = admin_browser.post(f"/clinic/channels/{nurse.user.pk}/email/resume/", follow=True)
+    assert "nothing changed" in response.content.decode()
+    assert Preference.objects.get(user=nurse.user).disabled_channels == ["sms"]
+    assert not AuditEvent.objects.filter(resource="notification_preference").exists()
+
+
+def test_another_clinics_stopped_channel_is_neither_listed_nor_turned_on(
+    admin_browser: Client, other_clinic_nurse: Person
+) -> None:
+    stop(other_clinic_nurse)
+    assert "nurse.olga" not in admin_browser.get("/clinic/deliveries/").content.decode()
+    assert admin_browser.post(f"/clinic/channels/{other_clinic_nurse.user.pk}/sms/resume/").status_code == 404
+    assert Preference.objects.get(user=other_clinic_nurse.user).disabled_channels == ["sms"]
+
+
+def test_a_nurse_cannot_turn_a_channel_back_on(nurse_browser: Client, patient: EnrolledPatient) -> None:
+    stop(patient)
+    assert nurse_browser.post(f"/clinic/channels/{patient.user.pk}/sms/resume/").status_code == 403
+    assert Preference.objects.get(user=patient.user).disabled_channels == ["sms"]

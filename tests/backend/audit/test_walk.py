@@ -131,6 +131,7 @@ def world(db: None) -> World:
         "analyte": "creatinine",
         "user_id": str(nurse.user.pk),  # a colleague the clinic admin may deactivate or unlock
         "delivery_id": str(Delivery.objects.get(contact_key="walk-on-call").pk),
+        "channel": "sms",
     }
     assert Alert.objects.filter(pk=alert.pk).exists() and CaregiverInvite.objects.filter(pk=invite.pk).exists()
     return World(people, maria, ids)
