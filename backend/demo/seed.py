@@ -4,13 +4,13 @@ waiting for a phone to enroll.
 
 The three demo patients have enrolled phones with push turned on, and the clinic's default
 reminder plan: their reminders go out at their own local times while `make run` is up, and the
-development transport records each push (worker log, and admin > Recorded messages).
+development transport records each push (worker log, and the dashboard's Deliveries page).
 
 The demo clinic escalates fast (critical alerts after 2 minutes, urgent after 5, instead of 15
 and 120) and has an on-call contact; the nurse takes email and SMS, the admin email, and Maria
 Lopez has a caregiver (critical alerts, daily summary) on push. So an unacknowledged demo alert
 escalates within minutes of `make run`, and the development transport records every email, SMS
-and push it would have sent (worker log, and admin > Recorded messages).
+and push it would have sent (worker log, and the dashboard's Deliveries page).
 
 Each enrolled patient also has a few cycles of myeloma response markers entered by the care team
 (contract §5): Maria Lopez responds to a very good partial response (serum and urine M-protein),
