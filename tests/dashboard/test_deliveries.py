@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backend.audit.models import AuditEvent
 from backend.notifications.models import Delivery, DeliveryStatus, Preference
 from backend.notifications.services import deliveries_send_due, notify
 from backend.notifications.transports.registry import transport_for
-from tests.factories import EnrolledPatient, Person
+from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +197,26 @@ def test_a_nurse_cannot_turn_a_channel_back_on(nurse_browser: Client, patient: E
     stop(patient)
     assert nurse_browser.post(f"/clinic/channels/{patient.user.pk}/sms/resume/").status_code == 403
     assert Preference.objects.get(user=patient.user).disabled_channels == ["sms"]
+
+
+def test_the_log_and_the_staff_page_cost_the_same_for_n_and_5n_rows(
+    admin_browser: Client, nurse: Person, dev_transports: None
+) -> None:
+    def queries(url: str) -> int:
+        admin_browser.get(url)  # warm: a session renewal is not what is measured
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_browser.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def grow(n: int, offset: int) -> None:
+        for i in range(offset, offset + n):
+            someone = make_patient(nurse, name=f"Patient {i:03d}")
+            delivery(someone, f"p{i}", someone, status=DeliveryStatus.FAILED if i % 2 else "")
+            make_nurse(f"nurse.{i:03d}")
+            Preference.objects.filter(user=someone.user).update(disabled_channels=["sms"])
+        deliveries_send_due()
+
+    grow(2, 0)
+    small = {url: queries(url) for url in ("/clinic/deliveries/", "/clinic/staff/")}
+    grow(8, 2)
+    assert {url: queries(url) for url in small} == small
