@@ -20,6 +20,8 @@ from backend.accounts.models import Clinic, DeviceToken, Role, User, hash_token
 from backend.core.errors import ApplicationError, NotFound
 
 INVALID_CREDENTIALS = "Wrong username or password."
+USERNAME_TAKEN = "That username is taken. Choose another."
+STAFF_ROLE_ONLY = "Must be nurse or admin."
 LOCKED_OUT = (
     "Too many failed sign-ins for this username from this address. Wait 15 minutes and try again, "
     "or ask your clinic admin to unlock it."
@@ -31,7 +33,7 @@ def staff_create(*, username: str, password: str, role: str, clinic_name: str | 
     """Create a nurse or clinic admin; calling it again for the same username changes nothing
     but the password and returns `created=False`. A password the validators refuse stores nothing."""
     if role not in (Role.NURSE, Role.ADMIN):
-        raise ApplicationError({"role": ["Must be nurse or admin."]})
+        raise ApplicationError({"role": [STAFF_ROLE_ONLY]})
     clinic, _ = Clinic.objects.get_or_create(name=clinic_name or "CareLoop Clinic")
     # No is_staff: the Django admin is for superusers (engineers), clinic admins use the dashboard.
     user, created = User.objects.get_or_create(username=username, defaults={"role": role, "clinic": clinic})
@@ -98,10 +100,6 @@ def session_revoke(*, user: User, session_id: int) -> DeviceToken:
     token_revoke(token=token)
     token.refresh_from_db(fields=["revoked_at"])
     return token
-
-
-USERNAME_TAKEN = "That username is taken. Choose another."
-STAFF_ROLE_ONLY = "Must be nurse or admin."
 
 
 def staff_add(
