@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.request import Request
@@ -67,18 +65,12 @@ class _AlertActionApi(APIView):
         return Response(AlertSerializer(alert, context={"request": request}).data)
 
 
-def _done_now(at: datetime | None, started: datetime) -> bool:
-    """Whether this request did it, rather than finding it done (a retry, or a colleague first)."""
-    return at is not None and at >= started
-
-
 class AlertAcknowledgeApi(_AlertActionApi):
     @extend_schema(request=None, responses=AlertSerializer)
     def post(self, request: Request, alert_id: str) -> Response:
-        started = timezone.now()
-        alert = services.alert_acknowledge(user=request.user, alert_id=alert_id)  # type: ignore[arg-type]
+        action = services.alert_acknowledge(user=request.user, alert_id=alert_id)  # type: ignore[arg-type]
         # Acknowledging an acknowledged alert changes nothing: on the record as the read it is.
-        return self.respond(request, alert, "acknowledge" if _done_now(alert.acknowledged_at, started) else "read")
+        return self.respond(request, action.alert, "acknowledge" if action.done else "read")
 
 
 class AlertResolveApi(_AlertActionApi):
@@ -94,11 +86,20 @@ class AlertResolveApi(_AlertActionApi):
     )
     def post(self, request: Request, alert_id: str) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
-        started = timezone.now()
-        alert = services.alert_resolve(
-            user=request.user,
+        action = services.alert_resolve(
+            user=request.user,  # type: ignore[arg-type]
             alert_id=alert_id,
             note=body.get("note"),
-            outcome=body.get("outcome"),  # type: ignore[arg-type]
+            outcome=body.get("outcome"),
         )
-        return self.respond(request, alert, "resolve" if _done_now(alert.resolved_at, started) else "read")
+        # Already resolved (a colleague first, or a retry): the first resolution stands and answers;
+        # a note sent with it joins the alert's notes, on the record as a note, not a resolution.
+        if not action.done and action.note is not None:
+            audit_record(
+                actor=request.user,  # type: ignore[arg-type]
+                action="create",
+                resource="alert_note",
+                patient_ids=[action.alert.patient_id],
+                object_id=str(action.alert.pk),
+            )
+        return self.respond(request, action.alert, "resolve" if action.done else "read")

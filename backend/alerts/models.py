@@ -175,3 +175,22 @@ class EscalationStep(models.Model):
             models.UniqueConstraint(fields=["alert", "ladder", "level"], name="one_escalation_step_per_level")
         ]
         ordering = ["alert", "ladder", "level"]
+
+
+class AlertNote(models.Model):
+    """What the care team wrote on an alert over time, each note with its author and time: the note
+    given with the resolution (`resolves`), and any written later, e.g. by a second nurse whose
+    resolve arrived after a colleague's (backend.alerts.services.alert_resolve keeps it here).
+
+    `client_id` is the form's or client's id for the write: sending it again adds nothing."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    resolves = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    client_id = models.UUIDField(null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["alert", "created_at"])]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backend.accounts.models import Role, User
 from backend.alerts.escalation import alert_topic
-from backend.alerts.models import Alert, Severity, Status
+from backend.alerts.models import UNRESOLVED, Alert, AlertNote, Severity, Status
 from backend.caregivers.selectors import caregiver_scopes, scope_covers_alert
 from backend.core.errors import ApplicationError, NotFound
 from backend.notifications.services import deliveries_cancel
 
+NOTE_MAX = 4000
 OUTCOMES = ("called_patient", "dose_held", "sent_to_ed", "no_action_needed", "other")
 # Messages to the clinic (announcement, escalation, on-call) that become moot once someone acts.
 STAFF_KINDS = ("alert", "escalation")
@@ -54,38 +57,94 @@ def _locked(user: User, alert_id: object) -> Alert:
     return alert
 
 
+@dataclass(frozen=True)
+class AlertAction:
+    """What a nurse's acknowledge or resolve did. `done` is false when the alert was already in that
+    state (a colleague first, or a retried request): then nothing changed but the note, if any, and
+    `alert` says who did it and when. `note` is the note this request added to the thread."""
+
+    alert: Alert
+    done: bool
+    note: AlertNote | None = None
+
+
+def _transition(alert: Alert, frm: tuple[str, ...], **changes: object) -> bool:
+    """Move the alert from one of `frm` to the new state with one conditional UPDATE, so that of two
+    nurses (or two clicks) exactly one succeeds, on any database; the row lock taken by `_locked`
+    makes the second wait and then see the first one's result."""
+    updated = Alert.objects.filter(pk=alert.pk, status__in=frm).update(**changes)
+    if updated:
+        for name, value in changes.items():
+            setattr(alert, name, value)
+    else:
+        alert.refresh_from_db()
+    return bool(updated)
+
+
 @transaction.atomic
-def alert_acknowledge(*, user: User, alert_id: object) -> Alert:
-    """Idempotent: acknowledging twice keeps the first nurse and time."""
+def alert_acknowledge(*, user: User, alert_id: object) -> AlertAction:
+    """Idempotent: acknowledging an acknowledged or resolved alert keeps the first nurse and time."""
     alert = _locked(user, alert_id)
-    if alert.status == Status.OPEN:
-        now = timezone.now()
-        alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.updated_at = (
-            Status.ACKNOWLEDGED,
-            now,
-            user,
-            now,
-        )
+    now = timezone.now()
+    done = _transition(
+        alert,
+        (Status.OPEN,),
+        status=Status.ACKNOWLEDGED,
+        acknowledged_at=now,
+        acknowledged_by=user,
+        updated_at=now,
+        next_escalation_at=None,
+    )
+    if done:
         _ladder_stopped(alert)
-        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at", "next_escalation_at"])
-    return alert
+    return AlertAction(alert, done)
+
+
+def _note_add(
+    *, alert: Alert, user: User, text: str, resolves: bool, at: object, client_id: object
+) -> AlertNote | None:
+    if not text.strip():
+        return None
+    if client_id is not None and AlertNote.objects.filter(client_id=client_id).exists():
+        return None  # the same form sent twice: its note is already on the thread
+    return AlertNote.objects.create(
+        alert=alert, author=user, text=text, resolves=resolves, created_at=at, client_id=client_id
+    )
 
 
 @transaction.atomic
-def alert_resolve(*, user: User, alert_id: object, note: object, outcome: object = None) -> Alert:
+def alert_resolve(
+    *, user: User, alert_id: object, note: object, outcome: object = None, client_id: object = None
+) -> AlertAction:
+    """Resolve with an outcome and a note, which opens the alert's notes thread. Already resolved (a
+    colleague first, or a retry): the first resolution stands, and the note, if new, joins the
+    thread under this nurse's name, so a second tab never loses what was typed. `client_id` (the
+    form's id) makes a resend add nothing."""
     if note is not None and not isinstance(note, str):
         raise ApplicationError({"note": ["Must be text."]})
     if outcome not in (None, "", *OUTCOMES):
         raise ApplicationError({"outcome": [f"Must be one of: {', '.join(OUTCOMES)}."]})
+    text = (note or "")[:NOTE_MAX]
     alert = _locked(user, alert_id)
-    if alert.status == Status.RESOLVED:  # a retried request: keep the first resolution
-        return alert
     now = timezone.now()
+    changes: dict[str, object] = {
+        "status": Status.RESOLVED,
+        "resolved_at": now,
+        "resolved_by": user,
+        "updated_at": now,
+        "resolution_note": text,
+        "outcome": str(outcome or ""),
+        "next_escalation_at": None,
+    }
     if alert.acknowledged_at is None:  # resolving implies it was seen
-        alert.acknowledged_at, alert.acknowledged_by = now, user
-    alert.status, alert.resolved_at, alert.resolved_by, alert.updated_at = Status.RESOLVED, now, user, now
-    alert.resolution_note = (note or "")[:4000]
-    alert.outcome = str(outcome or "")
-    _ladder_stopped(alert)
-    alert.save()
-    return alert
+        changes |= {"acknowledged_at": now, "acknowledged_by": user}
+    done = _transition(alert, UNRESOLVED, **changes)
+    if done:
+        _ladder_stopped(alert)
+    added = _note_add(alert=alert, user=user, text=text, resolves=done, at=now, client_id=client_id)
+    return AlertAction(alert, done, added)
+
+
+def alert_notes(alert: Alert) -> list[AlertNote]:
+    """The alert's notes thread, oldest first, with each author."""
+    return list(alert.notes.select_related("author"))

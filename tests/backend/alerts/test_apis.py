@@ -386,16 +386,23 @@ def test_resolving_twice_keeps_the_first_resolution(nurse: Person, patient: Enro
     assert Alert.objects.get(pk=alert.pk).resolution_note == "first"
 
 
-def test_resolving_a_resolved_alert_is_on_the_record_once_as_resolved_then_as_read(
+def test_resolving_a_resolved_alert_is_on_the_record_once_as_resolved_then_its_note_then_reads(
     nurse: Person, patient: EnrolledPatient
 ) -> None:
     alert = raise_alert(patient)
     resolve(nurse, alert.pk, {"note": "first"})
     resolve(nurse, alert.pk, {"note": "second"})
+    resolve(nurse, alert.pk, {})
     acknowledge(nurse, alert.pk)
 
     actions = AuditEvent.objects.filter(object_id=str(alert.pk), actor=nurse.user).order_by("id")
-    assert list(actions.values_list("action", flat=True)) == ["resolve", "read", "read"]
+    assert list(actions.values_list("resource", "action")) == [
+        ("alert", "resolve"),
+        ("alert_note", "create"),  # the second note joined the alert's notes
+        ("alert", "read"),
+        ("alert", "read"),
+        ("alert", "read"),
+    ]
 
 
 def test_acknowledging_twice_is_one_acknowledgement_on_the_record(nurse: Person, patient: EnrolledPatient) -> None:
