@@ -250,6 +250,9 @@ def adherence_by_cycle(
     """Adherence per cycle and drug, cycles 1 up to today's, from the DoseLogs (one query, plus one
     or two for the plan unless it is passed in).
 
+    Only doses due since the patient was enrolled (`Patient.created_at`) count: one planned before
+    it is neither due nor missed, and the cycles before the enrollment's are left out.
+
     A log belongs to the local date (patient's zone) of its `taken_at`. On a scheduled day the logs
     fill that day's doses (one for IRd drugs, one per antiviral time): taken first, each answering
     the nearest planned time still open, then vomited, then skipped. A taken dose is **late** when
@@ -277,8 +280,14 @@ def adherence_by_cycle(
         logs[(drug, local.date())].append((local, status))
     # No antiviral times in the plan: antiviral doses are not tracked.
     drugs = [d for d in ADHERENCE_DRUGS if d is not regimen.Drug.ANTIVIRAL or plan.antiviral_times]
+    # Cycles from the one the patient was enrolled in (the enrollment's local date, or day 1 if later).
+    enrolled = patient.created_at
+    first_cycle = regimen.cycle_day(start, max(start, enrolled.astimezone(zone).date()))
+    assert first_cycle is not None
+    if first_cycle.cycle > last_cycle.cycle:
+        return []
     tallies: dict[tuple[int, str], _Tally] = {
-        (cycle, drug.value): _Tally() for cycle in range(1, last_cycle.cycle + 1) for drug in drugs
+        (cycle, drug.value): _Tally() for cycle in range(first_cycle.cycle, last_cycle.cycle + 1) for drug in drugs
     }
     for drug in drugs:
         if drug is regimen.Drug.ANTIVIRAL:
@@ -287,12 +296,15 @@ def adherence_by_cycle(
         else:
             slots = (_drug_time(plan, drug),)
             days = regimen.scheduled_dates(start, drug, start, today)
+        # Only doses due since enrollment: a patient enrolled mid-cycle missed nothing before it.
+        due = {day: tuple(t for t in slots if shared_reminders.local_instant(day, t, zone) >= enrolled) for day in days}
+        days = [day for day in days if due[day]]
         late_from_later_day = _late_days(drug, start, days, logs, plan, zone)
         for day in days:
             position = regimen.cycle_day(start, day)
             assert position is not None
             tally = tallies[(position.cycle, drug.value)]
-            _count_day(tally, day, slots, sorted(logs.get((drug.value, day), [])), today, zone)
+            _count_day(tally, day, due[day], sorted(logs.get((drug.value, day), [])), today, zone)
             if day in late_from_later_day:
                 tally.missed -= 1
                 tally.taken += 1

@@ -25,7 +25,10 @@ def page(client: Client, patient: EnrolledPatient) -> object:
 def start_patient_days_ago(patient: EnrolledPatient, days: int) -> None:
     """Put the patient `days` into treatment (cycle 1 day 1 was that many days ago, in their zone)."""
     today = timezone.now().astimezone(ZoneInfo(patient.patient.timezone)).date()
-    Patient.objects.filter(pk=patient.patient.pk).update(start_date=today - timedelta(days=days))
+    start = today - timedelta(days=days)
+    # Enrolled before day 1, so every dose since day 1 counts towards adherence.
+    enrolled = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo("UTC"))
+    Patient.objects.filter(pk=patient.patient.pk).update(start_date=start, created_at=enrolled)
 
 
 def test_it_shows_cycle_day_dose_level_and_holds_in_force(nurse_browser: Client, patient: EnrolledPatient) -> None:

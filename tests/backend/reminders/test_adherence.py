@@ -135,3 +135,53 @@ def test_it_reads_in_a_constant_number_of_queries(
     with django_assert_num_queries(2):  # the plan, the dose logs
         found = adherence_by_cycle(long.patient, date(2026, 11, 10))
     assert len(found) == 10 * 4  # cycle 10 day 3: ten cycles, four drugs
+
+
+# --- Only doses due since enrollment ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "day_8_counts"),
+    [(21, 59, True), (22, 0, True), (22, 1, False)],
+    ids=["enrolled-before-the-dose", "enrolled-at-its-time", "enrolled-after-it"],
+)
+def test_a_patient_enrolled_mid_cycle_missed_nothing_due_before_enrollment(
+    nurse: Person, clock: Callable[[datetime], None], hour: int, minute: int, day_8_counts: bool
+) -> None:
+    """Enrolled on cycle 1 day 8 around ixazomib's 22:00: day 1's dose was never due in CareLoop,
+    and day 8's is due only if it was planned at or after the enrollment; lenalidomide's 09:00 dose
+    of day 8 was already past."""
+    late = enroll_at(nurse, clock, "America/New_York", START, name="Late", enrolled=ny(day(8), hour, minute))
+    found = by_drug(adherence_by_cycle(late.patient, day(10)))
+    assert found["ixazomib"] == dict(
+        scheduled=int(day_8_counts), taken=0, late=0, missed=int(day_8_counts), vomited=0, skipped=0, pending=0
+    )
+    assert found["lenalidomide"] == dict(scheduled=2, taken=0, late=0, missed=1, vomited=0, skipped=0, pending=1)
+
+
+def test_a_dose_logged_before_enrollment_is_not_counted_either(
+    nurse: Person, clock: Callable[[datetime], None]
+) -> None:
+    late = enroll_at(nurse, clock, "America/New_York", START, name="Late", enrolled=ny(day(8), 12, 0))
+    log_dose(late, "ixazomib", ny(day(1), 22, 0))  # told to the phone afterwards
+    log_dose(late, "ixazomib", ny(day(8), 22, 0))
+    row = by_drug(adherence_by_cycle(late.patient, day(10)))["ixazomib"]
+    assert (row["scheduled"], row["taken"], row["missed"]) == (1, 1, 0)
+
+
+def test_the_cycles_before_the_enrollments_are_left_out(nurse: Person, clock: Callable[[datetime], None]) -> None:
+    """Day 1 of cycle 2 is 29 Oct; enrolled on 30 Oct, cycle 2 day 2: only cycle 2, from day 8 on."""
+    late = enroll_at(
+        nurse, clock, "America/New_York", date(2026, 10, 1), name="Late", enrolled=ny(date(2026, 10, 30), 9)
+    )
+    found = adherence_by_cycle(late.patient, date(2026, 11, 10))
+    assert {row.cycle for row in found} == {2}
+    assert by_drug(found, 2)["ixazomib"]["scheduled"] == 1  # day 8 (5 Nov); day 1 was before enrollment
+
+
+def test_enrolled_in_the_zone_of_the_patient_not_the_server(nurse: Person, clock: Callable[[datetime], None]) -> None:
+    """Enrolled at 23:30 in New York on day 8, already day 9 in UTC: day 8's 22:00 dose was before it."""
+    late = enroll_at(nurse, clock, "America/New_York", START, name="Late", enrolled=ny(day(8), 23, 30))
+    found = by_drug(adherence_by_cycle(late.patient, day(9)))
+    assert found["ixazomib"]["scheduled"] == 0
+    assert found["lenalidomide"]["scheduled"] == 1  # day 9's, pending
