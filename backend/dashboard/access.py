@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from backend.accounts.models import STAFF_ROLES, Role, User
+from backend.dashboard import pending
 
 View = Callable[..., HttpResponse]
 
@@ -27,13 +28,19 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def _to_signin(request: HttpRequest) -> HttpResponse:
+    # A form posted after the session ended is kept and offered again on its page after sign-in
+    # (backend.dashboard.pending), rather than lost, or sent on to a URL that only takes a POST (405).
+    kept_for = pending.stash(request) if request.method == "POST" else None
     if is_htmx(request):
         # A fragment request (e.g. the queue's polling) after the session expired: send the whole
         # page to the sign-in form rather than swapping a sign-in form into a table.
-        target = request.headers.get("HX-Current-URL") or reverse("dashboard:queue")
+        target = kept_for or request.headers.get("HX-Current-URL") or reverse("dashboard:queue")
         response = HttpResponse(status=204)
         response["HX-Redirect"] = f"{reverse('dashboard:signin')}?{urlencode({'next': target, 'expired': '1'})}"
         return response
+    if request.method == "POST":
+        target = kept_for or reverse("dashboard:queue")
+        return redirect(f"{reverse('dashboard:signin')}?{urlencode({'next': target, 'expired': '1'})}")
     return redirect_to_login(request.get_full_path(), reverse("dashboard:signin"))
 
 

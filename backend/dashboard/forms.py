@@ -103,6 +103,8 @@ class ResolveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": NOTE_REQUIRED},
     )
+    # Made when the form is shown: the same form sent twice (a double click, a resend) adds one note.
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
 
 def _level_choices(levels: tuple[Decimal, ...]) -> list[tuple[str, str]]:

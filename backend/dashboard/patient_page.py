@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from backend.accounts.models import DeviceToken
-from backend.alerts.models import Alert, Severity
+from backend.alerts.models import Alert, AlertNote, Severity
 from backend.caregivers.models import Scope
 from backend.caregivers.selectors import active_links_by_patient
 from backend.dashboard.adherence import Adherence, adherence_recent
@@ -96,6 +96,7 @@ def patient_record(*, patient: Patient, now: datetime, days: int = WINDOW_DAYS) 
         Alert.objects.filter(patient=patient)
         .filter(Q(status__in=UNRESOLVED) | Q(created_at__gte=since) | ~Q(holds_in_force=[]))
         .select_related("acknowledged_by", "resolved_by")
+        .prefetch_related(Prefetch("notes", queryset=AlertNote.objects.select_related("author")))
         .order_by("-created_at")
     )
     record = PatientRecord(

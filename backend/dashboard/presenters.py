@@ -186,6 +186,12 @@ def timeline(record: PatientRecord) -> list[TimelineDay]:
             )
         if alert.resolved_at:
             entries.append(_resolution_entry(alert))
+        # The notes thread; the resolution's own note is on the resolution's line.
+        entries.extend(
+            TimelineEntry(note.created_at, "note", f"Note: {alert.title}", f"{_by(note.author)} — {note.text}")
+            for note in alert.notes.all()
+            if not note.resolves
+        )
     days: dict[date, list[TimelineEntry]] = defaultdict(list)
     for entry in sorted(entries, key=lambda e: e.at, reverse=True):
         days[entry.at.astimezone(record.tz).date()].append(entry)

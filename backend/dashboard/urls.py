@@ -14,7 +14,7 @@ urlpatterns = [
     path("cycle-start/", views.cycle_start, name="cycle-start"),
     path("patients/new/", views.enroll, name="enroll"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
-    path("patients/<uuid:patient_id>/enrollment-code/", views.new_code, name="patient-code"),
+    path("patients/<uuid:patient_id>/enrollment-code/", views.patient_code, name="patient-code"),
     path("patients/<uuid:patient_id>/timezone/", views.patient_timezone, name="patient-timezone"),
     path(
         "patients/<uuid:patient_id>/devices/<int:device_id>/sign-out/",

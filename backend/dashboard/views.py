@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,11 +25,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from backend.accounts.models import STAFF_ROLES, Clinic, User
 from backend.accounts.services import INVALID_CREDENTIALS
-from backend.alerts.models import Alert, Status
-from backend.alerts.services import alert_acknowledge, alert_resolve, alerts_visible_to
+from backend.alerts.models import Alert
+from backend.alerts.services import alert_acknowledge, alert_notes, alert_resolve, alerts_visible_to
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
-from backend.dashboard import dose_panel, patient_charts
+from backend.dashboard import alert_actions, dose_panel, patient_charts, pending
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
 from backend.dashboard.audit_trail import AuditFilters, audit_events_for_clinic, clinic_patient_choices, patient_names
 from backend.dashboard.counts import queue_counts, version_time
@@ -101,7 +101,8 @@ def _clinic(request: HttpRequest) -> Clinic:
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path on this site only: anything else ("foo") would be taken by redirect() for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return fallback
 
@@ -138,7 +139,7 @@ def _hx_trigger(response: HttpResponse, **events: Any) -> HttpResponse:
 def signin(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated and getattr(user, "role", None) in STAFF_ROLES:
-        return redirect(_safe_next(request, reverse("dashboard:queue")))
+        return redirect(pending.landing(_safe_next(request, reverse("dashboard:queue"))))
     form = SignInForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -149,8 +150,13 @@ def signin(request: HttpRequest) -> HttpResponse:
             error = NOT_STAFF
         else:
             login(request, found)
-            return redirect(_safe_next(request, reverse("dashboard:queue")))
-    context = {"form": form, "error": error, "expired": request.GET.get("expired") == "1" and not error}
+            return redirect(pending.landing(_safe_next(request, reverse("dashboard:queue"))))
+    context = {
+        "form": form,
+        "error": error,
+        "expired": request.GET.get("expired") == "1" and not error,
+        "kept": pending.kept(request),
+    }
     return render(request, "dashboard/signin.html", context, status=400 if error else 200)
 
 
@@ -229,67 +235,67 @@ def _alert_or_none(request: HttpRequest, alert_id: UUID) -> Alert | None:
     return alerts_visible_to(_user(request)).select_related("resolved_by").filter(pk=alert_id).first()
 
 
-def _after_action(request: HttpRequest, alert: Alert, text: str) -> HttpResponse:
+def _after_action(request: HttpRequest, said: alert_actions.Said) -> HttpResponse:
     if is_htmx(request):
-        response = render(request, "dashboard/_flash.html", {"flash": text})
+        response = render(request, "dashboard/_flash.html", {"flash": said.text, "level": said.level})
         return _hx_trigger(response, **{"queue-changed": True, "dialog-close": True})
-    messages.success(request, text)
+    messages.add_message(request, messages.SUCCESS if said.level == "success" else messages.INFO, said.text)
     return redirect(_safe_next(request, reverse("dashboard:queue")))
+
+
+def _audit_alert(request: HttpRequest, alert: Alert, action: str, resource: str = "alert") -> None:
+    audit_record(
+        actor=_user(request), action=action, resource=resource, patient_ids=[alert.patient_id], object_id=str(alert.pk)
+    )
 
 
 @require_POST
 @staff_required
 def acknowledge(request: HttpRequest, alert_id: UUID) -> HttpResponse:
-    started = timezone.now()
     try:
-        alert = alert_acknowledge(user=_user(request), alert_id=alert_id)
+        action = alert_acknowledge(user=_user(request), alert_id=alert_id)
     except NotFound:
         return _not_found(request)
-    done_now = alert.acknowledged_at is not None and alert.acknowledged_at >= started  # not already done
-    audit_record(
-        actor=_user(request),
-        action="acknowledge" if done_now else "read",
-        resource="alert",
-        patient_ids=[alert.patient_id],
-        object_id=str(alert.pk),
-    )
-    return _after_action(request, alert, f"Acknowledged: {alert.title} — {alert.patient.display_name}.")
+    # Found already acknowledged or resolved: nothing was done, so the trail has the read it was.
+    _audit_alert(request, action.alert, "acknowledge" if action.done else "read")
+    return _after_action(request, alert_actions.acknowledged(action, _user(request)))
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required
 def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
+    """The resolve form (a dialog on the queue, a page without JavaScript). Posted after a colleague
+    resolved the alert, the first resolution stands and the note joins the alert's notes; the nurse
+    is told who resolved it and when. The form's `client_id` makes a second click add nothing."""
     alert = _alert_or_none(request, alert_id)
     if alert is None:
         return _not_found(request)
-    form = ResolveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and alert.status != Status.RESOLVED:
+    kept = pending.take(request, request.path) if request.method == "GET" else None
+    form = ResolveForm(request.POST or kept, initial={"client_id": uuid4()})
+    if request.method == "POST" and form.is_valid():
         try:
-            alert = alert_resolve(
+            action = alert_resolve(
                 user=_user(request),
                 alert_id=alert.pk,
                 note=form.cleaned_data["note"],
                 outcome=form.cleaned_data["outcome"],
+                client_id=form.cleaned_data["client_id"],
             )
         except ApplicationError as exc:
             for message in exc.errors.values():
                 form.add_error(None, " ".join(message))
         else:
-            audit_record(
-                actor=_user(request),
-                action="resolve",
-                resource="alert",
-                patient_ids=[alert.patient_id],
-                object_id=str(alert.pk),
-            )
-            return _after_action(request, alert, f"Resolved: {alert.title} — {alert.patient.display_name}.")
-    audit_record(
-        actor=_user(request), action="read", resource="alert", patient_ids=[alert.patient_id], object_id=str(alert.pk)
-    )
+            _audit_alert(request, action.alert, "resolve" if action.done else "read")
+            if action.note is not None and not action.done:
+                _audit_alert(request, action.alert, "create", resource="alert_note")
+            return _after_action(request, alert_actions.resolved(action, _user(request)))
+    _audit_alert(request, alert, "read")
     context = {
         "alert": alert,
         "form": form,
+        "notes": alert_notes(alert),
+        "pending": kept is not None,
         "next": _safe_next(request, reverse("dashboard:queue")),
         "dialog": is_htmx(request),
     }
@@ -350,6 +356,13 @@ def _patient_page(
     profile_form: dose_panel.ClinicalProfileForm | None = None,
 ) -> HttpResponse:
     record = patient_record(patient=patient, now=timezone.now())
+    # A time-zone change or a code asked for after the session had ended: offered again, filled in.
+    kept_zone = kept_code = None
+    if request.method == "GET":
+        kept_zone = pending.take(request, reverse("dashboard:patient-timezone", kwargs={"patient_id": patient.pk}))
+        kept_code = pending.take(request, reverse("dashboard:patient-code", kwargs={"patient_id": patient.pk}))
+    if kept_zone is not None and timezone_form is None:
+        timezone_form = PatientTimezoneForm(kept_zone)
     audit_record(
         actor=_user(request),
         action="read",
@@ -365,6 +378,8 @@ def _patient_page(
         "timeline": timeline(record),
         "clinic": patient.clinic,
         "timezone_form": timezone_form or PatientTimezoneForm(),
+        "timezone_kept": kept_zone is not None,
+        "code_kept": kept_code is not None,
         "timezones": timezone_names(),
         "sex_form": PatientSexForm(initial={"sex": patient.sex}),
         "baseline_form": baseline_form or BaselineForm(),
@@ -549,23 +564,63 @@ def patient_markers(request: HttpRequest, patient: Patient) -> HttpResponse:
     return redirect(reverse("dashboard:patient", kwargs={"patient_id": patient.pk}) + "#response")
 
 
-def _code_page(request: HttpRequest, patient: Patient, code: str, *, new: bool) -> HttpResponse:
+CODE_KEY = "careloop_code"  # the code just issued, until its page is shown (post/redirect/get)
+
+
+def _code_issued(request: HttpRequest, patient: Patient, code: str, *, new: bool) -> HttpResponse:
+    """Keep the new code for its page and go there: a reload of that page sends no form again, so
+    it never enrolls a second patient or issues another code."""
+    request.session[CODE_KEY] = {"patient": str(patient.pk), "code": code, "new": new}
+    return redirect("dashboard:patient-code", patient_id=patient.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+@clinic_patient
+def patient_code(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """POST issues a new code (earlier unused ones stop working); GET shows the code just issued,
+    once: shown again (a reload, the back button) it is gone, and the page offers a new one."""
+    if request.method == "POST":
+        code = enrollment_code_issue(patient=patient, issued_by=_user(request))
+        audit_record(
+            actor=_user(request),
+            action="create",
+            resource="enrollment_code",
+            patient_ids=[patient.pk],
+            object_id=str(patient.pk),
+        )
+        return _code_issued(request, patient, code, new=False)
+    issued = request.session.get(CODE_KEY)
+    shown = issued if isinstance(issued, dict) and issued.get("patient") == str(patient.pk) else None
+    if shown is not None:
+        del request.session[CODE_KEY]
+    audit_record(
+        actor=_user(request),
+        action="read",
+        resource="patient",
+        patient_ids=[patient.pk],
+        object_id=str(patient.pk),
+        detail="enrollment code page",
+    )
+    code = shown["code"] if shown else ""
     context = {
         "patient": patient,
         "code": code,
-        "qr": qr_svg(code, label=f"QR code of the enrollment code {code}"),
-        "new_patient": new,
+        "qr": qr_svg(code, label=f"QR code of the enrollment code {code}") if code else "",
+        "new_patient": bool(shown and shown["new"]),
         "ttl_hours": settings.ENROLLMENT_CODE_TTL_HOURS,
-        "devices": [] if new else patient_devices(patient),  # signed out once the code is used
+        "devices": [] if shown and shown["new"] else patient_devices(patient),  # signed out once the code is used
     }
-    return render(request, "dashboard/enrolled.html", context, status=201 if new else 200)
+    return render(request, "dashboard/enrolled.html", context)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required
 def enroll(request: HttpRequest) -> HttpResponse:
-    form = EnrollForm(request.POST or None)
+    kept = pending.take(request, request.path) if request.method == "GET" else None
+    form = EnrollForm(request.POST or kept)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -591,24 +646,9 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 object_id=str(patient.pk),
                 detail="enrolled from the dashboard",
             )
-            return _code_page(request, patient, code, new=True)
-    return render(request, "dashboard/enroll.html", {"form": form, "timezones": timezone_names()})
-
-
-@never_cache
-@require_POST
-@staff_required
-@clinic_patient
-def new_code(request: HttpRequest, patient: Patient) -> HttpResponse:
-    code = enrollment_code_issue(patient=patient, issued_by=_user(request))
-    audit_record(
-        actor=_user(request),
-        action="create",
-        resource="enrollment_code",
-        patient_ids=[patient.pk],
-        object_id=str(patient.pk),
-    )
-    return _code_page(request, patient, code, new=False)
+            return _code_issued(request, patient, code, new=True)
+    context = {"form": form, "timezones": timezone_names(), "kept": kept is not None}
+    return render(request, "dashboard/enroll.html", context)
 
 
 # --- Admin ------------------------------------------------------------------------------------

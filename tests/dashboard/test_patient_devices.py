@@ -55,7 +55,7 @@ def test_another_clinics_phone_cannot_be_signed_out(
 def test_a_new_code_warns_which_phones_it_will_sign_out(nurse_browser: Client, patient: EnrolledPatient) -> None:
     token_issue(user=patient.user, device_name="tablet")
 
-    body = text(nurse_browser.post(f"/patients/{patient.patient.pk}/enrollment-code/"))
+    body = text(nurse_browser.post(f"/patients/{patient.patient.pk}/enrollment-code/", follow=True))
 
     assert "When the patient enrolls with this code, the phones signed in now will be signed out:" in body
     assert "test phone" in body and "tablet" in body

@@ -169,5 +169,5 @@ def test_the_enrollment_form_records_whether_the_patient_can_become_pregnant(nur
         "lenalidomide_mg": "25",
         "dexamethasone_mg": "40",
     }
-    assert nurse_browser.post("/patients/new/", form).status_code == 201
+    assert nurse_browser.post("/patients/new/", form).status_code == 302
     assert Patient.objects.get(display_name="Ana Ruiz").can_become_pregnant is True

@@ -94,5 +94,5 @@ def test_the_enrollment_form_records_the_sex(nurse_browser: Client) -> None:
         "lenalidomide_mg": "25",
         "dexamethasone_mg": "40",
     }
-    assert nurse_browser.post("/patients/new/", form).status_code == 201
+    assert nurse_browser.post("/patients/new/", form).status_code == 302
     assert Patient.objects.get(display_name="Sam Dashboard").sex == "male"

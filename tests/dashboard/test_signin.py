@@ -146,3 +146,9 @@ def test_signing_out_needs_a_post_and_ends_the_session(nurse: Person) -> None:
 def test_the_sign_in_form_is_csrf_protected(nurse: Person) -> None:
     client = Client(enforce_csrf_checks=True)
     assert client.post("/signin/", {"username": "nurse.nina", "password": PASSWORD}).status_code == 403
+
+
+@pytest.mark.parametrize("target", ["queue", "%2Fpatients%2F", "javascript:alert(1)"])
+def test_a_next_that_is_not_a_path_on_this_site_goes_to_the_queue(nurse: Person, target: str) -> None:
+    response = Client().post("/signin/", {"username": "nurse.nina", "password": PASSWORD, "next": target})
+    assert (response.status_code, response["Location"]) == (302, "/")

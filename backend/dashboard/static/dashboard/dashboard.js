@@ -87,6 +87,43 @@
     }
   });
 
+  // One request per form: a double click or a second Enter must not send it twice (the server is
+  // idempotent as well). The buttons are disabled after the submit event has run its course, so the
+  // first submission still goes out; they come back when an htmx request ends, or when the browser
+  // shows the page again from its back-forward cache.
+  function isPost(form) {
+    return form instanceof HTMLFormElement &&
+      ((form.getAttribute("method") || "").toLowerCase() === "post" || form.hasAttribute("hx-post"));
+  }
+
+  function setSending(form, sending) {
+    if (sending) form.dataset.sending = "1"; else delete form.dataset.sending;
+    form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (button) {
+      button.disabled = sending;
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!isPost(form)) return;
+    if (form.dataset.sending) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    form.dataset.sending = "1";
+    setTimeout(function () { if (form.dataset.sending) setSending(form, true); }, 0);
+  }, true);
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (form && form.dataset.sending) setSending(form, false);
+  });
+
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) { setSending(form, false); });
+  });
+
   // An emptied dialog must not keep a stale form for the next alert.
   document.addEventListener("close", function (event) {
     if (event.target === dialog()) document.getElementById("dialog-body").replaceChildren();
