@@ -145,7 +145,8 @@ def take(request: HttpRequest, action: str) -> QueryDict | None:
 def unsaved(request: HttpRequest) -> dict[str, str]:
     """Context processor: on the page of a kept form its view did not offer again, say what was not
     saved (once)."""
-    if not request.user.is_authenticated or KEY not in request.session:
+    user = getattr(request, "user", None)  # none on some pages rendered for the API (its docs)
+    if user is None or not user.is_authenticated or KEY not in getattr(request, "session", {}):
         return {}
     kept = _fresh(request)
     if kept is None or kept.get("page") != request.path:
