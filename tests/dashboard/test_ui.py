@@ -319,6 +319,12 @@ def test_a_nurse_triages_a_new_alert_live_and_sees_it_on_the_chart(
     page.wait_for_selector(".qr")
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", page.locator(".code").inner_text().strip())
     shot(page, "08_enrolled")
+    # A reload asks for the code's page again (post/redirect/get): nobody else is enrolled, and the
+    # code, shown once, is not shown again.
+    page.reload()
+    page.get_by_text("The code was shown once, when it was issued, and is not shown again.").wait_for()
+    assert off_loop(lambda: Patient.objects.filter(display_name="Ada Newcomer").count()) == 1
+    shot(page, "08b_enrolled_reloaded")
 
     page.get_by_role("link", name="Patients").first.click()
     page.wait_for_selector("text=Ada Newcomer")
