@@ -94,6 +94,13 @@ def landing(path: str) -> str:
     return path if page == path.split("?", 1)[0] else page
 
 
+def after_sign_in(request: HttpRequest, target: str) -> str:
+    """Where signing in leads: the page of a kept form first (the queue's polling may have sent the
+    browser to sign in with its own `next=` just as the form was kept), else `landing(target)`."""
+    found = _fresh(request)
+    return str(found["page"]) if found else landing(target)
+
+
 def stash(request: HttpRequest) -> str | None:
     """Keep a POST that arrived signed out; the page to sign in to, or None for a form not kept."""
     found = _form_of(request.path_info)

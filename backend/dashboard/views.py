@@ -150,7 +150,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             error = NOT_STAFF
         else:
             login(request, found)
-            return redirect(pending.landing(_safe_next(request, reverse("dashboard:queue"))))
+            return redirect(pending.after_sign_in(request, _safe_next(request, reverse("dashboard:queue"))))
     context = {
         "form": form,
         "error": error,

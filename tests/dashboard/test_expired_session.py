@@ -228,3 +228,19 @@ def test_a_sign_in_whose_next_is_a_post_only_url_lands_on_its_page(nurse: Person
     target = f"/patients/{patient.patient.pk}/timezone/"
     response = client.post(f"/signin/?next={target}", {"username": "nurse.nina", "password": PASSWORD, "next": target})
     assert response["Location"] == f"/patients/{patient.patient.pk}/"
+
+
+def test_signing_in_leads_to_the_kept_form_whatever_next_the_polling_asked_for(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    """The queue's polling, answered after the session ended, sends the page to sign in with
+    `next=/`; the form posted at the same moment is kept, and signing in leads to it."""
+    (alert,) = raise_alerts(patient, [20])
+    browser = signed_in_browser()
+    token = csrf_of(browser.get("/"))
+    session_ends()
+    browser.post(f"/alerts/{alert.pk}/resolve/", {"outcome": "other", "note": "Kept.", "csrfmiddlewaretoken": token})
+
+    back = sign_in_again(browser, "/signin/?next=/&expired=1")
+
+    assert back["Location"] == f"/alerts/{alert.pk}/resolve/"

@@ -128,6 +128,9 @@ def test_a_note_typed_as_the_session_ends_is_there_to_send_after_signing_in(
     dialog.get_by_role("button", name="Resolve alert").click()
 
     page.wait_for_url(re.compile(r"/signin/\?"))
+    # The queue's polling may send the page to sign in a second time, with its own next=/; either
+    # way, signing in leads to the kept note.
+    page.wait_for_load_state("networkidle")
     notice = page.locator(".signin-card").inner_text()
     assert "30 minutes without activity" in notice and "Not saved yet: the resolve note." in notice
     shot(page, "32_signin_keeps_the_note")
