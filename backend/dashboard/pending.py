@@ -24,7 +24,11 @@ KEY = "careloop_pending"
 # A form left longer than this is not offered again: the page may have moved on since.
 KEEP_SECONDS = 2 * 3600
 # Never kept: the CSRF token (a new one comes with the form) and anything secret.
-NOT_KEPT = frozenset({"csrfmiddlewaretoken", "password", "password1", "password2", "otp_token"})
+SECRET_WORDS = ("csrf", "password", "token", "secret", "otp")
+
+
+def _kept_field(name: str) -> bool:
+    return not any(word in name.lower() for word in SECRET_WORDS)
 
 
 def _queue(kwargs: dict[str, Any]) -> str:
@@ -108,7 +112,7 @@ def stash(request: HttpRequest) -> str | None:
         return None
     form, kwargs = found
     page = form.page(kwargs)
-    fields = {k: v for k, v in request.POST.lists() if k not in NOT_KEPT}
+    fields = {k: v for k, v in request.POST.lists() if _kept_field(k)}
     request.session[KEY] = {
         "action": request.path,
         "page": page,

@@ -244,3 +244,13 @@ def test_signing_in_leads_to_the_kept_form_whatever_next_the_polling_asked_for(
     back = sign_in_again(browser, "/signin/?next=/&expired=1")
 
     assert back["Location"] == f"/alerts/{alert.pk}/resolve/"
+
+
+def test_a_password_typed_as_the_session_ended_is_not_kept(clinic_admin: Person) -> None:
+    browser = Client()
+    browser.force_login(clinic_admin.user)
+    session_ends()
+    body = {"username": "nurse.new", "role": "nurse", "password": "plum-kettle-harbour-92"}
+    browser.post("/clinic/staff/", body)
+    kept = browser.session[pending.KEY]
+    assert kept["fields"] == {"username": ["nurse.new"], "role": ["nurse"]} and kept["what"] == "the new staff member"
