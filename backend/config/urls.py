@@ -89,3 +89,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("backend.dashboard.urls")),
 ]
+
+handler404 = "backend.api.not_found.not_found"

@@ -61,14 +61,17 @@ def plan_for(patient: Patient) -> shared_reminders.ReminderPlan:
 
 def patient_for_reminders(*, user: User, patient_id: object | None) -> Patient:
     """A patient reads their own; a nurse or clinic admin names one of her clinic's patients.
-    Anyone else, or another clinic's patient: 404 (never the content)."""
+    Anyone else, or another clinic's patient: 404 (never the content). `?patient=` with nothing
+    names no one: a 400, as a missing one is for staff."""
+    if patient_id == "":
+        raise ApplicationError({"patient": ["Give a patient id, or leave ?patient= out."]})
     if user.role == Role.PATIENT:
         own: Patient | None = getattr(user, "patient", None)
-        if own is None or (patient_id not in (None, "") and str(patient_id) != str(own.pk)):
+        if own is None or (patient_id is not None and str(patient_id) != str(own.pk)):
             raise NotFound()
         return own
     if user.role in (Role.NURSE, Role.ADMIN):
-        if patient_id in (None, ""):
+        if patient_id is None:
             raise ApplicationError({"patient": ["Name the patient: ?patient=<id>."]})
         try:
             wanted = UUID(str(patient_id))
