@@ -108,8 +108,10 @@ def build_world() -> World:
 TOKEN_PATHS = ("/api/", "/fhir/")  # Bearer tokens; elsewhere the dashboard's session
 
 
-def client_for(path: str, person: Person | None) -> Any:
-    if path.startswith(TOKEN_PATHS):
+def client_for(path: str, person: Person | None, *, session: bool = True) -> Any:
+    """The person's Bearer token under TOKEN_PATHS, else (unless `session` is False: someone holding
+    only a token) their dashboard session."""
+    if path.startswith(TOKEN_PATHS) or not session:
         return person.client() if person else APIClient()
     client = Client()
     if person is not None:
@@ -117,13 +119,13 @@ def client_for(path: str, person: Person | None) -> Any:
     return client
 
 
-def ask(path: str, person: Person | None) -> Any:
+def ask(path: str, person: Person | None, *, session: bool = True) -> Any:
     """GET, or POST with an empty body where the endpoint takes no GET, or DELETE where it takes neither."""
-    client = client_for(path, person)
+    client = client_for(path, person, session=session)
     response = client.get(path)
     if response.status_code == 405:
-        client = client_for(path, person)
+        client = client_for(path, person, session=session)
         response = client.post(path, {}, format="json") if path.startswith(TOKEN_PATHS) else client.post(path, {})
     if response.status_code == 405:
-        response = client_for(path, person).delete(path)
+        response = client_for(path, person, session=session).delete(path)
     return response
