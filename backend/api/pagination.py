@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
 INVALID_CURSOR = "Not a cursor this list gave: start again without it, then follow `next`."
+
+
+def _is_time(text: str) -> bool:
+    try:
+        return parse_datetime(text) is not None
+    except ValueError:  # well formed, but no such time (month 13)
+        return False
 
 
 class NewestFirst(CursorPagination):
@@ -24,9 +32,16 @@ class NewestFirst(CursorPagination):
         """A cursor that is not one of ours is a bad request, not a missing page (DRF answers 404,
         which a client would take for a missing list)."""
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from None
+            cursor = None
+            decoded = False
+        else:
+            # Its position is a created_at this list wrote; anything else would reach the database.
+            decoded = cursor is None or cursor.position is None or _is_time(cursor.position)
+        if not decoded:
+            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
+        return cursor
 
     def get_page_size(self, request: Request) -> int:
         """`page_size` is a whole number from 1; more than `max_page_size` is that many."""
