@@ -70,12 +70,12 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as patch, override_settings(CARELOOP_THROTTLE_RATES={}):
         patch.setattr(TransactionTestCase, "_fixture_teardown", lambda case: None)
         patch.setattr("backend.sync.services.grading_enqueue_on_commit", lambda **kwargs: None)
+        # Unblocked for the whole module: the live server's thread may finish closing a request's
+        # connection after the test that sent it has ended.
         with django_db_blocker.unblock():
-            built = build_world()
-        try:
-            yield built
-        finally:
-            with django_db_blocker.unblock():
+            try:
+                yield build_world()
+            finally:
                 call_command("flush", interactive=False, verbosity=0)
 
 
