@@ -19,6 +19,7 @@ from backend.caregivers.apis import (
     CaregiverRevokeApi,
 )
 from backend.config.health import healthz
+from backend.dashboard.second_factor_views import admin_signin
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
@@ -86,6 +87,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html", **_public),
         name="api-redoc",
     ),
+    # The admin's own sign-in asks for the password only; it goes through the dashboard's two steps.
+    path("admin/login/", admin_signin, name="admin-signin"),
     path("admin/", admin.site.urls),
     path("", include("backend.dashboard.urls")),
 ]

@@ -256,6 +256,12 @@ class ClinicSettingsForm(forms.Form):
     on_call_name = forms.CharField(max_length=120, required=False, label="Name")
     on_call_phone = forms.CharField(max_length=40, required=False, label="Phone")
     on_call_email = forms.EmailField(required=False, label="Email")
+    require_second_factor = forms.BooleanField(
+        required=False,
+        label="Require a second factor for every nurse and admin",
+        help_text="An authenticator app or a passkey after the password. Staff without one set it up at their next "
+        "sign-in; their API tokens are signed out when this is turned on.",
+    )
 
     LAB_PREFIX = "lab_"
     SYMPTOM_PREFIX = "symptom_"
@@ -287,6 +293,7 @@ class ClinicSettingsForm(forms.Form):
                 "on_call_name",
                 "on_call_phone",
                 "on_call_email",
+                "require_second_factor",
             )
         }
         times = clinic.antiviral_times if isinstance(clinic.antiviral_times, list) else []
@@ -360,4 +367,5 @@ class ClinicSettingsForm(forms.Form):
             on_call_name=data["on_call_name"],
             on_call_phone=data["on_call_phone"],
             on_call_email=data["on_call_email"],
+            require_second_factor=bool(data.get("require_second_factor")),
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backend.dashboard import views
+from backend.dashboard import passkeys, second_factor_views, views
 
 app_name = "dashboard"
 
@@ -8,6 +8,27 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("signin/", views.signin, name="signin"),
     path("signout/", views.signout, name="signout"),
+    # The second sign-in step and the Security page (backend.dashboard.second_factor_views).
+    path("signin/verify/", second_factor_views.signin_verify, name="signin-verify"),
+    path("signin/second-factor/", second_factor_views.signin_setup, name="signin-setup"),
+    path("signin/passkey/begin/", passkeys.PasskeySignInBegin.as_view(), name="signin-passkey-begin"),
+    path("signin/passkey/complete/", passkeys.PasskeySignInComplete.as_view(), name="signin-passkey-complete"),
+    path("signin/passkey/messages.js", passkeys.passkey_catalog, name="signin-passkey-messages"),
+    path("account/security/", second_factor_views.security, name="security"),
+    path("account/security/authenticator/", second_factor_views.authenticator_setup, name="security-authenticator"),
+    path("account/security/recovery-codes/", second_factor_views.recovery_codes, name="security-recovery-codes"),
+    path(
+        "account/security/<str:kind>/<int:device_id>/remove/",
+        second_factor_views.factor_remove,
+        name="security-remove",
+    ),
+    path("account/security/passkey/begin/", passkeys.PasskeyRegisterBegin.as_view(), name="security-passkey-begin"),
+    path(
+        "account/security/passkey/complete/",
+        passkeys.PasskeyRegisterComplete.as_view(),
+        name="security-passkey-complete",
+    ),
+    path("account/security/passkey/added/", second_factor_views.passkey_added, name="security-passkey-added"),
     path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
     path("patients/", views.patients, name="patients"),

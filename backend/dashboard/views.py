@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, logout
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -52,6 +52,7 @@ from backend.dashboard.patients import patient_for, patient_list
 from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
 from backend.dashboard.response_panel import markers_from_form, response_panel
+from backend.dashboard.second_factor_views import after_password
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
 from backend.patients import dose_decisions
@@ -148,9 +149,13 @@ def signin(request: HttpRequest) -> HttpResponse:
         elif found.role not in STAFF_ROLES:
             error = NOT_STAFF
         else:
-            login(request, found)
-            return redirect(_safe_next(request, reverse("dashboard:queue")))
-    context = {"form": form, "error": error, "expired": request.GET.get("expired") == "1" and not error}
+            return after_password(request, found, _safe_next(request, reverse("dashboard:queue")))
+    context = {
+        "form": form,
+        "error": error,
+        "expired": request.GET.get("expired") == "1" and not error,
+        "second_factor_now_required": request.GET.get("second_factor") == "1" and not error,
+    }
     return render(request, "dashboard/signin.html", context, status=400 if error else 200)
 
 
