@@ -176,3 +176,15 @@ def passkey_name(*, user: User) -> str:
     """A name for a new passkey, so a list of several can be told apart."""
     n = WebAuthnCredential.objects.filter(user=user).count()
     return f"Passkey {n}" if n > 1 else "Passkey"
+
+
+@transaction.atomic
+def second_factors_reset(*, user: User) -> int:
+    """Remove every factor and recovery code of `user` (lost phone and codes, proven in person):
+    the next sign-in is by password, then setting a factor up where the clinic requires one.
+    How many devices went."""
+    removed = 0
+    for model in (TOTPDevice, WebAuthnCredential, RecoveryCodeDevice):
+        _, deleted = model.objects.filter(user=user).delete()
+        removed += deleted.get(model._meta.label, 0)  # devices, not the codes that went with them
+    return removed

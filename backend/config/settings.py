@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from here, not from a CDN
+    # Staff second factor (backend.accounts.second_factor); before backend.accounts, whose admin
+    # module takes django-otp's device page back out of the admin (it would show TOTP secrets).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "backend.api",
     "backend.accounts",
     "backend.patients",
@@ -56,9 +61,6 @@ INSTALLED_APPS = [
     "backend.response",
     "backend.caregivers",
     "axes",  # staff sign-in lockout (django-axes)
-    "django_otp",  # staff second factor (backend.accounts.second_factor)
-    "django_otp.plugins.otp_totp",
-    "django_otp_webauthn",
     "backend.sync",
     "backend.demo",
     "backend.dashboard",

@@ -125,6 +125,7 @@ def world(db: None) -> World:
         "session_id": str(DeviceToken.objects.filter(user=nurse.user).first().pk),  # type: ignore[union-attr]
         "device_id": str(DeviceToken.objects.filter(user=maria.user).first().pk),  # type: ignore[union-attr]
         "analyte": "creatinine",
+        "kind": "authenticator",  # a second factor's kind (dashboard:security-remove)
     }
     assert Alert.objects.filter(pk=alert.pk).exists() and CaregiverInvite.objects.filter(pk=invite.pk).exists()
     return World(people, maria, ids)
