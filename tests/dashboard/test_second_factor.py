@@ -338,3 +338,19 @@ def test_the_admin_sign_in_is_the_dashboards(nurse: Person) -> None:
     assert response.status_code == 302 and response["Location"] == "/signin/?next=%2Fadmin%2Faccounts%2F"
     posted = Client().post("/admin/login/", {"username": "nurse.nina", "password": PASSWORD})
     assert posted["Location"].startswith("/signin/")  # the password-only form is not there to post to
+
+
+def test_removing_a_passkey_keeps_the_app_and_the_recovery_codes(nurse: Person) -> None:
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    device = authenticator_for(nurse.user)
+    passkey = WebAuthnCredential.objects.create(
+        user=nurse.user, name="Passkey", credential_id=b"nina-key", public_key=b"k", sign_count=0, confirmed=True
+    )
+    with_recovery_codes(nurse.user)
+    client = Client()
+    password_step(client)
+    code_step(client, code_now(device))
+    assert client.post(f"/account/security/passkey/{passkey.pk}/remove/")["Location"] == "/account/security/"
+    factors = factors_of(nurse.user)
+    assert factors.passkeys == [] and factors.authenticator is not None and factors.recovery_codes_left == 10

@@ -135,6 +135,14 @@ def test_an_admin_adds_a_passkey_and_signs_in_with_it(passkey_site: str, browser
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
     assert len(credentials) == 1 and credentials[0]["isResidentCredential"]
 
+    # With a factor of her own, she requires one of every nurse and admin of the clinic.
+    page.get_by_role("link", name="Clinic settings").click()
+    page.get_by_label("Require a second factor for every nurse and admin").check()
+    shot(page, "2fa_09_clinic_settings", full_page=True)
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("Clinic settings saved.").wait_for()
+    assert off_loop(lambda: Clinic.objects.get(name="Riverside Oncology").require_second_factor)
+
     sign_out(page)
     password_step(page, base, "admin.ada")
     page.wait_for_url(f"{base}/signin/verify/")
