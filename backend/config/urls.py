@@ -18,8 +18,8 @@ from backend.caregivers.apis import (
     CaregiverListApi,
     CaregiverRevokeApi,
 )
+from backend.config.admin_site import engineer_signin
 from backend.config.health import healthz
-from backend.dashboard.second_factor_views import admin_signin
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
@@ -88,7 +88,7 @@ urlpatterns = [
         name="api-redoc",
     ),
     # The admin's own sign-in asks for the password only; it goes through the dashboard's two steps.
-    path("admin/login/", admin_signin, name="admin-signin"),
+    path("admin/login/", engineer_signin, name="admin-signin"),
     path("admin/", admin.site.urls),
     path("", include("backend.dashboard.urls")),
 ]

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -67,8 +68,6 @@ def _audit(request: HttpRequest, user: User, detail: str) -> None:
 
 def _passkey_config(request: HttpRequest, *, begin: str, complete: str) -> dict[str, Any]:
     """What django-otp-webauthn's scripts read from the page (json_script, not executed)."""
-    from django.middleware.csrf import get_token
-
     begin_url, complete_url = reverse(begin), reverse(complete)
     return {
         "autocompleteLoginFieldSelector": None,
@@ -290,17 +289,3 @@ def factor_remove(request: HttpRequest, kind: str, device_id: int) -> HttpRespon
     messages.success(request, REMOVED.format(what=what))
     return redirect("dashboard:security")
 
-
-# --- The Django admin's sign-in ------------------------------------------------------------------
-
-ADMIN_NOT_YOURS = "The Django admin is for CareLoop's engineers. Your clinic's pages are in the dashboard."
-
-
-@never_cache
-def admin_signin(request: HttpRequest) -> HttpResponse:
-    """Mounted over the Django admin's own sign-in, which asks for the password only: engineers sign
-    in through the dashboard's steps (lockout, second factor) and come back."""
-    if request.user.is_authenticated:  # signed in, but the admin turned them away
-        return refuse(request, ADMIN_NOT_YOURS)
-    target = _next_path(request) if request.GET.get("next") else reverse("admin:index")
-    return redirect(f"{reverse('dashboard:signin')}?{urlencode({'next': target})}")
