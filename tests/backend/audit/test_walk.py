@@ -249,4 +249,4 @@ def test_clinic_staff_get_no_django_admin_page_even_marked_is_staff(world: World
     assert signin.status_code == 302 and signin["Location"].startswith(reverse("dashboard:signin"))
     assert "_auth_user_id" not in anonymous.session
     refused = client.get(reverse("admin:login"))
-    assert refused.status_code == 403 and "for CareLoop's engineers" in refused.content.decode()
+    assert refused.status_code == 403 and "Django admin is for CareLoop" in refused.content.decode()
