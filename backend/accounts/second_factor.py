@@ -60,6 +60,13 @@ def has_second_factor(user: User) -> bool:
     )
 
 
+def users_with_second_factor(user_ids: list[int]) -> set[int]:
+    """Which of these people have an authenticator app or a passkey (two queries)."""
+    with_app = TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True).values_list("user_id", flat=True)
+    with_key = WebAuthnCredential.objects.filter(user_id__in=user_ids, confirmed=True).values_list("user_id", flat=True)
+    return set(with_app) | set(with_key)
+
+
 def second_factor_required(user: User) -> bool:
     """The clinic's rule (Clinic.require_second_factor); staff without a clinic follow none."""
     clinic = user.clinic

@@ -59,6 +59,11 @@ urlpatterns = [
     path("clinic/staff/<int:user_id>/deactivate/", staff_views.staff_deactivate, name="staff-deactivate"),
     path("clinic/staff/<int:user_id>/reactivate/", staff_views.staff_reactivate, name="staff-reactivate"),
     path("clinic/staff/<int:user_id>/unlock/", staff_views.sign_in_unlock, name="staff-unlock"),
+    path(
+        "clinic/staff/<int:user_id>/second-factor/reset/",
+        staff_views.second_factor_reset,
+        name="staff-second-factor-reset",
+    ),
     path("clinic/deliveries/", delivery_views.deliveries, name="deliveries"),
     path("clinic/deliveries/retry-failed/", delivery_views.deliveries_retry_failed, name="deliveries-retry-failed"),
     path("clinic/deliveries/<int:delivery_id>/retry/", delivery_views.delivery_retry, name="delivery-retry"),

@@ -354,3 +354,38 @@ def test_removing_a_passkey_keeps_the_app_and_the_recovery_codes(nurse: Person) 
     assert client.post(f"/account/security/passkey/{passkey.pk}/remove/")["Location"] == "/account/security/"
     factors = factors_of(nurse.user)
     assert factors.passkeys == [] and factors.authenticator is not None and factors.recovery_codes_left == 10
+
+
+# --- Lost phone and codes: the clinic admin resets the factor on the Staff page ---------------------
+
+
+def test_the_clinic_admin_resets_a_nurses_lost_second_factor(
+    nurse: Person, clinic_admin: Person, admin_browser: Client, nurse_browser: Client
+) -> None:
+    authenticator_for(nurse.user)
+    with_recovery_codes(nurse.user)
+    assert "second factor" in text(admin_browser.get("/clinic/staff/"))
+    url = f"/clinic/staff/{nurse.user.pk}/second-factor/reset/"
+    assert nurse_browser.post(url).status_code == 403  # nurses do not reset anyone's
+    response = admin_browser.post(url, follow=True)
+    assert "nurse.nina's second factor and recovery codes are removed" in text(response)
+    assert not factors_of(nurse.user).any and factors_of(nurse.user).recovery_codes_left == 0
+    assert nurse.client().get("/api/v1/patients/").status_code == 401  # her API tokens are signed out
+    event = AuditEvent.objects.get(actor=clinic_admin.user, resource="user", object_id=str(nurse.user.pk))
+    assert event.detail == "second factor reset: nurse.nina; API tokens signed out"
+    # The password alone again (her clinic does not require a factor); nothing more to reset.
+    assert password_step(Client()) == "/"
+    assert "had no second factor to reset" in text(admin_browser.post(url, follow=True))
+    assert AuditEvent.objects.filter(actor=clinic_admin.user, detail__startswith="second factor reset").count() == 1
+
+
+def test_an_admin_resets_neither_her_own_factor_nor_another_clinics(
+    clinic_admin: Person, admin_browser: Client, other_clinic_nurse: Person
+) -> None:
+    authenticator_for(clinic_admin.user)
+    authenticator_for(other_clinic_nurse.user)
+    own = admin_browser.post(f"/clinic/staff/{clinic_admin.user.pk}/second-factor/reset/", follow=True)
+    assert "Your own second factors are on your Security page." in text(own)
+    other = admin_browser.post(f"/clinic/staff/{other_clinic_nurse.user.pk}/second-factor/reset/")
+    assert other.status_code == 404
+    assert factors_of(clinic_admin.user).any and factors_of(other_clinic_nurse.user).any
