@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,6 +34,7 @@ from backend.dashboard.signin_steps import (
     failure_record,
     locked_out,
     pending,
+    pending_end,
     pending_start,
     second_factor_fresh,
     second_factor_passed,
@@ -99,7 +101,8 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
         return redirect(next_url if half_way is None else "dashboard:signin")
     error, status = "", 200
     if request.method == "POST":
-        if half_way and locked_out(request, user):
+        if locked_out(request, user):  # wrong codes count when confirming again, too
+            pending_end(request)
             return lockout_response(request)
         check = second_factor.code_verify(user=user, code=request.POST.get("code", ""))
         if check.ok:
@@ -127,8 +130,11 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
 
 
 def _next_path(request: HttpRequest) -> str:
+    """Where to go after confirming: a path on this site (never another), else the Security page."""
     target = request.GET.get("next") or request.POST.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else reverse("dashboard:security")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("dashboard:security")
 
 
 def _confirm_first(request: HttpRequest) -> HttpResponse:
@@ -288,4 +294,3 @@ def factor_remove(request: HttpRequest, kind: str, device_id: int) -> HttpRespon
     _audit(request, user, f"removed {what.lower()}")
     messages.success(request, REMOVED.format(what=what))
     return redirect("dashboard:security")
-

@@ -389,3 +389,13 @@ def test_an_admin_resets_neither_her_own_factor_nor_another_clinics(
     other = admin_browser.post(f"/clinic/staff/{other_clinic_nurse.user.pk}/second-factor/reset/")
     assert other.status_code == 404
     assert factors_of(clinic_admin.user).any and factors_of(other_clinic_nurse.user).any
+
+
+def test_confirming_again_never_leads_to_another_site(nurse: Person) -> None:
+    device = authenticator_for(nurse.user)
+    client = Client()
+    password_step(client)
+    code_step(client, code_now(device))
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        page = client.get(f"/signin/verify/?next={target}")
+        assert page.context["next"] == "/account/security/", target
