@@ -8,6 +8,11 @@ at each cycle in trials). CareLoop's default: every cycle for cycles 1-6, and ev
 patient without a confirmed partial response or better; after that, every `every_cycles` cycles
 (a clinic setting, 1 to 3; default 2). A test is overdue a week after its cycle's day 1.
 
+Who may be tested less often (`may_space_tests`): a confirmed PR or better that still holds. Not
+after a progression, confirmed or not (an unconfirmed PD is repeated soon to confirm or refute it:
+Kumar 2016 asks for two consecutive assessments), and not where the free light chains are the only
+measurable disease: the reference notes (imwg-and-codes.md, "Testing") keep FLC every cycle then.
+
 A draw in the week before a day 1 stands for that day 1's draw: in the last week of a cycle for the
 next cycle, and a baseline in the week before cycle 1 day 1 for cycle 1 (IMWG measures response
 from the baseline, the last assessment on or before cycle 1 day 1, so drawing again on day 1 would
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.regimen import cycle_day, cycle_start_date
+from shared.response import Category, ResponseSummary, Track
 
 __all__ = [
     "DEFAULT_EVERY_CYCLES",
@@ -32,6 +38,7 @@ __all__ = [
     "OVERDUE_AFTER",
     "REMIND_DAYS_BEFORE",
     "NextTest",
+    "may_space_tests",
     "next_test",
     "reminder_day",
 ]
@@ -51,12 +58,25 @@ class NextTest:
     overdue: bool
 
 
+def may_space_tests(summary: ResponseSummary) -> bool:
+    """Whether the clinic's longer interval applies after cycle 6 (module docstring): `responded`
+    for `next_test`."""
+    current = summary.current
+    return (
+        summary.response_ongoing
+        and current is not None
+        and current.category is not Category.PD
+        and summary.measurable.by is not Track.FLC
+    )
+
+
 def next_test(
     *, start: date, last_test: date | None, responded: bool, today: date, every_cycles: int = DEFAULT_EVERY_CYCLES
 ) -> NextTest:
     """The cycle whose day 1 the next SPEP/UPEP/FLC draw belongs to, its date, and whether it is
     overdue on `today`. `last_test`: the last day any of them was drawn (a baseline drawn more
-    than a week before cycle 1 counts as cycle 0); `responded`: a confirmed PR or better so far."""
+    than a week before cycle 1 counts as cycle 0); `responded`: a confirmed PR or better that
+    holds (`may_space_tests`)."""
     if every_cycles not in EVERY_CYCLES_CHOICES:
         raise ValueError(f"every_cycles must be one of {EVERY_CYCLES_CHOICES}")
     # A draw in the week before a day 1 stands for that day 1's (module docstring): a week later

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from shared.regimen import cycle_start_date
 from shared.reminders import GATE_DRAW_DAYS_BEFORE
-from shared.response_tests import NextTest, next_test, reminder_day
+from shared.response import Category, Reading, ResponseSummary, Track, assessments_by_day, evaluate
+from shared.response_tests import NextTest, may_space_tests, next_test, reminder_day
 
 START = date(2026, 1, 5)
 
@@ -76,3 +79,44 @@ def test_the_patient_is_reminded_the_day_before_the_cycle_start_draw() -> None:
     the 24-hour urine collection starts the morning before that draw."""
     assert reminder_day(NextTest(4, c(4), False)) == c(4) - timedelta(days=2)
     assert reminder_day(NextTest(4, c(4), False)) == c(4) - timedelta(days=GATE_DRAW_DAYS_BEFORE + 1)
+
+
+def _summary(*days: dict[str, float]) -> ResponseSummary:
+    """Assessment n on cycle n day 1 (the baseline the day before cycle 1), values in canonical units."""
+    readings = [
+        Reading(
+            marker,
+            datetime.combine(START - timedelta(days=1) if n == 0 else c(n + 1), time(9), tzinfo=UTC),
+            Decimal(str(v)),
+        )
+        for n, values in enumerate(days)
+        for marker, v in values.items()
+    ]
+    return evaluate(assessments_by_day(readings, ZoneInfo("UTC")), START)
+
+
+def test_a_confirmed_response_that_holds_may_be_tested_less_often() -> None:
+    assert may_space_tests(_summary({"serum_m_protein": 3.0}, {"serum_m_protein": 1.4}, {"serum_m_protein": 1.3}))
+
+
+def test_an_unconfirmed_response_is_tested_every_cycle() -> None:
+    assert not may_space_tests(_summary({"serum_m_protein": 3.0}, {"serum_m_protein": 2.9}, {"serum_m_protein": 1.4}))
+
+
+def test_after_a_progression_even_unconfirmed_the_next_test_comes_every_cycle() -> None:
+    # PR, PR confirmed, then +0.55 g/dL and +69% from the nadir of 0.8: PD, to confirm at the next test.
+    course = (3.0, 0.8, 1.1, 1.35)
+    summary = _summary(*({"serum_m_protein": v} for v in course))
+    assert summary.first_response is not None and summary.current is not None
+    assert summary.current.category is Category.PD
+    assert not may_space_tests(summary)
+
+
+def test_free_light_chains_alone_are_tested_every_cycle_even_in_a_response() -> None:
+    """Issue 14's FLC-only example: κ 620 / λ 12 mg/L with serum 0.4 g/dL and urine 100 mg/24 h,
+    then dFLC 270 and 260: PR, PR confirmed."""
+    flc = [{"kappa_flc": 620, "lambda_flc": 12, "serum_m_protein": 0.4, "urine_m_protein": 100}]
+    flc += [{"kappa_flc": 282, "lambda_flc": 12}, {"kappa_flc": 272, "lambda_flc": 12}]
+    summary = _summary(*flc)
+    assert summary.measurable.by is Track.FLC and summary.current is not None and summary.current.confirmed
+    assert not may_space_tests(summary)

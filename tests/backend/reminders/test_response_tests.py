@@ -56,6 +56,8 @@ def rita(nurse: Person, clock: Callable[[datetime], None]) -> EnrolledPatient:
 
 # A partial response from cycle 2 (1.4 of 3.0 g/dL), confirmed on cycle 3, tested every cycle to 6.
 RESPONDER = {c(1) - timedelta(days=1): 3.0, c(2): 1.4, c(3): 1.3, c(4): 1.2, c(5): 1.1, c(6): 1.0}
+# The same response, then a progression on cycle 6 (1.3 g/dL: +0.6 and +86% from the nadir of 0.7).
+PROGRESSED = {c(1) - timedelta(days=1): 3.0, c(2): 0.8, c(3): 0.7, c(4): 0.7, c(5): 0.7, c(6): 1.3}
 # Stable disease throughout.
 STABLE = {c(1) - timedelta(days=1): 3.0, c(2): 2.9, c(3): 2.8, c(4): 2.8, c(5): 2.7, c(6): 2.7}
 
@@ -135,11 +137,12 @@ def test_a_patient_whose_response_is_not_tracked_gets_no_such_reminder(
     ("course", "every", "reminded"),
     [
         (STABLE, 2, c(7) - timedelta(days=2)),  # no response: every cycle
+        (PROGRESSED, 2, c(7) - timedelta(days=2)),  # a progression to confirm: every cycle
         (RESPONDER, 1, c(7) - timedelta(days=2)),
         (RESPONDER, 2, c(8) - timedelta(days=2)),
         (RESPONDER, 3, c(9) - timedelta(days=2)),
     ],
-    ids=["stable-every-cycle", "responder-every-1", "responder-every-2", "responder-every-3"],
+    ids=["stable-every-cycle", "progressed-every-cycle", "responder-every-1", "responder-every-2", "responder-every-3"],
 )
 def test_after_cycle_6_a_confirmed_responder_is_tested_every_n_cycles_of_the_clinics_choice(
     nurse: Person,
