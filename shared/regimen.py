@@ -44,7 +44,6 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "ANTIVIRAL_PROPHYLAXIS",
-    "Calendar",
     "CYCLE_LENGTH_DAYS",
     "CYCLE_START_MAX_PLAUSIBLE_ANC",
     "CYCLE_START_MAX_PLAUSIBLE_PLATELETS",
@@ -57,6 +56,7 @@ __all__ = [
     "LENALIDOMIDE_DOSE_LEVELS_MG",
     "NADIR_WINDOW_DAYS",
     "REVLIMID_CBC_DAYS",
+    "Calendar",
     "CycleDay",
     "Drug",
     "DrugSchedule",
@@ -64,6 +64,7 @@ __all__ = [
     "MissedDoseAdvice",
     "Start",
     "calendar_from_delays",
+    "calendar_from_json",
     "cycle_day",
     "cycle_start_date",
     "cycle_start_gate",
@@ -246,6 +247,20 @@ def calendar_from_delays(start: date, delays: Iterable[tuple[date, int]]) -> Cal
         merged[cycle] = merged.get(cycle, 0) + days
         calendar = Calendar(calendar.start, tuple(sorted(merged.items())))
     return calendar
+
+
+def calendar_from_json(start: date, raw: object) -> Calendar:
+    """The calendar the sync answer's ``regimen`` describes: its ``start_date`` and its
+    ``cycle_delays`` (``[{"cycle": 3, "delay_days": 7}, ...]``). An entry that is not a positive
+    whole cycle and number of days is left out; a missing list means no delays (an older server)."""
+    merged: dict[int, int] = {}
+    for item in raw if isinstance(raw, list) else ():
+        if not isinstance(item, Mapping):
+            continue
+        cycle, days = item.get("cycle"), item.get("delay_days")
+        if type(cycle) is int and type(days) is int and cycle >= 1 and days >= 1:
+            merged[cycle] = merged.get(cycle, 0) + days
+    return Calendar(_as_date(start), tuple(sorted(merged.items())))
 
 
 def _calendar(start: Start) -> Calendar:

@@ -75,11 +75,11 @@ class TodayPresenter:
             return TodayView(
                 S.greeting(ctx.name), S.day_long(today), "", S.TODAY_NO_REGIMEN, [], "", [], [], found_banners
             )
-        start = ctx.regimen.start_date
+        start = ctx.regimen.calendar  # the care team's cycle delays included
         position = regimen.cycle_day(start, today)
         held = held_drugs(active_alerts(self.store, now), self.store)
         if position is None:
-            cycle_text, note = "", S.starts_on(S.day_long(start))
+            cycle_text, note = "", S.starts_on(S.day_long(start.first_day))
         else:
             cycle_text = S.cycle_day(position.cycle, position.day)
             note = S.TODAY_NADIR if regimen.is_in_nadir_window(start, today) else ""
@@ -157,7 +157,7 @@ class TodayPresenter:
         assert ctx.regimen is not None
         local = now.astimezone(ctx.tz)
         today = local.date()
-        start = ctx.regimen.start_date
+        start = ctx.regimen.calendar
         dose_time = ctx.plan.ixazomib_time
         days = regimen.scheduled_dates(start, regimen.Drug.IXAZOMIB, today - timedelta(days=27), today)
         if not days:
