@@ -7,6 +7,7 @@ from datetime import datetime
 
 from backend.patients.models import Patient
 from backend.reminders.selectors import adherence_for
+from shared import regimen
 
 
 @dataclass(frozen=True)

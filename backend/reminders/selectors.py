@@ -447,7 +447,5 @@ def _late_days(
     return found
 
 
-def adherence_for(
-    *, patient: Patient, now: datetime, calendar: regimen.Calendar | None = None
-) -> list[CycleAdherence]:
+def adherence_for(*, patient: Patient, now: datetime, calendar: regimen.Calendar | None = None) -> list[CycleAdherence]:
     return adherence_by_cycle(patient, now.astimezone(ZoneInfo(patient.timezone)).date(), calendar=calendar)

@@ -83,6 +83,8 @@ class TodayPresenter:
         else:
             cycle_text = S.cycle_day(position.cycle, position.day)
             note = S.TODAY_NADIR if regimen.is_in_nadir_window(start, today) else ""
+            if position.day > regimen.CYCLE_LENGTH_DAYS:  # in a delay the care team decided
+                note = S.next_cycle_delayed(S.day_long(regimen.cycle_start_date(start, position.cycle + 1)))
         logs = self._dose_logs(ctx, local)
         stopped = regimen.stopped_drugs(ctx.regimen.doses_mg)  # 0 mg: the care team stopped it
         due = [d.value for d in regimen.drugs_due(start, today) if d not in stopped]

@@ -7,12 +7,17 @@ care team delays cycle 3 by 7 days: its day 1 is 9 Mar, and 2-8 Mar are days 29-
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shared.count_trends import Count, early_warning
+from shared.dose_intensity import CycleIntensity, cycle_intensity
+from shared.lab_monitoring import blood_count_overdue
 from shared.regimen import (
     Calendar,
     CycleDay,
@@ -27,6 +32,7 @@ from shared.regimen import (
     next_dose_date,
     scheduled_dates,
 )
+from shared.reminders import lab_draws
 
 START = date(2026, 1, 5)
 DELAYED = Calendar(START, ((3, 7),))
@@ -165,3 +171,59 @@ def test_every_day_from_cycle_1_day_1_has_one_position_and_day_1s_are_the_cycle_
         calendar, cycle
     )
     assert (position.day > 28) == in_delay
+
+
+# --- The rules that read the calendar ------------------------------------------------------------
+
+
+def test_a_delayed_cycle_is_not_missed_doses_and_its_intensity_starts_on_the_delayed_day_1() -> None:
+    common: dict[str, Any] = {"drug": Drug.IXAZOMIB, "start_date": DELAYED, "planned_mg": Decimal(4)}
+    every_dose = {C3_DAY1 + timedelta(days=d) for d in (0, 7, 14)} | {date(2026, 2, 2 + d) for d in (0, 7, 14)}
+
+    def rdi(cycle: int, until: date) -> CycleIntensity:
+        return cycle_intensity(**common, cycle=cycle, dose_on=lambda _: Decimal(4), taken_days=every_dose, until=until)
+
+    assert rdi(3, C3_DAY1 - timedelta(days=1)).days_scheduled == 0  # nothing planned in the delay
+    assert rdi(3, C3_DAY1).days_scheduled == 1
+    assert rdi(2, C3_DAY1 - timedelta(days=1)).rdi == Decimal("1.00")  # cycle 2: 3 of 3, the delay adds none
+
+
+def test_blood_draws_come_the_day_before_the_delayed_day_1() -> None:
+    draws = lab_draws(DELAYED, date(2026, 2, 27), date(2026, 3, 10), nadir_draw_cycles=3)
+
+    assert [(d.on, d.cycle, d.reason) for d in draws] == [(date(2026, 3, 8), 3, "cycle_start")]
+
+
+def test_cycle_3s_day_15_draw_follows_the_delay() -> None:
+    draws = lab_draws(DELAYED, date(2026, 3, 10), date(2026, 3, 31), nadir_draw_cycles=3)
+
+    assert [(d.on, d.reason) for d in draws] == [(date(2026, 3, 23), "monitoring")]  # day 15: 9 Mar + 14
+
+
+def test_no_count_is_overdue_before_a_delayed_cycle_1_starts() -> None:
+    calendar = Calendar(START, ((1, 10),))  # cycle 1 day 1 on 15 Jan
+    first = date(2026, 1, 15)
+
+    # With no count, one is due on cycle 1 day 1 and overdue 2 days (STALE_GRACE_DAYS) after it.
+    for today in (first - timedelta(days=1), first, first + timedelta(days=2)):
+        assert blood_count_overdue(start_date=calendar, last_on=None, since=START, today=today) is None
+    assert blood_count_overdue(start_date=calendar, last_on=None, since=START, today=first + timedelta(days=3))
+    # Counted from the planned start, it would already be overdue.
+    assert blood_count_overdue(start_date=START, last_on=None, since=START, today=first + timedelta(days=2))
+
+
+def test_the_early_warning_measures_the_fall_from_the_delayed_cycles_first_count() -> None:
+    # Planned cycle 3 day 1 (2 Mar) is a delay day; the count of 8 Mar is the delayed cycle's first.
+    counts = [
+        Count(date(2026, 3, 1), Decimal(400)),
+        Count(date(2026, 3, 8), Decimal(160)),
+        Count(date(2026, 3, 20), Decimal(80)),
+    ]
+
+    warning = early_warning(
+        analyte="platelets", start_date=DELAYED, counts=counts, hold_below=Decimal(30), today=date(2026, 3, 20)
+    )
+
+    assert warning is not None and warning.cycle == 3 and warning.first.on == date(2026, 3, 8)
+    assert warning.fell_by == Decimal("0.5")
+    assert (warning.recheck_before, warning.recheck_day) == (date(2026, 3, 23), CycleDay(3, 15))
