@@ -1,4 +1,4 @@
-""" "Delay the next cycle" moves the calendar everywhere (issue 13): the phone's regimen, the dose and
+"""A "delay the next cycle" decision moves the calendar everywhere (issue 13): the phone's regimen, the dose and
 blood-draw reminders, the missed-dose nudge, the fever's nadir window and the cycle-start labs task.
 
 Pat is in New York, cycle 1 day 1 on Sun 27 Sep 2026: cycle 2 would start on Sun 25 Oct. On cycle 1
