@@ -117,9 +117,9 @@ def _items(s: Showcase, start: date, today: date) -> Iterator[tuple[str, dict[st
             item = {"analyte": analyte, "value": value, "unit": unit, "collected_at": at}
             yield "lab_results", {"id": _id(s.name, treatment_day, analyte), **item}
     day = start
-    while day < today:  # every dose taken, at 09:00 (ixazomib at 22:00)
-        for drug in regimen.drugs_due(start, day):
-            hour = 22 if drug is regimen.Drug.IXAZOMIB else 9
+    while day < today:  # every dose taken, at 09:00 (ixazomib at 22:00, the antiviral at 20:00)
+        for drug in (*regimen.drugs_due(start, day), regimen.Drug.ANTIVIRAL):
+            hour = {regimen.Drug.IXAZOMIB: 22, regimen.Drug.ANTIVIRAL: 20}.get(drug, 9)
             taken_at = datetime.combine(day, time(hour), tzinfo=tz).isoformat()
             yield (
                 "dose_logs",
