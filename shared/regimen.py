@@ -201,6 +201,8 @@ class Calendar:
     def position(self, on: date) -> CycleDay | None:
         """Cycle and day of ``on``; None before cycle 1 day 1."""
         on = _as_date(on)
+        if not self.delays:
+            return _plain_position(self.start, on)
         cycle = 1
         shift = 0  # the delays of cycles <= cycle
         for delayed, days in self.delays:
@@ -271,7 +273,17 @@ def cycle_day(start_date: Start, on: date) -> CycleDay | None:
     """Cycle and day of ``on`` for a regimen whose cycle 1 day 1 is ``start_date`` (with its
     delays, if a Calendar). Returns None for dates before cycle 1 day 1.
     """
-    return _calendar(start_date).position(on)
+    if isinstance(start_date, Calendar):
+        return start_date.position(on)
+    return _plain_position(_as_date(start_date), _as_date(on))  # the common case, without a Calendar
+
+
+def _plain_position(start: date, on: date) -> CycleDay | None:
+    offset = (on - start).days
+    if offset < 0:
+        return None
+    cycle, day_index = divmod(offset, CYCLE_LENGTH_DAYS)
+    return CycleDay(cycle=cycle + 1, day=day_index + 1)
 
 
 def drugs_due(start_date: Start, on: date) -> tuple[Drug, ...]:
