@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.conf import settings
@@ -180,7 +181,7 @@ def _audit_rows(request: HttpRequest, alerts: list[Alert], detail: str) -> None:
 
 
 def _page_number(value: str | None) -> int:
-    """The queue page asked for (`?page=`, from 1); anything else is the first."""
+    """The page asked for (`?page=`, from 1); anything else is the first."""
     try:
         return max(1, int(value or 1))
     except ValueError:
@@ -310,15 +311,21 @@ def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
 @staff_required
 def patients(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("q", "")[:120]
-    rows = patient_list(user=_user(request), now=timezone.now(), name=name)
+    listing = patient_list(
+        user=_user(request), now=timezone.now(), name=name, page=_page_number(request.GET.get("page"))
+    )
     audit_record(  # no row for an empty list, which showed nobody
         actor=_user(request),
         action="read",
         resource="patient",
-        patient_ids=(r.patient.pk for r in rows),
+        patient_ids=(r.patient.pk for r in listing.rows),
         detail="dashboard patient list",
     )
-    return render(request, "dashboard/patients.html", {"rows": rows, "q": name})
+    # The pager keeps the name searched for.
+    kept = urlencode({"q": name}) + "&" if name else ""
+    return render(
+        request, "dashboard/patients.html", {"listing": listing, "rows": listing.rows, "q": name, "kept": kept}
+    )
 
 
 @never_cache

@@ -12,6 +12,11 @@ Lopez has a caregiver (critical alerts, daily summary) on push. So an unacknowle
 escalates within minutes of `make run`, and the development transport records every email, SMS
 and push it would have sent (worker log, and the dashboard's Deliveries page).
 
+Three more patients show issue 13's rules (backend.demo.showcase): a creatinine rise graded against
+the patient's own baseline, a patient waiting for cycle-start labs, and a falling-platelet early
+warning. The demo clinic makes a fever on days 14-21 with no recent ANC critical (a stricter policy
+than a new clinic's).
+
 Each enrolled patient also has a few cycles of myeloma response markers entered by the care team
 (contract §5): Maria Lopez responds to a very good partial response (serum and urine M-protein),
 James Carter progresses after a partial response (one disease_progression alert), and Kenji Sato
@@ -40,6 +45,7 @@ from backend.accounts.services import staff_create
 from backend.alerts.grading import readings_grade
 from backend.caregivers.models import CaregiverLink
 from backend.caregivers.services import invite_accept, invite_create
+from backend.demo.showcase import SHOWCASES, Showcase, showcase_checks, showcase_patient
 from backend.notifications.models import Preference
 from backend.notifications.preferences import preference_update
 from backend.patients.models import Patient
@@ -268,7 +274,7 @@ def _patient(clinic: Clinic, nurse: User, p: DemoPatient, today: date) -> Patien
     )
 
 
-def _demo_phone(patient: Patient, nurse: User, p: DemoPatient, now: datetime) -> Patient:
+def _demo_phone(patient: Patient, nurse: User, p: DemoPatient | Showcase, now: datetime) -> Patient:
     """An enrolled phone (through the real enrollment path) with push on, and a reminder plan."""
     reminder_plan_ensure(patient=patient, now=now)
     if patient.user_id is None:
@@ -298,6 +304,9 @@ def _demo_escalation(clinic: Clinic, nurse: User, admin: User) -> None:
     """Fast escalation targets and an on-call contact, once (an admin may change them later)."""
     if not clinic.on_call_email:
         clinic.escalation_critical_minutes, clinic.escalation_urgent_minutes = ESCALATION_MINUTES
+        # Stricter than a new clinic (contract §4 allows it): a fever on days 14-21 with no recent
+        # ANC is critical, treated as febrile neutropenia until an ANC is done.
+        clinic.alert_policy = {**clinic.alert_policy, "fever": {"nadir_no_anc_critical": True}}
         clinic.on_call_name = "Dr. Sam Oncall"
         clinic.on_call_email = "oncall@careloop-demo.invalid"
         clinic.on_call_phone = "+15550100199"
@@ -361,6 +370,12 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         with transaction.atomic():
             enrolled.append(_demo_phone(patient, nurse, p, now))
     _demo_caregiver(enrolled[0], PATIENTS[0].tz)
+    for showcase in SHOWCASES:
+        patient, graded = showcase_patient(clinic, showcase, now)
+        raised += graded
+        with transaction.atomic():
+            _demo_phone(patient, nurse, showcase, now)
+    raised += showcase_checks(now)
     waiting = _patient(clinic, nurse, WAITING, now.astimezone(UTC).date())
     reminder_plan_ensure(patient=waiting, now=now)  # reminders start once a phone enrolls with the code
     code = enrollment_code_issue(patient=waiting, issued_by=nurse, now=now)
