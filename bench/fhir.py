@@ -81,8 +81,14 @@ def _history(patient_id: uuid.UUID) -> int:
             source_type="lab_result",
             source_id=labs[i * 14].id,
             observed_at=labs[i * 14].collected_at,
-            created_at=now,
+            created_at=labs[i * 14].collected_at,
             updated_at=now,
+            # Alerts are episodes (contract §4): one open per kind; the earlier ones were resolved.
+            status="open" if i == 49 else "resolved",
+            acknowledged_at=None if i == 49 else labs[i * 14].collected_at + timedelta(minutes=20),
+            resolved_at=None if i == 49 else labs[i * 14].collected_at + timedelta(hours=2),
+            outcome="" if i == 49 else "dose_held",
+            resolution_note="" if i == 49 else "bench",
         )
         for i in range(50)
     )

@@ -6,6 +6,7 @@ each oldest first), so that a page costs queries for its own rows only."""
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from backend.accounts.models import User
 from backend.alerts.models import Alert
 from backend.fhir.codes import LOINC
 from backend.fhir.http import refuse
+from backend.fhir.instant_sql import FhirInstant
 from backend.fhir.resources.base import Json
 from backend.fhir.resources.care_plan import regimen_resources
 from backend.fhir.resources.detected_issue import detected_issue
@@ -96,7 +98,7 @@ def everything_segments(patient: Patient) -> list[Segment]:
         ),
         Segment(
             _rows(SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id"), _SYMPTOM_FIELDS),
-            lambda r: [symptom_observation(r), questionnaire_response(r)],
+            lambda r: [symptom_observation(row := _SymptomRow._make(r)), questionnaire_response(row)],
             per_row=2,
         ),
         dose_segment(patient),
@@ -105,32 +107,39 @@ def everything_segments(patient: Patient) -> list[Segment]:
 
 
 # The columns each mapping reads. Rows are read as these values, not model instances: building
-# 2,000 instances cost a third of a two-year `$everything` (bench/README.md, bench 8).
+# 2,000 instances cost a third of a two-year `$everything` (bench/README.md, bench 8). Timestamps
+# come as the FHIR instants the database writes (backend.fhir.instant_sql), as the mappings' rows.
 _LAB_FIELDS = (
     "id", "patient_id", "analyte", "value", "unit", "reference_low", "reference_high", "collected_at",
     "received_at", "grade",
 )  # fmt: skip
 _SYMPTOM_FIELDS = ("id", "patient_id", "symptom", "answers", "reported_at", "received_at", "grade")
 _DOSE_FIELDS = ("id", "patient_id", "drug", "status", "taken_at")
+_INSTANTS = frozenset({"collected_at", "received_at", "reported_at", "taken_at"})
+_LabRow = namedtuple("_LabRow", _LAB_FIELDS)  # type: ignore[misc]  # built from the field names
+_SymptomRow = namedtuple("_SymptomRow", _SYMPTOM_FIELDS)  # type: ignore[misc]
+_DoseRow = namedtuple("_DoseRow", _DOSE_FIELDS)  # type: ignore[misc]
 
 
 def _rows(rows: QuerySet[Any], fields: tuple[str, ...]) -> QuerySet[Any]:
-    """The rows as objects with just these attributes (what the resources/ mappings read)."""
-    return rows.values_list(*fields, named=True)
+    """The rows as tuples of these columns, timestamps as FHIR instants; the segment's build
+    makes each the named row the resources/ mappings read."""
+    return rows.values_list(*(FhirInstant(f) if f in _INSTANTS else f for f in fields))
 
 
 def lab_segment(labs: QuerySet[LabResult], sex: str) -> Segment:
-    return Segment(_rows(labs.order_by("collected_at", "id"), _LAB_FIELDS), lambda lab: [lab_observation(lab, sex)])
+    rows = _rows(labs.order_by("collected_at", "id"), _LAB_FIELDS)
+    return Segment(rows, lambda r: [lab_observation(_LabRow._make(r), sex)])
 
 
 def dose_segment(patient: Patient) -> Segment:
     doses = DoseLog.objects.filter(patient=patient).order_by("taken_at", "id")
-    return Segment(_rows(doses, _DOSE_FIELDS), lambda d: [medication_administration(d)])
+    return Segment(_rows(doses, _DOSE_FIELDS), lambda r: [medication_administration(_DoseRow._make(r))])
 
 
 def symptom_segment(patient: Patient) -> Segment:
     reports = SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id")
-    return Segment(_rows(reports, _SYMPTOM_FIELDS), lambda r: [symptom_observation(r)])
+    return Segment(_rows(reports, _SYMPTOM_FIELDS), lambda r: [symptom_observation(_SymptomRow._make(r))])
 
 
 def analytes_for_codes(tokens: list[str]) -> list[str] | None:
