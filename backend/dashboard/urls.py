@@ -34,4 +34,10 @@ urlpatterns = [
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
     path("clinic/outcomes/", views.outcomes, name="outcomes"),
+    path("clinic/integrations/", views.integrations, name="integrations"),
+    path(
+        "clinic/integrations/<uuid:credential_id>/revoke/",
+        views.integration_revoke,
+        name="integration-revoke",
+    ),
 ]
