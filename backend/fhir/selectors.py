@@ -20,7 +20,6 @@ from backend.accounts.models import User
 from backend.alerts.models import Alert
 from backend.fhir.codes import LOINC
 from backend.fhir.http import refuse
-from backend.fhir.instant_sql import FhirInstant
 from backend.fhir.resources.base import Json
 from backend.fhir.resources.care_plan import regimen_resources
 from backend.fhir.resources.detected_issue import detected_issue
@@ -28,6 +27,7 @@ from backend.fhir.resources.medication_administration import medication_administ
 from backend.fhir.resources.observation import lab_observation, marker_observation, symptom_observation
 from backend.fhir.resources.patient import patient_resource
 from backend.fhir.resources.questionnaire_response import questionnaire_response
+from backend.fhir.sql_text import FhirId, FhirInstant
 from backend.patients.models import Patient
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from backend.response.models import MarkerResult
@@ -127,7 +127,7 @@ def everything_segments(patient: Patient) -> list[Segment]:
 
 # The columns each mapping reads. Rows are read as these values, not model instances: building
 # 2,000 instances cost a third of a two-year `$everything` (bench/README.md, bench 8). Timestamps
-# come as the FHIR instants the database writes (backend.fhir.instant_sql), as the mappings' rows.
+# and ids come as the text the database writes (backend.fhir.sql_text), as the mappings' rows.
 _LAB_FIELDS = (
     "id", "patient_id", "analyte", "value", "unit", "reference_low", "reference_high", "collected_at",
     "received_at", "grade",
@@ -135,15 +135,16 @@ _LAB_FIELDS = (
 _SYMPTOM_FIELDS = ("id", "patient_id", "symptom", "answers", "reported_at", "received_at", "grade")
 _DOSE_FIELDS = ("id", "patient_id", "drug", "status", "taken_at")
 _INSTANTS = frozenset({"collected_at", "received_at", "reported_at", "taken_at"})
+_IDS = frozenset({"id", "patient_id"})
 _LabRow = namedtuple("_LabRow", _LAB_FIELDS)  # type: ignore[misc]  # built from the field names
 _SymptomRow = namedtuple("_SymptomRow", _SYMPTOM_FIELDS)  # type: ignore[misc]
 _DoseRow = namedtuple("_DoseRow", _DOSE_FIELDS)  # type: ignore[misc]
 
 
 def _rows(rows: QuerySet[Any], fields: tuple[str, ...]) -> QuerySet[Any]:
-    """The rows as tuples of these columns, timestamps as FHIR instants; the segment's build
+    """The rows as tuples of these columns, timestamps and ids as FHIR text; the segment's build
     makes each the named row the resources/ mappings read."""
-    return rows.values_list(*(FhirInstant(f) if f in _INSTANTS else f for f in fields))
+    return rows.values_list(*(FhirInstant(f) if f in _INSTANTS else FhirId(f) if f in _IDS else f for f in fields))
 
 
 def lab_segment(labs: QuerySet[LabResult], sex: str) -> Segment:

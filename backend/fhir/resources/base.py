@@ -85,7 +85,7 @@ def _walk(value: object, out: list[object]) -> None:
 
 def instant(moment: datetime | str) -> str:
     """A FHIR dateTime/instant: seconds and a zone are always written. A string is one the
-    database already wrote so (backend.fhir.instant_sql, on the long reads)."""
+    database already wrote so (backend.fhir.sql_text, on the long reads)."""
     return moment if isinstance(moment, str) else moment.isoformat(timespec="seconds")
 
 
@@ -95,7 +95,7 @@ def decimal(value: Decimal) -> float | int:
     return int(exact) if exact == exact.to_integral_value() else float(exact)
 
 
-def uuid_identifier(row_id: UUID) -> Json:
+def uuid_identifier(row_id: UUID | str) -> Json:
     """CareLoop's own id of a record, as an identifier that any system can resolve back to it."""
     return {"system": URN, "value": f"urn:uuid:{row_id}"}
 

@@ -17,10 +17,10 @@ import pytest
 from django.utils import timezone
 
 from backend.alerts.models import Alert, Severity, SourceType, Status
-from backend.fhir.instant_sql import FhirInstant
 from backend.fhir.resources import base, detected_issue, medication_administration, observation
 from backend.fhir.resources import questionnaire_response as qr
 from backend.fhir.resources.base import instant, model_check
+from backend.fhir.sql_text import FhirId, FhirInstant
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from backend.response.models import MarkerResult
 from tests.factories import EnrolledPatient
@@ -129,7 +129,7 @@ def test_a_variant_names_one_shape(variants: dict[tuple[object, ...], set[tuple[
 
 
 @pytest.mark.django_db
-def test_the_database_writes_an_instant_as_the_mappings_do(patient: EnrolledPatient) -> None:
+def test_the_database_writes_an_instant_and_an_id_as_the_mappings_do(patient: EnrolledPatient) -> None:
     moments = [AT, AT + timedelta(microseconds=1), datetime(2025, 1, 1, tzinfo=UTC), timezone.now()]
     for at in moments:
         LabResult.objects.create(
@@ -145,4 +145,8 @@ def test_the_database_writes_an_instant_as_the_mappings_do(patient: EnrolledPati
         )
     rows = LabResult.objects.filter(patient=patient.patient).order_by("collected_at")
     assert list(rows.values_list(FhirInstant("collected_at"), flat=True)) == [instant(at) for at in sorted(moments)]
+    texts = rows.values_list(FhirId("id"), FhirId("patient_id"), "id")
+    assert [(row_id, patient_id) for row_id, patient_id, _ in texts] == [
+        (str(row_id), str(patient.patient.pk)) for _, _, row_id in texts
+    ]
     assert instant(AT) == "2026-03-29T00:59:59+00:00"
