@@ -645,7 +645,7 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @admin_required
 def integrations(request: HttpRequest) -> HttpResponse:
-    """The clinic's FHIR integration credentials (backend.fhir.credentials): list, create, revoke."""
+    """The clinic's FHIR integration credentials (backend.fhir.credentials): the list, and a new one."""
     admin = _user(request)
     form = IntegrationCredentialForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
