@@ -38,6 +38,12 @@ def _response(env: Env) -> dict[str, Any]:
     return response.run(env)
 
 
+def _patients_list(env: Env) -> dict[str, Any]:
+    from bench import patients_list
+
+    return patients_list.run(env)
+
+
 def _fhir(env: Env) -> dict[str, Any]:
     from bench import fhir
 
@@ -68,6 +74,7 @@ def main() -> int:
             ("reminders", lambda: _reminders(env)),
             ("phone_sync", lambda: _phone_sync(env)),
             ("response", lambda: _response(env)),
+            ("patients_list", lambda: _patients_list(env)),
             ("fhir", lambda: _fhir(env)),
         ]
         for name, step in steps:
@@ -183,6 +190,15 @@ def _summary(records: dict[str, dict[str, Any]], total: float) -> None:
         f"{r['seconds_to_synced']} s" if "seconds_to_synced" in r else f"skipped: {r.get('skipped', '-')}",
         r.get("target_met"),
     )
+    r = records.get("patients_list", {})
+    if "results" in r:
+        counts = [r["results"][str(n)]["dashboard"]["queries"] for n in r["sizes"]]
+        add(
+            "9 patients list",
+            "queries flat with patients",
+            " / ".join(f"{n:,}: {q} q" for n, q in zip(r["sizes"], counts, strict=True)),
+            None,
+        )
     r = records.get("fhir", {})
     if "everything_p95_ms" in r:
         add("8 FHIR $everything", "p95 < 150 ms", f"p95 {r['everything_p95_ms']} ms", r["everything_target_met"])

@@ -35,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backend.config.admin_site.EngineersAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,6 +96,7 @@ CARELOOP_AUDIT_EXEMPT_VIEWS = [
     "dashboard:signout",
     "dashboard:clinic-settings",  # the clinic's thresholds (its changes are audited by the view)
     "dashboard:enroll",  # the enrollment form (the patient it creates is audited by the view)
+    "dashboard:staff*",  # the clinic's staff accounts (the changes are audited by backend.dashboard.staff)
     "admin:index",
     "admin:login",
     "admin:logout",
@@ -158,7 +159,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Dashboard sign-in (session + CSRF). django-axes locks a username on one address after 5 failures
-# for 15 minutes; an admin can unlock sooner in /admin/ (Axes > Access attempts). Its backend only
+# for 15 minutes; the clinic admin can unlock sooner on the dashboard's Staff page. Its backend only
 # checks sign-ins that carry a request (dashboard, admin); the API's token endpoint has its own path.
 AUTHENTICATION_BACKENDS = [
     "backend.dashboard.lockout.RequestLockoutBackend",
@@ -368,7 +369,7 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-cycle-labs": {"task": "careloop.reminders.cycle_labs", "schedule": CARELOOP_CYCLE_LABS_EVERY_SECONDS},
 }
 
-# Outside channels: "dev" records what would be sent (RecordedMessage, visible in the admin) and
+# Outside channels: "dev" records what would be sent (RecordedMessage, on the dashboard's Deliveries page) and
 # sends nothing; set a dotted Transport path per channel to use a real provider (README).
 CARELOOP_TRANSPORTS = {
     "email": os.environ.get("CARELOOP_EMAIL_TRANSPORT", "dev"),

@@ -361,16 +361,3 @@ class ClinicSettingsForm(forms.Form):
             on_call_phone=data["on_call_phone"],
             on_call_email=data["on_call_email"],
         )
-
-
-class IntegrationCredentialForm(forms.Form):
-    name = forms.CharField(
-        max_length=120,
-        label="Name",
-        help_text="What it is for, e.g. the lab system's name: it names the credential in the audit trail.",
-    )
-
-    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
-        for key, messages in errors.items():
-            for message in messages:
-                self.add_error("name" if key == "name" else None, message)

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.conf import settings
@@ -39,7 +40,6 @@ from backend.dashboard.forms import (
     BaselineForm,
     ClinicSettingsForm,
     EnrollForm,
-    IntegrationCredentialForm,
     PatientSexForm,
     PatientTimezoneForm,
     QueueFilterForm,
@@ -55,7 +55,6 @@ from backend.dashboard.qr import qr_svg
 from backend.dashboard.response_panel import markers_from_form, response_panel
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
-from backend.fhir.credentials import credential_create, credential_revoke, credentials_of
 from backend.patients import dose_decisions
 from backend.patients.clinical_profile import ClinicalProfile, patient_clinical_profile_change
 from backend.patients.models import Patient
@@ -85,11 +84,6 @@ SEX_CHANGED = "Reference limits now follow: {sex}. New lab values are graded wit
 BASELINE_ENTERED = "Baseline {analyte} saved: new values are graded against it."
 BASELINE_CLEARED = "Entered baseline {analyte} removed: the last value on or before cycle 1 day 1 applies."
 
-
-CREDENTIAL_REVOKED = "{name} is revoked: its token no longer opens anything, from its next request on."
-CREDENTIAL_GONE = "No such integration credential in your clinic."
-# The session key under which a new credential's token waits for the one page that shows it.
-NEW_CREDENTIAL = "dashboard.new_integration_credential"
 
 DOSE_DECIDED = "Decision recorded. The phone shows the new dose from its next sync."
 PROFILE_SAVED = "Saved."
@@ -182,7 +176,7 @@ def _audit_rows(request: HttpRequest, alerts: list[Alert], detail: str) -> None:
 
 
 def _page_number(value: str | None) -> int:
-    """The queue page asked for (`?page=`, from 1); anything else is the first."""
+    """The page asked for (`?page=`, from 1); anything else is the first."""
     try:
         return max(1, int(value or 1))
     except ValueError:
@@ -312,15 +306,21 @@ def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
 @staff_required
 def patients(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("q", "")[:120]
-    rows = patient_list(user=_user(request), now=timezone.now(), name=name)
+    listing = patient_list(
+        user=_user(request), now=timezone.now(), name=name, page=_page_number(request.GET.get("page"))
+    )
     audit_record(  # no row for an empty list, which showed nobody
         actor=_user(request),
         action="read",
         resource="patient",
-        patient_ids=(r.patient.pk for r in rows),
+        patient_ids=(r.patient.pk for r in listing.rows),
         detail="dashboard patient list",
     )
-    return render(request, "dashboard/patients.html", {"rows": rows, "q": name})
+    # The pager keeps the name searched for.
+    kept = urlencode({"q": name}) + "&" if name else ""
+    return render(
+        request, "dashboard/patients.html", {"listing": listing, "rows": listing.rows, "q": name, "kept": kept}
+    )
 
 
 @never_cache
@@ -639,54 +639,6 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request, "dashboard/clinic_settings.html", {"form": form, "clinic": clinic, "default_policy": DEFAULT_POLICY}
     )
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@admin_required
-def integrations(request: HttpRequest) -> HttpResponse:
-    """The clinic's FHIR integration credentials (backend.fhir.credentials): the list, and a new one."""
-    admin = _user(request)
-    form = IntegrationCredentialForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            credential, token = credential_create(admin=admin, name=form.cleaned_data["name"])
-        except ApplicationError as exc:
-            form.add_service_errors(exc.errors)
-        else:
-            # Post/redirect/get: reloading the page that shows the token makes no second credential.
-            # The token waits in the server-side session for that one page, which takes it out: it is
-            # shown once and kept nowhere (the credential keeps only its digest).
-            request.session[NEW_CREDENTIAL] = {"id": str(credential.pk), "name": credential.name, "token": token}
-            return redirect("dashboard:integrations")
-    new = request.session.pop(NEW_CREDENTIAL, None) if request.method == "GET" else None
-    credentials = credentials_of(admin)
-    audit_record(
-        actor=admin,
-        action="read",
-        resource="fhir_credential",
-        patient_ids=[None],
-        detail=f"integration credentials page ({len(credentials)})",
-    )
-    context = {
-        "form": form,
-        "credentials": credentials,
-        "new": new,
-        "fhir_base": request.build_absolute_uri("/fhir/"),
-    }
-    return render(request, "dashboard/integrations.html", context, status=400 if form.errors else 200)
-
-
-@never_cache
-@require_POST
-@admin_required
-def integration_revoke(request: HttpRequest, credential_id: UUID) -> HttpResponse:
-    try:
-        credential = credential_revoke(admin=_user(request), credential_id=str(credential_id))
-    except NotFound:
-        return refuse(request, CREDENTIAL_GONE, status=404)
-    messages.success(request, CREDENTIAL_REVOKED.format(name=credential.name))
-    return redirect("dashboard:integrations")
 
 
 @never_cache

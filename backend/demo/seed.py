@@ -4,13 +4,13 @@ waiting for a phone to enroll.
 
 The three demo patients have enrolled phones with push turned on, and the clinic's default
 reminder plan: their reminders go out at their own local times while `make run` is up, and the
-development transport records each push (worker log, and admin > Recorded messages).
+development transport records each push (worker log, and the dashboard's Deliveries page).
 
 The demo clinic escalates fast (critical alerts after 2 minutes, urgent after 5, instead of 15
 and 120) and has an on-call contact; the nurse takes email and SMS, the admin email, and Maria
 Lopez has a caregiver (critical alerts, daily summary) on push. So an unacknowledged demo alert
 escalates within minutes of `make run`, and the development transport records every email, SMS
-and push it would have sent (worker log, and admin > Recorded messages).
+and push it would have sent (worker log, and the dashboard's Deliveries page).
 
 Each enrolled patient also has a few cycles of myeloma response markers entered by the care team
 (contract §5): Maria Lopez responds to a very good partial response (serum and urine M-protein),
@@ -54,6 +54,8 @@ from shared import regimen
 
 NURSE = ("nurse", "careloop-nurse")
 ADMIN = ("admin", "careloop-admin")
+# The Django admin is for engineers (superusers), not for the clinic admin, who uses the dashboard.
+ENGINEER = ("engineer", "careloop-engineer")
 CAREGIVER = ("caregiver", "careloop-caregiver")
 CAREGIVER_SCOPES = ["critical_alerts", "daily_summary"]
 ESCALATION_MINUTES = (2, 5)  # critical, urgent: short, so the demo shows a ladder within minutes
@@ -332,9 +334,11 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
     now = now or timezone.now()
     nurse, _ = staff_create(username=NURSE[0], password=NURSE[1], role=Role.NURSE, clinic_name=CLINIC)
     admin, _ = staff_create(username=ADMIN[0], password=ADMIN[1], role=Role.ADMIN, clinic_name=CLINIC)
-    if not admin.is_superuser:
-        admin.is_superuser = admin.is_staff = True
+    if admin.is_superuser or admin.is_staff:  # seeded by an older version, when the admin was one
+        admin.is_superuser = admin.is_staff = False
         admin.save(update_fields=["is_superuser", "is_staff"])
+    if not User.objects.filter(username=ENGINEER[0]).exists():
+        User.objects.create_superuser(username=ENGINEER[0], password=ENGINEER[1])
     clinic = Clinic.objects.get(name=CLINIC)
     if not clinic.phone:
         clinic.phone = CLINIC_PHONE

@@ -26,7 +26,12 @@ from backend.reminders.plans import (
     plan_values,
     reminder_plan_ensure,
 )
-from backend.reminders.selectors import clinic_default_plan, patient_rems_profile, patient_stopped_drugs
+from backend.reminders.selectors import (
+    clinic_default_plan,
+    patient_rems_profile,
+    patient_response_test,
+    patient_stopped_drugs,
+)
 from shared import reminders as shared_reminders
 
 logger = logging.getLogger(__name__)
@@ -122,6 +127,7 @@ def plan_replan(plan: ReminderPlan, now: datetime) -> int:
             window_end,
             stopped=patient_stopped_drugs(patient),
             rems_profile=patient_rems_profile(patient),
+            response_test=patient_response_test(patient),
         )
     }
     existing = {

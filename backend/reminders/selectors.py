@@ -12,7 +12,7 @@ from typing import Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from backend.accounts.models import Clinic, Role, User
 from backend.alerts.models import Alert
@@ -21,8 +21,10 @@ from backend.patients.models import DoseDecision, Patient
 from backend.patients.selectors import patients_visible_to
 from backend.records.models import DoseLog
 from backend.reminders.models import ReminderPlan
+from backend.response.models import ClinicResponseSettings, PatientResponse
 from shared import regimen, rems
 from shared import reminders as shared_reminders
+from shared.response_tests import DEFAULT_EVERY_CYCLES, NextTest, next_test
 
 logger = logging.getLogger(__name__)
 
@@ -120,23 +122,33 @@ class UpcomingReminder:
     message: ReminderMessage
 
 
-def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, set[str]]:
-    """The plan and the held drugs in one query: this runs on every sync, the phone's hot path.
-    (`icontains` on the JSON list works alike on PostgreSQL and SQLite; drug names are fixed words.)"""
+def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, set[str], NextTest | None]:
+    """The plan, the held drugs and the next response test in one query: this runs on every sync,
+    the phone's hot path. (`icontains` on the JSON list works alike on PostgreSQL and SQLite; drug
+    names are fixed words.)"""
     holding = Alert.objects.filter(patient_id=OuterRef("pk")).exclude(holds_in_force=[])
+    response = PatientResponse.objects.filter(patient_id=OuterRef("pk"))
+    every = ClinicResponseSettings.objects.filter(clinic_id=patient.clinic_id).values("test_every_cycles")[:1]
     stored = (
         ReminderPlan.objects.filter(pk=patient.pk)
         .annotate(**{f"held_{drug}": Exists(holding.filter(holds_in_force__icontains=drug)) for drug in _HOLDABLE})
+        .annotate(
+            test_on=Subquery(response.values("last_test_on")[:1]),
+            test_responded=Subquery(response.values("responded")[:1]),
+            test_every=Subquery(every),
+        )
         .first()
     )
     if stored is None:
-        return clinic_default_plan(patient.clinic), held_drugs([patient.pk]).get(patient.pk, set())
+        held = held_drugs([patient.pk]).get(patient.pk, set())
+        return clinic_default_plan(patient.clinic), held, patient_response_test(patient)
     held = {drug for drug in _HOLDABLE if getattr(stored, f"held_{drug}")}
+    test = _response_test(patient, stored.test_on, bool(stored.test_responded), stored.test_every)  # type: ignore[attr-defined]
     try:
-        return stored.to_shared(), held
+        return stored.to_shared(), held, test
     except shared_reminders.ReminderPlanError:
         logger.exception("patient %s: stored reminder plan is invalid, using the clinic's default", patient.pk)
-        return clinic_default_plan(patient.clinic), held
+        return clinic_default_plan(patient.clinic), held, test
 
 
 def patient_stopped_drugs(patient: Patient) -> frozenset[regimen.Drug]:
@@ -166,10 +178,36 @@ def patient_rems_profile(patient: Patient) -> rems.RemsProfile:
     return rems.RemsProfile(can_become_pregnant=patient.can_become_pregnant is True, last_dose=last_dose)
 
 
+def _response_test(patient: Patient, last_test: date | None, responded: bool, every: int | None) -> NextTest | None:
+    if last_test is None:
+        return None
+    return next_test(
+        start=patient.start_date,
+        last_test=last_test,
+        responded=responded,
+        today=last_test,  # only the due day matters here, not whether it is overdue
+        every_cycles=every or DEFAULT_EVERY_CYCLES,
+    )
+
+
+def patient_response_test(patient: Patient) -> NextTest | None:
+    """The patient's next SPEP/UPEP/FLC draw (shared.response_tests) from their response row, as the
+    dashboard shows it due; None for a patient with no such test on record (response is not tracked
+    for them, so they are not reminded of it). One query."""
+    every = ClinicResponseSettings.objects.filter(clinic_id=patient.clinic_id).values("test_every_cycles")[:1]
+    found = (
+        PatientResponse.objects.filter(patient_id=patient.pk)
+        .annotate(every=Subquery(every))
+        .values_list("last_test_on", "responded", "every")
+        .first()
+    )
+    return None if found is None else _response_test(patient, *found)
+
+
 def upcoming_reminders(*, patient: Patient, now: datetime, days: int = UPCOMING_DAYS) -> list[UpcomingReminder]:
     """Reminders from `now` for `days` days, straight from the plan (nothing stored is needed, so
     the phone can keep this list and show it offline)."""
-    plan, held = _plan_and_holds(patient)
+    plan, held, test = _plan_and_holds(patient)
     zone = ZoneInfo(patient.timezone)
     found = shared_reminders.occurrences(
         plan,
@@ -179,6 +217,7 @@ def upcoming_reminders(*, patient: Patient, now: datetime, days: int = UPCOMING_
         now + timedelta(days=days),
         stopped=patient_stopped_drugs(patient),
         rems_profile=patient_rems_profile(patient),
+        response_test=test,
     )
     return [UpcomingReminder(o, reminder_message(o.kind.value, o.title, o.text, held)) for o in found]
 

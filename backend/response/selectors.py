@@ -30,7 +30,7 @@ from shared.response import (
     evaluate,
     progression_threshold,
 )
-from shared.response_tests import DEFAULT_EVERY_CYCLES, NextTest, next_test
+from shared.response_tests import DEFAULT_EVERY_CYCLES, NextTest, may_space_tests, next_test
 
 TEST_MARKERS = ("serum_m_protein", "urine_m_protein", "kappa_flc", "lambda_flc")
 UNITS = {Track.SERUM: "g/dL", Track.URINE: "mg/24h", Track.FLC: "mg/L", Track.MARROW: "%"}
@@ -129,7 +129,9 @@ def last_test_day(assessments: list[Assessment]) -> date | None:
 
 
 def responded(summary: ResponseSummary) -> bool:
-    return summary.first_response is not None
+    """Whether the clinic's longer test interval applies: a confirmed PR or better that holds, not
+    measured by free light chains alone (shared.response_tests.may_space_tests)."""
+    return may_space_tests(summary)
 
 
 def clinic_test_every_cycles(clinic_id: int) -> int:

@@ -28,9 +28,10 @@ from backend.audit.models import AuditEvent
 from backend.caregivers.models import CaregiverInvite, CaregiverLink
 from backend.caregivers.services import invite_create
 from backend.fhir.credentials import credential_create
-from backend.notifications.services import notify
+from backend.notifications.models import Delivery
+from backend.notifications.services import contact_notify, notify
 from tests.backend.caregivers.support import make_caregiver, raise_alert
-from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
+from tests.factories import PASSWORD, EnrolledPatient, Person, make_nurse, make_patient
 
 # Endpoints no role can use successfully with an empty body: each records its own success, and its
 # own specification says so (file named beside each).
@@ -108,6 +109,9 @@ def world(db: None) -> World:
         patient_id=maria.patient.pk,
     )
     assert notification is not None
+    # A delivery to the clinic's on-call contact, for the clinic admin's delivery log.
+    contact_notify(clinic=nurse.user.clinic, contact_key="walk-on-call", kind="escalation",  # type: ignore[arg-type]
+                   addresses={"sms": "+15550100199"})
     people: dict[str, Person | None] = {
         "patient": maria,
         "other patient": otto,
@@ -127,6 +131,9 @@ def world(db: None) -> World:
         "session_id": str(DeviceToken.objects.filter(user=nurse.user).first().pk),  # type: ignore[union-attr]
         "device_id": str(DeviceToken.objects.filter(user=maria.user).first().pk),  # type: ignore[union-attr]
         "analyte": "creatinine",
+        "user_id": str(nurse.user.pk),  # a colleague the clinic admin may deactivate or unlock
+        "delivery_id": str(Delivery.objects.get(contact_key="walk-on-call").pk),
+        "channel": "sms",
         "credential_id": str(credential.pk),
     }
     assert Alert.objects.filter(pk=alert.pk).exists() and CaregiverInvite.objects.filter(pk=invite.pk).exists()
@@ -187,7 +194,7 @@ def test_every_endpoint_as_every_role_leaves_its_audit_trail(world: World, name:
 # Admin models the walk's world makes no row of: their list page is walked, their change and history
 # pages (which need a row) are not. A model that gains rows in the world should leave this list.
 NO_ROW_IN_WORLD = frozenset(
-    {"group", "accessattempt", "accessfailurelog", "delivery", "preference", "recordedmessage", "reminderoccurrence"}
+    {"group", "accessattempt", "accessfailurelog", "preference", "recordedmessage", "reminderoccurrence"}
 )
 
 
@@ -220,3 +227,25 @@ def test_every_django_admin_page_a_superuser_opens_is_on_the_record(world: World
     assert response.status_code == 200, path
     rows = list(AuditEvent.objects.order_by("id")[before:])
     assert [r for r in rows if r.actor_id == engineer.pk], f"{path} left no audit row"
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.NURSE])
+def test_clinic_staff_get_no_django_admin_page_even_marked_is_staff(world: World, role: str) -> None:
+    """The Django admin shows every clinic's rows: it is for engineers (superusers). A clinic admin
+    or nurse, even one an older version marked `is_staff`, is sent to the admin's sign-in page from
+    every page of it, and that page does not sign them in."""
+    person = world.people["admin" if role == Role.ADMIN else "nurse"]
+    assert person is not None
+    User.objects.filter(pk=person.user.pk).update(is_staff=True)
+    client = Client()
+    client.force_login(person.user)
+    for name in ["admin:index", *_admin_paths()]:
+        if name.endswith(("_change", "_history")):
+            continue  # their objects' ids are the superuser test's business; the site refuses before any lookup
+        response = client.get(reverse(name))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("admin:login")), name
+    anonymous = Client()
+    signin = anonymous.post(reverse("admin:login"), {"username": person.user.username, "password": PASSWORD})
+    assert signin.status_code == 200 and "for CareLoop" in signin.content.decode()
+    assert "_auth_user_id" not in anonymous.session

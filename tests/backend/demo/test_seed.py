@@ -79,3 +79,22 @@ def test_the_demo_patients_have_a_course_of_response_markers(clock: Callable[[da
         "Kenji Sato": ("flc", "PR", True, "PR"),
     }
     assert Alert.objects.filter(kind="disease_progression").count() == 1
+
+
+def test_the_demo_admin_is_a_clinic_admin_and_an_engineer_has_the_django_admin(
+    clock: Callable[[datetime], None],
+) -> None:
+    """The Django admin is for engineers: the demo clinic's admin works in the dashboard, a separate
+    engineer account (no clinic) signs in to /admin/. A database seeded when the demo admin was a
+    superuser is brought in line."""
+    from backend.accounts.models import User
+
+    clock(SEEDED)
+    demo.seed_demo(SEEDED)
+    User.objects.filter(username=demo.ADMIN[0]).update(is_superuser=True, is_staff=True)  # an older seed
+    demo.seed_demo(SEEDED)
+    admin = User.objects.get(username=demo.ADMIN[0])
+    engineer = User.objects.get(username=demo.ENGINEER[0])
+    assert (admin.role, admin.is_superuser, admin.is_staff) == ("admin", False, False)
+    assert (engineer.is_superuser, engineer.clinic_id) == (True, None)
+    assert engineer.check_password(demo.ENGINEER[1])
