@@ -1,0 +1,310 @@
+"""The clinic's figures over a period, read with a fixed number of queries (ten, whatever the
+number of patients or alerts: tests/backend/metrics/test_selectors.py counts them), each an
+aggregate or a narrow list the arithmetic of shared.service_metrics turns into figures.
+
+Counts only: the result names staff (the workload table) but never a patient.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+
+from backend.alerts.models import Alert, EscalationStep, Severity
+from backend.metrics.period import Period
+from backend.patients.models import Patient
+from backend.records.models import DoseLog, LabResult
+from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
+from backend.response.models import MarkerResult, PatientResponse
+from backend.response.selectors import TEST_MARKERS, clinic_test_every_cycles
+from shared import regimen
+from shared import service_metrics as sm
+from shared.reminders import DEFAULT_ANTIVIRAL_TIMES, ReminderKind, local_instant
+from shared.response_tests import OVERDUE_AFTER
+
+IRD_DRUGS = (regimen.Drug.IXAZOMIB, regimen.Drug.LENALIDOMIDE, regimen.Drug.DEXAMETHASONE)
+ADHERENCE_DRUGS = (*IRD_DRUGS, regimen.Drug.ANTIVIRAL)
+# A response test counts for a cycle when drawn within a week either side of its day 1
+# (shared.response_tests: "a week's leeway either side").
+TEST_LEEWAY = OVERDUE_AFTER
+
+
+@dataclass(frozen=True)
+class SeverityTimes:
+    severity: str
+    raised: int
+    to_acknowledge: sm.Spread  # seconds from raised to acknowledged (resolving acknowledges too)
+    to_resolve: sm.Spread
+    unacknowledged: int  # raised in the period and still open now
+
+
+@dataclass(frozen=True)
+class NurseLoad:
+    name: str
+    acknowledged: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class ServiceMetrics:
+    period: Period
+    patients: int  # enrolled on some day of the period
+    patient_days: int
+    alerts: int  # raised in the period, superseded backlog history left out
+    backlog_alerts: int  # superseded: history from a backlog sync, never announced
+    resolved: int  # of `alerts`, resolved by now
+    resolved_with_outcome: int
+    led_to_action: int  # resolved with an outcome in shared.service_metrics.ACTION_OUTCOMES
+    by_severity: tuple[SeverityTimes, ...]  # critical, urgent
+    escalation_steps: int  # taken in the period: each re-announcement to the clinic or on-call
+    escalated_alerts: int
+    on_call_steps: int  # the ladder's second rung: the clinic's on-call contact
+    nurses: tuple[NurseLoad, ...]  # acknowledged or resolved something in the period, busiest first
+    doses_due: int
+    doses_taken: int
+    response_tests_due: int
+    response_tests_done: int
+    lab_draws_reminded: int
+    lab_draws_done: int
+
+    @property
+    def alerts_per_patient_week(self) -> float | None:
+        return sm.per_patient_week(self.alerts, self.patient_days)
+
+    @property
+    def action_share(self) -> float | None:
+        return sm.rate(self.led_to_action, self.resolved_with_outcome)
+
+    @property
+    def adherence(self) -> float | None:
+        return sm.rate(self.doses_taken, self.doses_due)
+
+    @property
+    def response_test_completion(self) -> float | None:
+        return sm.rate(self.response_tests_done, self.response_tests_due)
+
+    @property
+    def lab_draw_completion(self) -> float | None:
+        return sm.rate(self.lab_draws_done, self.lab_draws_reminded)
+
+
+@dataclass(frozen=True)
+class _Patient:
+    id: object
+    zone: ZoneInfo
+    enrolled_at: datetime
+    start: date
+    stopped: frozenset[regimen.Drug]
+    antiviral_per_day: int
+
+
+def clinic_metrics(*, clinic_id: int, period: Period, now: datetime) -> ServiceMetrics:
+    patients = _patients(clinic_id, period, now)
+    alerts = _alert_figures(clinic_id, period)
+    nurses = _workload(clinic_id, period)
+    steps = EscalationStep.objects.filter(
+        alert__patient__clinic_id=clinic_id, at__gte=period.start, at__lt=period.end
+    ).aggregate(steps=Count("pk"), alerts=Count("alert_id", distinct=True), on_call=Count("pk", filter=Q(level=2)))
+    due, taken = _adherence(patients, period, now)
+    tests_due, tests_done = _response_tests(clinic_id, patients, period, now)
+    draws = _lab_draws(clinic_id, period, now)
+    last_day = min(period.last, now.date())
+    days = [sm.enrolled_days(p.enrolled_at.date(), period.first, last_day) for p in patients]
+    return ServiceMetrics(
+        period=period,
+        patients=sum(1 for d in days if d),
+        patient_days=sum(days),
+        nurses=nurses,
+        escalation_steps=steps["steps"],
+        escalated_alerts=steps["alerts"],
+        on_call_steps=steps["on_call"],
+        doses_due=due,
+        doses_taken=taken,
+        response_tests_due=tests_due,
+        response_tests_done=tests_done,
+        lab_draws_reminded=draws["reminded"],
+        lab_draws_done=draws["done"],
+        **alerts,
+    )
+
+
+def _patients(clinic_id: int, period: Period, now: datetime) -> list[_Patient]:
+    """The clinic's patients enrolled before the period ended (one query, with their reminder plan's
+    antiviral times and the clinic's default for those without a plan)."""
+    rows = Patient.objects.filter(clinic_id=clinic_id, created_at__lt=min(period.end, now)).values_list(
+        "id",
+        "timezone",
+        "created_at",
+        "start_date",
+        "ixazomib_mg",
+        "lenalidomide_mg",
+        "dexamethasone_mg",
+        "reminder_plan__antiviral_times",
+        "clinic__antiviral_times",
+    )
+    found = []
+    for pid, zone, enrolled_at, start, ixa, len_, dex, plan_times, clinic_times in rows:
+        times = plan_times if plan_times is not None else (clinic_times or DEFAULT_ANTIVIRAL_TIMES)
+        stopped = regimen.stopped_drugs({"ixazomib": ixa, "lenalidomide": len_, "dexamethasone": dex})
+        found.append(_Patient(pid, ZoneInfo(zone), enrolled_at, start, stopped, len(times)))
+    return found
+
+
+def _alert_figures(clinic_id: int, period: Period) -> dict[str, object]:
+    """Alerts raised in the period (one query of a few columns per alert): how many, what came of
+    them, and how long acknowledging and resolving took, by severity."""
+    rows = (
+        Alert.objects.filter(patient__clinic_id=clinic_id, created_at__gte=period.start, created_at__lt=period.end)
+        .annotate(
+            to_ack=ExpressionWrapper(F("acknowledged_at") - F("created_at"), output_field=DurationField()),
+            to_resolve=ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField()),
+        )
+        .values_list("severity", "superseded", "outcome", "to_ack", "to_resolve")
+    )
+    backlog = resolved = with_outcome = action = 0
+    ack: dict[str, list[float]] = defaultdict(list)
+    res: dict[str, list[float]] = defaultdict(list)
+    raised: dict[str, int] = defaultdict(int)
+    for severity, superseded, outcome, to_ack, to_resolve in rows:
+        if superseded:
+            backlog += 1
+            continue
+        raised[severity] += 1
+        if to_ack is not None:
+            ack[severity].append(to_ack.total_seconds())
+        if to_resolve is not None:
+            res[severity].append(to_resolve.total_seconds())
+            resolved += 1
+            with_outcome += bool(outcome)
+            action += outcome in sm.ACTION_OUTCOMES
+    by_severity = tuple(
+        SeverityTimes(s.value, raised[s], sm.spread(ack[s]), sm.spread(res[s]), raised[s] - len(ack[s]))
+        for s in (Severity.CRITICAL, Severity.URGENT)
+    )
+    return {
+        "alerts": sum(raised.values()),
+        "backlog_alerts": backlog,
+        "resolved": resolved,
+        "resolved_with_outcome": with_outcome,
+        "led_to_action": action,
+        "by_severity": by_severity,
+    }
+
+
+def _workload(clinic_id: int, period: Period) -> tuple[NurseLoad, ...]:
+    """Alerts each member of staff acknowledged, and resolved, in the period (two grouped counts)."""
+    clinic = Alert.objects.filter(patient__clinic_id=clinic_id)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    names: dict[int, str] = {}
+    for column, slot in (("acknowledged", 0), ("resolved", 1)):
+        rows = (
+            clinic.filter(**{f"{column}_at__gte": period.start, f"{column}_at__lt": period.end})
+            .exclude(**{f"{column}_by": None})
+            .values_list(
+                f"{column}_by", f"{column}_by__first_name", f"{column}_by__last_name", f"{column}_by__username"
+            )
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for user_id, first, last, username, n in rows:
+            counts[user_id][slot] = n
+            names[user_id] = f"{first} {last}".strip() or username
+    loads = [NurseLoad(names[u], a, r) for u, (a, r) in counts.items()]
+    return tuple(sorted(loads, key=lambda n: (-(n.acknowledged + n.resolved), n.name)))
+
+
+def _adherence(patients: list[_Patient], period: Period, now: datetime) -> tuple[int, int]:
+    """Doses due on each patient's own calendar days of the period, from the first whole day after
+    enrollment up to yesterday (today's may still be taken), and the doses logged as taken on those
+    days (one grouped count), at most as many as were due per patient and drug: a dose logged twice
+    or on a day off does not lift adherence above what was asked."""
+    due: dict[tuple[object, str], int] = {}
+    windows: dict[str, tuple[datetime, datetime]] = {}
+    for p in patients:
+        today = now.astimezone(p.zone).date()
+        first = max(period.first, p.enrolled_at.astimezone(p.zone).date() + timedelta(days=1))
+        last = min(period.last, today - timedelta(days=1))
+        if last < first:
+            continue
+        for drug in ADHERENCE_DRUGS:
+            if drug in p.stopped:
+                continue
+            per_day = p.antiviral_per_day if drug is regimen.Drug.ANTIVIRAL else 1
+            count = sm.doses_due(p.start, drug, first, last, per_day)
+            if count:
+                due[(p.id, drug.value)] = count
+        key = p.zone.key
+        if key not in windows:
+            end_day = min(period.last + timedelta(days=1), today)
+            windows[key] = (local_instant(period.first, time(0), p.zone), local_instant(end_day, time(0), p.zone))
+    if not due:
+        return 0, 0
+    # One window per time zone of the clinic's patients (a handful), so the count stays one query.
+    in_window = Q()
+    for key, (start, end) in windows.items():
+        in_window |= Q(patient__timezone=key, taken_at__gte=start, taken_at__lt=end)
+    taken = (
+        DoseLog.objects.filter(in_window, patient_id__in=[p.id for p in patients], status="taken")
+        .filter(taken_at__gte=F("patient__created_at"))
+        .values_list("patient_id", "drug")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    logged = sum(min(n, due.get((pid, drug), 0)) for pid, drug, n in taken)
+    return sum(due.values()), logged
+
+
+def _response_tests(clinic_id: int, patients: list[_Patient], period: Period, now: datetime) -> tuple[int, int]:
+    """Cycles whose day 1 fell in the period, after enrollment and at least a week ago, at which
+    CareLoop's schedule asks for SPEP/UPEP/FLC, and those with one drawn within a week of day 1
+    (three queries: the clinic's setting, who responded, the test days). Whether a patient
+    responded is read as of now."""
+    every = clinic_test_every_cycles(clinic_id)
+    responded = set(
+        PatientResponse.objects.filter(patient__clinic_id=clinic_id, responded=True).values_list(
+            "patient_id", flat=True
+        )
+    )
+    drawn = {
+        (pid, at.date())
+        for pid, at in MarkerResult.objects.filter(
+            patient__clinic_id=clinic_id,
+            marker__in=TEST_MARKERS,
+            collected_at__gte=period.start - TEST_LEEWAY,
+            collected_at__lt=period.end + TEST_LEEWAY,
+        ).values_list("patient_id", "collected_at")
+    }
+    by_patient: dict[object, list[date]] = defaultdict(list)
+    for pid, day in drawn:
+        by_patient[pid].append(day)
+    due = done = 0
+    for p in patients:
+        last = min(period.last, now.astimezone(p.zone).date() - TEST_LEEWAY)
+        first = max(period.first, p.enrolled_at.astimezone(p.zone).date())
+        for cycle, day1 in sm.cycle_starts(p.start, first, last):
+            if not sm.response_test_cycle(cycle, responded=p.id in responded, every_cycles=every):
+                continue
+            due += 1
+            done += any(abs((d - day1).days) <= TEST_LEEWAY.days for d in by_patient.get(p.id, ()))
+    return due, done
+
+
+def _lab_draws(clinic_id: int, period: Period, now: datetime) -> dict[str, int]:
+    """Blood-draw reminders sent in the period whose window has closed, and those followed by any
+    lab result from a day before to three days after the reminder (one query)."""
+    result = LabResult.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        collected_at__gte=OuterRef("due_at") - sm.LAB_DRAW_BEFORE,
+        collected_at__lte=OuterRef("due_at") + sm.LAB_DRAW_AFTER,
+    )
+    return ReminderOccurrence.objects.filter(
+        patient__clinic_id=clinic_id,
+        kind=ReminderKind.LAB_DRAW.value,
+        status=OccurrenceStatus.SENT,
+        due_at__gte=period.start,
+        due_at__lt=min(period.end, now - sm.LAB_DRAW_AFTER),
+    ).aggregate(reminded=Count("pk"), done=Count("pk", filter=Q(Exists(result))))
