@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.utils import timezone
@@ -19,19 +18,17 @@ from backend.core.errors import ApplicationError
 from backend.metrics.period import DEFAULT_DAYS, MAX_DAYS, period_parse
 from backend.metrics.report import metrics_csv, metrics_payload
 from backend.metrics.selectors import clinic_metrics
+from backend.metrics.serializers import MetricsSerializer
 
 
 class MetricsCsvRenderer(BaseRenderer):
-    """`Accept: text/csv` (or `?format=csv`): the same figures, one per line; an error stays JSON."""
+    """`Accept: text/csv` (or `?format=csv`): the same figures, one per line."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            return json.dumps(data).encode()
         return metrics_csv(data).encode()
 
 
@@ -74,6 +71,11 @@ class MetricsApi(APIView):
     permission_classes = [IsClinicStaff]
     renderer_classes = [JSONRenderer, MetricsCsvRenderer]
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if response.status_code >= 400:  # a refusal says why in JSON, whatever format was asked for
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -90,7 +92,7 @@ class MetricsApi(APIView):
         ],
         responses={
             (200, "application/json"): OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                MetricsSerializer,
                 description="Rates are 0..1 and null when there is nothing to divide; durations in seconds. "
                 "`alerts.by_severity[].to_acknowledge` / `to_resolve` count the alerts raised in the period "
                 "that were acknowledged / resolved by now, with their median and 90th percentile.",
