@@ -1,4 +1,4 @@
-"""Bench 9, the clinic's service figures at scale (issue 16 §5, issue 17 target 9): one synthetic
+"""Bench 11, the clinic's service figures at scale (issue 16 §5, issue 17 target 9): one synthetic
 clinic of 10,000 patients and 500,000 alerts over 180 days (with 1,000,000 readings, 60,000 sent
 blood-draw reminders and 25,000 escalation steps), seeded with COPY by bench 3's seeder, then
 
