@@ -75,13 +75,15 @@ def past_alerts(patient: Patient, staff: tuple[User, User], now: datetime) -> in
         }
         result = sync_ingest(patient=patient, sections={"symptom_reports": [item]}, now=now)
         for alert_id in readings_grade(symptom_ids=result.new_symptom_ids).alerts_raised:
-            _handled(Alert.objects.get(pk=alert_id), staff[1 if turn % 3 == 2 else 0], OUTCOMES[turn % len(OUTCOMES)])
+            by = staff[1 if turn % 3 == 2 else 0]
+            _handled(Alert.objects.get(pk=alert_id), by, OUTCOMES[turn % len(OUTCOMES)], seed=item["id"])
             raised += 1
     return raised
 
 
-def _handled(alert: Alert, by: User, outcome: str) -> None:
-    rng = random.Random(str(alert.pk))
+def _handled(alert: Alert, by: User, outcome: str, *, seed: str) -> None:
+    # Seeded by the reading's fixed id, not the alert's random one: the same past on every seed.
+    rng = random.Random(seed)
     severity = Severity(alert.severity)
     created = alert.observed_at + timedelta(minutes=rng.uniform(2, 25))
     acknowledged = created + timedelta(minutes=_minutes(rng, *TO_ACKNOWLEDGE[severity]))
