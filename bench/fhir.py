@@ -1,4 +1,4 @@
-"""Bench 8, FHIR R4 (contract §6) against gunicorn from the Procfile (2 workers):
+"""Bench 10, FHIR R4 (contract §6) against gunicorn from the Procfile (2 workers):
 
 (a) `GET /fhir/Patient/{id}/$everything?_count=2000` for a patient with two years of data
     (700 lab results, 250 symptom reports as an Observation and a QuestionnaireResponse each,
@@ -181,7 +181,7 @@ def run(env: Env) -> dict[str, Any]:
     ]
     return report.emit(
         "fhir",
-        "Bench 8: FHIR R4 reads and lab-feed ingest (ms; one request at a time)",
+        "Bench 10: FHIR R4 reads and lab-feed ingest (ms; one request at a time)",
         ["what", "p50 / median", "p95", "target", "met"],
         rows,
         {

@@ -268,7 +268,7 @@ def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(on, at.replace(fold=0), tzinfo=zone).astimezone(UTC)
 
 
-def lab_draws(start_date: date, first: date, last: date, nadir_draw_cycles: int) -> list[LabDraw]:
+def lab_draws(start_date: regimen.Start, first: date, last: date, nadir_draw_cycles: int) -> list[LabDraw]:
     """Blood-draw days in `first..last` (inclusive), in date order (see the module docstring).
 
     "cycle_start": the day before each day 1. In cycles 1..`nadir_draw_cycles` (default 3) also
@@ -338,7 +338,7 @@ def _drug_time(plan: ReminderPlan, kind: ReminderKind) -> time:
 
 def occurrences(
     plan: ReminderPlan,
-    start_date: date,
+    start_date: regimen.Start,
     zone: ZoneInfo,
     window_start: datetime,
     window_end: datetime,
@@ -367,7 +367,7 @@ def occurrences(
     program: dict[date, list[rems.RemsReminder]] = {}
     if rems_profile is not None:
         for item in rems.rems_reminders(
-            start_date=start_date,
+            start_date=regimen.cycle_start_date(start_date, 1),
             first=first,
             last=last,
             can_become_pregnant=rems_profile.can_become_pregnant,

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shared.regimen import cycle_day, cycle_start_date
+from shared.regimen import Start, cycle_day, cycle_start_date
 from shared.response import Category, ResponseSummary, Track
 
 __all__ = [
@@ -71,7 +71,7 @@ def may_space_tests(summary: ResponseSummary) -> bool:
 
 
 def next_test(
-    *, start: date, last_test: date | None, responded: bool, today: date, every_cycles: int = DEFAULT_EVERY_CYCLES
+    *, start: Start, last_test: date | None, responded: bool, today: date, every_cycles: int = DEFAULT_EVERY_CYCLES
 ) -> NextTest:
     """The cycle whose day 1 the next SPEP/UPEP/FLC draw belongs to, its date, and whether it is
     overdue on `today`. `last_test`: the last day any of them was drawn (a baseline drawn more

@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from backend.accounts.models import User
 from backend.alerts.models import Severity
 from backend.dashboard.counts import UNRESOLVED
+from backend.patients.calendar import calendars_for
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
 from backend.patients.services import regimen_today
@@ -85,15 +86,16 @@ def patient_list(*, user: User, now: datetime, name: str = "", page: int = 1) ->
             every_cycles=Subquery(every[:1])
         )
     }
+    calendars = calendars_for(found)  # one query: the care team's cycle delays
     rows = []
     for p in found:
         response = responses.get(p.pk)
         due = None
         if response is not None and response.last_test_on is not None:
             every_cycles = response.every_cycles or DEFAULT_EVERY_CYCLES  # type: ignore[attr-defined]
-            due = next_response_test(p, response.last_test_on, response.responded, every_cycles, now)
+            due = next_response_test(p, response.last_test_on, response.responded, every_cycles, now, calendars[p.pk])
         rows.append(
-            PatientListRow(p, regimen_today(p, now), p.open_alerts, p.critical_alerts, response, due)  # type: ignore[attr-defined]
+            PatientListRow(p, regimen_today(p, now, calendars[p.pk]), p.open_alerts, p.critical_alerts, response, due)  # type: ignore[attr-defined]
         )
     return PatientListPage(rows, page, total)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backend.dashboard import delivery_views, integration_views, staff_views, views
+from backend.dashboard import delivery_views, integration_views, metrics_views, staff_views, views
 
 app_name = "dashboard"
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
     path("clinic/outcomes/", views.outcomes, name="outcomes"),
+    path("clinic/metrics/", metrics_views.metrics, name="metrics"),
     path("clinic/staff/", staff_views.staff_list, name="staff"),
     path("clinic/staff/<int:user_id>/deactivate/", staff_views.staff_deactivate, name="staff-deactivate"),
     path("clinic/staff/<int:user_id>/reactivate/", staff_views.staff_reactivate, name="staff-reactivate"),

@@ -14,9 +14,11 @@ from django.db.models import Subquery
 
 from backend.accounts.models import Role, User
 from backend.core.errors import NotFound
+from backend.patients.calendar import patient_calendar
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
 from backend.response.models import ClinicResponseSettings, EnteredBy, MarkerResult
+from shared import regimen
 from shared.markers import MARKERS
 from shared.response import (
     Assessment,
@@ -140,11 +142,22 @@ def clinic_test_every_cycles(clinic_id: int) -> int:
 
 
 def next_response_test(
-    patient: Patient, last_test: date | None, has_responded: bool, every: int, now: datetime
+    patient: Patient,
+    last_test: date | None,
+    has_responded: bool,
+    every: int,
+    now: datetime,
+    calendar: regimen.Calendar | None = None,
 ) -> NextTest:
+    """Due on a day 1 of the patient's calendar (`calendar`: theirs, when the caller has it), the care
+    team's cycle delays included."""
     today = now.astimezone(ZoneInfo(patient.timezone)).date()
     return next_test(
-        start=patient.start_date, last_test=last_test, responded=has_responded, today=today, every_cycles=every
+        start=calendar or patient_calendar(patient),
+        last_test=last_test,
+        responded=has_responded,
+        today=today,
+        every_cycles=every,
     )
 
 
