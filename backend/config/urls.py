@@ -20,6 +20,7 @@ from backend.caregivers.apis import (
 )
 from backend.config.admin_site import engineer_signin
 from backend.config.health import healthz
+from backend.metrics.apis import MetricsApi
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
@@ -59,6 +60,7 @@ api_v1 = [
     path("patients/<uuid:patient_id>/markers/", MarkerListCreateApi.as_view(), name="patient-markers"),
     path("patients/<uuid:patient_id>/response/", ResponseApi.as_view(), name="patient-response"),
     path("clinic/response-settings/", ResponseSettingsApi.as_view(), name="clinic-response-settings"),
+    path("metrics/", MetricsApi.as_view(), name="metrics"),
     path("alerts/", AlertListApi.as_view(), name="alerts"),
     path("alerts/<uuid:alert_id>/acknowledge/", AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),

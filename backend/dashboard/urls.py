@@ -1,6 +1,14 @@
 from django.urls import path
 
-from backend.dashboard import delivery_views, passkeys, second_factor_views, staff_views, views
+from backend.dashboard import (
+    delivery_views,
+    integration_views,
+    metrics_views,
+    passkeys,
+    second_factor_views,
+    staff_views,
+    views,
+)
 
 app_name = "dashboard"
 
@@ -55,6 +63,7 @@ urlpatterns = [
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
     path("clinic/outcomes/", views.outcomes, name="outcomes"),
+    path("clinic/metrics/", metrics_views.metrics, name="metrics"),
     path("clinic/staff/", staff_views.staff_list, name="staff"),
     path("clinic/staff/<int:user_id>/deactivate/", staff_views.staff_deactivate, name="staff-deactivate"),
     path("clinic/staff/<int:user_id>/reactivate/", staff_views.staff_reactivate, name="staff-reactivate"),
@@ -67,7 +76,11 @@ urlpatterns = [
     path("clinic/deliveries/", delivery_views.deliveries, name="deliveries"),
     path("clinic/deliveries/retry-failed/", delivery_views.deliveries_retry_failed, name="deliveries-retry-failed"),
     path("clinic/deliveries/<int:delivery_id>/retry/", delivery_views.delivery_retry, name="delivery-retry"),
+    path("clinic/channels/<int:user_id>/<str:channel>/resume/", delivery_views.channel_resume, name="channel-resume"),
+    path("clinic/integrations/", integration_views.integrations, name="integrations"),
     path(
-        "clinic/channels/<int:user_id>/<str:channel>/resume/", delivery_views.channel_resume, name="channel-resume"
+        "clinic/integrations/<uuid:credential_id>/revoke/",
+        integration_views.integration_revoke,
+        name="integration-revoke",
     ),
 ]

@@ -22,6 +22,10 @@ Each enrolled patient also has a few cycles of myeloma response markers entered 
 James Carter progresses after a partial response (one disease_progression alert), and Kenji Sato
 has free-light-chain-only disease (lambda, printed in mg/dL by his lab) in partial response.
 
+The clinic has a past (backend/demo/history.py): patients enrolled two days before their cycle 1, a
+few alerts of earlier weeks acknowledged and resolved at realistic times with their outcomes, and
+the blood-draw reminders already sent, so that the dashboard's Service figures read like a clinic's.
+
 Everything goes through the same services as real traffic (sync ingest, grading, marker entry and
 the response recompute), with ids made by uuid5 so that seeding twice changes nothing.
 """
@@ -45,6 +49,7 @@ from backend.accounts.services import staff_create
 from backend.alerts.grading import readings_grade
 from backend.caregivers.models import CaregiverLink
 from backend.caregivers.services import invite_accept, invite_create
+from backend.demo.history import enrollment_backdate, past_alerts, past_draw_reminders
 from backend.demo.showcase import SHOWCASES, Showcase, showcase_checks, showcase_patient
 from backend.notifications.models import Preference
 from backend.notifications.preferences import preference_update
@@ -216,15 +221,21 @@ def _readings(p: DemoPatient, start: date, today: date) -> Iterator[tuple[str, d
                     "taken_at": _local(tz, on, 9).isoformat(),
                 },
             )
-        yield (
-            "dose_logs",
-            {
-                "id": _id(p.name, on, "antiviral"),
-                "drug": "antiviral",
-                "status": "taken",
-                "taken_at": _local(tz, on, 20).isoformat(),
-            },
-        )
+        # Both antiviral doses of the clinic's default plan (08:00 and 20:00); about one morning dose
+        # in eight is forgotten (never logged), so adherence is not a flat 100%.
+        doses = [(_id(p.name, on, "antiviral"), 20)]
+        if random.Random(f"{p.name}/{on}").random() > 0.125:
+            doses.insert(0, (_id(p.name, on, "antiviral", "morning"), 8))
+        for antiviral_id, hour in doses:
+            yield (
+                "dose_logs",
+                {
+                    "id": antiviral_id,
+                    "drug": "antiviral",
+                    "status": "taken",
+                    "taken_at": _local(tz, on, hour).isoformat(),
+                },
+            )
     for days_ago, symptom, answers in p.symptoms:
         yield (
             "symptom_reports",
@@ -359,6 +370,9 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         with transaction.atomic():
             patient = _patient(clinic, nurse, p, now.astimezone(ZoneInfo(p.tz)).date())
             today = now.astimezone(ZoneInfo(p.tz)).date()
+            # The clinic's past first (each a closed episode), before the current readings that follow it.
+            enrollment_backdate(patient, ZoneInfo(p.tz))
+            raised += past_alerts(patient, (nurse, admin), now)
             sections: dict[str, list[Any]] = {"lab_results": [], "symptom_reports": [], "dose_logs": []}
             for section, item in _readings(p, patient.start_date, today):
                 sections[section].append(item)
@@ -369,6 +383,7 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         raised += _markers(patient, nurse, p, now)
         with transaction.atomic():
             enrolled.append(_demo_phone(patient, nurse, p, now))
+            past_draw_reminders(patient, now)
     _demo_caregiver(enrolled[0], PATIENTS[0].tz)
     for showcase in SHOWCASES:
         patient, graded = showcase_patient(clinic, showcase, now)

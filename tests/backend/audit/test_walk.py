@@ -27,6 +27,7 @@ from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
 from backend.caregivers.models import CaregiverInvite, CaregiverLink
 from backend.caregivers.services import invite_create
+from backend.fhir.credentials import credential_create
 from backend.notifications.models import Delivery
 from backend.notifications.services import contact_notify, notify
 from tests.backend.caregivers.support import make_caregiver, raise_alert
@@ -77,7 +78,7 @@ def exempt(name: str) -> bool:
 @dataclass
 class World:
     """Two clinics: Maria (clinic A) with an alert, a caregiver with the alert scope and one without,
-    an open invitation; Otto in clinic B."""
+    an open invitation, an integration credential of its admin; Otto in clinic B."""
 
     people: dict[str, Person | None] = field(default_factory=dict)
     maria: EnrolledPatient | None = None
@@ -102,6 +103,7 @@ def world(db: None) -> World:
     alert = raise_alert(maria)
     raise_alert(otto)  # every clinic's queue shows someone
     invite, _ = invite_create(patient=maria.patient, scopes=["critical_alerts"])
+    credential, _ = credential_create(admin=clinic_admin.user, name="Riverside lab system")
     notification = notify(
         recipient=nurse.user, kind="alert", title="Grade 4 platelets", body="Maria Lopez", dedupe_key="walk",
         patient_id=maria.patient.pk,
@@ -133,6 +135,7 @@ def world(db: None) -> World:
         "delivery_id": str(Delivery.objects.get(contact_key="walk-on-call").pk),
         "channel": "sms",
         "kind": "authenticator",  # a second factor's kind (dashboard:security-remove)
+        "credential_id": str(credential.pk),
     }
     assert Alert.objects.filter(pk=alert.pk).exists() and CaregiverInvite.objects.filter(pk=invite.pk).exists()
     return World(people, maria, ids)
