@@ -151,7 +151,7 @@ def banner(env: dict[str, str], embedded: bool, seed_output: str) -> str:
         f"  API        {base}/api/v1/",
         f"  API docs   {base}/api/docs/",
         f"  dashboard  {base}/",
-        f"  admin      {base}/admin/",
+        f"  admin      {base}/admin/ (Django admin, engineers only)",
         f"  database   {db_text}",
         f"  redis      {redis_text}",
         *("  " + line for line in seed_output.strip().splitlines()),

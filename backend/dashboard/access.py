@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from backend.accounts.models import STAFF_ROLES, Role, User
+from backend.dashboard.signin_steps import signed_in_with_second_factor
 
 View = Callable[..., HttpResponse]
 
@@ -26,14 +27,16 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _to_signin(request: HttpRequest) -> HttpResponse:
+def _to_signin(request: HttpRequest, reason: str = "expired") -> HttpResponse:
     if is_htmx(request):
         # A fragment request (e.g. the queue's polling) after the session expired: send the whole
         # page to the sign-in form rather than swapping a sign-in form into a table.
         target = request.headers.get("HX-Current-URL") or reverse("dashboard:queue")
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = f"{reverse('dashboard:signin')}?{urlencode({'next': target, 'expired': '1'})}"
+        response["HX-Redirect"] = f"{reverse('dashboard:signin')}?{urlencode({'next': target, reason: '1'})}"
         return response
+    if reason != "expired":
+        return redirect(f"{reverse('dashboard:signin')}?{urlencode({'next': request.get_full_path(), reason: '1'})}")
     return redirect_to_login(request.get_full_path(), reverse("dashboard:signin"))
 
 
@@ -52,8 +55,13 @@ def staff_required(view: View) -> View:
         if user.role not in STAFF_ROLES:
             logout(request)
             return refuse(request, NOT_STAFF)
-        if user.clinic_id is None:
+        if user.clinic is None:
             return refuse(request, NO_CLINIC)
+        if user.clinic.require_second_factor and not signed_in_with_second_factor(request):
+            # Signed in before the clinic turned the rule on (or without the sign-in page): the
+            # password step again, which then asks for the factor or sets one up.
+            logout(request)
+            return _to_signin(request, "second_factor")
         return view(request, *args, **kwargs)
 
     return wrapped

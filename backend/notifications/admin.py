@@ -1,4 +1,5 @@
-"""The delivery log and what the development transport recorded, for admins to inspect."""
+"""The delivery log and what the development transport recorded, every clinic's, for engineers (superusers);
+clinic admins see their own clinic's on the dashboard's Deliveries page."""
 
 from django.contrib import admin
 

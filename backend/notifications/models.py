@@ -132,7 +132,7 @@ class Preference(models.Model):
 
 
 class RecordedMessage(models.Model):
-    """What the development transport would have sent (visible in the admin)."""
+    """What the development transport would have sent (beside its delivery on the dashboard's Deliveries page)."""
 
     channel = models.CharField(max_length=8)
     address = models.CharField(max_length=200)

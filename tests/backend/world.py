@@ -21,7 +21,9 @@ from backend.accounts.models import DeviceToken, Role
 from backend.alerts.models import Alert
 from backend.caregivers.models import CaregiverInvite, CaregiverLink
 from backend.caregivers.services import invite_create
-from backend.notifications.services import notify
+from backend.fhir.credentials import credential_create
+from backend.notifications.models import Delivery
+from backend.notifications.services import contact_notify, notify
 from tests.backend.caregivers.support import make_caregiver, raise_alert
 from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
 
@@ -74,11 +76,15 @@ def build_world() -> World:
     alert = raise_alert(maria)
     otto_alert = raise_alert(otto)  # every clinic's queue shows someone
     invite, _ = invite_create(patient=maria.patient, scopes=["critical_alerts"])
+    credential, _ = credential_create(admin=clinic_admin.user, name="Riverside lab system")
     notification = notify(
         recipient=nurse.user, kind="alert", title="Grade 4 platelets", body="Maria Lopez", dedupe_key="walk",
         patient_id=maria.patient.pk,
     )
     assert notification is not None
+    # A delivery to the clinic's on-call contact, for the clinic admin's delivery log.
+    contact_notify(clinic=nurse.user.clinic, contact_key="walk-on-call", kind="escalation",  # type: ignore[arg-type]
+                   addresses={"sms": "+15550100199"})
     people: dict[str, Person | None] = {
         "patient": maria,
         "other patient": otto,
@@ -98,6 +104,11 @@ def build_world() -> World:
         "session_id": str(DeviceToken.objects.filter(user=nurse.user).first().pk),  # type: ignore[union-attr]
         "device_id": str(DeviceToken.objects.filter(user=maria.user).first().pk),  # type: ignore[union-attr]
         "analyte": "creatinine",
+        "user_id": str(nurse.user.pk),  # a colleague the clinic admin may deactivate or unlock
+        "delivery_id": str(Delivery.objects.get(contact_key="walk-on-call").pk),
+        "channel": "sms",
+        "kind": "authenticator",  # a second factor's kind (dashboard:security-remove)
+        "credential_id": str(credential.pk),
         "other_patient_id": str(otto.patient.pk),
         "other_alert_id": str(otto_alert.pk),
     }

@@ -19,9 +19,10 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from backend.accounts.models import User
+from backend.accounts.models import Role, User
 from backend.audit.models import AuditEvent
 from tests.backend.world import QUERY, World, ask, build_world, endpoints
+from tests.factories import PASSWORD
 
 # Endpoints no role can use successfully with an empty body: each records its own success, and its
 # own specification says so (file named beside each).
@@ -77,7 +78,7 @@ def test_every_endpoint_as_every_role_leaves_its_audit_trail(world: World, name:
 # Admin models the walk's world makes no row of: their list page is walked, their change and history
 # pages (which need a row) are not. A model that gains rows in the world should leave this list.
 NO_ROW_IN_WORLD = frozenset(
-    {"group", "accessattempt", "accessfailurelog", "delivery", "preference", "recordedmessage", "reminderoccurrence"}
+    {"group", "accessattempt", "accessfailurelog", "preference", "recordedmessage", "reminderoccurrence"}
 )
 
 
@@ -110,3 +111,28 @@ def test_every_django_admin_page_a_superuser_opens_is_on_the_record(world: World
     assert response.status_code == 200, path
     rows = list(AuditEvent.objects.order_by("id")[before:])
     assert [r for r in rows if r.actor_id == engineer.pk], f"{path} left no audit row"
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.NURSE])
+def test_clinic_staff_get_no_django_admin_page_even_marked_is_staff(world: World, role: str) -> None:
+    """The Django admin shows every clinic's rows: it is for engineers (superusers). A clinic admin
+    or nurse, even one an older version marked `is_staff`, is sent to the admin's sign-in page from
+    every page of it, and that page does not sign them in."""
+    person = world.people["admin" if role == Role.ADMIN else "nurse"]
+    assert person is not None
+    User.objects.filter(pk=person.user.pk).update(is_staff=True)
+    client = Client()
+    client.force_login(person.user)
+    for name in ["admin:index", *_admin_paths()]:
+        if name.endswith(("_change", "_history")):
+            continue  # their objects' ids are the superuser test's business; the site refuses before any lookup
+        response = client.get(reverse(name))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("admin:login")), name
+    anonymous = Client()
+    # The admin's sign-in takes no password: it leads to the dashboard's (lockout, second factor).
+    signin = anonymous.post(reverse("admin:login"), {"username": person.user.username, "password": PASSWORD})
+    assert signin.status_code == 302 and signin["Location"].startswith(reverse("dashboard:signin"))
+    assert "_auth_user_id" not in anonymous.session
+    refused = client.get(reverse("admin:login"))
+    assert refused.status_code == 403 and "Django admin is for CareLoop" in refused.content.decode()
