@@ -35,7 +35,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     asked = {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")}
     try:
-        period = period_parse(asked, today=now.date())
+        period = period_parse(asked, today=now.date(), blank_is_default=True)
     except ApplicationError as error:
         context = {"asked": asked, "errors": error.errors, "default_days": DEFAULT_DAYS}
         return render(request, "dashboard/metrics.html", context, status=400)

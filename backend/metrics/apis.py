@@ -64,12 +64,24 @@ _EXAMPLE = {
 }
 
 
+FORMATS = ("json", "csv")
+
+
 class MetricsApi(APIView):
     """The figures of the service for the caller's clinic (issue 16 §5): counts, rates and
     durations, never a patient's name or id."""
 
     permission_classes = [IsClinicStaff]
     renderer_classes = [JSONRenderer, MetricsCsvRenderer]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # DRF answers an unknown `?format=` with a 404, as if the figures did not exist: say what was wrong.
+        asked = request.query_params.get("format")
+        if asked is not None and asked not in FORMATS:
+            if force:  # answering an error: in JSON
+                return JSONRenderer(), JSONRenderer.media_type
+            raise ApplicationError({"format": [f"Use one of {', '.join(FORMATS)}, or leave it out."]})
+        return super().perform_content_negotiation(request, force)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         if response.status_code >= 400:  # a refusal says why in JSON, whatever format was asked for
@@ -78,6 +90,12 @@ class MetricsApi(APIView):
 
     @extend_schema(
         parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=FORMATS,
+                description="csv: the same figures, one per line (or send `Accept: text/csv`).",
+            ),
             OpenApiParameter(
                 "from",
                 OpenApiTypes.DATE,
@@ -101,7 +119,8 @@ class MetricsApi(APIView):
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="from,to,measure,value per figure."),
             400: OpenApiResponse(
                 description='{"errors": {"from" | "to": [reason]}}: not a YYYY-MM-DD date, '
-                "`from` after `to`, `to` after today, or a period over 366 days."
+                "`from` after `to`, `to` after today, or a period over 366 days; "
+                '{"errors": {"format": [reason]}}: a format other than json or csv.'
             ),
             401: OpenApiResponse(description="No or a revoked token."),
             403: OpenApiResponse(description="Patients and caregivers: the figures are for clinic staff."),

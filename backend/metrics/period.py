@@ -40,9 +40,15 @@ def _date(raw: object, field: str) -> date:
         raise ApplicationError({field: ["Enter a date as YYYY-MM-DD, e.g. 2026-11-30."]}) from None
 
 
-def period_parse(params: Mapping[str, object], *, today: date) -> Period:
+def period_parse(params: Mapping[str, object], *, today: date, blank_is_default: bool = False) -> Period:
     """`to` defaults to today (UTC), `from` to the 28 days ending on `to`. Refused with the field and
-    the reason: a date that is not YYYY-MM-DD, `from` after `to`, `to` after today, over 366 days."""
+    the reason: a date that is not YYYY-MM-DD, `from` after `to`, `to` after today, over 366 days.
+    A parameter sent empty is refused too, unless `blank_is_default` (the page's form sends its empty
+    fields; an API client that sends `to=` has made a mistake worth telling)."""
+    if not blank_is_default:
+        for field in ("from", "to"):
+            if field in params and not params.get(field):
+                raise ApplicationError({field: ["Enter a date as YYYY-MM-DD, e.g. 2026-11-30, or leave it out."]})
     raw_to, raw_from = params.get("to") or "", params.get("from") or ""
     last = _date(raw_to, "to") if raw_to else today
     first = _date(raw_from, "from") if raw_from else last - timedelta(days=DEFAULT_DAYS - 1)

@@ -75,6 +75,9 @@ def test_patients_and_caregivers_are_refused(maria: EnrolledPatient, anonymous: 
         ({"to": "2026-12-03"}, "to", "today (2026-12-02) or earlier"),
         ({"from": "2026-11-10", "to": "2026-11-09"}, "from", "on or before `to`"),
         ({"from": "2025-11-30", "to": "2026-12-01"}, "from", "at most 366 days"),
+        ({"to": ""}, "to", "or leave it out"),  # sent empty: a client's mistake, not the default
+        ({"from": ""}, "from", "or leave it out"),
+        ({"format": "xml"}, "format", "json, csv"),  # not DRF's 404: the figures exist
     ],
 )
 def test_a_bad_period_is_refused_with_its_field_and_reason(
