@@ -38,6 +38,18 @@ def _response(env: Env) -> dict[str, Any]:
     return response.run(env)
 
 
+def _patients_list(env: Env) -> dict[str, Any]:
+    from bench import patients_list
+
+    return patients_list.run(env)
+
+
+def _metrics(env: Env) -> dict[str, Any]:
+    from bench import metrics_at_scale
+
+    return metrics_at_scale.run(env)
+
+
 def _fhir(env: Env) -> dict[str, Any]:
     from bench import fhir
 
@@ -68,7 +80,9 @@ def main() -> int:
             ("reminders", lambda: _reminders(env)),
             ("phone_sync", lambda: _phone_sync(env)),
             ("response", lambda: _response(env)),
+            ("patients_list", lambda: _patients_list(env)),
             ("fhir", lambda: _fhir(env)),
+            ("metrics_at_scale", lambda: _metrics(env)),
         ]
         for name, step in steps:
             if only and name not in only:
@@ -183,10 +197,24 @@ def _summary(records: dict[str, dict[str, Any]], total: float) -> None:
         f"{r['seconds_to_synced']} s" if "seconds_to_synced" in r else f"skipped: {r.get('skipped', '-')}",
         r.get("target_met"),
     )
+    r = records.get("patients_list", {})
+    if "results" in r:
+        counts = [r["results"][str(n)]["dashboard"]["queries"] for n in r["sizes"]]
+        add(
+            "9 patients list",
+            "queries flat with patients",
+            " / ".join(f"{n:,}: {q} q" for n, q in zip(r["sizes"], counts, strict=True)),
+            None,
+        )
     r = records.get("fhir", {})
     if "everything_p95_ms" in r:
         add("8 FHIR $everything", "p95 < 150 ms", f"p95 {r['everything_p95_ms']} ms", r["everything_target_met"])
         add("8 FHIR lab feed", "<= 3x sync", f"{r['ratio_vs_sync']}x", r["ingest_target_met"])
+    r = records.get("metrics_at_scale", {})
+    for key, label in (("api", "9 service figures (API)"), ("dashboard", "9 service figures (page)")):
+        if key in r:
+            figure = f"p95 {r[key]['p95_ms']} ms, {r[key]['queries']} queries (1%: {r[key]['small_queries']})"
+            add(label, "< 200 ms, queries flat", figure, r[key]["target_met"])
     print(
         report.table(
             f"Summary ({total / 60:.1f} min, BENCH_SCALE={scale():g})", ["bench", "target", "figure", "status"], rows

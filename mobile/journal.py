@@ -196,8 +196,9 @@ class Journal:
             on = reported_at.astimezone(ZoneInfo(str(tz_name))).date()
         except (ValueError, ZoneInfoNotFoundError):
             return None
-        cd = regimen.cycle_day(start, on)
-        return cd.day if cd is not None and regimen.is_in_nadir_window(start, on) else None
+        calendar = regimen.calendar_from_json(start, raw.get("cycle_delays"))  # the care team's delays
+        cd = regimen.cycle_day(calendar, on)
+        return cd.day if cd is not None and regimen.is_in_nadir_window(calendar, on) else None
 
     def latest_anc(self, reported_at: datetime) -> Decimal | None:
         """The latest ANC on this phone within the fever rule's window (×10^9/L)."""

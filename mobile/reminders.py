@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from mobile import strings as S
 from shared import reminders as shared
-from shared.regimen import stopped_drugs
+from shared.regimen import Start, stopped_drugs
 from shared.reminders import ReminderKind, ReminderPlan, ReminderPlanError
 
 __all__ = [
@@ -119,7 +119,7 @@ def _title(kind: ReminderKind, doses_mg: Mapping[str, str], plan: ReminderPlan) 
 def phone_reminders(
     *,
     plan: ReminderPlan,
-    start_date: date,
+    start_date: Start,
     tz: ZoneInfo,
     window_start: datetime,
     window_end: datetime,

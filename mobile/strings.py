@@ -121,7 +121,16 @@ def greeting(name: str) -> str:
 
 
 def cycle_day(cycle: int, day: int) -> str:
+    if day > 28:  # the care team delayed the next cycle: this one runs on
+        return _("Cycle {cycle} · Day {day} (next cycle delayed)").format(cycle=cycle, day=day)
     return _("Cycle {cycle} · Day {day} of 28").format(cycle=cycle, day=day)
+
+
+def next_cycle_delayed(when: str) -> str:
+    return _(
+        "Your care team delayed your next cycle. It starts on {when}. Until then, take no ixazomib, "
+        "lenalidomide or dexamethasone. Keep taking your antiviral medicine."
+    ).format(when=when)
 
 
 def starts_on(when: str) -> str:

@@ -91,6 +91,10 @@ class FeverRule:
     threshold_c: Decimal = Decimal("38.0")
     neutropenic_anc_below: Decimal = Decimal("1.0")  # ×10^9/L
     anc_window: timedelta = timedelta(days=7)
+    # A clinic's stricter choice (contract §4 allows it; issue 13 §3 asks for it): a fever in the
+    # nadir window with no recent ANC is `critical`, treated as febrile neutropenia until an ANC is
+    # done. Off by default: contract §4 keeps such a fever urgent for a clinic on the defaults.
+    nadir_no_anc_critical: bool = False
     source: str = (
         "CareLoop contract §4; CTCAE v5.0 'Febrile neutropenia' (ANC <1000/mm³ with a "
         "temperature >38.3 °C once or ≥38 °C sustained; a patient's single reading of ≥38.0 "
@@ -374,8 +378,9 @@ def evaluate_symptom(
 #: A fever in the nadir window with no ANC to rule out neutropenia (issue 13 §3). The counts are
 #: lowest on days 14-21 (NINLARO USPI §5.1), so CareLoop cannot tell this fever from febrile
 #: neutropenia: it says so, asks the nurse for an ANC now and the patient to call now. Its kind
-#: and severity stay contract §4's (`fever`, urgent: febrile_neutropenia needs an ANC < 1.0 of
-#: the 7 days before); an ANC that comes back low turns it into febrile neutropenia.
+#: stays `fever` (febrile_neutropenia needs an ANC < 1.0 of the 7 days before) and, on the
+#: defaults, its severity urgent (contract §4); a clinic that sets `nadir_no_anc_critical` makes
+#: it critical. An ANC that comes back low turns it into febrile neutropenia.
 PRECAUTION_SOURCE = (
     "CareLoop: fever with no ANC in the 7 days before, on days 14-21 (NINLARO USPI §5.1 nadir window): "
     "febrile neutropenia cannot be ruled out until an ANC is done"
@@ -389,18 +394,24 @@ def _evaluate_fever(
         return None
     temp = f"{_fmt(temperature)} °C"
     if latest_anc is None and nadir_day is not None:
+        critical = rule.nadir_no_anc_critical
         return AlertCandidate(
             "fever",
             None,
-            Severity.URGENT,
+            Severity.CRITICAL if critical else Severity.URGENT,
             (),
             "Fever in the nadir window, no recent ANC",
             f"Temperature {temp} on cycle day {nadir_day} (days 14-21, the nadir window) and no ANC collected "
-            f"within {rule.anc_window.days} days before: febrile neutropenia cannot be ruled out. Get an ANC now.",
+            f"within {rule.anc_window.days} days before: febrile neutropenia cannot be ruled out. Get an ANC now."
+            + (
+                " Critical by the clinic's policy: treated as febrile neutropenia until an ANC is done."
+                if critical
+                else ""
+            ),
             "Call your care team now or go to the emergency department: a fever in the weeks when your white "
             "cells may be low is treated as an emergency until a blood count shows otherwise. They will need a "
             "blood count today. Take this phone and your medicines with you.",
-            PRECAUTION_SOURCE,
+            PRECAUTION_SOURCE + ("; clinic policy: critical" if critical else ""),
         )
     if latest_anc is not None and latest_anc < rule.neutropenic_anc_below:
         return AlertCandidate(
@@ -510,7 +521,8 @@ def cycle_labs_missing_alert(readiness: Readiness) -> AlertCandidate:
 def with_overrides(base: AlertPolicy, overrides: Mapping[str, object]) -> AlertPolicy:
     """A clinic's stricter policy. `overrides` is
     `{"labs": {analyte: {"min_grade": n}}, "symptoms": {symptom: {"min_grade": n}},
-      "fever": {"threshold_c": t}}`; anything that would alert later than `base` is refused.
+      "fever": {"threshold_c": t, "nadir_no_anc_critical": true}}`; anything that would alert later
+    or less urgently than `base` is refused.
     Hold thresholds are the label's and cannot be overridden."""
     unknown = set(overrides) - {"labs", "symptoms", "fever"}
     if unknown:
@@ -528,8 +540,14 @@ def with_overrides(base: AlertPolicy, overrides: Mapping[str, object]) -> AlertP
     fever = base.fever
     fever_change = overrides.get("fever")
     if fever_change is not None:
-        if not isinstance(fever_change, Mapping) or set(fever_change) - {"threshold_c"}:
-            raise PolicyError("fever: only threshold_c can be set.")
+        if not isinstance(fever_change, Mapping) or set(fever_change) - {"threshold_c", "nadir_no_anc_critical"}:
+            raise PolicyError("fever: only threshold_c and nadir_no_anc_critical can be set.")
+        critical = fever_change.get("nadir_no_anc_critical", fever.nadir_no_anc_critical)
+        if not isinstance(critical, bool):
+            raise PolicyError("fever.nadir_no_anc_critical must be true or false.")
+        if fever.nadir_no_anc_critical and not critical:
+            raise PolicyError("fever.nadir_no_anc_critical cannot be turned off (stricter only).")
+        fever = replace(fever, nadir_no_anc_critical=critical)
         raw = fever_change.get("threshold_c", fever.threshold_c)
         if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal)):
             raise PolicyError("fever.threshold_c must be a number of °C.")
@@ -558,7 +576,7 @@ def _stricter(trigger: Trigger, change: Mapping[str, object], where: str) -> Tri
 
 # ---- the wire form: a clinic's effective overrides, for the phone ------------------------------
 
-WireForm = dict[str, dict[str, dict[str, int] | int | float]]
+WireForm = dict[str, dict[str, dict[str, int] | int | float | bool]]
 
 
 def policy_to_wire(policy: AlertPolicy, base: AlertPolicy = DEFAULT_POLICY) -> WireForm:
@@ -584,13 +602,19 @@ def policy_to_wire(policy: AlertPolicy, base: AlertPolicy = DEFAULT_POLICY) -> W
                 raise PolicyError(f"{name}.{key}: differs from the base in more than min_grade.")
         if moved:
             wire[name] = {key: {"min_grade": grade} for key, grade in moved.items()}
-    if replace(policy.fever, threshold_c=base.fever.threshold_c) != base.fever:
-        raise PolicyError("fever: differs from the base in more than threshold_c.")
+    unsettable = replace(
+        policy.fever, threshold_c=base.fever.threshold_c, nadir_no_anc_critical=base.fever.nadir_no_anc_critical
+    )
+    if unsettable != base.fever:
+        raise PolicyError("fever: differs from the base in more than threshold_c and nadir_no_anc_critical.")
+    fever: dict[str, dict[str, int] | int | float | bool] = {}
     if policy.fever.threshold_c != base.fever.threshold_c:
         threshold = policy.fever.threshold_c
-        wire["fever"] = {
-            "threshold_c": int(threshold) if threshold == threshold.to_integral_value() else float(threshold)
-        }
+        fever["threshold_c"] = int(threshold) if threshold == threshold.to_integral_value() else float(threshold)
+    if policy.fever.nadir_no_anc_critical != base.fever.nadir_no_anc_critical:
+        fever["nadir_no_anc_critical"] = policy.fever.nadir_no_anc_critical
+    if fever:
+        wire["fever"] = fever
     return wire
 
 
@@ -609,8 +633,10 @@ def policy_from_wire(data: object, base: AlertPolicy = DEFAULT_POLICY) -> AlertP
             continue
         for key, change in section.items():
             policy = _applied(policy, {name: {key: change}})
-    if "fever" in data:
-        policy = _applied(policy, {"fever": data["fever"]})
+    fever = data.get("fever")
+    if isinstance(fever, Mapping):
+        for key, value in fever.items():  # each on its own: one unreadable setting drops only itself
+            policy = _applied(policy, {"fever": {key: value}})
     return policy
 
 

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final
 
-from shared.regimen import CycleDay, Drug, cycle_day, cycle_start_date, next_dose_date
+from shared.regimen import CycleDay, Drug, Start, cycle_day, cycle_start_date, next_dose_date
 
 __all__ = [
     "CYCLE_START_LAB_WINDOW_DAYS",
@@ -74,7 +74,7 @@ class TrendWarning:
 
 
 def early_warning(
-    *, analyte: str, start_date: date, counts: Sequence[Count], hold_below: Decimal, today: date
+    *, analyte: str, start_date: Start, counts: Sequence[Count], hold_below: Decimal, today: date
 ) -> TrendWarning | None:
     """The warning the latest count gives, or None.
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.regimen import CYCLE_LENGTH_DAYS, Drug, cycle_start_date, drugs_due
+from shared.regimen import CYCLE_LENGTH_DAYS, Drug, Start, cycle_start_date, drugs_due
 
 __all__ = ["CycleIntensity", "cycle_intensity"]
 
@@ -42,7 +42,7 @@ def cycle_intensity(
     *,
     drug: Drug,
     cycle: int,
-    start_date: date,
+    start_date: Start,
     planned_mg: Decimal,
     dose_on: Callable[[date], Decimal],
     taken_days: Collection[date],

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
-from shared.regimen import cycle_day
+from shared.regimen import Start, cycle_day, cycle_start_date
 
 __all__ = [
     "BLOOD_COUNT_ANALYTES",
@@ -60,7 +60,7 @@ class OverdueCount:
     interval_days: int
 
 
-def blood_count_overdue(*, start_date: date, last_on: date | None, since: date, today: date) -> OverdueCount | None:
+def blood_count_overdue(*, start_date: Start, last_on: date | None, since: date, today: date) -> OverdueCount | None:
     """Whether the patient's blood count is overdue on ``today`` (all local dates).
 
     The next count is due ``blood_count_interval_days`` after the last one, the interval being the
@@ -69,10 +69,11 @@ def blood_count_overdue(*, start_date: date, last_on: date | None, since: date, 
     began to follow the patient). It is overdue once ``today`` is more than ``STALE_GRACE_DAYS``
     past the due day; before the regimen starts nothing is due.
     """
-    if today < start_date:
+    first_day = cycle_start_date(start_date, 1)  # later than the start when cycle 1 was delayed
+    if today < first_day:
         return None
     if last_on is None:
-        due = max(since, start_date)
+        due = max(since, first_day)
         interval = blood_count_interval_days(_cycle_of(start_date, due))
     else:
         interval = blood_count_interval_days(_cycle_of(start_date, last_on))
@@ -83,6 +84,6 @@ def blood_count_overdue(*, start_date: date, last_on: date | None, since: date, 
     return OverdueCount(last_on=last_on, due_on=due, days_overdue=late, interval_days=interval)
 
 
-def _cycle_of(start_date: date, on: date) -> int:
+def _cycle_of(start_date: Start, on: date) -> int:
     cd = cycle_day(start_date, on)
     return 1 if cd is None else cd.cycle

@@ -20,10 +20,12 @@ dose reduction steps) and §5.1 (thrombocytopenia, platelet nadir). Facts taken
 from the Revlimid (lenalidomide) USPI and not re-checked against it are marked
 "[U] Revlimid USPI" (unverified).
 
-Cycle arithmetic assumes cycles follow each other without gaps: cycle N starts
-exactly ``(N - 1) * 28`` days after ``start_date``. If a cycle start is delayed
-(for example because the cycle-start gate failed), the caller must re-anchor,
-i.e. pass the real start date of the delayed cycle.
+Cycle arithmetic: cycle N starts ``(N - 1) * 28`` days after cycle 1 day 1, plus
+every delay the care team recorded for cycles 1..N (a failed cycle-start gate,
+NINLARO USPI §2.2). Every function taking ``start`` accepts either the plain
+start date (no delays) or a ``Calendar`` (start date and delays). While a cycle
+is delayed the previous one runs on past day 28 ("cycle 2, day 31"): no IRd
+drug is due on those days and they are not in the nadir window.
 
 These are reminders for patients and carers, not prescribing decisions: the
 treating team's instructions always win.
@@ -31,7 +33,7 @@ treating team's instructions always win.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -54,11 +56,15 @@ __all__ = [
     "LENALIDOMIDE_DOSE_LEVELS_MG",
     "NADIR_WINDOW_DAYS",
     "REVLIMID_CBC_DAYS",
+    "Calendar",
     "CycleDay",
     "Drug",
     "DrugSchedule",
     "GateResult",
     "MissedDoseAdvice",
+    "Start",
+    "calendar_from_delays",
+    "calendar_from_json",
     "cycle_day",
     "cycle_start_date",
     "cycle_start_gate",
@@ -148,7 +154,9 @@ _SCHEDULES: Final[MappingProxyType[Drug, DrugSchedule]] = MappingProxyType(
 
 @dataclass(frozen=True)
 class CycleDay:
-    """Position of a calendar date in the regimen: cycle >= 1, day 1..28."""
+    """Position of a calendar date in the regimen: cycle >= 1, day >= 1.
+
+    Day is 1..28, or beyond 28 while the next cycle is delayed (Calendar)."""
 
     cycle: int
     day: int
@@ -156,23 +164,129 @@ class CycleDay:
     def __post_init__(self) -> None:
         if self.cycle < 1:
             raise ValueError(f"cycle must be >= 1, got {self.cycle}")
-        if not 1 <= self.day <= CYCLE_LENGTH_DAYS:
-            raise ValueError(f"day must be within 1..28, got {self.day}")
+        if self.day < 1:
+            raise ValueError(f"day must be >= 1, got {self.day}")
 
 
-def cycle_day(start_date: date, on: date) -> CycleDay | None:
-    """Cycle and day of ``on`` for a regimen whose cycle 1 day 1 is ``start_date``.
+@dataclass(frozen=True)
+class Calendar:
+    """A patient's IRd calendar: cycle 1 day 1 as planned, and the care team's cycle delays.
 
-    Returns None for dates before ``start_date``.
+    ``delays`` holds (cycle, days) pairs: day 1 of that cycle, and of every later one, moves
+    ``days`` later. Built with ``calendar_from_delays`` (which merges and sorts them); the
+    constructor checks the pairs are sorted, unique and positive.
     """
-    offset = (_as_date(on) - _as_date(start_date)).days
+
+    start: date
+    delays: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        cycles = [c for c, _ in self.delays]
+        if any(c < 1 for c in cycles) or any(d < 1 for _, d in self.delays):
+            raise ValueError("cycle delays need a cycle >= 1 and days >= 1")
+        if cycles != sorted(set(cycles)):
+            raise ValueError("cycle delays must be sorted by cycle, one entry per cycle")
+
+    @property
+    def first_day(self) -> date:
+        """Cycle 1 day 1 (the start date, later if cycle 1 itself was delayed)."""
+        return self.cycle_start(1)
+
+    def cycle_start(self, cycle: int) -> date:
+        if cycle < 1:
+            raise ValueError(f"cycle must be >= 1, got {cycle}")
+        shift = sum(days for c, days in self.delays if c <= cycle)
+        return _as_date(self.start) + timedelta(days=(cycle - 1) * CYCLE_LENGTH_DAYS + shift)
+
+    def position(self, on: date) -> CycleDay | None:
+        """Cycle and day of ``on``; None before cycle 1 day 1."""
+        on = _as_date(on)
+        if not self.delays:
+            return _plain_position(self.start, on)
+        cycle = 1
+        shift = 0  # the delays of cycles <= cycle
+        for delayed, days in self.delays:
+            if delayed == 1:
+                shift += days
+                continue
+            day1 = self.cycle_start(delayed)
+            if on < day1:
+                break
+            cycle, shift = delayed, shift + days
+        offset = (on - _as_date(self.start)).days - shift - (cycle - 1) * CYCLE_LENGTH_DAYS
+        if offset < 0:
+            return None  # only before cycle 1: a later cycle is entered only once on >= its day 1
+        # Whole cycles after `cycle`, up to the next delayed one (whose day 1 `on` is before).
+        following = [c for c, _ in self.delays if c > cycle]
+        last_cycle = following[0] - 1 if following else None
+        extra = offset // CYCLE_LENGTH_DAYS
+        if last_cycle is not None:
+            extra = min(extra, last_cycle - cycle)
+        cycle += extra
+        return CycleDay(cycle=cycle, day=offset - extra * CYCLE_LENGTH_DAYS + 1)
+
+    def total_delay(self) -> int:
+        return sum(days for _, days in self.delays)
+
+
+#: What the functions below take as the regimen's start: a plain date (no delays) or a Calendar.
+Start = date | Calendar
+
+
+def calendar_from_delays(start: date, delays: Iterable[tuple[date, int]]) -> Calendar:
+    """The calendar after the care team's "delay the next cycle" decisions, in the order made.
+
+    Each decision is (the patient's local date it was made, days). It delays the cycle whose day 1
+    (as the calendar stood then) is on or after that date: the cycle about to start, or the one
+    already delayed when it is delayed again. A decision made on a day 1 delays that very cycle.
+    """
+    calendar = Calendar(_as_date(start))
+    for made_on, days in delays:
+        if days < 1:
+            raise ValueError(f"a cycle delay needs days >= 1, got {days}")
+        cycle = next_cycle_start(calendar, made_on).cycle
+        merged = dict(calendar.delays)
+        merged[cycle] = merged.get(cycle, 0) + days
+        calendar = Calendar(calendar.start, tuple(sorted(merged.items())))
+    return calendar
+
+
+def calendar_from_json(start: date, raw: object) -> Calendar:
+    """The calendar the sync answer's ``regimen`` describes: its ``start_date`` and its
+    ``cycle_delays`` (``[{"cycle": 3, "delay_days": 7}, ...]``). An entry that is not a positive
+    whole cycle and number of days is left out; a missing list means no delays (an older server)."""
+    merged: dict[int, int] = {}
+    for item in raw if isinstance(raw, list) else ():
+        if not isinstance(item, Mapping):
+            continue
+        cycle, days = item.get("cycle"), item.get("delay_days")
+        if type(cycle) is int and type(days) is int and cycle >= 1 and days >= 1:
+            merged[cycle] = merged.get(cycle, 0) + days
+    return Calendar(_as_date(start), tuple(sorted(merged.items())))
+
+
+def _calendar(start: Start) -> Calendar:
+    return start if isinstance(start, Calendar) else Calendar(_as_date(start))
+
+
+def cycle_day(start_date: Start, on: date) -> CycleDay | None:
+    """Cycle and day of ``on`` for a regimen whose cycle 1 day 1 is ``start_date`` (with its
+    delays, if a Calendar). Returns None for dates before cycle 1 day 1.
+    """
+    if isinstance(start_date, Calendar):
+        return start_date.position(on)
+    return _plain_position(_as_date(start_date), _as_date(on))  # the common case, without a Calendar
+
+
+def _plain_position(start: date, on: date) -> CycleDay | None:
+    offset = (on - start).days
     if offset < 0:
         return None
     cycle, day_index = divmod(offset, CYCLE_LENGTH_DAYS)
     return CycleDay(cycle=cycle + 1, day=day_index + 1)
 
 
-def drugs_due(start_date: date, on: date) -> tuple[Drug, ...]:
+def drugs_due(start_date: Start, on: date) -> tuple[Drug, ...]:
     """IRd drugs due on ``on``, in IRD_SCHEDULE order; () before the start.
 
     Daily antiviral prophylaxis is not included (it is not cycle-bound).
@@ -183,14 +297,12 @@ def drugs_due(start_date: date, on: date) -> tuple[Drug, ...]:
     return tuple(s.drug for s in IRD_SCHEDULE if cd.day in s.days)
 
 
-def cycle_start_date(start_date: date, cycle: int) -> date:
-    """Calendar date of day 1 of ``cycle`` (1-based), assuming no delays."""
-    if cycle < 1:
-        raise ValueError(f"cycle must be >= 1, got {cycle}")
-    return _as_date(start_date) + timedelta(days=(cycle - 1) * CYCLE_LENGTH_DAYS)
+def cycle_start_date(start_date: Start, cycle: int) -> date:
+    """Calendar date of day 1 of ``cycle`` (1-based), after the calendar's delays."""
+    return _calendar(start_date).cycle_start(cycle)
 
 
-def next_cycle_start(start_date: date, on: date) -> CycleDay:
+def next_cycle_start(start_date: Start, on: date) -> CycleDay:
     """The next day 1 on or after ``on``, as a cycle number (its day is always 1).
 
     Before the start it is cycle 1; on a day 1 it is that very cycle. The date
@@ -207,8 +319,8 @@ def next_cycle_start(start_date: date, on: date) -> CycleDay:
 NADIR_WINDOW_DAYS: Final[tuple[int, int]] = (14, 21)
 
 
-def is_in_nadir_window(start_date: date, on: date) -> bool:
-    """True on days 14..21 (inclusive) of any cycle; False before the start."""
+def is_in_nadir_window(start_date: Start, on: date) -> bool:
+    """True on days 14..21 (inclusive) of any cycle; False before the start and in a delay."""
     cd = cycle_day(start_date, on)
     if cd is None:
         return False
@@ -216,13 +328,13 @@ def is_in_nadir_window(start_date: date, on: date) -> bool:
     return first <= cd.day <= last
 
 
-def next_dose_date(start_date: date, drug: Drug, after: date) -> date:
-    """First scheduled date of ``drug`` strictly after ``after`` (and >= start_date)."""
+def next_dose_date(start_date: Start, drug: Drug, after: date) -> date:
+    """First scheduled date of ``drug`` strictly after ``after`` (and >= cycle 1 day 1)."""
     schedule = _schedule_for(drug)
-    start = _as_date(start_date)
-    candidate = max(_as_date(after) + timedelta(days=1), start)
-    # Every schedule has at least one day per cycle, so one cycle suffices.
-    for _ in range(CYCLE_LENGTH_DAYS):
+    start = _calendar(start_date)
+    candidate = max(_as_date(after) + timedelta(days=1), start.first_day)
+    # Every schedule has at least one day per cycle, so one cycle (and any delays) suffices.
+    for _ in range(CYCLE_LENGTH_DAYS + start.total_delay()):
         cd = cycle_day(start, candidate)
         if cd is not None and cd.day in schedule.days:
             return candidate
@@ -230,14 +342,14 @@ def next_dose_date(start_date: date, drug: Drug, after: date) -> date:
     raise AssertionError("unreachable: every schedule has a day in each cycle")
 
 
-def scheduled_dates(start_date: date, drug: Drug, first: date, last: date) -> list[date]:
+def scheduled_dates(start_date: Start, drug: Drug, first: date, last: date) -> list[date]:
     """All scheduled dates of ``drug`` in ``first..last`` (inclusive), in order.
 
-    Dates before ``start_date`` are never scheduled; an empty range gives [].
+    Dates before cycle 1 day 1 and in a cycle delay are never scheduled; an empty range gives [].
     """
     schedule = _schedule_for(drug)
-    start = _as_date(start_date)
-    current = max(_as_date(first), start)
+    start = _calendar(start_date)
+    current = max(_as_date(first), start.first_day)
     end = _as_date(last)
     result: list[date] = []
     while current <= end:
@@ -273,7 +385,7 @@ class MissedDoseAdvice:
 
 def ixazomib_missed_dose_advice(
     *,
-    start_date: date,
+    start_date: Start,
     missed_on: date,
     now: datetime,
     dose_time: time,

@@ -48,6 +48,13 @@ Blood draws
     * The platelet nadir (NINLARO USPI §5.1: nadir on days 14-21): day 15 of cycles 4 to
       `nadir_draw_cycles` when a clinic sets it above 3 ("nadir").
 
+Myeloma response tests
+    SPEP, UPEP and free light chains (shared.response_tests): one reminder per due test, on
+    `response_tests.reminder_day` (two days before its day 1, so a 24-hour urine collection can
+    start the morning before the cycle-start draw) at the blood-draw time, keyed
+    `"response_test:<local date>"`. The caller says which test is next (`NextTest`): it comes from
+    the patient's markers, which this module does not see.
+
 These are reminders, not prescribing decisions: the treating team's instructions win.
 """
 
@@ -60,7 +67,7 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from shared import regimen, rems
+from shared import regimen, rems, response_tests
 
 __all__ = [
     "DEFAULT_ANTIVIRAL_TIMES",
@@ -81,6 +88,7 @@ __all__ = [
     "local_instant",
     "occurrences",
     "parse_wall_time",
+    "response_test_text",
 ]
 
 
@@ -91,6 +99,7 @@ class ReminderKind(StrEnum):
     DEXAMETHASONE = "dexamethasone"
     LAB_DRAW = "lab_draw"
     REMS = "rems"  # lenalidomide REMS: pregnancy test, birth control, survey, no donation (shared.rems)
+    RESPONSE_TEST = "response_test"  # SPEP, UPEP and free light chains (shared.response_tests)
 
 
 #: The order occurrences at the same instant are listed in (the IRd display order, then the rest).
@@ -131,6 +140,7 @@ _TITLES: Final[MappingProxyType[ReminderKind, str]] = MappingProxyType(
         ReminderKind.ANTIVIRAL: "Time for your antiviral",
         ReminderKind.LAB_DRAW: "Blood test today",
         ReminderKind.REMS: "Treatment program",  # each REMS reminder has its own title (shared.rems)
+        ReminderKind.RESPONSE_TEST: "Myeloma tests due",
     }
 )
 
@@ -258,7 +268,7 @@ def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(on, at.replace(fold=0), tzinfo=zone).astimezone(UTC)
 
 
-def lab_draws(start_date: date, first: date, last: date, nadir_draw_cycles: int) -> list[LabDraw]:
+def lab_draws(start_date: regimen.Start, first: date, last: date, nadir_draw_cycles: int) -> list[LabDraw]:
     """Blood-draw days in `first..last` (inclusive), in date order (see the module docstring).
 
     "cycle_start": the day before each day 1. In cycles 1..`nadir_draw_cycles` (default 3) also
@@ -302,6 +312,15 @@ def _lab_text(draw: LabDraw) -> str:
     )
 
 
+def response_test_text(test: response_tests.NextTest) -> str:
+    """What the response-test reminder says: which tests, with which draw, and the urine collection."""
+    return (
+        f"Your myeloma tests (M-protein and free light chains) are due with tomorrow's blood test, before "
+        f"cycle {test.cycle} starts on {format_day(test.due)}. If your care team asked for a 24-hour urine "
+        "sample, start collecting it today."
+    )
+
+
 def _antiviral_text(plan: ReminderPlan) -> str:
     drug = plan.antiviral_drug.strip()
     if not drug:
@@ -319,19 +338,22 @@ def _drug_time(plan: ReminderPlan, kind: ReminderKind) -> time:
 
 def occurrences(
     plan: ReminderPlan,
-    start_date: date,
+    start_date: regimen.Start,
     zone: ZoneInfo,
     window_start: datetime,
     window_end: datetime,
     stopped: frozenset[regimen.Drug] = frozenset(),
     rems_profile: rems.RemsProfile | None = None,
+    response_test: response_tests.NextTest | None = None,
 ) -> list[Occurrence]:
     """Every reminder whose real time is in `[window_start, window_end)`, in time order.
 
     Both bounds must be timezone-aware. Antiviral reminders run every day from `start_date`; the IRd
     drugs follow `regimen.drugs_due`, less the `stopped` ones (the care team stopped them);
     blood draws follow `lab_draws`. With a `rems_profile`, the lenalidomide REMS reminders
-    (`shared.rems`) come at the blood-draw time, keyed `"rems:<what>:<local date>"`.
+    (`shared.rems`) come at the blood-draw time, keyed `"rems:<what>:<local date>"`. With a
+    `response_test` (the patient's next SPEP/UPEP/FLC draw), its reminder comes at the blood-draw
+    time on `response_tests.reminder_day`.
     """
     for name, bound in (("window_start", window_start), ("window_end", window_end)):
         if bound.tzinfo is None or bound.utcoffset() is None:
@@ -345,7 +367,7 @@ def occurrences(
     program: dict[date, list[rems.RemsReminder]] = {}
     if rems_profile is not None:
         for item in rems.rems_reminders(
-            start_date=start_date,
+            start_date=regimen.cycle_start_date(start_date, 1),
             first=first,
             last=last,
             can_become_pregnant=rems_profile.can_become_pregnant,
@@ -371,6 +393,9 @@ def occurrences(
         draw = draws.get(day)
         if draw is not None:
             planned.append((ReminderKind.LAB_DRAW, plan.lab_draw_time, f"lab_draw:{day.isoformat()}", _lab_text(draw)))
+        if response_test is not None and response_tests.reminder_day(response_test) == day:
+            key = f"{ReminderKind.RESPONSE_TEST.value}:{day.isoformat()}"
+            planned.append((ReminderKind.RESPONSE_TEST, plan.lab_draw_time, key, response_test_text(response_test)))
         titles = {}
         for item in program.get(day, []):
             key = f"rems:{item.kind.value}:{day.isoformat()}"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backend.accounts.models import Clinic, DeviceToken, User
 
@@ -22,3 +23,8 @@ class DeviceTokenAdmin(admin.ModelAdmin):
     list_display = ("user", "device_name", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     readonly_fields = ("key_hash", "user", "device_name", "created_at", "last_used_at")
+
+
+# django-otp registers its TOTP devices, with their secret keys, in the admin: nobody reads a nurse's
+# authenticator secret there. A lost phone is a recovery code, or the clinic admin (README "Security").
+admin.site.unregister(TOTPDevice)

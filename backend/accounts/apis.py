@@ -30,6 +30,10 @@ class TokenApi(FailuresThrottled, APIView):
                 "username": serializers.CharField(),
                 "password": serializers.CharField(),
                 "device_name": serializers.CharField(required=False),
+                "otp": serializers.CharField(
+                    required=False,
+                    help_text="Staff with a second factor: a code from the authenticator app, or a recovery code.",
+                ),
             },
         ),
         responses=inline_serializer(
@@ -44,6 +48,7 @@ class TokenApi(FailuresThrottled, APIView):
             password=body.get("password"),
             device_name=device if isinstance(device, str) else "",
             request=request._request,  # Django's own request: django-axes marks a lockout on it
+            otp=body.get("otp"),
         )
         return Response({"token": token, "role": user.role})
 

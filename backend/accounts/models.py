@@ -7,6 +7,7 @@ import hashlib
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin
 
 
 class Clinic(models.Model):
@@ -25,6 +26,9 @@ class Clinic(models.Model):
     # against herpes zoster reactivation), e.g. acyclovir 400 mg twice daily or valacyclovir once.
     antiviral_drug = models.CharField(max_length=60, default="acyclovir 400 mg")
     antiviral_times = models.JSONField(default=list, blank=True, help_text='Local times, e.g. ["08:00", "20:00"].')
+    # Every nurse and admin signs in to the dashboard with a second factor (an authenticator app or a
+    # passkey) after the password; staff without one are sent to set one up (backend.dashboard.signin_steps).
+    require_second_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -95,3 +99,39 @@ class DeviceToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.device_name or 'device'}"
+
+
+def recovery_code_digest(code: str) -> str:
+    """Recovery codes (10 characters of 31, about 2^49) are stored as an HMAC-SHA256 keyed with the
+    secret key, like enrollment codes (`hash_code`): a leaked table gives none of them back. Spaces,
+    dashes and case do not matter when a person types one."""
+    normalized = "".join(code.split()).replace("-", "").lower()
+    return salted_hmac("careloop.recovery-codes", normalized, algorithm="sha256").hexdigest()
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """A staff member's set of single-use recovery codes, as a django-otp device: one code signs in
+    once when the phone or passkey is lost. Wrong codes slow down like a TOTP device's (1, 2, 4 s ...)."""
+
+    def verify_token(self, token: object) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed or not isinstance(token, str):
+            return False
+        # A delete both checks and spends the code: two requests racing with one code cannot both win.
+        used, _ = RecoveryCode.objects.filter(device=self, digest=recovery_code_digest(token)).delete()
+        if used:
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "digest"], name="recovery_code_once_per_device")]

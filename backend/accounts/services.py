@@ -9,7 +9,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from backend.accounts.models import Clinic, DeviceToken, Role, User, hash_token
+from backend.accounts.second_factor import WAIT, code_verify, has_second_factor, second_factor_required
 from backend.core.errors import ApplicationError, NotFound
 
 INVALID_CREDENTIALS = "Wrong username or password."
@@ -25,6 +26,11 @@ STAFF_ROLE_ONLY = "Must be nurse or admin."
 LOCKED_OUT = (
     "Too many failed sign-ins for this username from this address. Wait 15 minutes and try again, "
     "or ask your clinic admin to unlock it."
+)
+OTP_NEEDED = "This account has a second factor: send `otp`, a code from the authenticator app or a recovery code."
+OTP_WRONG = "That code did not work."
+OTP_SET_UP_FIRST = (
+    "Your clinic requires a second factor: set one up in the dashboard (Security) first, then sign in with `otp`."
 )
 
 
@@ -59,11 +65,20 @@ def token_issue(*, user: User, device_name: str = "") -> str:
 
 
 def token_login(
-    *, username: object, password: object, device_name: str = "", request: HttpRequest | None = None
+    *,
+    username: object,
+    password: object,
+    device_name: str = "",
+    request: HttpRequest | None = None,
+    otp: object = None,
 ) -> tuple[str, User]:
     """A token for staff or a caregiver. With the request, failures count towards django-axes'
     lockout (backend.dashboard.lockout.failure_limit), as sign-ins to the dashboard do: the API
-    must not be the way around it. A locked-out sign-in is 429, even with the right password."""
+    must not be the way around it. A locked-out sign-in is 429, even with the right password.
+
+    Staff with a second factor also send `otp` (an authenticator code or a recovery code; a passkey
+    needs a browser); a wrong one counts toward the lockout like a wrong password. Where the clinic
+    requires a second factor, staff without one get no token (403) until they set one up."""
     errors: dict[str, list[str]] = {}
     if not isinstance(username, str) or not username.strip():
         errors["username"] = ["This field is required."]
@@ -73,14 +88,38 @@ def token_login(
         raise ApplicationError(errors)
     assert isinstance(username, str) and isinstance(password, str)
     user = authenticate(request, username=username.strip(), password=password)
-    if getattr(request, "axes_locked_out", False):
-        cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds())
-        raise ApplicationError({"non_field_errors": [LOCKED_OUT]}, status=429, headers={"Retry-After": str(cooloff)})
+    _refuse_if_locked_out(request)
     if not isinstance(user, User) or user.role == Role.PATIENT:
         raise ApplicationError({"non_field_errors": [INVALID_CREDENTIALS]})
+    if user.is_clinic_staff:
+        _second_factor_check(user=user, otp=otp, request=request)
     if request is not None:  # a sign-in: clears axes' failure count and sets last_login
         user_logged_in.send(sender=User, request=request, user=user)
     return token_issue(user=user, device_name=device_name), user
+
+
+def _refuse_if_locked_out(request: HttpRequest | None) -> None:
+    if getattr(request, "axes_locked_out", False):
+        cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds())
+        raise ApplicationError({"non_field_errors": [LOCKED_OUT]}, status=429, headers={"Retry-After": str(cooloff)})
+
+
+def _second_factor_check(*, user: User, otp: object, request: HttpRequest | None) -> None:
+    if not has_second_factor(user):
+        if second_factor_required(user):
+            raise ApplicationError({"otp": [OTP_SET_UP_FIRST]}, status=403)
+        return
+    if otp is None or otp == "":
+        raise ApplicationError({"otp": [OTP_NEEDED]})
+    check = code_verify(user=user, code=otp)
+    if check.ok:
+        return
+    if request is not None:  # as a wrong password would: toward this username and address's lockout
+        user_login_failed.send(sender=User, credentials={"username": user.get_username()}, request=request)
+        _refuse_if_locked_out(request)
+    if check.throttled:
+        raise ApplicationError({"otp": [WAIT]}, status=429, headers={"Retry-After": str(check.retry_after)})
+    raise ApplicationError({"otp": [OTP_WRONG]})
 
 
 def token_revoke(*, token: DeviceToken) -> None:

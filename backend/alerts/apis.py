@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.request import Request
@@ -17,13 +18,27 @@ from backend.api.pagination import NewestFirst
 from backend.api.permissions import IsClinicStaff, IsClinicStaffOrPatient
 from backend.audit.mixins import AuditedListMixin
 from backend.audit.services import audit_record
+from backend.core.errors import ApplicationError
+
+
+class _PatientIdField(forms.UUIDField):
+    """`?patient=` names a patient: empty is a 400, as any other id that is not one."""
+
+    def clean(self, value: Any) -> Any:
+        if value == "":
+            raise forms.ValidationError("Must be a patient id (a UUID).")
+        return super().clean(value)
+
+
+class _PatientFilter(django_filters.UUIDFilter):
+    field_class = _PatientIdField
 
 
 class AlertFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
     kind = django_filters.CharFilter()
-    patient = django_filters.UUIDFilter(field_name="patient_id")
+    patient = _PatientFilter(field_name="patient_id")
 
     class Meta:
         model = Alert
@@ -78,14 +93,22 @@ class AlertResolveApi(_AlertActionApi):
         request=inline_serializer(
             "AlertResolve",
             {
-                "note": serializers.CharField(required=False, allow_blank=True),
-                "outcome": serializers.ChoiceField(choices=services.OUTCOMES, required=False),
+                "note": serializers.CharField(required=False, allow_blank=True, allow_null=True),
+                "outcome": serializers.ChoiceField(
+                    choices=services.OUTCOMES,
+                    required=False,
+                    allow_null=True,
+                    allow_blank=True,
+                    help_text='null or "": not recorded.',
+                ),
             },
         ),
         responses=AlertSerializer,
     )
     def post(self, request: Request, alert_id: str) -> Response:
-        body = request.data if isinstance(request.data, dict) else {}
+        body: Any = request.data
+        if not isinstance(body, dict):  # a list or a bare value: nothing in it is a note or an outcome
+            raise ApplicationError({"non_field_errors": ["The body must be a JSON object: {note, outcome}."]})
         action = services.alert_resolve(
             user=request.user,  # type: ignore[arg-type]
             alert_id=alert_id,

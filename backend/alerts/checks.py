@@ -23,6 +23,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from backend.alerts.models import Alert, SourceType, Status
+from backend.patients.calendar import calendars_for
 from backend.patients.models import Patient
 from backend.records.models import LabResult
 from shared.alert_policy import DEFAULT_POLICY, AlertCandidate, early_warning_alert, stale_labs_alert
@@ -81,6 +82,7 @@ def stale_labs_check(*, now: datetime | None = None) -> list[uuid.UUID]:
                 patient_id__in=[p.pk for p in batch], kind="stale_labs", status__in=(Status.OPEN, Status.ACKNOWLEDGED)
             ).values_list("patient_id", flat=True)
         )
+        calendars = calendars_for(batch)
         found = []
         for patient in batch:
             if patient.pk in unresolved:
@@ -91,7 +93,7 @@ def stale_labs_check(*, now: datetime | None = None) -> list[uuid.UUID]:
             assert patient.user is not None
             last_on = last[patient.pk].astimezone(zone).date() if patient.pk in last else None
             overdue = blood_count_overdue(
-                start_date=patient.start_date,
+                start_date=calendars[patient.pk],
                 last_on=last_on,
                 since=patient.user.date_joined.astimezone(zone).date(),
                 today=now.astimezone(zone).date(),
@@ -122,14 +124,14 @@ def early_warning_check(
             patient_id__in=list(zones), analyte__in=BLOOD_COUNT_ANALYTES, collected_at__gte=now - TREND_HISTORY
         ).values_list("patient_id", "analyte", "collected_at", "canonical_value"):
             series[(patient_id, analyte)].append(Count(at.astimezone(zones[patient_id]).date(), value))
-        patients = {p.pk: p for p in batch}
+        calendars = calendars_for(batch)
         found = []
         for (patient_id, analyte), counts in sorted(series.items(), key=lambda item: (str(item[0][0]), item[0][1])):
             hold_below = DEFAULT_POLICY.labs[analyte].hold_below
             assert hold_below is not None  # the label's hold thresholds for a falling count
             warning = early_warning(
                 analyte=analyte,
-                start_date=patients[patient_id].start_date,
+                start_date=calendars[patient_id],
                 counts=counts,
                 hold_below=hold_below,
                 today=now.astimezone(zones[patient_id]).date(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
+from backend.patients.calendar import calendars_for
 from backend.patients.models import Patient
 from backend.records.baselines import local_day
 from backend.records.models import SymptomReport
@@ -14,16 +15,18 @@ from shared import regimen
 
 def fever_nadir_days(reports: Iterable[SymptomReport]) -> dict[UUID, int]:
     """Report id -> cycle day, for the fever reports made in the nadir window (on the patient's
-    local calendar); one query for their patients, none without a fever."""
+    local calendar, the care team's cycle delays included); two queries for their patients, none
+    without a fever."""
     fevers = [r for r in reports if r.symptom == "fever"]
     if not fevers:
         return {}
     patients = {p.pk: p for p in Patient.objects.filter(pk__in={r.patient_id for r in fevers})}
+    calendars = calendars_for(patients.values())
     found: dict[UUID, int] = {}
     for report in fevers:
         patient = patients[report.patient_id]
         on = local_day(patient, report.reported_at)
-        cd = regimen.cycle_day(patient.start_date, on)
-        if cd is not None and regimen.is_in_nadir_window(patient.start_date, on):
+        cd = regimen.cycle_day(calendars[patient.pk], on)
+        if cd is not None and regimen.is_in_nadir_window(calendars[patient.pk], on):
             found[report.pk] = cd.day
     return found

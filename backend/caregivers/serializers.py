@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from backend.api.fields import OneTimeCodeField
 from backend.caregivers.models import CaregiverInvite, CaregiverLink, Scope
 
 
@@ -45,7 +46,7 @@ class InviteCreateInput(serializers.Serializer):
 
 
 class InviteAcceptInput(serializers.Serializer):
-    code = serializers.CharField()
+    code = OneTimeCodeField()
     username = serializers.CharField(max_length=150, required=False, help_text="New account only.")
     password = serializers.CharField(write_only=True, required=False, help_text="New account only.")
     display_name = serializers.CharField(required=False, help_text="How the patient sees you, e.g. 'Ana (daughter)'.")

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 
 ENGINEERS_ONLY = "The Django admin is for CareLoop's engineers. Clinic staff use the dashboard."
 
@@ -50,3 +55,18 @@ def _engineer_login_form() -> Any:
 
 class EngineersAdminConfig(AdminConfig):
     default_site = "backend.config.admin_site.EngineersAdminSite"
+
+
+@never_cache
+def engineer_signin(request: HttpRequest) -> HttpResponse:
+    """Mounted over the admin's own sign-in page, which asks for a password only: engineers sign in
+    through the dashboard's steps (the lockout, then their second factor) and come back. Someone
+    signed in whom the admin turned away is told why; no password is taken here."""
+    from backend.dashboard.access import refuse
+
+    if request.user.is_authenticated:
+        return refuse(request, ENGINEERS_ONLY)
+    target = request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("admin:index")
+    return redirect(f"{reverse('dashboard:signin')}?{urlencode({'next': target})}")

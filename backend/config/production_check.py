@@ -44,6 +44,12 @@ def configuration_problems(env: dict[str, str]) -> list[str]:
         problems.append("DJANGO_DEBUG is on")
     if env.get("CARELOOP_HTTPS", "").strip().lower() in off:
         problems.append("CARELOOP_HTTPS is off (plain HTTP is for `make run`)")
+    # Staff passkeys belong to one host name; the laptop default (localhost) would make them fail.
+    if env.get("CARELOOP_WEBAUTHN_RP_ID", "localhost") == "localhost":
+        problems.append("CARELOOP_WEBAUTHN_RP_ID is not the dashboard's host name (passkeys would not work)")
+    origins = [o.strip() for o in env.get("CARELOOP_WEBAUTHN_ORIGINS", "").split(",") if o.strip()]
+    if not origins or not all(o.startswith("https://") for o in origins):
+        problems.append("CARELOOP_WEBAUTHN_ORIGINS is not the dashboard's https:// origin")
     return problems
 
 

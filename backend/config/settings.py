@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from here, not from a CDN
+    # Staff second factor (backend.accounts.second_factor); before backend.accounts, whose admin
+    # module takes django-otp's device page back out of the admin (it would show TOTP secrets).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "backend.api",
     "backend.accounts",
     "backend.patients",
@@ -92,8 +97,10 @@ CARELOOP_AUDIT_EXEMPT_VIEWS = [
     "api-docs",
     "api-redoc",
     "fhir-metadata",  # the CapabilityStatement: what is served, public
-    "dashboard:signin",
+    "dashboard:signin*",  # the password and second-factor steps, passkey ceremonies
     "dashboard:signout",
+    "dashboard:security*",  # one's own second factors (changes audited by the views)
+    "admin-signin",
     "dashboard:clinic-settings",  # the clinic's thresholds (its changes are audited by the view)
     "dashboard:enroll",  # the enrollment form (the patient it creates is audited by the view)
     "dashboard:staff*",  # the clinic's staff accounts (the changes are audited by backend.dashboard.staff)
@@ -164,7 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # checks sign-ins that carry a request (dashboard, admin); the API's token endpoint has its own path.
 AUTHENTICATION_BACKENDS = [
     "backend.dashboard.lockout.RequestLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "backend.accounts.backends.ClinicUserBackend",  # ModelBackend, the clinic read with the user
 ]
 # Failed sign-ins per username and address before a 15-minute lock: 5 on the dashboard, 20 on the
 # API's token endpoint (backend.dashboard.lockout.failure_limit).
@@ -192,6 +199,19 @@ CARELOOP_TOKEN_IDLE_MINUTES = {
     "admin": _STAFF_IDLE,
     "caregiver": int(os.environ.get("CARELOOP_CAREGIVER_TOKEN_IDLE_MINUTES", str(30 * 24 * 60))),
 }
+# Staff second factor (README "Security"): an authenticator app (TOTP) or a passkey, with single-use
+# recovery codes; optional unless the clinic requires it (Clinic.require_second_factor). Passkeys are
+# bound to the site's domain (the relying party): CARELOOP_WEBAUTHN_RP_ID is the host name the
+# dashboard is served under (never an IP address), CARELOOP_WEBAUTHN_ORIGINS the origins a browser
+# may sign from (https:// in production; http://localhost is the only plain-HTTP origin browsers
+# allow). Changing the RP ID makes every registered passkey unusable.
+OTP_WEBAUTHN_RP_ID = os.environ.get("CARELOOP_WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = "CareLoop"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("CARELOOP_WEBAUTHN_ORIGINS", "http://localhost:8000").split(",") if o.strip()
+]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is the second step after the password
+OTP_TOTP_ISSUER = "CareLoop"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -234,7 +254,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["backend.api.parsers.SafeJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.api.schema.CareLoopAutoSchema",
     "EXCEPTION_HANDLER": "backend.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

@@ -18,7 +18,9 @@ from backend.caregivers.apis import (
     CaregiverListApi,
     CaregiverRevokeApi,
 )
+from backend.config.admin_site import engineer_signin
 from backend.config.health import healthz
+from backend.metrics.apis import MetricsApi
 from backend.notifications.apis import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from backend.notifications.preferences import NotificationPreferenceApi
 from backend.patients.apis import EnrollApi, EnrollmentCodeApi, MeApi, PatientDetailApi, PatientListCreateApi
@@ -58,6 +60,7 @@ api_v1 = [
     path("patients/<uuid:patient_id>/markers/", MarkerListCreateApi.as_view(), name="patient-markers"),
     path("patients/<uuid:patient_id>/response/", ResponseApi.as_view(), name="patient-response"),
     path("clinic/response-settings/", ResponseSettingsApi.as_view(), name="clinic-response-settings"),
+    path("metrics/", MetricsApi.as_view(), name="metrics"),
     path("alerts/", AlertListApi.as_view(), name="alerts"),
     path("alerts/<uuid:alert_id>/acknowledge/", AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", AlertResolveApi.as_view(), name="alert-resolve"),
@@ -86,6 +89,10 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html", **_public),
         name="api-redoc",
     ),
+    # The admin's own sign-in asks for the password only; it goes through the dashboard's two steps.
+    path("admin/login/", engineer_signin, name="admin-signin"),
     path("admin/", admin.site.urls),
     path("", include("backend.dashboard.urls")),
 ]
+
+handler404 = "backend.api.not_found.not_found"

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from backend.accounts.models import STAFF_ROLES, Role, User
 from backend.dashboard import pending
+from backend.dashboard.signin_steps import signed_in_with_second_factor
 
 View = Callable[..., HttpResponse]
 
@@ -27,20 +28,23 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _to_signin(request: HttpRequest) -> HttpResponse:
-    # A form posted after the session ended is kept and offered again on its page after sign-in
-    # (backend.dashboard.pending), rather than lost, or sent on to a URL that only takes a POST (405).
+def _to_signin(request: HttpRequest, reason: str = "expired") -> HttpResponse:
+    # A form posted after the session ended (or was ended for want of a second factor) is kept and
+    # offered again on its page after sign-in (backend.dashboard.pending), rather than lost, or sent
+    # on to a URL that only takes a POST (405).
     kept_for = pending.stash(request) if request.method == "POST" else None
     if is_htmx(request):
         # A fragment request (e.g. the queue's polling) after the session expired: send the whole
         # page to the sign-in form rather than swapping a sign-in form into a table.
         target = kept_for or request.headers.get("HX-Current-URL") or reverse("dashboard:queue")
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = f"{reverse('dashboard:signin')}?{urlencode({'next': target, 'expired': '1'})}"
+        response["HX-Redirect"] = f"{reverse('dashboard:signin')}?{urlencode({'next': target, reason: '1'})}"
         return response
     if request.method == "POST":
         target = kept_for or reverse("dashboard:queue")
-        return redirect(f"{reverse('dashboard:signin')}?{urlencode({'next': target, 'expired': '1'})}")
+        return redirect(f"{reverse('dashboard:signin')}?{urlencode({'next': target, reason: '1'})}")
+    if reason != "expired":
+        return redirect(f"{reverse('dashboard:signin')}?{urlencode({'next': request.get_full_path(), reason: '1'})}")
     return redirect_to_login(request.get_full_path(), reverse("dashboard:signin"))
 
 
@@ -59,8 +63,13 @@ def staff_required(view: View) -> View:
         if user.role not in STAFF_ROLES:
             logout(request)
             return refuse(request, NOT_STAFF)
-        if user.clinic_id is None:
+        if user.clinic is None:
             return refuse(request, NO_CLINIC)
+        if user.clinic.require_second_factor and not signed_in_with_second_factor(request):
+            # Signed in before the clinic turned the rule on (or without the sign-in page): the
+            # password step again, which then asks for the factor or sets one up.
+            logout(request)
+            return _to_signin(request, "second_factor")
         return view(request, *args, **kwargs)
 
     return wrapped

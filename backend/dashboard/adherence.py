@@ -7,6 +7,7 @@ from datetime import datetime
 
 from backend.patients.models import Patient
 from backend.reminders.selectors import adherence_for
+from shared import regimen
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,12 @@ class Adherence:
     rows: tuple[AdherenceRow, ...]
 
 
-def adherence_recent(*, patient: Patient, now: datetime, cycles: int = 2) -> Adherence:
+def adherence_recent(
+    *, patient: Patient, now: datetime, calendar: regimen.Calendar | None = None, cycles: int = 2
+) -> Adherence:
     """This cycle and the one before, per drug, from the shared adherence service
-    (backend.reminders.selectors.adherence_for: two queries)."""
-    tallies = adherence_for(patient=patient, now=now)
+    (backend.reminders.selectors.adherence_for: two queries, three without the patient's calendar)."""
+    tallies = adherence_for(patient=patient, now=now, calendar=calendar)
     shown = tuple(sorted({t.cycle for t in tallies}, reverse=True)[:cycles])
     cells = {
         (t.cycle, t.drug): AdherenceCell(t.taken, t.scheduled - t.pending, t.missed, t.late, t.skipped, t.vomited)

@@ -1,6 +1,6 @@
 """The nurse's "Cycle start" list: every patient whose next day 1 is at most 3 days away, with the
 label's criteria for starting it (NINLARO USPI §2.2, shared.cycle_readiness), each met or not, with
-the value and date behind it. Four queries, however many patients."""
+the value and date behind it. Five queries, however many patients."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from backend.accounts.models import User
 from backend.dashboard.wording import analyte_name, symptom_name
+from backend.patients.calendar import calendars_for
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
 from backend.records.models import LabResult, SymptomReport
@@ -34,8 +35,10 @@ class CycleStartRow:
 def cycle_start_rows(*, user: User, now: datetime) -> list[CycleStartRow]:
     """Soonest day 1 first; on one day, those not ready first, then by name."""
     upcoming: dict[UUID, tuple[Patient, int, date, date]] = {}
-    for patient in patients_visible_to(user).order_by("display_name"):
-        found = upcoming_day1(patient, now)
+    visible = list(patients_visible_to(user).order_by("display_name"))
+    calendars = calendars_for(visible)  # day 1 after the care team's cycle delays
+    for patient in visible:
+        found = upcoming_day1(patient, now, calendars[patient.pk])
         if found is not None:
             today = now.astimezone(ZoneInfo(patient.timezone)).date()
             upcoming[patient.pk] = (patient, found[0], found[1], today)

@@ -186,7 +186,7 @@ def _intensity(
 ) -> list[tuple[str, list[CycleIntensity]]]:
     """RDI of ixazomib and lenalidomide in this cycle and the one before, from the dose logs of the
     page's window and the dose history; planned is the dose before the first decision."""
-    position = regimen.cycle_day(patient.start_date, record.today)
+    position = regimen.cycle_day(record.calendar, record.today)
     if position is None:
         return []
     cycles = [c for c in (position.cycle, position.cycle - 1) if c >= 1]
@@ -205,7 +205,7 @@ def _intensity(
             cycle_intensity(
                 drug=drug,
                 cycle=cycle,
-                start_date=patient.start_date,
+                start_date=record.calendar,  # a delayed cycle starts later: its delay is not missed doses
                 planned_mg=planned,
                 dose_on=lambda day, d=drug.value, c=current: dose_decisions.dose_on(hist, d, c, day),
                 taken_days=taken,

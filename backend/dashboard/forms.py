@@ -249,6 +249,14 @@ class ClinicSettingsForm(forms.Form):
         help_text=f"{DEFAULT_POLICY.fever.threshold_c} °C by default; you can only lower it.",
         widget=forms.NumberInput(attrs={"step": "0.1"}),
     )
+    fever_nadir_no_anc_critical = forms.BooleanField(
+        required=False,
+        label="Critical: fever on days 14-21 with no ANC in the 7 days before",
+        help_text=(
+            "Off by default (urgent). On: CareLoop treats it as febrile neutropenia until an ANC is done, "
+            "and pages as for a critical alert."
+        ),
+    )
     escalation_critical_minutes = forms.IntegerField(min_value=1, max_value=24 * 60, label="Critical alerts (minutes)")
     escalation_urgent_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60, label="Urgent alerts (minutes)")
     antiviral_drug = forms.CharField(max_length=60, label="Antiviral prophylaxis")
@@ -258,6 +266,12 @@ class ClinicSettingsForm(forms.Form):
     on_call_name = forms.CharField(max_length=120, required=False, label="Name")
     on_call_phone = forms.CharField(max_length=40, required=False, label="Phone")
     on_call_email = forms.EmailField(required=False, label="Email")
+    require_second_factor = forms.BooleanField(
+        required=False,
+        label="Require a second factor for every nurse and admin",
+        help_text="An authenticator app or a passkey after the password. Staff without one set it up at their next "
+        "sign-in; their API tokens are signed out when this is turned on.",
+    )
 
     LAB_PREFIX = "lab_"
     SYMPTOM_PREFIX = "symptom_"
@@ -289,12 +303,16 @@ class ClinicSettingsForm(forms.Form):
                 "on_call_name",
                 "on_call_phone",
                 "on_call_email",
+                "require_second_factor",
             )
         }
         times = clinic.antiviral_times if isinstance(clinic.antiviral_times, list) else []
         initial["antiviral_times"] = ", ".join(str(t) for t in times)
         fever = overrides.get("fever") or {}
         initial["fever_threshold_c"] = fever.get("threshold_c", DEFAULT_POLICY.fever.threshold_c)
+        initial["fever_nadir_no_anc_critical"] = fever.get(
+            "nadir_no_anc_critical", DEFAULT_POLICY.fever.nadir_no_anc_critical
+        )
         for section, prefix, rules in (
             ("labs", cls.LAB_PREFIX, DEFAULT_POLICY.labs),
             ("symptoms", cls.SYMPTOM_PREFIX, DEFAULT_POLICY.symptoms),
@@ -333,9 +351,14 @@ class ClinicSettingsForm(forms.Form):
             }
             if changed:
                 overrides[section] = changed
+        fever: dict[str, Any] = {}
         threshold = data.get("fever_threshold_c")
         if threshold is not None and threshold != DEFAULT_POLICY.fever.threshold_c:
-            overrides["fever"] = {"threshold_c": float(threshold)}
+            fever["threshold_c"] = float(threshold)
+        if data.get("fever_nadir_no_anc_critical", False) != DEFAULT_POLICY.fever.nadir_no_anc_critical:
+            fever["nadir_no_anc_critical"] = bool(data.get("fever_nadir_no_anc_critical"))
+        if fever:
+            overrides["fever"] = fever
         return overrides
 
     def clean(self) -> dict[str, Any]:
@@ -362,4 +385,5 @@ class ClinicSettingsForm(forms.Form):
             on_call_name=data["on_call_name"],
             on_call_phone=data["on_call_phone"],
             on_call_email=data["on_call_email"],
+            require_second_factor=bool(data.get("require_second_factor")),
         )

@@ -27,7 +27,7 @@ def _at(day: date, record: PatientRecord, hour: int = 0) -> datetime:
 
 
 def time_frame(record: PatientRecord) -> charts.TimeFrame:
-    start_date = record.patient.start_date
+    start_date = record.calendar
     first, today = record.first, record.today
     first_cycle = regimen.cycle_day(start_date, first)
     last_cycle = regimen.cycle_day(start_date, today)
@@ -70,8 +70,8 @@ def _ixazomib_markers(record: PatientRecord) -> list[charts.Marker]:
         if dose.drug == drug.value:
             logged[dose.taken_at.astimezone(record.tz).date()].add(dose.status)
     markers = []
-    for day in regimen.scheduled_dates(record.patient.start_date, drug, record.first, record.today):
-        position = regimen.cycle_day(record.patient.start_date, day)
+    for day in regimen.scheduled_dates(record.calendar, drug, record.first, record.today):
+        position = regimen.cycle_day(record.calendar, day)
         statuses = logged.get(day, set())
         status = "taken" if "taken" in statuses else (", ".join(sorted(statuses)) or "not logged")
         where = f"cycle {position.cycle} day {position.day}" if position else ""

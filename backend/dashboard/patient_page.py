@@ -19,6 +19,7 @@ from backend.caregivers.selectors import active_links_by_patient
 from backend.dashboard.adherence import Adherence, adherence_recent
 from backend.dashboard.counts import UNRESOLVED
 from backend.dashboard.holds import Hold, Lift, hold_lifts, holds_in_force
+from backend.patients.calendar import patient_calendar
 from backend.patients.models import Patient
 from backend.patients.selectors import patient_devices
 from backend.patients.services import regimen_today
@@ -55,6 +56,8 @@ class PatientRecord:
     doses: list[DoseLog]
     alerts: list[Alert]
     caregivers: list[Caregiver]
+    # Start date and the care team's cycle delays: every cycle/day on the page is read off it.
+    calendar: regimen.Calendar
     devices: list[DeviceToken] = field(default_factory=list)  # the phones signed in as the patient
     holds: list[Hold] = field(default_factory=list)
     lifts: list[Lift] = field(default_factory=list)
@@ -83,6 +86,7 @@ class PatientRecord:
 def patient_record(*, patient: Patient, now: datetime, days: int = WINDOW_DAYS) -> PatientRecord:
     tz = ZoneInfo(patient.timezone)
     today = now.astimezone(tz).date()
+    calendar = patient_calendar(patient)
     first = max(patient.start_date, today - timedelta(days=days - 1))
     since = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     labs: dict[str, list[LabResult]] = defaultdict(list)
@@ -105,17 +109,18 @@ def patient_record(*, patient: Patient, now: datetime, days: int = WINDOW_DAYS) 
         tz=tz,
         today=today,
         first=first,
-        regimen=regimen_today(patient, now),
+        regimen=regimen_today(patient, now, calendar),
         labs=dict(labs),
         symptoms=symptoms,
         doses=doses,
         alerts=alerts,
         caregivers=patient_caregivers(patient=patient),
+        calendar=calendar,
         devices=patient_devices(patient),
     )
     record.holds = holds_in_force(alerts=alerts, tz=tz)
     record.lifts = hold_lifts(alerts=alerts, tz=tz)
-    record.adherence = adherence_recent(patient=patient, now=now)
+    record.adherence = adherence_recent(patient=patient, now=now, calendar=calendar)
     record.baselines = baseline_rows(patient)
     return record
 

@@ -74,7 +74,22 @@ FORMS: dict[str, Form] = {
     "deliveries-retry-failed": Form("retrying the failed messages", _named("deliveries")),
     "delivery-retry": Form("sending a message again", _named("deliveries")),
     "channel-resume": Form("turning a channel back on", _named("deliveries")),
+    "staff-second-factor-reset": Form("resetting a second factor", _named("staff")),
+    "integration-revoke": Form("revoking an integration's key", _named("integrations")),
+    "security-recovery-codes": Form("making new recovery codes", _named("security")),
+    "security-remove": Form("removing a second factor", _named("security")),
 }
+
+# POST-only URLs that take no form: the passkey ceremonies' JSON, which answers a challenge held in
+# the session the browser had; after that session ended there is nothing to offer again.
+NOT_FORMS = frozenset(
+    {
+        "signin-passkey-begin",
+        "signin-passkey-complete",
+        "security-passkey-begin",
+        "security-passkey-complete",
+    }
+)
 
 
 def _form_of(path: str) -> tuple[Form, dict[str, Any]] | None:

@@ -199,7 +199,7 @@ def timeline(record: PatientRecord) -> list[TimelineDay]:
 
 
 def _position(record: PatientRecord, day: date) -> str:
-    position = regimen.cycle_day(record.patient.start_date, day)
+    position = regimen.cycle_day(record.calendar, day)
     return f"Cycle {position.cycle}, day {position.day}" if position else "Before cycle 1"
 
 

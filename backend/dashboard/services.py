@@ -7,8 +7,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from backend.accounts.models import Clinic, User
+from backend.accounts.models import STAFF_ROLES, Clinic, DeviceToken, User
+from backend.accounts.second_factor import has_second_factor
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 
@@ -22,7 +24,9 @@ SETTINGS_FIELDS = (
     "on_call_name",
     "on_call_phone",
     "on_call_email",
+    "require_second_factor",
 )
+SET_UP_YOURS_FIRST = "Set up your own second factor (Security) before requiring one for the clinic."
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class ClinicSettings:
     on_call_name: str
     on_call_phone: str
     on_call_email: str
+    require_second_factor: bool
 
 
 @transaction.atomic
@@ -46,18 +51,28 @@ def clinic_settings_update(*, clinic: Clinic, actor: User, settings: ClinicSetti
     changed = [name for name in SETTINGS_FIELDS if getattr(clinic, name) != getattr(settings, name)]
     for name in changed:
         setattr(clinic, name, getattr(settings, name))
+    turned_on = "require_second_factor" in changed and settings.require_second_factor
+    if turned_on and not has_second_factor(actor):
+        raise ApplicationError({"require_second_factor": [SET_UP_YOURS_FIRST]})
     try:
         clinic.full_clean()
     except ValidationError as exc:
         raise ApplicationError({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from exc
     if changed:
         clinic.save(update_fields=changed)
+        detail = "settings: " + ", ".join(changed)
+        if turned_on:
+            # Tokens issued for a password alone end now; staff sign in again with their second factor.
+            signed_out = DeviceToken.objects.filter(
+                user__clinic=clinic, user__role__in=STAFF_ROLES, revoked_at__isnull=True
+            ).update(revoked_at=timezone.now())
+            detail += f" (second factor required; {signed_out} staff API tokens signed out)"
         audit_record(
             actor=actor,
             action="update",
             resource="clinic",
             patient_ids=[None],
             object_id=str(clinic.pk),
-            detail="settings: " + ", ".join(changed),
+            detail=detail,
         )
     return clinic

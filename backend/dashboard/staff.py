@@ -10,7 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Q
 
-from backend.accounts import selectors, services
+from backend.accounts import second_factor, selectors, services
 from backend.accounts.models import Role, User
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
@@ -18,12 +18,14 @@ from backend.dashboard.lockout import DASHBOARD_FAILURE_LIMIT
 
 NOT_YOURSELF = "You cannot deactivate your own account: ask another admin of your clinic."
 ENGINEER_ACCOUNT = "This is an engineering (superuser) account: CareLoop's engineers manage it."
+OWN_FACTORS = "Your own second factors are on your Security page."
 
 
 @dataclass(frozen=True)
 class StaffRow:
     user: User
     failures: int  # failed sign-ins within the lockout's cool-off, the most from any one address
+    second_factor: bool = False  # has an authenticator app or a passkey
 
     @property
     def locked_out(self) -> bool:
@@ -38,14 +40,16 @@ class StaffPage:
 
 
 def staff_page(*, admin: User, now: datetime) -> StaffPage:
-    """Three queries: the staff, the caregivers with failed sign-ins, and the failures."""
+    """Five queries: the staff, the caregivers with failed sign-ins, the failures, and who of the
+    staff has an authenticator app or a passkey (one query each)."""
     assert admin.clinic is not None
     since = now - settings.AXES_COOLOFF_TIME
     staff = list(selectors.clinic_staff(admin.clinic))
     caregivers = list(selectors.clinic_caregivers_failing(admin.clinic, since=since))
     failures = selectors.failed_sign_ins(usernames=[u.username for u in staff + caregivers], since=since)
+    with_factor = second_factor.users_with_second_factor([u.pk for u in staff])
     return StaffPage(
-        staff=[StaffRow(u, failures.get(u.username, 0)) for u in staff],
+        staff=[StaffRow(u, failures.get(u.username, 0), u.pk in with_factor) for u in staff],
         caregivers=[StaffRow(u, failures.get(u.username, 0)) for u in caregivers],
     )
 
@@ -112,3 +116,20 @@ def sign_in_unlock(*, admin: User, user_id: int) -> tuple[User, int]:
     if lifted:
         _audit(admin, "update", user, f"sign-in unlocked: {user.username}")
     return user, lifted
+
+
+def second_factor_reset(*, admin: User, user_id: int) -> tuple[User, int]:
+    """A colleague lost their phone or passkey and their recovery codes: remove every factor, and
+    sign their API tokens out. They sign in next with the password, then set a factor up again if
+    the clinic requires one. Never one's own (the Security page, with a factor), never an engineer's.
+    Returns the account and how many factors went (0: nothing to reset, nothing recorded)."""
+    user = _member(admin, user_id)
+    if user.pk == admin.pk:
+        raise ApplicationError({"user": [OWN_FACTORS]}, status=409)
+    if user.is_superuser:
+        raise ApplicationError({"user": [ENGINEER_ACCOUNT]}, status=409)
+    removed = second_factor.second_factors_reset(user=user)
+    if removed:
+        services.tokens_revoke_all(user=user)
+        _audit(admin, "update", user, f"second factor reset: {user.username}; API tokens signed out")
+    return user, removed

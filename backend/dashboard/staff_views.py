@@ -22,6 +22,11 @@ DEACTIVATED = "{name} is deactivated and signed out of every device."
 REACTIVATED = "{name} can sign in again."
 UNLOCKED = "{name} can sign in again now."
 NOT_LOCKED = "{name} had no failed sign-ins to clear."
+SECOND_FACTOR_RESET = (
+    "{name}'s second factor and recovery codes are removed, and their API tokens signed out. They sign in with "
+    "the password next, then set a factor up again."
+)
+NO_SECOND_FACTOR = "{name} had no second factor to reset."
 
 
 class StaffForm(forms.Form):
@@ -86,6 +91,9 @@ def _act(request: HttpRequest, action: str, user_id: int) -> HttpResponse:
         elif action == "reactivate":
             user = staff.staff_member_reactivate(admin=admin, user_id=user_id)
             text = REACTIVATED
+        elif action == "reset-second-factor":
+            user, removed = staff.second_factor_reset(admin=admin, user_id=user_id)
+            text = SECOND_FACTOR_RESET if removed else NO_SECOND_FACTOR
         else:
             user, lifted = staff.sign_in_unlock(admin=admin, user_id=user_id)
             text = UNLOCKED if lifted else NOT_LOCKED
@@ -117,3 +125,10 @@ def staff_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 @admin_required
 def sign_in_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     return _act(request, "unlock", user_id)
+
+
+@never_cache
+@require_POST
+@admin_required
+def second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _act(request, "reset-second-factor", user_id)

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from backend.dashboard import delivery_views, staff_views, views
+from backend.dashboard import (
+    delivery_views,
+    integration_views,
+    metrics_views,
+    passkeys,
+    second_factor_views,
+    staff_views,
+    views,
+)
 
 app_name = "dashboard"
 
@@ -8,6 +16,27 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("signin/", views.signin, name="signin"),
     path("signout/", views.signout, name="signout"),
+    # The second sign-in step and the Security page (backend.dashboard.second_factor_views).
+    path("signin/verify/", second_factor_views.signin_verify, name="signin-verify"),
+    path("signin/second-factor/", second_factor_views.signin_setup, name="signin-setup"),
+    path("signin/passkey/begin/", passkeys.PasskeySignInBegin.as_view(), name="signin-passkey-begin"),
+    path("signin/passkey/complete/", passkeys.PasskeySignInComplete.as_view(), name="signin-passkey-complete"),
+    path("signin/passkey/messages.js", passkeys.passkey_catalog, name="signin-passkey-messages"),
+    path("account/security/", second_factor_views.security, name="security"),
+    path("account/security/authenticator/", second_factor_views.authenticator_setup, name="security-authenticator"),
+    path("account/security/recovery-codes/", second_factor_views.recovery_codes, name="security-recovery-codes"),
+    path(
+        "account/security/<str:kind>/<int:device_id>/remove/",
+        second_factor_views.factor_remove,
+        name="security-remove",
+    ),
+    path("account/security/passkey/begin/", passkeys.PasskeyRegisterBegin.as_view(), name="security-passkey-begin"),
+    path(
+        "account/security/passkey/complete/",
+        passkeys.PasskeyRegisterComplete.as_view(),
+        name="security-passkey-complete",
+    ),
+    path("account/security/passkey/added/", second_factor_views.passkey_added, name="security-passkey-added"),
     path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
     path("patients/", views.patients, name="patients"),
@@ -34,14 +63,24 @@ urlpatterns = [
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/audit/", views.audit_trail, name="audit"),
     path("clinic/outcomes/", views.outcomes, name="outcomes"),
+    path("clinic/metrics/", metrics_views.metrics, name="metrics"),
     path("clinic/staff/", staff_views.staff_list, name="staff"),
     path("clinic/staff/<int:user_id>/deactivate/", staff_views.staff_deactivate, name="staff-deactivate"),
     path("clinic/staff/<int:user_id>/reactivate/", staff_views.staff_reactivate, name="staff-reactivate"),
     path("clinic/staff/<int:user_id>/unlock/", staff_views.sign_in_unlock, name="staff-unlock"),
+    path(
+        "clinic/staff/<int:user_id>/second-factor/reset/",
+        staff_views.second_factor_reset,
+        name="staff-second-factor-reset",
+    ),
     path("clinic/deliveries/", delivery_views.deliveries, name="deliveries"),
     path("clinic/deliveries/retry-failed/", delivery_views.deliveries_retry_failed, name="deliveries-retry-failed"),
     path("clinic/deliveries/<int:delivery_id>/retry/", delivery_views.delivery_retry, name="delivery-retry"),
+    path("clinic/channels/<int:user_id>/<str:channel>/resume/", delivery_views.channel_resume, name="channel-resume"),
+    path("clinic/integrations/", integration_views.integrations, name="integrations"),
     path(
-        "clinic/channels/<int:user_id>/<str:channel>/resume/", delivery_views.channel_resume, name="channel-resume"
+        "clinic/integrations/<uuid:credential_id>/revoke/",
+        integration_views.integration_revoke,
+        name="integration-revoke",
     ),
 ]

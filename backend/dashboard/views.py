@@ -7,11 +7,12 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, logout
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -52,6 +53,7 @@ from backend.dashboard.patients import patient_for, patient_list
 from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
 from backend.dashboard.response_panel import markers_from_form, response_panel
+from backend.dashboard.second_factor_views import after_password
 from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
 from backend.patients import dose_decisions
@@ -149,13 +151,17 @@ def signin(request: HttpRequest) -> HttpResponse:
         elif found.role not in STAFF_ROLES:
             error = NOT_STAFF
         else:
-            login(request, found)
-            return redirect(pending.after_sign_in(request, _safe_next(request, reverse("dashboard:queue"))))
+            # A form kept while signed out leads (backend.dashboard.pending), through the second
+            # factor's steps too (they keep this session's data: login cycles its key, never flushes).
+            return after_password(
+                request, found, pending.after_sign_in(request, _safe_next(request, reverse("dashboard:queue")))
+            )
     context = {
         "form": form,
         "error": error,
         "expired": request.GET.get("expired") == "1" and not error,
         "kept": pending.kept(request),
+        "second_factor_now_required": request.GET.get("second_factor") == "1" and not error,
     }
     return render(request, "dashboard/signin.html", context, status=400 if error else 200)
 
@@ -181,7 +187,7 @@ def _audit_rows(request: HttpRequest, alerts: list[Alert], detail: str) -> None:
 
 
 def _page_number(value: str | None) -> int:
-    """The queue page asked for (`?page=`, from 1); anything else is the first."""
+    """The page asked for (`?page=`, from 1); anything else is the first."""
     try:
         return max(1, int(value or 1))
     except ValueError:
@@ -311,15 +317,21 @@ def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
 @staff_required
 def patients(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("q", "")[:120]
-    rows = patient_list(user=_user(request), now=timezone.now(), name=name)
+    listing = patient_list(
+        user=_user(request), now=timezone.now(), name=name, page=_page_number(request.GET.get("page"))
+    )
     audit_record(  # no row for an empty list, which showed nobody
         actor=_user(request),
         action="read",
         resource="patient",
-        patient_ids=(r.patient.pk for r in rows),
+        patient_ids=(r.patient.pk for r in listing.rows),
         detail="dashboard patient list",
     )
-    return render(request, "dashboard/patients.html", {"rows": rows, "q": name})
+    # The pager keeps the name searched for.
+    kept = urlencode({"q": name}) + "&" if name else ""
+    return render(
+        request, "dashboard/patients.html", {"listing": listing, "rows": listing.rows, "q": name, "kept": kept}
+    )
 
 
 @never_cache

@@ -12,10 +12,19 @@ Lopez has a caregiver (critical alerts, daily summary) on push. So an unacknowle
 escalates within minutes of `make run`, and the development transport records every email, SMS
 and push it would have sent (worker log, and the dashboard's Deliveries page).
 
+Three more patients show issue 13's rules (backend.demo.showcase): a creatinine rise graded against
+the patient's own baseline, a patient waiting for cycle-start labs, and a falling-platelet early
+warning. The demo clinic makes a fever on days 14-21 with no recent ANC critical (a stricter policy
+than a new clinic's).
+
 Each enrolled patient also has a few cycles of myeloma response markers entered by the care team
 (contract §5): Maria Lopez responds to a very good partial response (serum and urine M-protein),
 James Carter progresses after a partial response (one disease_progression alert), and Kenji Sato
 has free-light-chain-only disease (lambda, printed in mg/dL by his lab) in partial response.
+
+The clinic has a past (backend/demo/history.py): patients enrolled two days before their cycle 1, a
+few alerts of earlier weeks acknowledged and resolved at realistic times with their outcomes, and
+the blood-draw reminders already sent, so that the dashboard's Service figures read like a clinic's.
 
 Everything goes through the same services as real traffic (sync ingest, grading, marker entry and
 the response recompute), with ids made by uuid5 so that seeding twice changes nothing.
@@ -40,6 +49,8 @@ from backend.accounts.services import staff_create
 from backend.alerts.grading import readings_grade
 from backend.caregivers.models import CaregiverLink
 from backend.caregivers.services import invite_accept, invite_create
+from backend.demo.history import enrollment_backdate, past_alerts, past_draw_reminders
+from backend.demo.showcase import SHOWCASES, Showcase, showcase_checks, showcase_patient
 from backend.notifications.models import Preference
 from backend.notifications.preferences import preference_update
 from backend.patients.models import Patient
@@ -210,15 +221,21 @@ def _readings(p: DemoPatient, start: date, today: date) -> Iterator[tuple[str, d
                     "taken_at": _local(tz, on, 9).isoformat(),
                 },
             )
-        yield (
-            "dose_logs",
-            {
-                "id": _id(p.name, on, "antiviral"),
-                "drug": "antiviral",
-                "status": "taken",
-                "taken_at": _local(tz, on, 20).isoformat(),
-            },
-        )
+        # Both antiviral doses of the clinic's default plan (08:00 and 20:00); about one morning dose
+        # in eight is forgotten (never logged), so adherence is not a flat 100%.
+        doses = [(_id(p.name, on, "antiviral"), 20)]
+        if random.Random(f"{p.name}/{on}").random() > 0.125:
+            doses.insert(0, (_id(p.name, on, "antiviral", "morning"), 8))
+        for antiviral_id, hour in doses:
+            yield (
+                "dose_logs",
+                {
+                    "id": antiviral_id,
+                    "drug": "antiviral",
+                    "status": "taken",
+                    "taken_at": _local(tz, on, hour).isoformat(),
+                },
+            )
     for days_ago, symptom, answers in p.symptoms:
         yield (
             "symptom_reports",
@@ -273,7 +290,7 @@ def _patient(clinic: Clinic, nurse: User, p: DemoPatient, today: date) -> Patien
     return patient
 
 
-def _demo_phone(patient: Patient, nurse: User, p: DemoPatient, now: datetime) -> Patient:
+def _demo_phone(patient: Patient, nurse: User, p: DemoPatient | Showcase, now: datetime) -> Patient:
     """An enrolled phone (through the real enrollment path) with push on, and a reminder plan."""
     reminder_plan_ensure(patient=patient, now=now)
     if patient.user_id is None:
@@ -303,6 +320,9 @@ def _demo_escalation(clinic: Clinic, nurse: User, admin: User) -> None:
     """Fast escalation targets and an on-call contact, once (an admin may change them later)."""
     if not clinic.on_call_email:
         clinic.escalation_critical_minutes, clinic.escalation_urgent_minutes = ESCALATION_MINUTES
+        # Stricter than a new clinic (contract §4 allows it): a fever on days 14-21 with no recent
+        # ANC is critical, treated as febrile neutropenia until an ANC is done.
+        clinic.alert_policy = {**clinic.alert_policy, "fever": {"nadir_no_anc_critical": True}}
         clinic.on_call_name = "Dr. Sam Oncall"
         clinic.on_call_email = "oncall@careloop-demo.invalid"
         clinic.on_call_phone = "+15550100199"
@@ -355,6 +375,9 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         with transaction.atomic():
             patient = _patient(clinic, nurse, p, now.astimezone(ZoneInfo(p.tz)).date())
             today = now.astimezone(ZoneInfo(p.tz)).date()
+            # The clinic's past first (each a closed episode), before the current readings that follow it.
+            enrollment_backdate(patient, ZoneInfo(p.tz))
+            raised += past_alerts(patient, (nurse, admin), now)
             sections: dict[str, list[Any]] = {"lab_results": [], "symptom_reports": [], "dose_logs": []}
             for section, item in _readings(p, patient.start_date, today):
                 sections[section].append(item)
@@ -365,7 +388,14 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         raised += _markers(patient, nurse, p, now)
         with transaction.atomic():
             enrolled.append(_demo_phone(patient, nurse, p, now))
+            past_draw_reminders(patient, now)
     _demo_caregiver(enrolled[0], PATIENTS[0].tz)
+    for showcase in SHOWCASES:
+        patient, graded = showcase_patient(clinic, showcase, now)
+        raised += graded
+        with transaction.atomic():
+            _demo_phone(patient, nurse, showcase, now)
+    raised += showcase_checks(now)
     waiting = _patient(clinic, nurse, WAITING, now.astimezone(UTC).date())
     reminder_plan_ensure(patient=waiting, now=now)  # reminders start once a phone enrolls with the code
     code = enrollment_code_issue(patient=waiting, issued_by=nurse, now=now)

@@ -59,7 +59,8 @@ def credential_create(*, admin: User, name: str, now: datetime | None = None) ->
 
 
 def credentials_of(admin: User) -> list[IntegrationCredential]:
-    return list(IntegrationCredential.objects.filter(clinic_id=_admin_clinic(admin)).order_by("created_at"))
+    credentials = IntegrationCredential.objects.filter(clinic_id=_admin_clinic(admin))
+    return list(credentials.select_related("created_by", "revoked_by").order_by("created_at"))
 
 
 @transaction.atomic

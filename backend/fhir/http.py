@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -13,6 +14,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
 from backend.accounts.authentication import BearerTokenAuthentication
@@ -24,6 +26,7 @@ from backend.fhir.models import INTEGRATION_ROLE
 from backend.fhir.resources.operation_outcome import Issue, operation_outcome
 
 FHIR_JSON = "application/fhir+json"
+_DRF_ENCODER = JSONEncoder()
 
 
 class FhirError(Exception):
@@ -40,9 +43,18 @@ def refuse(status: int, code: str, diagnostics: str, expression: str | None = No
 
 
 class FhirJSONRenderer(JSONRenderer):
+    """Compact UTF-8 JSON by orjson: the standard library's encoder took 19 of a two-year
+    `$everything`'s 75 ms (1.7 MB; bench/README.md, bench 8), orjson takes under 2. What orjson does
+    not know itself (a Decimal, a lazy string, a date) goes through DRF's encoder, as before."""
+
     media_type = FHIR_JSON
     format = "json"
     charset = "utf-8"  # FHIR's JSON is UTF-8; the header says so
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=_DRF_ENCODER.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 class FhirParser(SafeJSONParser):

@@ -6,11 +6,14 @@ each oldest first), so that a page costs queries for its own rows only."""
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from backend.accounts.models import User
@@ -24,6 +27,7 @@ from backend.fhir.resources.medication_administration import medication_administ
 from backend.fhir.resources.observation import lab_observation, marker_observation, symptom_observation
 from backend.fhir.resources.patient import patient_resource
 from backend.fhir.resources.questionnaire_response import questionnaire_response
+from backend.fhir.sql_text import FhirId, FhirInstant
 from backend.patients.models import Patient
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from backend.response.models import MarkerResult
@@ -60,9 +64,6 @@ class Segment:
     per_row: int = 1
     fixed: list[Json] | None = None  # resources that need no query (the Patient)
 
-    def count(self) -> int:
-        return len(self.fixed) if self.fixed is not None else self.rows.count() * self.per_row  # type: ignore[union-attr]
-
     def slice(self, start: int, stop: int) -> list[Json]:
         if self.fixed is not None:
             return self.fixed[start:stop]
@@ -73,11 +74,31 @@ class Segment:
         return built[skip : skip + stop - start]
 
 
+def _sizes(segments: list[Segment]) -> list[int]:
+    """How many resources each segment holds, counted in one query: a round trip per segment cost
+    more than the counting on a loaded machine (bench 8)."""
+    counts, params = [], []
+    for i, segment in enumerate(s for s in segments if s.rows is not None):
+        try:
+            sql, found = segment.rows.order_by().values("pk").query.sql_with_params()  # type: ignore[union-attr]
+        except EmptyResultSet:  # a filter that matches nothing by construction, e.g. `analyte__in=[]`
+            counts.append("0")
+            continue
+        counts.append(f"(SELECT COUNT(*) FROM ({sql}) AS segment{i})")  # noqa: S608 - compiled SQL, bound params
+        params.extend(found)
+    queried: list[int] = []
+    if counts:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(counts), params)
+            queried = list(cursor.fetchone())
+    sizes = iter(queried)
+    return [len(s.fixed or []) if s.rows is None else next(sizes) * s.per_row for s in segments]
+
+
 def page(segments: list[Segment], offset: int, count: int) -> tuple[int, list[Json]]:
     """(total, the resources from `offset`, at most `count`)."""
     total, out = 0, []
-    for segment in segments:
-        size = segment.count()
+    for segment, size in zip(segments, _sizes(segments), strict=True):
         lo, hi = max(offset - total, 0), min(offset + count - total, size)
         if lo < hi:
             out.extend(segment.slice(lo, hi))
@@ -96,7 +117,7 @@ def everything_segments(patient: Patient) -> list[Segment]:
         ),
         Segment(
             _rows(SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id"), _SYMPTOM_FIELDS),
-            lambda r: [symptom_observation(r), questionnaire_response(r)],
+            lambda r: [symptom_observation(row := _SymptomRow._make(r)), questionnaire_response(row)],
             per_row=2,
         ),
         dose_segment(patient),
@@ -105,32 +126,40 @@ def everything_segments(patient: Patient) -> list[Segment]:
 
 
 # The columns each mapping reads. Rows are read as these values, not model instances: building
-# 2,000 instances cost a third of a two-year `$everything` (bench/README.md, bench 8).
+# 2,000 instances cost a third of a two-year `$everything` (bench/README.md, bench 8). Timestamps
+# and ids come as the text the database writes (backend.fhir.sql_text), as the mappings' rows.
 _LAB_FIELDS = (
     "id", "patient_id", "analyte", "value", "unit", "reference_low", "reference_high", "collected_at",
     "received_at", "grade",
 )  # fmt: skip
 _SYMPTOM_FIELDS = ("id", "patient_id", "symptom", "answers", "reported_at", "received_at", "grade")
 _DOSE_FIELDS = ("id", "patient_id", "drug", "status", "taken_at")
+_INSTANTS = frozenset({"collected_at", "received_at", "reported_at", "taken_at"})
+_IDS = frozenset({"id", "patient_id"})
+_LabRow = namedtuple("_LabRow", _LAB_FIELDS)  # type: ignore[misc]  # built from the field names
+_SymptomRow = namedtuple("_SymptomRow", _SYMPTOM_FIELDS)  # type: ignore[misc]
+_DoseRow = namedtuple("_DoseRow", _DOSE_FIELDS)  # type: ignore[misc]
 
 
 def _rows(rows: QuerySet[Any], fields: tuple[str, ...]) -> QuerySet[Any]:
-    """The rows as objects with just these attributes (what the resources/ mappings read)."""
-    return rows.values_list(*fields, named=True)
+    """The rows as tuples of these columns, timestamps and ids as FHIR text; the segment's build
+    makes each the named row the resources/ mappings read."""
+    return rows.values_list(*(FhirInstant(f) if f in _INSTANTS else FhirId(f) if f in _IDS else f for f in fields))
 
 
 def lab_segment(labs: QuerySet[LabResult], sex: str) -> Segment:
-    return Segment(_rows(labs.order_by("collected_at", "id"), _LAB_FIELDS), lambda lab: [lab_observation(lab, sex)])
+    rows = _rows(labs.order_by("collected_at", "id"), _LAB_FIELDS)
+    return Segment(rows, lambda r: [lab_observation(_LabRow._make(r), sex)])
 
 
 def dose_segment(patient: Patient) -> Segment:
     doses = DoseLog.objects.filter(patient=patient).order_by("taken_at", "id")
-    return Segment(_rows(doses, _DOSE_FIELDS), lambda d: [medication_administration(d)])
+    return Segment(_rows(doses, _DOSE_FIELDS), lambda r: [medication_administration(_DoseRow._make(r))])
 
 
 def symptom_segment(patient: Patient) -> Segment:
     reports = SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id")
-    return Segment(_rows(reports, _SYMPTOM_FIELDS), lambda r: [symptom_observation(r)])
+    return Segment(_rows(reports, _SYMPTOM_FIELDS), lambda r: [symptom_observation(_SymptomRow._make(r))])
 
 
 def analytes_for_codes(tokens: list[str]) -> list[str] | None:

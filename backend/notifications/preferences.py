@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
+from backend.api.fields import TimeZoneNameField, WallClockTimeField
 from backend.core.errors import ApplicationError
 from backend.notifications.models import Channel, Preference
 from backend.patients.models import Patient
@@ -52,12 +53,12 @@ class PreferenceSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Channels CareLoop stopped using after a permanent error; changing the address turns one back on.",
     )
-    quiet_start = serializers.TimeField(allow_null=True, required=False, format="%H:%M")
-    quiet_end = serializers.TimeField(allow_null=True, required=False, format="%H:%M")
+    quiet_start = WallClockTimeField(allow_null=True, required=False)
+    quiet_end = WallClockTimeField(allow_null=True, required=False)
     email = serializers.EmailField(allow_blank=True, required=False)
     phone = serializers.CharField(allow_blank=True, required=False, max_length=40)
     push_token = serializers.CharField(allow_blank=True, required=False, max_length=300)
-    timezone = serializers.CharField(required=False, max_length=64, help_text="IANA name, e.g. Europe/Paris.")
+    timezone = TimeZoneNameField(required=False, max_length=64, help_text="IANA name, e.g. Europe/Paris.")
     language = serializers.CharField(required=False, max_length=8)
 
     class Meta:

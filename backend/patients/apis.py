@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
+from backend.api.fields import OneTimeCodeField
 from backend.api.pagination import NewestFirst
 from backend.api.permissions import IsClinicStaff, IsPatient
 from backend.audit.mixins import AuditedListMixin
@@ -181,7 +182,7 @@ class EnrollApi(FailuresThrottled, APIView):
 
     @extend_schema(
         request=inline_serializer(
-            "EnrollRequest", {"code": serializers.CharField(), "device_name": serializers.CharField(required=False)}
+            "EnrollRequest", {"code": OneTimeCodeField(), "device_name": serializers.CharField(required=False)}
         ),
         responses={
             201: inline_serializer("EnrollResponse", {"token": serializers.CharField(), "patient": PatientSerializer()})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -130,7 +130,13 @@ class PatientDoseDecisionApi(APIView):
         audit_record(actor=request.user, action="read", resource="dose_decision", patient_ids=[patient.pk])  # type: ignore[arg-type]
         return Response(_body(patient))
 
-    @extend_schema(request=DoseDecisionInput, responses={201: _History})
+    @extend_schema(
+        request=DoseDecisionInput,
+        responses={
+            201: _History,
+            409: OpenApiResponse(description="`seen` is out of date: another decision was recorded since."),
+        },
+    )
     def post(self, request: Request, patient_id: str) -> Response:
         patient = _staff_patient(request, patient_id)
         data = DoseDecisionInput(data=request.data)

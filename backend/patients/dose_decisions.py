@@ -85,8 +85,9 @@ def dose_decision_record(
     * reduce: ixazomib or lenalidomide one level down its ladder (refused at the lowest level:
       the label's next step is to stop, which the nurse records as such);
     * stop: the drug (or, with no drug, every IRd drug) goes to 0 mg; its reminders stop;
-    * delay_cycle: recorded with its number of days; the calendar is not re-anchored (README
-      "Dose decisions").
+    * delay_cycle: day 1 of the cycle about to start (the next one on or after today, or the one
+      already delayed) moves that many days later, and every later cycle with it
+      (backend.patients.calendar); the reminders are re-planned.
     Audited; the phone sees the new doses from its next sync."""
     _validate(data)
     now = now or timezone.now()
@@ -144,7 +145,9 @@ def dose_decision_record(
             setattr(locked, DOSE_FIELDS[drug], to_mg)
     if changed:
         locked.save(update_fields=changed)
-        regimen_changed.send(sender=Patient, patient=locked, now=now)  # reminders: stopped drugs stop
+    if changed or data.action == Action.DELAY_CYCLE:
+        # Reminders: a stopped drug's stop; a delayed cycle's dose and draw days move.
+        regimen_changed.send(sender=Patient, patient=locked, now=now)
     audit_record(
         actor=decided_by,
         action="create",

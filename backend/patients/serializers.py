@@ -7,16 +7,20 @@ from typing import Any
 
 from rest_framework import serializers
 
+from backend.api.fields import TimeZoneNameField, dose_level, dose_range
 from backend.patients.models import SEX_CHOICES, Patient
-from backend.patients.services import regimen_today
+from backend.patients.services import DEXAMETHASONE_RANGE_MG, regimen_today
+from shared import regimen
 
 
 class RegimenInput(serializers.Serializer):
     start_date = serializers.DateField()
     # Defaults: the label's starting doses (NINLARO USPI §2.1).
-    ixazomib_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default=Decimal(4))
-    lenalidomide_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default=Decimal(25))
-    dexamethasone_mg = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, default=Decimal(40))
+    ixazomib_mg = dose_level(regimen.IXAZOMIB_DOSE_LEVELS_MG, "ixazomib", required=False, default=Decimal(4))
+    lenalidomide_mg = dose_level(
+        regimen.LENALIDOMIDE_DOSE_LEVELS_MG, "lenalidomide", required=False, default=Decimal(25)
+    )
+    dexamethasone_mg = dose_range(*DEXAMETHASONE_RANGE_MG, "dexamethasone", required=False, default=Decimal(40))
 
     def validate_start_date(self, value: date) -> date:
         if not date(2000, 1, 1) <= value <= date(2100, 1, 1):
@@ -26,7 +30,7 @@ class RegimenInput(serializers.Serializer):
 
 class PatientCreateInput(serializers.Serializer):
     display_name = serializers.CharField(max_length=120)
-    timezone = serializers.CharField(max_length=64)
+    timezone = TimeZoneNameField(max_length=64)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     sex = serializers.ChoiceField(
         choices=SEX_CHOICES,
@@ -48,6 +52,9 @@ class PatientCreateInput(serializers.Serializer):
 
 
 class PatientSerializer(serializers.ModelSerializer):
+    sex = serializers.ChoiceField(
+        choices=SEX_CHOICES, allow_blank=True, read_only=True, help_text='"" when not recorded.'
+    )
     regimen = serializers.SerializerMethodField()
     enrolled = serializers.SerializerMethodField()
 
@@ -70,7 +77,7 @@ class PatientTimezoneInput(serializers.Serializer):
     """A patient's own profile, or a nurse's edit of it: only the time zone may change here. Any
     other field is refused by name rather than ignored, so nobody believes it was saved."""
 
-    timezone = serializers.CharField(
+    timezone = TimeZoneNameField(
         max_length=64, allow_blank=True, trim_whitespace=False, help_text="IANA name, e.g. Europe/Berlin."
     )
 
@@ -93,7 +100,7 @@ class PatientStaffUpdateInput(PatientTimezoneInput):
     is refused by name."""
 
     refusal = NOT_CHANGEABLE_BY_STAFF
-    timezone = serializers.CharField(
+    timezone = TimeZoneNameField(
         max_length=64,
         allow_blank=True,
         trim_whitespace=False,

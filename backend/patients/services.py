@@ -17,6 +17,7 @@ from backend.accounts.models import DeviceToken, Role, User, code_digests, hash_
 from backend.accounts.services import token_issue, tokens_revoke_all
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.patients.calendar import delays_payload, patient_calendar
 from backend.patients.events import patient_created, timezone_changed
 from backend.patients.models import SEX_CHOICES, EnrollmentCode, Patient
 from shared import regimen
@@ -230,11 +231,15 @@ def _mg(dose: Decimal) -> str:
     return format(dose.normalize(), "f")
 
 
-def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, object]:
-    """Where the patient is in their IRd calendar today, in their own time zone."""
+def regimen_today(
+    patient: Patient, now: datetime | None = None, calendar: regimen.Calendar | None = None
+) -> dict[str, object]:
+    """Where the patient is in their IRd calendar today, in their own time zone, the care team's
+    cycle delays included (`calendar`: the patient's, when the caller has it already)."""
     now = now or timezone.now()
     today = now.astimezone(ZoneInfo(patient.timezone)).date()
-    position = regimen.cycle_day(patient.start_date, today)
+    calendar = calendar or patient_calendar(patient)
+    position = regimen.cycle_day(calendar, today)
     stopped = regimen.stopped_drugs(
         {
             "ixazomib": patient.ixazomib_mg,
@@ -252,9 +257,15 @@ def regimen_today(patient: Patient, now: datetime | None = None) -> dict[str, ob
         "cycle": position.cycle if position else None,
         "day": position.day if position else None,
         # A drug the care team stopped (0 mg, dose_decisions) is no longer due.
-        "drugs_due": [d.value for d in regimen.drugs_due(patient.start_date, today) if d not in stopped],
-        "in_nadir_window": regimen.is_in_nadir_window(patient.start_date, today),
-        "next_ixazomib": regimen.next_dose_date(patient.start_date, regimen.Drug.IXAZOMIB, today).isoformat(),
+        "drugs_due": [d.value for d in regimen.drugs_due(calendar, today) if d not in stopped],
+        "in_nadir_window": regimen.is_in_nadir_window(calendar, today),
+        "next_ixazomib": regimen.next_dose_date(calendar, regimen.Drug.IXAZOMIB, today).isoformat(),
+        # Added to the contract's fields: the phone rebuilds the same calendar from start_date and
+        # these ({cycle, delay_days}: day 1 of that cycle and later ones moves that much later).
+        "cycle_delays": delays_payload(calendar),
+        "next_cycle_start": regimen.cycle_start_date(
+            calendar, regimen.next_cycle_start(calendar, today).cycle
+        ).isoformat(),
     }
 
 

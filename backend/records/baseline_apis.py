@@ -99,7 +99,7 @@ class PatientBaselineApi(APIView):
         )
         return Response(_baseline_items(patient))
 
-    @extend_schema(request=None, responses=_BaselineOutput)
+    @extend_schema(request=None, responses={200: _BaselineOutput})
     def delete(self, request: Request, patient_id: str, analyte: str) -> Response:
         patient = _staff_patient(request, patient_id)
         if not baselines.baseline_clear(patient=patient, analyte=analyte, cleared_by=request.user):  # type: ignore[arg-type]

@@ -1,6 +1,12 @@
 """Reminders, once each: plans (plans.py) → stored reminders (materialise.py) → inbox items
 (dispatch.py); missed ixazomib doses (missed_doses.py).
 
+The stored reminders include the patient's next myeloma response test (SPEP, UPEP, FLC), when their
+response is tracked (a test on record): when it is due comes from shared.response_tests, so it
+follows the response (a new test, a newly confirmed response: receivers.py re-plans the patient once
+the recompute commits) and the clinic's test interval (its patients' plans are marked stale, the
+tick re-plans them).
+
 How a reminder is sent exactly once (style guide §9 rules 4-5):
 
 1. `reminders_materialise` (beat) makes the next ~48 h of reminders per enrolled patient from their

@@ -28,7 +28,11 @@ from backend.reminders.serializers import (
 )
 
 _PATIENT_PARAM = OpenApiParameter(
-    "patient", OpenApiTypes.UUID, description="Staff only: which of your clinic's patients.", required=False
+    "patient",
+    OpenApiTypes.UUID,
+    description="Which of your clinic's patients: required of a nurse or admin (400 without it); "
+    "a patient may leave it out or give their own id.",
+    required=False,
 )
 _DAYS_PARAM = OpenApiParameter(
     "days", OpenApiTypes.INT, description=f"How far ahead, 1-{selectors.MAX_UPCOMING_DAYS} (default 7)."

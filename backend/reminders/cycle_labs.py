@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from backend.alerts.checks import check_alerts_raise
 from backend.notifications.services import notify
+from backend.patients.calendar import with_calendars
 from backend.patients.models import Patient
 from backend.records.models import LabResult
 from shared import regimen
@@ -40,15 +41,16 @@ class CycleLabsOutcome:
     reminders_sent: int
 
 
-def upcoming_day1(patient: Patient, now: datetime) -> tuple[int, date] | None:
-    """(cycle, day 1) of the patient's next day 1 when it is at most LABS_DUE_DAYS_BEFORE away."""
+def upcoming_day1(patient: Patient, now: datetime, calendar: regimen.Calendar) -> tuple[int, date] | None:
+    """(cycle, day 1) of the patient's next day 1 (in `calendar`, the patient's, with the care team's
+    cycle delays) when it is at most LABS_DUE_DAYS_BEFORE away."""
     try:
         today = now.astimezone(ZoneInfo(patient.timezone)).date()
     except (ValueError, KeyError):
         logger.error("patient %s: unknown time zone %r", patient.pk, patient.timezone)
         return None
-    cycle = regimen.next_cycle_start(patient.start_date, today).cycle
-    day1 = regimen.cycle_start_date(patient.start_date, cycle)
+    cycle = regimen.next_cycle_start(calendar, today).cycle
+    day1 = regimen.cycle_start_date(calendar, cycle)
     return (cycle, day1) if (day1 - today).days <= LABS_DUE_DAYS_BEFORE else None
 
 
@@ -74,8 +76,8 @@ def cycle_labs_check(*, now: datetime | None = None) -> CycleLabsOutcome:
     now = now or timezone.now()
     patients, day1s, cycles = [], {}, {}
     enrolled = Patient.objects.filter(user__isnull=False, user__is_active=True).select_related("user")
-    for patient in enrolled.iterator(chunk_size=2000):
-        upcoming = upcoming_day1(patient, now)
+    for patient, calendar in with_calendars(enrolled.iterator(chunk_size=2000), lambda p: p):
+        upcoming = upcoming_day1(patient, now, calendar)
         if upcoming is not None:
             patients.append(patient)
             cycles[patient.pk], day1s[patient.pk] = upcoming

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from backend.accounts.models import Role, User
 from backend.core.errors import ApplicationError
+from backend.patients.calendar import patient_calendar
 from backend.patients.models import Patient
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence, ReminderPlan
 from backend.reminders.plans import (
@@ -26,7 +27,12 @@ from backend.reminders.plans import (
     plan_values,
     reminder_plan_ensure,
 )
-from backend.reminders.selectors import clinic_default_plan, patient_rems_profile, patient_stopped_drugs
+from backend.reminders.selectors import (
+    clinic_default_plan,
+    patient_rems_profile,
+    patient_response_test,
+    patient_stopped_drugs,
+)
 from shared import reminders as shared_reminders
 
 logger = logging.getLogger(__name__)
@@ -112,16 +118,18 @@ def plan_replan(plan: ReminderPlan, now: datetime) -> int:
     too_late = now - grace()
     window_start = min(too_late, shared_reminders.local_instant(today, time(0), zone))
     window_end = now + horizon()
+    calendar = patient_calendar(patient)  # the care team's cycle delays move the dose and test days
     wanted = {
         o.key: o
         for o in shared_reminders.occurrences(
             plan.to_shared(),
-            patient.start_date,
+            calendar,
             zone,
             window_start,
             window_end,
             stopped=patient_stopped_drugs(patient),
             rems_profile=patient_rems_profile(patient),
+            response_test=patient_response_test(patient, calendar),
         )
     }
     existing = {

@@ -15,6 +15,7 @@ from backend.accounts.models import User
 from backend.caregivers.selectors import caregivers_with_scope
 from backend.notifications.models import Notification
 from backend.notifications.services import notify
+from backend.patients.calendar import with_calendars
 from backend.patients.models import Patient
 from backend.records.models import DoseLog
 from backend.reminders.models import ReminderPlan
@@ -36,6 +37,7 @@ class _MissedCandidate:
     day: date  # the local day that just ended
     day_start: datetime
     day_end: datetime
+    calendar: regimen.Calendar  # the patient's, with the care team's cycle delays
 
     @property
     def dedupe_key(self) -> str:
@@ -48,7 +50,7 @@ def _missed_candidates(now: datetime) -> list[_MissedCandidate]:
     plans = ReminderPlan.objects.filter(patient__user__isnull=False, patient__user__is_active=True).select_related(
         "patient", "patient__user"
     )
-    for plan in plans.iterator(chunk_size=2000):
+    for plan, calendar in with_calendars(plans.iterator(chunk_size=2000), lambda p: p.patient):
         patient = plan.patient
         try:
             zone = ZoneInfo(patient.timezone)
@@ -57,7 +59,7 @@ def _missed_candidates(now: datetime) -> list[_MissedCandidate]:
             continue
         today = now.astimezone(zone).date()
         day = today - timedelta(days=1)
-        if regimen.Drug.IXAZOMIB not in regimen.drugs_due(patient.start_date, day):
+        if regimen.Drug.IXAZOMIB not in regimen.drugs_due(calendar, day):
             continue
         day_end = shared_reminders.local_instant(today, time(0), zone)
         user = patient.user
@@ -65,7 +67,7 @@ def _missed_candidates(now: datetime) -> list[_MissedCandidate]:
         if user.date_joined >= day_end:  # no phone yet on that day: nothing could have been logged
             continue
         day_start = shared_reminders.local_instant(day, time(0), zone)
-        found.append(_MissedCandidate(patient, user, plan, zone, day, day_start, day_end))
+        found.append(_MissedCandidate(patient, user, plan, zone, day, day_start, day_end, calendar))
     return found
 
 
@@ -117,7 +119,7 @@ def missed_doses_notify(*, now: datetime | None = None) -> int:
 def _missed_dose_notify(candidate: _MissedCandidate, now: datetime) -> int:
     patient = candidate.patient
     advice = regimen.ixazomib_missed_dose_advice(
-        start_date=patient.start_date,
+        start_date=candidate.calendar,
         missed_on=candidate.day,
         now=now,
         dose_time=candidate.plan.ixazomib_time,

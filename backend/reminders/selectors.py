@@ -12,17 +12,20 @@ from typing import Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from backend.accounts.models import Clinic, Role, User
 from backend.alerts.models import Alert
 from backend.core.errors import ApplicationError, NotFound
+from backend.patients.calendar import patient_calendar
 from backend.patients.models import DoseDecision, Patient
 from backend.patients.selectors import patients_visible_to
 from backend.records.models import DoseLog
 from backend.reminders.models import ReminderPlan
+from backend.response.models import ClinicResponseSettings, PatientResponse
 from shared import regimen, rems
 from shared import reminders as shared_reminders
+from shared.response_tests import DEFAULT_EVERY_CYCLES, NextTest, next_test
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +64,17 @@ def plan_for(patient: Patient) -> shared_reminders.ReminderPlan:
 
 def patient_for_reminders(*, user: User, patient_id: object | None) -> Patient:
     """A patient reads their own; a nurse or clinic admin names one of her clinic's patients.
-    Anyone else, or another clinic's patient: 404 (never the content)."""
+    Anyone else, or another clinic's patient: 404 (never the content). `?patient=` with nothing
+    names no one: a 400, as a missing one is for staff."""
+    if patient_id == "":
+        raise ApplicationError({"patient": ["Give a patient id, or leave ?patient= out."]})
     if user.role == Role.PATIENT:
         own: Patient | None = getattr(user, "patient", None)
-        if own is None or (patient_id not in (None, "") and str(patient_id) != str(own.pk)):
+        if own is None or (patient_id is not None and str(patient_id) != str(own.pk)):
             raise NotFound()
         return own
     if user.role in (Role.NURSE, Role.ADMIN):
-        if patient_id in (None, ""):
+        if patient_id is None:
             raise ApplicationError({"patient": ["Name the patient: ?patient=<id>."]})
         try:
             wanted = UUID(str(patient_id))
@@ -120,23 +126,36 @@ class UpcomingReminder:
     message: ReminderMessage
 
 
-def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, set[str]]:
-    """The plan and the held drugs in one query: this runs on every sync, the phone's hot path.
-    (`icontains` on the JSON list works alike on PostgreSQL and SQLite; drug names are fixed words.)"""
+_TestInputs = tuple[date | None, bool, int | None]  # last test day, responded, the clinic's interval
+
+
+def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, set[str], _TestInputs | None]:
+    """The plan, the held drugs and the next response test in one query: this runs on every sync,
+    the phone's hot path. (`icontains` on the JSON list works alike on PostgreSQL and SQLite; drug
+    names are fixed words.)"""
     holding = Alert.objects.filter(patient_id=OuterRef("pk")).exclude(holds_in_force=[])
+    response = PatientResponse.objects.filter(patient_id=OuterRef("pk"))
+    every = ClinicResponseSettings.objects.filter(clinic_id=patient.clinic_id).values("test_every_cycles")[:1]
     stored = (
         ReminderPlan.objects.filter(pk=patient.pk)
         .annotate(**{f"held_{drug}": Exists(holding.filter(holds_in_force__icontains=drug)) for drug in _HOLDABLE})
+        .annotate(
+            test_on=Subquery(response.values("last_test_on")[:1]),
+            test_responded=Subquery(response.values("responded")[:1]),
+            test_every=Subquery(every),
+        )
         .first()
     )
     if stored is None:
-        return clinic_default_plan(patient.clinic), held_drugs([patient.pk]).get(patient.pk, set())
+        held = held_drugs([patient.pk]).get(patient.pk, set())
+        return clinic_default_plan(patient.clinic), held, _test_inputs(patient)
     held = {drug for drug in _HOLDABLE if getattr(stored, f"held_{drug}")}
+    test = (stored.test_on, bool(stored.test_responded), stored.test_every)  # type: ignore[attr-defined]
     try:
-        return stored.to_shared(), held
+        return stored.to_shared(), held, test
     except shared_reminders.ReminderPlanError:
         logger.exception("patient %s: stored reminder plan is invalid, using the clinic's default", patient.pk)
-        return clinic_default_plan(patient.clinic), held
+        return clinic_default_plan(patient.clinic), held, test
 
 
 def patient_stopped_drugs(patient: Patient) -> frozenset[regimen.Drug]:
@@ -166,19 +185,59 @@ def patient_rems_profile(patient: Patient) -> rems.RemsProfile:
     return rems.RemsProfile(can_become_pregnant=patient.can_become_pregnant is True, last_dose=last_dose)
 
 
-def upcoming_reminders(*, patient: Patient, now: datetime, days: int = UPCOMING_DAYS) -> list[UpcomingReminder]:
+def _response_test(
+    start: regimen.Start, last_test: date | None, responded: bool, every: int | None
+) -> NextTest | None:
+    if last_test is None:
+        return None
+    return next_test(
+        start=start,
+        last_test=last_test,
+        responded=responded,
+        today=last_test,  # only the due day matters here, not whether it is overdue
+        every_cycles=every or DEFAULT_EVERY_CYCLES,
+    )
+
+
+def _test_inputs(patient: Patient) -> _TestInputs | None:
+    """What the next response test is computed from, in one query; None when no SPEP/UPEP/FLC is on
+    record (response is not tracked for the patient, so they are not reminded of it)."""
+    every = ClinicResponseSettings.objects.filter(clinic_id=patient.clinic_id).values("test_every_cycles")[:1]
+    found = (
+        PatientResponse.objects.filter(patient_id=patient.pk)
+        .annotate(every=Subquery(every))
+        .values_list("last_test_on", "responded", "every")
+        .first()
+    )
+    return None if found is None else (found[0], bool(found[1]), found[2])
+
+
+def patient_response_test(patient: Patient, calendar: regimen.Calendar | None = None) -> NextTest | None:
+    """The patient's next SPEP/UPEP/FLC draw (shared.response_tests), as the dashboard shows it due,
+    on the patient's calendar (cycle delays move it); None when response is not tracked for them."""
+    inputs = _test_inputs(patient)
+    return None if inputs is None else _response_test(calendar or patient_calendar(patient), *inputs)
+
+
+def upcoming_reminders(
+    *, patient: Patient, now: datetime, days: int = UPCOMING_DAYS, calendar: regimen.Calendar | None = None
+) -> list[UpcomingReminder]:
     """Reminders from `now` for `days` days, straight from the plan (nothing stored is needed, so
-    the phone can keep this list and show it offline)."""
-    plan, held = _plan_and_holds(patient)
+    the phone can keep this list and show it offline), on the patient's calendar (`calendar`, when the
+    caller has it: the care team's cycle delays move the dose, draw and response-test days)."""
+    calendar = calendar or patient_calendar(patient)
+    plan, held, test_inputs = _plan_and_holds(patient)
+    test = _response_test(calendar, *test_inputs) if test_inputs is not None else None
     zone = ZoneInfo(patient.timezone)
     found = shared_reminders.occurrences(
         plan,
-        patient.start_date,
+        calendar,
         zone,
         now,
         now + timedelta(days=days),
         stopped=patient_stopped_drugs(patient),
         rems_profile=patient_rems_profile(patient),
+        response_test=test,
     )
     return [UpcomingReminder(o, reminder_message(o.kind.value, o.title, o.text, held)) for o in found]
 
@@ -199,9 +258,9 @@ def reminder_payload(reminder: UpcomingReminder) -> dict[str, object]:
 
 
 def upcoming_reminders_payload(
-    *, patient: Patient, now: datetime, days: int = UPCOMING_DAYS
+    *, patient: Patient, now: datetime, days: int = UPCOMING_DAYS, calendar: regimen.Calendar | None = None
 ) -> list[dict[str, object]]:
-    return [reminder_payload(r) for r in upcoming_reminders(patient=patient, now=now, days=days)]
+    return [reminder_payload(r) for r in upcoming_reminders(patient=patient, now=now, days=days, calendar=calendar)]
 
 
 # --- Adherence -------------------------------------------------------------------------------------
@@ -245,7 +304,11 @@ class _Tally:
 
 
 def adherence_by_cycle(
-    patient: Patient, today: date, *, plan: shared_reminders.ReminderPlan | None = None
+    patient: Patient,
+    today: date,
+    *,
+    plan: shared_reminders.ReminderPlan | None = None,
+    calendar: regimen.Calendar | None = None,
 ) -> list[CycleAdherence]:
     """Adherence per cycle and drug, cycles 1 up to today's, from the DoseLogs (one query, plus one
     or two for the plan unless it is passed in).
@@ -260,14 +323,16 @@ def adherence_by_cycle(
     day: for ixazomib any day up to the label's limit (72 hours before the next dose,
     `regimen.ixazomib_missed_dose_advice`), for the other drugs the next day if that day is not
     itself a scheduled day. A scheduled dose without a log is **missed** once its local day is
-    over, and **pending** on the day itself.
+    over, and **pending** on the day itself. Cycles follow the patient's calendar (the care team's
+    cycle delays): a delayed cycle starts later, and its delay days carry no IRd dose.
     """
-    start = patient.start_date
+    calendar = calendar or patient_calendar(patient)  # one query unless passed in
+    start = calendar.first_day
     if today < start:
         return []
     plan = plan or plan_for(patient)
     zone = ZoneInfo(patient.timezone)
-    last_cycle = regimen.cycle_day(start, today)
+    last_cycle = regimen.cycle_day(calendar, today)
     assert last_cycle is not None
     logs: dict[tuple[str, date], list[tuple[datetime, str]]] = defaultdict(list)
     rows = DoseLog.objects.filter(
@@ -282,7 +347,7 @@ def adherence_by_cycle(
     drugs = [d for d in ADHERENCE_DRUGS if d is not regimen.Drug.ANTIVIRAL or plan.antiviral_times]
     # Cycles from the one the patient was enrolled in (the enrollment's local date, or day 1 if later).
     enrolled = patient.created_at
-    first_cycle = regimen.cycle_day(start, max(start, enrolled.astimezone(zone).date()))
+    first_cycle = regimen.cycle_day(calendar, max(start, enrolled.astimezone(zone).date()))
     assert first_cycle is not None
     if first_cycle.cycle > last_cycle.cycle:
         return []
@@ -295,13 +360,13 @@ def adherence_by_cycle(
             days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
         else:
             slots = (_drug_time(plan, drug),)
-            days = regimen.scheduled_dates(start, drug, start, today)
+            days = regimen.scheduled_dates(calendar, drug, start, today)
         # Only doses due since enrollment: a patient enrolled mid-cycle missed nothing before it.
         due = {day: tuple(t for t in slots if shared_reminders.local_instant(day, t, zone) >= enrolled) for day in days}
         days = [day for day in days if due[day]]
-        late_from_later_day = _late_days(drug, start, days, logs, plan, zone)
+        late_from_later_day = _late_days(drug, calendar, days, logs, plan, zone)
         for day in days:
-            position = regimen.cycle_day(start, day)
+            position = regimen.cycle_day(calendar, day)
             assert position is not None
             tally = tallies[(position.cycle, drug.value)]
             _count_day(tally, day, due[day], sorted(logs.get((drug.value, day), [])), today, zone)
@@ -359,7 +424,7 @@ def _count_day(
 
 def _late_days(
     drug: regimen.Drug,
-    start: date,
+    start: regimen.Start,
     days: list[date],
     logs: dict[tuple[str, date], list[tuple[datetime, str]]],
     plan: shared_reminders.ReminderPlan,
@@ -397,5 +462,5 @@ def _late_days(
     return found
 
 
-def adherence_for(*, patient: Patient, now: datetime) -> list[CycleAdherence]:
-    return adherence_by_cycle(patient, now.astimezone(ZoneInfo(patient.timezone)).date())
+def adherence_for(*, patient: Patient, now: datetime, calendar: regimen.Calendar | None = None) -> list[CycleAdherence]:
+    return adherence_by_cycle(patient, now.astimezone(ZoneInfo(patient.timezone)).date(), calendar=calendar)

@@ -61,14 +61,23 @@ def _marker_fields() -> dict[str, Any]:
         ),
         "unit": serializers.CharField(
             required=False,
+            allow_null=True,
             help_text="serum_m_protein g/dL or g/L; urine_m_protein mg/24h or g/24h; kappa_flc and lambda_flc "
             "mg/L or mg/dL; marrow_plasma_cells %. Left out for the qualitative markers.",
         ),
         "collected_at": serializers.DateTimeField(help_text="ISO 8601 with an offset; not in the future."),
-        "method": serializers.ChoiceField(choices=["NGF", "NGS"], required=False, help_text="mrd only."),
-        "sensitivity": serializers.ChoiceField(choices=["1e-5", "1e-6"], required=False, help_text="mrd only."),
-        "reference_low": serializers.FloatField(required=False, help_text="FLC only: the report's range."),
-        "reference_high": serializers.FloatField(required=False, help_text="FLC only: the report's range."),
+        "method": serializers.ChoiceField(
+            choices=["NGF", "NGS"], required=False, allow_null=True, help_text="mrd only; null: not given."
+        ),
+        "sensitivity": serializers.ChoiceField(
+            choices=["1e-5", "1e-6"], required=False, allow_null=True, help_text="mrd only; null: not given."
+        ),
+        "reference_low": serializers.FloatField(
+            required=False, allow_null=True, help_text="FLC only: the report's range (null: not given)."
+        ),
+        "reference_high": serializers.FloatField(
+            required=False, allow_null=True, help_text="FLC only: the report's range (null: not given)."
+        ),
     }
 
 
@@ -210,9 +219,14 @@ class ResponseApi(APIView):
 _Settings = inline_serializer(
     "ClinicResponseSettings",
     {
-        "serum_measurable": serializers.ChoiceField(choices=["1.0", "0.5"], help_text="g/dL"),
+        "serum_measurable": serializers.ChoiceField(
+            choices=["1.0", "0.5"], required=False, allow_null=True, help_text="g/dL; null or left out keeps it."
+        ),
         "test_every_cycles": serializers.ChoiceField(
-            choices=[1, 2, 3], required=False, help_text="Responders' SPEP/UPEP/FLC every N cycles after cycle 6."
+            choices=[1, 2, 3],
+            required=False,
+            allow_null=True,
+            help_text="Responders' SPEP/UPEP/FLC every N cycles after cycle 6; null or left out keeps it.",
         ),
     },
 )

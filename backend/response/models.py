@@ -78,7 +78,8 @@ class PatientResponse(models.Model):
     first_response_days = models.PositiveIntegerField(null=True, blank=True)
     progression_events = models.PositiveSmallIntegerField(default=0)
     # For "response test due" (shared.response_tests): the last day an SPEP, UPEP or FLC was drawn,
-    # and whether a PR or better has been confirmed.
+    # and whether a confirmed PR or better holds, so the clinic's longer interval applies
+    # (shared.response_tests.may_space_tests: not after a progression, not for FLC-only disease).
     last_test_on = models.DateField(null=True, blank=True)
     responded = models.BooleanField(default=False)
     computed_at = models.DateTimeField()

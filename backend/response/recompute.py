@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from backend.alerts.models import Alert, Severity, SourceType, Status
 from backend.patients.models import Patient
+from backend.response.events import response_test_inputs_changed
 from backend.response.models import MarkerResult, PatientResponse, ResponseAssessment
 from backend.response.selectors import UNITS, last_test_day, responded, response_summary
 from shared.response import Assessment, Episode, ResponseSummary, Track
@@ -113,6 +114,8 @@ def _store(patient: Patient, summary: ResponseSummary, assessments: list[Assessm
         ]
     )
     current, best = summary.current, summary.best
+    last_test, has_responded = last_test_day(assessments), responded(summary)
+    before = PatientResponse.objects.filter(patient_id=patient.pk).values_list("last_test_on", "responded").first()
     PatientResponse.objects.update_or_create(
         patient_id=patient.pk,
         defaults={
@@ -124,11 +127,13 @@ def _store(patient: Patient, summary: ResponseSummary, assessments: list[Assessm
             "best_since": best.since if best else None,
             "first_response_days": summary.time_to_response_days,
             "progression_events": sum(1 for e in summary.episodes if e.confirmed),
-            "last_test_on": last_test_day(assessments),
-            "responded": responded(summary),
+            "last_test_on": last_test,
+            "responded": has_responded,
             "computed_at": now,
         },
     )
+    if before != (last_test, has_responded):
+        response_test_inputs_changed.send(sender=PatientResponse, patient=patient, now=now)
 
 
 def _alerts(

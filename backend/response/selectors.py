@@ -14,9 +14,11 @@ from django.db.models import Subquery
 
 from backend.accounts.models import Role, User
 from backend.core.errors import NotFound
+from backend.patients.calendar import patient_calendar
 from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
 from backend.response.models import ClinicResponseSettings, EnteredBy, MarkerResult
+from shared import regimen
 from shared.markers import MARKERS
 from shared.response import (
     Assessment,
@@ -30,7 +32,7 @@ from shared.response import (
     evaluate,
     progression_threshold,
 )
-from shared.response_tests import DEFAULT_EVERY_CYCLES, NextTest, next_test
+from shared.response_tests import DEFAULT_EVERY_CYCLES, NextTest, may_space_tests, next_test
 
 TEST_MARKERS = ("serum_m_protein", "urine_m_protein", "kappa_flc", "lambda_flc")
 UNITS = {Track.SERUM: "g/dL", Track.URINE: "mg/24h", Track.FLC: "mg/L", Track.MARROW: "%"}
@@ -129,7 +131,9 @@ def last_test_day(assessments: list[Assessment]) -> date | None:
 
 
 def responded(summary: ResponseSummary) -> bool:
-    return summary.first_response is not None
+    """Whether the clinic's longer test interval applies: a confirmed PR or better that holds, not
+    measured by free light chains alone (shared.response_tests.may_space_tests)."""
+    return may_space_tests(summary)
 
 
 def clinic_test_every_cycles(clinic_id: int) -> int:
@@ -138,11 +142,22 @@ def clinic_test_every_cycles(clinic_id: int) -> int:
 
 
 def next_response_test(
-    patient: Patient, last_test: date | None, has_responded: bool, every: int, now: datetime
+    patient: Patient,
+    last_test: date | None,
+    has_responded: bool,
+    every: int,
+    now: datetime,
+    calendar: regimen.Calendar | None = None,
 ) -> NextTest:
+    """Due on a day 1 of the patient's calendar (`calendar`: theirs, when the caller has it), the care
+    team's cycle delays included."""
     today = now.astimezone(ZoneInfo(patient.timezone)).date()
     return next_test(
-        start=patient.start_date, last_test=last_test, responded=has_responded, today=today, every_cycles=every
+        start=calendar or patient_calendar(patient),
+        last_test=last_test,
+        responded=has_responded,
+        today=today,
+        every_cycles=every,
     )
 
 

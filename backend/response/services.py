@@ -11,12 +11,14 @@ from typing import Any, cast
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 
 from backend.accounts.models import Clinic, User
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.patients.models import Patient
 from backend.response.dispatch import recompute_enqueue_on_commit
+from backend.response.events import test_interval_changed
 from backend.response.models import SERUM_THRESHOLDS, ClinicResponseSettings, EnteredBy, MarkerResult
 from shared.markers import MarkerItem, parse_marker_item
 from shared.response_tests import EVERY_CYCLES_CHOICES
@@ -197,6 +199,8 @@ def response_settings_update(
             detail=f"serum_measurable {before[0]} -> {current.serum_measurable}; "
             f"test_every_cycles {before[1]} -> {current.test_every_cycles}",
         )
+        if before[1] != current.test_every_cycles:
+            test_interval_changed.send(sender=ClinicResponseSettings, clinic_id=clinic.pk, now=timezone.now())
         if before[0] != current.serum_measurable:
             ids = list(Patient.objects.filter(clinic_id=clinic.pk).values_list("pk", flat=True))
             recompute_enqueue_on_commit(patient_ids=ids)

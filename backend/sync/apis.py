@@ -44,6 +44,18 @@ _SyncResponse = inline_serializer(
 )
 
 
+def _items(what: str) -> serializers.ListField:
+    """A list whose items are checked one by one (contract §3: one bad item is rejected alone), so the
+    request takes any item, and an item that is not a valid one comes back in `rejected`."""
+    return serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        allow_null=True,
+        help_text=f"{what} null or left out: none. Each item is checked alone: one that is not valid is "
+        "listed in `rejected` with its reasons, and the others are stored.",
+    )
+
+
 class SyncApi(APIView):
     """Contract §3: the phone's batched upload, answered with what it needs back."""
 
@@ -55,13 +67,11 @@ class SyncApi(APIView):
             "SyncRequest",
             {
                 "cursor": serializers.CharField(allow_null=True, required=False),
-                "lab_results": serializers.ListField(child=serializers.DictField(), required=False),
-                "symptom_reports": serializers.ListField(child=serializers.DictField(), required=False),
-                "dose_logs": serializers.ListField(child=serializers.DictField(), required=False),
-                "marker_results": serializers.ListField(
-                    child=serializers.DictField(),
-                    required=False,
-                    help_text="Contract §5 marker items, as POST /api/v1/patients/{id}/markers/ takes them.",
+                "lab_results": _items("Lab results (contract §3)."),
+                "symptom_reports": _items("Symptom reports (contract §3)."),
+                "dose_logs": _items("Dose logs (contract §3)."),
+                "marker_results": _items(
+                    "Contract §5 marker items, as POST /api/v1/patients/{id}/markers/ takes them."
                 ),
             },
         ),

@@ -15,6 +15,7 @@ from backend.alerts.models import Alert, Status
 from backend.alerts.serializers import AlertSerializer
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.patients.calendar import patient_calendar
 from backend.patients.models import Patient
 from backend.patients.services import regimen_today
 from backend.records.baselines import lab_contexts
@@ -64,13 +65,14 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
         patient_ids=[patient.pk],  # type: ignore[arg-type]
         detail=f"accepted {len(result.accepted)} rejected {len(result.rejected)}",
     )
+    calendar = patient_calendar(patient)  # one read of the care team's cycle delays for both uses
     return {
         "accepted": result.accepted,
         "rejected": result.rejected,
         "cursor": cursor_encode(now),
         "alerts": AlertSerializer(recent, many=True).data,
-        "regimen": regimen_today(patient, now),
-        "reminders": upcoming_reminders_payload(patient=patient, now=now),
+        "regimen": regimen_today(patient, now, calendar),
+        "reminders": upcoming_reminders_payload(patient=patient, now=now, calendar=calendar),
         "alert_policy": policy_to_wire(policy_for(patient.clinic)),
         # The patient's sex and baselines, so the phone grades a new entry as the server will.
         "lab_context": context_to_wire(lab_contexts([patient])[patient.pk]),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mobile import strings as S
 from mobile.reminders import Reminder, ReminderPlan, merged, phone_reminders, plan_from_json, server_reminders
 from mobile.store import PENDING, Store
+from shared import regimen as shared_regimen
 
 DOSE_KEYS = {"ixazomib": "ixazomib_mg", "lenalidomide": "lenalidomide_mg", "dexamethasone": "dexamethasone_mg"}
 OPEN_STATUSES = ("open", "acknowledged")
@@ -24,6 +25,9 @@ LOCAL_ALERT_LIFETIME = timedelta(hours=24)
 class Regimen:
     start_date: date
     doses_mg: Mapping[str, str]
+    # The start date with the care team's cycle delays (the sync answer's `cycle_delays`): every
+    # cycle/day the phone shows or reminds is read off it, as on the server.
+    calendar: shared_regimen.Calendar
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def load_context(store: Store) -> PatientContext:
     try:
         start = date.fromisoformat(str(raw_regimen.get("start_date")))
         doses = {drug: str(raw_regimen[key]) for drug, key in DOSE_KEYS.items() if raw_regimen.get(key)}
-        regimen = Regimen(start, doses)
+        regimen = Regimen(start, doses, shared_regimen.calendar_from_json(start, raw_regimen.get("cycle_delays")))
     except ValueError:
         regimen = None
     return PatientContext(
@@ -152,7 +156,7 @@ def reminders_between(store: Store, start: datetime, end: datetime, now: datetim
         return []
     phone = phone_reminders(
         plan=ctx.plan,
-        start_date=ctx.regimen.start_date,
+        start_date=ctx.regimen.calendar,
         tz=ctx.tz,
         window_start=start,
         window_end=end,

@@ -75,14 +75,16 @@ class TodayPresenter:
             return TodayView(
                 S.greeting(ctx.name), S.day_long(today), "", S.TODAY_NO_REGIMEN, [], "", [], [], found_banners
             )
-        start = ctx.regimen.start_date
+        start = ctx.regimen.calendar  # the care team's cycle delays included
         position = regimen.cycle_day(start, today)
         held = held_drugs(active_alerts(self.store, now), self.store)
         if position is None:
-            cycle_text, note = "", S.starts_on(S.day_long(start))
+            cycle_text, note = "", S.starts_on(S.day_long(start.first_day))
         else:
             cycle_text = S.cycle_day(position.cycle, position.day)
             note = S.TODAY_NADIR if regimen.is_in_nadir_window(start, today) else ""
+            if position.day > regimen.CYCLE_LENGTH_DAYS:  # in a delay the care team decided
+                note = S.next_cycle_delayed(S.day_long(regimen.cycle_start_date(start, position.cycle + 1)))
         logs = self._dose_logs(ctx, local)
         stopped = regimen.stopped_drugs(ctx.regimen.doses_mg)  # 0 mg: the care team stopped it
         due = [d.value for d in regimen.drugs_due(start, today) if d not in stopped]
@@ -157,7 +159,7 @@ class TodayPresenter:
         assert ctx.regimen is not None
         local = now.astimezone(ctx.tz)
         today = local.date()
-        start = ctx.regimen.start_date
+        start = ctx.regimen.calendar
         dose_time = ctx.plan.ixazomib_time
         days = regimen.scheduled_dates(start, regimen.Drug.IXAZOMIB, today - timedelta(days=27), today)
         if not days:

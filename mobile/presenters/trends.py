@@ -177,7 +177,7 @@ class TrendsPresenter:
         lenalidomide: list[Span] = []
         nadir: list[Span] = []
         if ctx.regimen is not None:
-            start = ctx.regimen.start_date
+            start = ctx.regimen.calendar
             ixazomib = [x_of_day(d) for d in regimen.scheduled_dates(start, regimen.Drug.IXAZOMIB, first, today)]
             lenalidomide = _spans(regimen.scheduled_dates(start, regimen.Drug.LENALIDOMIDE, first, today), first, days)
             nadir_days = [

@@ -101,3 +101,44 @@ def test_the_interactive_docs_are_served(db: None) -> None:
     # The page's script comes from ?script (the Content-Security-Policy allows no inline script).
     script = APIClient().get("/api/docs/?script")
     assert b"/api/schema/" in script.content
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method, path, op) for path, ops in schema["paths"].items() for method, op in ops.items()]
+
+
+def test_every_error_answer_is_documented_in_the_apis_errors_shape(schema: dict[str, Any]) -> None:
+    errors = {"$ref": "#/components/schemas/Errors"}
+    for method, path, op in _operations(schema):
+        answers = op["responses"]
+        if op.get("security") != [{}] and {"bearerAuth": []} in op.get("security", []):
+            assert "401" in answers, f"{method} {path}"
+        if "{" in path:
+            assert "404" in answers, f"{method} {path}"
+        for code, answer in answers.items():
+            if code.startswith("4"):
+                assert answer["content"]["application/json"]["schema"] == errors, f"{method} {path} {code}"
+    assert schema["components"]["schemas"]["Errors"]["required"] == ["errors"]
+
+
+def test_throttled_calls_document_429_with_retry_after(schema: dict[str, Any]) -> None:
+    for path in ("/api/v1/auth/token/", "/api/v1/auth/enroll/", "/api/v1/caregiver-invites/accept/"):
+        answer = schema["paths"][path]["post"]["responses"]["429"]
+        assert "Retry-After" in answer["headers"], path
+
+
+def test_the_rules_a_client_must_follow_are_in_the_schema(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    regimen = components["RegimenInputRequest"]["properties"]
+    create = components["PatientCreateInputRequest"]["properties"]
+    enroll = components["EnrollRequestRequest"]["properties"]
+    preferences = components["PreferenceRequest"]["properties"]
+
+    assert regimen["ixazomib_mg"]["anyOf"][0]["enum"] == [4.0, 3.0, 2.3]
+    assert regimen["lenalidomide_mg"]["anyOf"][0]["enum"] == [25.0, 20.0, 15.0, 10.0, 5.0, 2.5]
+    assert create["timezone"]["allOf"] == [{"$ref": "#/components/schemas/TimeZone"}]
+    assert re.fullmatch(components["TimeZone"]["pattern"], "America/Argentina/Buenos_Aires")
+    assert re.fullmatch(enroll["code"]["pattern"], "K7QX-M3PA")
+    assert not re.fullmatch(enroll["code"]["pattern"], "K7QX-M3P0")  # 0 is not in the alphabet
+    assert re.fullmatch(preferences["quiet_start"]["pattern"], "22:00")
+    assert "format" not in preferences["quiet_start"]  # not RFC 3339 `time`: no seconds or offset are sent

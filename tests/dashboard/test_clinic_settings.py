@@ -89,3 +89,24 @@ def test_critical_alerts_may_not_escalate_later_than_urgent_ones(admin_browser: 
 def test_antiviral_times_must_be_clock_times(admin_browser: Client) -> None:
     data = current_form(admin_browser) | {"antiviral_times": "8am"}
     assert "Use 24-hour HH:MM times" in text(admin_browser.post("/clinic/settings/", data))
+
+
+def test_the_admin_makes_a_nadir_fever_without_an_anc_critical_and_can_go_back(
+    admin_browser: Client, clinic_admin: Person
+) -> None:
+    form = current_form(admin_browser)
+    assert form["fever_nadir_no_anc_critical"] is False  # contract §4's default
+
+    response = admin_browser.post("/clinic/settings/", form | {"fever_nadir_no_anc_critical": "on"})
+
+    assert response.status_code == 302, text(response)
+    clinic = Clinic.objects.get(pk=clinic_admin.user.clinic_id)
+    assert clinic.alert_policy == {"fever": {"nadir_no_anc_critical": True}}
+    assert policy_for(clinic).fever.nadir_no_anc_critical is True
+    event = AuditEvent.objects.get(action="update", resource="clinic")
+    assert "alert_policy" in event.detail
+    assert current_form(admin_browser)["fever_nadir_no_anc_critical"] is True
+
+    unticked = {k: v for k, v in current_form(admin_browser).items() if k != "fever_nadir_no_anc_critical"}
+    assert admin_browser.post("/clinic/settings/", unticked).status_code == 302
+    assert Clinic.objects.get(pk=clinic_admin.user.clinic_id).alert_policy == {}

@@ -20,6 +20,7 @@ from backend.dashboard import pending
 from backend.patients.models import EnrollmentCode, Patient
 from tests.dashboard.support import HTMX, raise_alerts, text
 from tests.factories import PASSWORD, EnrolledPatient, Person
+from tests.second_factor import authenticator_for, code_now
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +203,8 @@ def _kwargs(route: str, patient: EnrolledPatient, alert: Alert, user_id: int) ->
         "delivery_id": 1,
         "analyte": "creatinine",
         "channel": "sms",
+        "kind": "totp",
+        "credential_id": "00000000-0000-4000-8000-000000000001",
     }
     return {name: values[name] for name in re.findall(r"<(?:\w+:)?(\w+)>", route)}
 
@@ -212,7 +215,7 @@ def test_every_post_only_page_is_kept_and_a_sign_in_towards_it_lands_on_its_page
     (alert,) = raise_alerts(patient, [20])
     post_only = []
     for name, route in _dashboard_routes():
-        if name in ("signout", "signin"):
+        if name in ("signout", "signin") or name in pending.NOT_FORMS:
             continue
         path = reverse(f"dashboard:{name}", kwargs=_kwargs(route, patient, alert, clinic_admin.user.pk))
         if admin_browser.get(path).status_code == 405:
@@ -254,3 +257,31 @@ def test_a_password_typed_as_the_session_ended_is_not_kept(clinic_admin: Person)
     browser.post("/clinic/staff/", body)
     kept = browser.session[pending.KEY]
     assert kept["fields"] == {"username": ["nurse.new"], "role": ["nurse"]} and kept["what"] == "the new staff member"
+
+
+def test_with_a_second_factor_the_kept_form_survives_both_steps_and_is_where_signing_in_leads(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    """The password step and the code step keep the session's data (signing in cycles its key,
+    never empties it): the kept note is offered after the code, not lost between the steps."""
+    (alert,) = raise_alerts(patient, [20])
+    device = authenticator_for(nurse.user)
+    browser = Client(enforce_csrf_checks=True)
+    token = csrf_of(browser.get("/signin/"))
+    browser.post("/signin/", {"username": "nurse.nina", "password": PASSWORD, "csrfmiddlewaretoken": token})
+    browser.post("/signin/verify/", {"code": code_now(device), "csrfmiddlewaretoken": token})
+    token = csrf_of(browser.get("/"))
+    session_ends()
+    sent = browser.post(
+        f"/alerts/{alert.pk}/resolve/", {"outcome": "other", "note": "Kept.", "csrfmiddlewaretoken": token}
+    )
+
+    page = browser.get(sent["Location"])
+    step = browser.post(
+        sent["Location"], {"username": "nurse.nina", "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(page)}
+    )
+    assert step["Location"] == "/signin/verify/"
+    with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=False):  # the next code
+        done = browser.post("/signin/verify/", {"code": code_now(device), "csrfmiddlewaretoken": csrf_of(page)})
+        assert done["Location"] == f"/alerts/{alert.pk}/resolve/"
+        assert "Kept.</textarea>" in browser.get(done["Location"]).content.decode()

@@ -64,9 +64,10 @@ def test_the_patient_page_costs_the_same_for_n_and_5n_readings(nurse_browser: Cl
     small = queries(nurse_browser, url)
     add_readings(patient, 4 * N, 40)
     assert queries(nurse_browser, url) == small
-    # 12, two for the lab baselines (entered; last before cycle 1 day 1), one for the response panel,
-    # one for the dose history and one for the alerts' notes
-    assert small <= 17, small
+    # 12, two for the lab baselines (entered; last before cycle 1 day 1), one for the response panel, one
+    # for the dose history, one for the cycle delays (the patient's calendar, read once for the page)
+    # and one for the alerts' notes
+    assert small <= 18, small
 
 
 def test_the_audit_trail_costs_the_same_however_long_it_is(
@@ -77,3 +78,50 @@ def test_the_audit_trail_costs_the_same_however_long_it_is(
     for _ in range(20):
         nurse_browser.get(f"/patients/{patient.patient.pk}/")
     assert queries(admin_browser, "/clinic/audit/") == small
+
+
+def add_responses(nurse: Person, count: int, offset: int) -> None:
+    """`count` patients with a response as the recompute stores it: every category, confirmed or
+    not, due or overdue for their next response test; one in five with none yet."""
+    from backend.response.models import PatientResponse
+
+    today = timezone.localdate()
+    courses = [("PR", True, True), ("VGPR", False, True), ("SD", True, False), ("PD", True, True), None]
+    rows = []
+    for i in range(count):
+        patient = make_patient(nurse, name=f"Responder {offset + i:03d}", start=today - timedelta(days=200))
+        course = courses[(offset + i) % len(courses)]
+        if course is None:
+            continue
+        category, confirmed, responded = course
+        rows.append(
+            PatientResponse(
+                patient=patient.patient,
+                measurable_by="serum",
+                current_category=category,
+                current_confirmed=confirmed,
+                current_since=today - timedelta(days=20),
+                best_category="PR" if responded else "",
+                best_since=today - timedelta(days=120) if responded else None,
+                last_test_on=today - timedelta(days=20 + 30 * (i % 2)),  # due soon, or overdue
+                responded=responded,
+                computed_at=timezone.now(),
+            )
+        )
+    PatientResponse.objects.bulk_create(rows)
+
+
+def test_the_patient_list_costs_the_same_for_3_or_30_patients_with_a_response(
+    nurse: Person, nurse_browser: Client
+) -> None:
+    from backend.response.models import ClinicResponseSettings
+
+    assert nurse.user.clinic_id is not None
+    ClinicResponseSettings.objects.create(clinic_id=nurse.user.clinic_id, test_every_cycles=3)
+    add_responses(nurse, 3, 0)
+    small = queries(nurse_browser, "/patients/")
+    add_responses(nurse, 27, 3)
+    assert queries(nurse_browser, "/patients/") == small
+    page = nurse_browser.get("/patients/").content.decode()
+    assert page.count("<strong>PR</strong>") == 6 and page.count("<strong>PD</strong>") == 6
+    assert "tag--overdue" in page and "Due " in page

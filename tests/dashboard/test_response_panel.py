@@ -5,12 +5,15 @@ and enters a day's markers with their units."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backend.response.models import MarkerResult
-from tests.backend.response.support import START, day, post_markers, recompute_all, serum_and_urine
+from tests.backend.response.support import START, day, item, post_markers, recompute_all, serum_and_urine
 from tests.factories import EnrolledPatient, Person, make_patient
 
 
@@ -32,7 +35,7 @@ def test_the_panel_shows_the_response_its_chart_and_every_assessment(nurse: Pers
         assert line in html
     assert 'class="pt pt-pd"' in html  # the progression point is a square, not told by colour alone
     assert html.count("<td><strong>P") == 3  # PD, PR, PR rows
-    assert "Cycle 5 day 1, 27 Apr 2026 · <strong>overdue</strong>" in html
+    assert 'Cycle 5 day 1, 27 Apr 2026 <span class="tag tag--overdue">Overdue</span>' in html
 
 
 def test_without_markers_the_panel_says_what_is_missing(nurse_browser: Client, patient: EnrolledPatient) -> None:
@@ -90,7 +93,28 @@ def test_the_patient_list_shows_each_patients_current_response(nurse: Person, nu
     html = nurse_browser.get("/patients/").content.decode()
     assert "<strong>PR</strong> confirmed" in html
     # Last drawn on cycle 3 day 1 (2 Mar): cycle 4's draw was due 30 Mar, long ago in this calendar.
-    assert "<strong>Overdue</strong> since 30 Mar" in html
+    assert '<span class="tag tag--overdue">Overdue</span> was due 30 Mar' in html
+
+
+def test_a_response_test_due_soon_reads_due_and_only_an_overdue_one_is_flagged(
+    nurse: Person, nurse_browser: Client
+) -> None:
+    today = timezone.localdate()
+    on_time = make_patient(nurse, name="Otto Ontime", start=today - timedelta(days=10))
+    late = make_patient(nurse, name="Lena Late", start=today - timedelta(days=45))
+    for patient in (on_time, late):  # a baseline the day before cycle 1: cycle 2's draw is next
+        post_markers(
+            nurse,
+            patient.patient.pk,
+            [item("serum_m_protein", 3.0, "g/dL", on=patient.patient.start_date - timedelta(days=1))],
+        )
+    recompute_all()
+    due = on_time.patient.start_date + timedelta(days=28)
+    html = nurse_browser.get("/patients/").content.decode()
+    assert f'Due {due.day} {due:%b} <span class="muted">(C2)</span>' in html
+    assert html.count("tag--overdue") == 1  # Lena's: cycle 2 began 17 days ago
+    assert "tag--overdue" not in _page(nurse_browser, on_time)
+    assert '<span class="tag tag--overdue">Overdue</span>' in _page(nurse_browser, late)
 
 
 def test_the_clinic_outcomes_count_responses_without_names_and_export_as_csv(

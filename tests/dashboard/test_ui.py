@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -462,10 +463,61 @@ def test_the_api_docs_and_the_django_admin_work_under_the_policy(
     shot(page, "17_api_redoc")
 
     off_loop(lambda: User.objects.create_superuser(username="root.engineer", password=PASSWORD))
-    page.goto(f"{base}/admin/")
+    page.goto(f"{base}/admin/")  # the admin's sign-in is the dashboard's (lockout, second factor)
     page.get_by_label("Username").fill("root.engineer")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/admin/")
     page.goto(f"{base}/admin/patients/patient/")
     page.get_by_role("link", name="Maria Lopez").first.wait_for()
     shot(page, "18_django_admin")
+
+
+def fhir_get(base: str, path: str, token: str) -> int:
+    """What the clinic's lab system does: a FHIR read with its integration credential's token."""
+    request = urllib.request.Request(  # noqa: S310 - the live test server
+        f"{base}{path}", headers={"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            assert json.loads(response.read())["resourceType"] == "Patient"
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        assert json.loads(refused.read())["resourceType"] == "OperationOutcome"
+        return refused.code
+
+
+def test_the_admin_creates_an_integration_credential_the_lab_system_uses_it_and_she_revokes_it(
+    live_server: Any, browser: Any
+) -> None:
+    base = live_server.url
+
+    def world() -> EnrolledPatient:
+        make_nurse("admin.ada", clinic="Riverside Oncology", role=Role.ADMIN)
+        return make_patient(make_nurse(), name="Maria Lopez")
+
+    maria = off_loop(world)
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    sign_in(page, base, "admin.ada")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Integrations").click()
+    page.get_by_role("heading", name="Integrations").wait_for()
+    page.get_by_label("Name").fill("Riverside lab system")
+    page.get_by_role("button", name="Create credential").click()
+    page.wait_for_url(f"{base}/clinic/integrations/")  # post/redirect/get
+    token = page.get_by_role("textbox", name="Token", exact=True).input_value()
+    assert token.startswith("clfhir_")
+    assert "Copy it now: it is shown only this once." in page.get_by_role("alert").inner_text()
+    shot(page, "19_integration_token")
+
+    patient_path = f"/fhir/Patient/{maria.patient.pk}"
+    assert fhir_get(base, patient_path, token) == 200
+    page.reload()  # the token is gone, and no second credential was made
+    assert page.get_by_role("textbox", name="Token", exact=True).count() == 0
+    row = page.locator("tbody tr", has_text="Riverside lab system")
+    assert row.count() == 1 and "ACTIVE" in row.inner_text().upper() and "Never" not in row.inner_text()  # used
+
+    row.get_by_role("button", name="Revoke Riverside lab system").click()
+    page.get_by_text("Riverside lab system is revoked").wait_for()
+    assert "REVOKED" in page.locator("tbody tr", has_text="Riverside lab system").inner_text().upper()
+    shot(page, "20_integration_revoked")
+    assert fhir_get(base, patient_path, token) == 401

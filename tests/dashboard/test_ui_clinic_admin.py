@@ -98,5 +98,5 @@ def test_an_admin_unlocks_a_locked_out_nurse_and_adds_a_colleague(live_server: A
     assert off_loop(lambda: Preference.objects.get(user=nurse.user).disabled_channels) == []
 
     page.goto(f"{base}/admin/")  # the Django admin is for engineers
-    page.get_by_text("not authorized to access this page").wait_for()
+    page.get_by_text("The Django admin is for CareLoop's engineers").wait_for()
     shot(page, "24_django_admin_refused")

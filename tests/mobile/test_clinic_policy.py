@@ -168,3 +168,17 @@ def test_a_fixed_policy_given_to_the_journal_wins(store: Store, clock: Clock) ->
     store.put_json("alert_policy", STRICTER)
 
     assert Journal(store, now=clock, policy=DEFAULT_POLICY).policy is DEFAULT_POLICY
+
+
+@pytest.mark.parametrize(
+    ("policy", "level"), [({}, "urgent"), ({"fever": {"nadir_no_anc_critical": True}}, "critical")]
+)
+def test_a_clinic_that_makes_the_nadir_fever_critical_is_critical_on_the_phone_too(
+    engine: SyncEngine, api: PolicyApi, journal: Journal, policy: dict[str, Any], level: str
+) -> None:
+    offline_after_a_sync(engine, api, policy)
+
+    # Day 15 (the nadir window), no ANC on the phone: as the server judges it (test_fever_nadir.py).
+    fever = FeelPresenter(journal).evaluate("fever", {"temperature_c": "38.4"}, NOW)
+
+    assert fever.outcome is not None and fever.outcome.level == level

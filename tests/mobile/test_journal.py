@@ -96,3 +96,16 @@ def test_a_dose_log_is_checked_like_the_server_does(journal: Journal, store: Sto
     with pytest.raises(ItemError):
         journal.record_dose("ixazomib", "taken", NOW + timedelta(hours=3))  # in the future
     assert store.pending_count() == 1
+
+
+@pytest.mark.parametrize(("delay_days", "nadir_day"), [(None, 15), (1, 14), (2, None)])
+def test_the_fevers_nadir_window_follows_the_care_teams_cycle_delay(
+    journal: Journal, store: Store, delay_days: int | None, nadir_day: int | None
+) -> None:
+    """NOW is day 15 of cycle 1; delaying cycle 1's start makes it day 14, then day 13 (as the server
+    reads the calendar: tests/backend/patients/test_cycle_delay.py)."""
+    regimen = dict(store.get_json("patient")["regimen"])
+    regimen["cycle_delays"] = [{"cycle": 1, "delay_days": delay_days}] if delay_days else []
+    store.put_json("regimen", regimen)
+
+    assert journal.nadir_day(NOW) == nadir_day

@@ -206,3 +206,51 @@ def test_an_entry_that_joined_an_alert_finds_it_and_the_alert_is_updated_in_plac
 
     assert store.alert_for(entry_id) == joined  # the phone's own alert for the entry gives way
     assert [a["title"] for a in store.alerts()] == ["Grade 4 thrombocytopenia"]
+
+
+def _delay(store: Store, delays: object) -> None:
+    """The sync answer's regimen after the care team delayed cycle 2 (Pat's would start Sun 29 Nov)."""
+    regimen = {
+        "start_date": START.isoformat(),
+        "ixazomib_mg": "4",
+        "lenalidomide_mg": "25",
+        "dexamethasone_mg": "40",
+        "timezone": "America/New_York",
+        "cycle_delays": delays,
+    }
+    store.put_json("regimen", regimen)
+
+
+def test_in_a_delayed_cycle_the_phone_counts_on_and_says_when_the_next_cycle_starts(
+    store: Store, journal: Journal
+) -> None:
+    _delay(store, [{"cycle": 2, "delay_days": 7}])  # cycle 2 day 1: Sun 6 Dec
+
+    planned = _view(store, journal, datetime(2026, 11, 29, 9, 0, tzinfo=NY))
+    assert planned.cycle_text == "Cycle 1 · Day 29 (next cycle delayed)"
+    assert [d.drug for d in planned.doses] == ["antiviral"]
+    assert "It starts on Sunday 6 December" in planned.note
+
+    day_before = _view(store, journal, datetime(2026, 12, 5, 9, 0, tzinfo=NY))
+    assert day_before.cycle_text == "Cycle 1 · Day 35 (next cycle delayed)"
+
+    day_1 = _view(store, journal, datetime(2026, 12, 6, 9, 0, tzinfo=NY))
+    assert day_1.cycle_text == "Cycle 2 · Day 1 of 28" and day_1.note == ""
+    assert [d.drug for d in day_1.doses] == ["ixazomib", "lenalidomide", "dexamethasone", "antiviral"]
+
+    day_after = _view(store, journal, datetime(2026, 12, 7, 9, 0, tzinfo=NY))
+    assert day_after.cycle_text == "Cycle 2 · Day 2 of 28"
+
+
+def test_the_missed_dose_rule_counts_72_hours_to_the_delayed_day_1(store: Store, journal: Journal) -> None:
+    _delay(store, [{"cycle": 2, "delay_days": 7}])
+
+    [missed] = _view(store, journal, NOW.replace(hour=23, minute=30)).missed
+
+    assert "until Thu 3 Dec, 22:00" in missed.text and "on Sun 6 Dec, 22:00" in missed.text
+
+
+def test_a_malformed_delay_list_is_read_as_no_delay(store: Store, journal: Journal) -> None:
+    _delay(store, [{"cycle": "2", "delay_days": 7}, {"cycle": 2, "delay_days": -3}, "x"])
+
+    assert _view(store, journal, datetime(2026, 11, 29, 9, 0, tzinfo=NY)).cycle_text == "Cycle 2 · Day 1 of 28"

@@ -155,12 +155,20 @@ def test_a_policy_no_clinic_could_set_does_not_travel_silently() -> None:
         {"fever": {"threshold_c": float("nan")}},
         {"fever": {"threshold_c": float("inf")}},
         {"fever": 37.5},
-        {"fever": {"threshold_c": 37.5, "anc_window": 30}},
+        {"fever": {"anc_window": 30}},  # not a clinic's to move
+        {"fever": {"nadir_no_anc_critical": "yes"}},
         {"escalation": {"minutes": 1}},
     ],
 )
 def test_a_payload_the_phone_cannot_read_is_the_default(data: object) -> None:
     assert policy_from_wire(data) == DEFAULT_POLICY
+
+
+def test_an_unreadable_fever_setting_is_dropped_alone() -> None:
+    """Like the rules: a fever setting this phone cannot read (a newer server's) leaves the rest."""
+    policy = policy_from_wire({"fever": {"threshold_c": 37.5, "anc_window": 30}})
+
+    assert policy.fever.threshold_c == Decimal("37.5") and policy.fever.anc_window == DEFAULT_POLICY.fever.anc_window
 
 
 def test_an_unreadable_override_is_dropped_alone() -> None:

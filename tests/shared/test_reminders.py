@@ -26,6 +26,7 @@ from shared.reminders import (
     occurrences,
     parse_wall_time,
 )
+from shared.response_tests import NextTest
 
 NEW_YORK = ZoneInfo("America/New_York")
 PARIS = ZoneInfo("Europe/Paris")
@@ -251,6 +252,48 @@ def test_lab_draw_reminders_come_at_the_plans_time() -> None:
         "as the lenalidomide label asks."
     )
     assert LabDraw(date(2026, 1, 19), 1, "monitoring") in lab_draws(start, start, start + timedelta(days=20), 3)
+
+
+# --- Myeloma response tests (shared.response_tests) ----------------------------------------------
+
+
+def test_a_due_response_test_is_reminded_once_two_days_before_its_day_1_at_the_draw_time() -> None:
+    start = date(2026, 1, 5)
+    test = NextTest(cycle=4, due=regimen.cycle_start_date(start, 4), overdue=False)  # Mon 30 Mar
+    plan = ReminderPlan(lab_draw_time=time(7, 30))
+    found = occurrences(plan, start, PARIS, utc(2026, 3, 20), utc(2026, 4, 10), response_test=test)
+    (reminder,) = of_kind(found, ReminderKind.RESPONSE_TEST)
+    assert (reminder.key, reminder.local_date, f"{reminder.local_due:%H:%M}") == (
+        "response_test:2026-03-28",
+        date(2026, 3, 28),
+        "07:30",
+    )
+    assert (reminder.cycle, reminder.day) == (3, 27)
+    assert reminder.title == "Myeloma tests due"
+    assert reminder.text == (
+        "Your myeloma tests (M-protein and free light chains) are due with tomorrow's blood test, before "
+        "cycle 4 starts on Mon 30 Mar. If your care team asked for a 24-hour urine sample, start collecting "
+        "it today."
+    )
+    # The next day is the cycle-start blood draw the text calls tomorrow's.
+    (draw,) = [o for o in of_kind(found, ReminderKind.LAB_DRAW) if o.local_date == date(2026, 3, 29)]
+    assert draw.text.startswith("Blood count before cycle 4")
+
+
+def test_without_a_response_test_there_is_no_such_reminder() -> None:
+    start = date(2026, 1, 5)
+    assert not of_kind(occurrences(PLAN, start, PARIS, utc(2026, 3, 20), utc(2026, 4, 10)), ReminderKind.RESPONSE_TEST)
+
+
+def test_a_response_test_reminder_in_the_spring_forward_gap_fires_once_past_it() -> None:
+    """NY_SPRING (8 Mar 2026) is two days before day 1 of a cycle started on 13 Jan (cycle 3 on 10 Mar)."""
+    start = date(2026, 1, 13)
+    test = NextTest(cycle=3, due=date(2026, 3, 10), overdue=False)
+    plan = ReminderPlan(lab_draw_time=time(2, 30))
+    found = occurrences(plan, start, NEW_YORK, utc(2026, 3, 6), utc(2026, 3, 12), response_test=test)
+    (reminder,) = of_kind(found, ReminderKind.RESPONSE_TEST)
+    assert reminder.due_at == utc(2026, 3, 8, 7, 30)  # 03:30 EDT: past the gap, once
+    assert reminder.key == "response_test:2026-03-08"
 
 
 # --- DST: America/New_York -----------------------------------------------------------------------

@@ -4,10 +4,17 @@ which checks the required elements. A mapping bug is a FHIRValidationError here,
 resource on the wire.
 
 The model costs about 0.47 ms a resource, 25 times the mapping itself: a `$everything` of two years
-(~2,000 resources) would spend a second in it. So each *shape* (the element paths and JSON types a
-mapping produced) is checked by the model the first time this process meets it, and a resource of a
-shape checked before is answered as built: its values are of the types already checked and are
-formatted by the same functions (`instant`, `decimal`, ...)."""
+(~2,000 resources) would spend a second in it. So each *shape* of resource is checked by the model
+the first time this process meets it, and a resource of a shape checked before is answered as
+built: its values are of the types already checked and are formatted by the same functions
+(`instant`, `decimal`, ...).
+
+A shape is either found by walking the resource (its element paths and JSON types), or, on the
+hot paths of `$everything` and the searches, named by the mapping as its *variant*: the optional
+parts it included, which are all a resource of that mapping can differ by. Walking 2,000 resources
+cost 9 ms of a 75 ms `$everything` (bench/README.md, bench 8); a variant is one small tuple. The
+tests (tests/backend/fhir/resources/test_variants.py) build every variant of every mapping and
+check it by the model, the walk and the npm validator."""
 
 from __future__ import annotations
 
@@ -28,9 +35,11 @@ _CHECKED_SHAPES: set[tuple[object, ...]] = set()
 _MAX_SHAPES = 4096  # a bound on memory: past it, every new shape is checked every time
 
 
-def checked(resource: Json) -> Json:
-    """`resource`, checked by fhirclient's R4 model of its resourceType (see the module docstring)."""
-    shape = _shape(resource)
+def checked(resource: Json, variant: tuple[object, ...] | None = None) -> Json:
+    """`resource`, checked by fhirclient's R4 model of its resourceType (see the module docstring).
+    `variant`: the mapping's own name of this resource's shape, instead of walking it; it must
+    tell apart every difference of elements and JSON types the mapping can produce."""
+    shape = _shape(resource) if variant is None else (resource["resourceType"], *variant)
     if shape in _CHECKED_SHAPES:
         return resource
     model_check(resource)
@@ -74,9 +83,10 @@ def _walk(value: object, out: list[object]) -> None:
         out.append(kind)
 
 
-def instant(moment: datetime) -> str:
-    """A FHIR dateTime/instant: seconds and a zone are always written."""
-    return moment.isoformat(timespec="seconds")
+def instant(moment: datetime | str) -> str:
+    """A FHIR dateTime/instant: seconds and a zone are always written. A string is one the
+    database already wrote so (backend.fhir.sql_text, on the long reads)."""
+    return moment if isinstance(moment, str) else moment.isoformat(timespec="seconds")
 
 
 def decimal(value: Decimal) -> float | int:
@@ -85,7 +95,7 @@ def decimal(value: Decimal) -> float | int:
     return int(exact) if exact == exact.to_integral_value() else float(exact)
 
 
-def uuid_identifier(row_id: UUID) -> Json:
+def uuid_identifier(row_id: UUID | str) -> Json:
     """CareLoop's own id of a record, as an identifier that any system can resolve back to it."""
     return {"system": URN, "value": f"urn:uuid:{row_id}"}
 

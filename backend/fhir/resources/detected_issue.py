@@ -46,4 +46,4 @@ def detected_issue(alert: Alert) -> Json:
         resource["implicated"] = [
             reference("MedicationRequest", f"ird-{alert.patient_id}-{drug}") for drug in alert.hold_drugs
         ]
-    return checked(resource)
+    return checked(resource, ("alert", "evidence" in resource, len(mitigation), "implicated" in resource))

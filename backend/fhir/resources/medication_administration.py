@@ -32,4 +32,5 @@ def medication_administration(dose: DoseLog) -> Json:
     }
     if dose.status in _REASON:
         resource["statusReason"] = [{"text": _REASON[dose.status]}]
-    return checked(resource)
+    concept = resource["medicationCodeableConcept"]
+    return checked(resource, ("dose", "coding" in concept, "statusReason" in resource))

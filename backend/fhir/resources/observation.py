@@ -11,6 +11,7 @@ derived from the report's QuestionnaireResponse.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from backend.fhir.codes import (
     INTERPRETATION,
@@ -40,37 +41,46 @@ def _quantity(value: Decimal, unit_key: str, display: str) -> Json:
     return {"value": decimal(value), "unit": display, "system": UCUM, "code": UCUM_BY_UNIT[unit_key]}
 
 
+@lru_cache(maxsize=512)
+def _lab_parts(analyte_key: str, unit_key: str, sex: str) -> tuple[str, str, str, Decimal | None, Decimal | None]:
+    """What every reading of one analyte in one unit shares: its LOINC code and name, the unit's
+    display, and CareLoop's limits in that unit for a patient of that sex (for readings that bring
+    none). Worked out once, not for each of a long history's readings (bench 8)."""
+    analyte = ANALYTES[analyte_key]
+    unit = next(u for u in analyte.units if u.key == unit_key)
+    limits = analyte.limits(Sex(sex) if sex in ("female", "male") else None)
+    low, high = (analyte.from_canonical(x, unit) if x is not None else None for x in limits)
+    return analyte.loinc, analyte.name, unit.display, low, high
+
+
 def lab_observation(lab: LabResult, sex: str = "") -> Json:
-    analyte = ANALYTES[lab.analyte]
-    unit = next(u for u in analyte.units if u.key == lab.unit)
-    low, high = lab.reference_low, lab.reference_high
-    if low is None and high is None:  # the reading gave none: CareLoop's limits, in the reported unit
-        limits = analyte.limits(Sex(sex) if sex in ("female", "male") else None)
-        low, high = (analyte.from_canonical(x, unit) if x is not None else None for x in limits)
+    loinc, name, display, low, high = _lab_parts(lab.analyte, lab.unit, sex)
+    if lab.reference_low is not None or lab.reference_high is not None:  # the reading's own range wins
+        low, high = lab.reference_low, lab.reference_high
     resource: Json = {
         "resourceType": "Observation",
         "id": str(lab.id),
         "identifier": [uuid_identifier(lab.id)],
         "status": "final",
         "category": _category("laboratory", "Laboratory"),
-        "code": {"coding": [{"system": LOINC, "code": analyte.loinc, "display": analyte.name}], "text": analyte.name},
+        "code": {"coding": [{"system": LOINC, "code": loinc, "display": name}], "text": name},
         "subject": reference("Patient", lab.patient_id),
         "effectiveDateTime": instant(lab.collected_at),
         "issued": instant(lab.received_at),
-        "valueQuantity": _quantity(lab.value, lab.unit, unit.display),
+        "valueQuantity": _quantity(lab.value, lab.unit, display),
     }
     if low is not None or high is not None:
         rng: Json = {}
         if low is not None:
-            rng["low"] = _quantity(low, lab.unit, unit.display)
+            rng["low"] = _quantity(low, lab.unit, display)
         if high is not None:
-            rng["high"] = _quantity(high, lab.unit, unit.display)
+            rng["high"] = _quantity(high, lab.unit, display)
         resource["referenceRange"] = [rng]
         flag = "L" if low is not None and lab.value < low else "H" if high is not None and lab.value > high else "N"
         resource["interpretation"] = [{"coding": [{"system": INTERPRETATION, "code": flag}]}]
     if lab.grade is not None:
         resource["component"] = [{"code": {"text": CTCAE_GRADE}, "valueInteger": lab.grade}]
-    return checked(resource)
+    return checked(resource, ("lab", low is not None, high is not None, lab.grade is not None))
 
 
 def symptom_observation(report: SymptomReport) -> Json:
@@ -96,7 +106,7 @@ def symptom_observation(report: SymptomReport) -> Json:
         resource["valueInteger"] = report.grade
     else:  # not graded yet, or a symptom CTCAE grades on no patient answer (fever)
         resource["dataAbsentReason"] = {"coding": [{"system": _DATA_ABSENT, "code": "unknown"}]}
-    return checked(resource)
+    return checked(resource, ("symptom", "coding" in code, report.grade is not None))
 
 
 # Response markers' units (shared.markers) as UCUM: the 24-hour urine amounts are a mass per 24 h.
@@ -141,4 +151,4 @@ def marker_observation(row: MarkerResult) -> Json:
         }
     else:
         resource["valueString"] = " ".join(filter(None, [row.text, row.method, row.sensitivity]))
-    return checked(resource)
+    return checked(resource, ("marker", "coding" in code, "valueQuantity" in resource))

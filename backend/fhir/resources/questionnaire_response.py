@@ -38,4 +38,5 @@ def questionnaire_response(report: SymptomReport) -> Json:
         if items
         else [{"linkId": report.symptom, "text": symptom.name if symptom else report.symptom}],
     }
-    return checked(resource)
+    # The shape: which answers are of which type, and which questions CareLoop knows the text of.
+    return checked(resource, ("qr", *((next(iter(i["answer"][0])), "text" in i) for i in items)))

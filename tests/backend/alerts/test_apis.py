@@ -376,6 +376,27 @@ def test_resolving_without_a_note_is_allowed(nurse: Person, patient: EnrolledPat
     assert (response.status_code, response.json()["status"]) == (200, "resolved")
 
 
+@pytest.mark.parametrize("body", [["a note"], "a note", 3])
+def test_a_resolve_body_that_is_not_an_object_is_refused_and_the_alert_stays_open(
+    nurse: Person, patient: EnrolledPatient, body: Any
+) -> None:
+    alert = raise_alert(patient)
+
+    response = resolve(nurse, alert.pk, body)
+
+    assert response.status_code == 400
+    assert "non_field_errors" in error_fields(response)
+    alert.refresh_from_db()
+    assert alert.status == "open"
+
+
+def test_a_blank_patient_filter_is_refused_rather_than_ignored(nurse: Person) -> None:
+    response = nurse.client().get(ALERTS_URL, {"patient": ""})
+
+    assert response.status_code == 400
+    assert set(error_fields(response)) == {"patient"}
+
+
 def test_resolving_twice_keeps_the_first_resolution(nurse: Person, patient: EnrolledPatient) -> None:
     alert = raise_alert(patient)
     resolve(nurse, alert.pk, {"note": "first"})

@@ -73,3 +73,32 @@ def test_a_normal_anc_older_than_7_days_does_not_rule_it_out(patient: EnrolledPa
 
     assert (alert.kind, alert.severity) == ("fever", "urgent")
     assert alert.title == "Fever in the nadir window, no recent ANC"
+
+
+@pytest.mark.parametrize(
+    ("policy", "severity"),
+    [({}, "urgent"), ({"fever": {"nadir_no_anc_critical": True}}, "critical")],
+    ids=["default-clinic", "stricter-clinic"],
+)
+def test_a_clinic_may_make_the_nadir_fever_without_an_anc_critical(
+    patient: EnrolledPatient, policy: dict[str, Any], severity: str
+) -> None:
+    """Contract §4 lets a clinic be stricter; the kind stays `fever`, and a default clinic is unchanged."""
+    clinic = patient.patient.clinic
+    clinic.alert_policy = policy
+    clinic.save(update_fields=["alert_policy"])
+
+    in_window = raised(patient, fever("2026-11-16T20:00:00-05:00"))  # day 16
+
+    assert (in_window.kind, in_window.severity, in_window.hold_drugs) == ("fever", severity, [])
+    assert ("Critical by the clinic's policy" in in_window.message) == (severity == "critical")
+
+
+def test_the_stricter_clinic_keeps_a_fever_outside_the_nadir_window_urgent(patient: EnrolledPatient) -> None:
+    clinic = patient.patient.clinic
+    clinic.alert_policy = {"fever": {"nadir_no_anc_critical": True}}
+    clinic.save(update_fields=["alert_policy"])
+
+    outside = raised(patient, fever("2026-11-10T20:00:00-05:00"))  # day 10
+
+    assert (outside.kind, outside.severity) == ("fever", "urgent")

@@ -4,14 +4,12 @@ Generated from the URL resolver, so a new endpoint is walked the day it is added
 request for patient data leaves at least one row for its actor, each refusal (403/404 to someone
 signed in) leaves a `refused` row, and every endpoint that is not exempt (settings.
 CARELOOP_AUDIT_EXEMPT_VIEWS) must be reached successfully by some role, so that the walk proves
-something about it. A URL parameter the walk cannot fill fails the test: teach `World.kwargs` it.
+something about it. A URL parameter the walk cannot fill fails the test: teach `World.kwargs` it
+(tests/backend/world.py).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -19,18 +17,12 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.test import APIClient
+from django.urls import reverse
 
-from backend.accounts.models import DeviceToken, Role, User
-from backend.alerts.models import Alert
+from backend.accounts.models import Role, User
 from backend.audit.models import AuditEvent
-from backend.caregivers.models import CaregiverInvite, CaregiverLink
-from backend.caregivers.services import invite_create
-from backend.notifications.models import Delivery
-from backend.notifications.services import contact_notify, notify
-from tests.backend.caregivers.support import make_caregiver, raise_alert
-from tests.factories import PASSWORD, EnrolledPatient, Person, make_nurse, make_patient
+from tests.backend.world import QUERY, World, ask, build_world, endpoints
+from tests.factories import PASSWORD
 
 # Endpoints no role can use successfully with an empty body: each records its own success, and its
 # own specification says so (file named beside each).
@@ -38,29 +30,6 @@ NO_SUCCESS_IN_WALK = {
     "auth-enroll": "a one-time enrollment code (tests/backend/patients/test_apis.py)",
     "caregiver-invite-accept": "a one-time invitation code (tests/backend/caregivers/test_invites_api.py)",
     "fhir-system": "a FHIR transaction or batch Bundle (tests/backend/fhir/test_apis.py)",
-}
-
-
-def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, URLPattern]]:
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-        elif entry.name:
-            yield f"{namespace}{entry.name}", prefix + str(entry.pattern), entry
-
-
-def endpoints() -> list[tuple[str, str]]:
-    """(view name, route) of every named URL pattern except the Django admin's, walked separately."""
-    walked = _walk(get_resolver().url_patterns)
-    return sorted({(name, route) for name, route, _ in walked if not name.startswith("admin:")})
-
-
-# Query parameters an endpoint needs to answer at all.
-QUERY = {
-    "readings": "?kind=lab",
-    "fhir-observations": "?patient={patient_id}",
-    "fhir-medication-administrations": "?patient={patient_id}",
 }
 
 
@@ -74,91 +43,9 @@ def exempt(name: str) -> bool:
     return any(fnmatchcase(name, pattern) for pattern in settings.CARELOOP_AUDIT_EXEMPT_VIEWS)
 
 
-@dataclass
-class World:
-    """Two clinics: Maria (clinic A) with an alert, a caregiver with the alert scope and one without,
-    an open invitation; Otto in clinic B."""
-
-    people: dict[str, Person | None] = field(default_factory=dict)
-    maria: EnrolledPatient | None = None
-    ids: dict[str, str] = field(default_factory=dict)
-
-    def kwargs(self, name: str, route: str) -> dict[str, str]:
-        wanted = re.findall(r"<(?:\w+:)?(\w+)>", route)
-        missing = [w for w in wanted if w not in self.ids]
-        assert not missing, f"{name}: the walk cannot fill {missing}; add them to World.ids"
-        return {w: self.ids[w] for w in wanted}
-
-
 @pytest.fixture
 def world(db: None) -> World:
-    nurse = make_nurse()
-    other_nurse = make_nurse("nurse.olga", clinic="Hillside Hematology")
-    clinic_admin = make_nurse("admin.ada", role=Role.ADMIN)
-    maria = make_patient(nurse, name="Maria Lopez")
-    otto = make_patient(other_nurse, name="Otto Other", tz="Europe/Berlin")
-    with_scope = make_caregiver(maria, ["all_alerts", "missed_doses"], username="carla.care")
-    without_scope = make_caregiver(maria, ["daily_summary"], username="dan.daily")
-    alert = raise_alert(maria)
-    raise_alert(otto)  # every clinic's queue shows someone
-    invite, _ = invite_create(patient=maria.patient, scopes=["critical_alerts"])
-    notification = notify(
-        recipient=nurse.user, kind="alert", title="Grade 4 platelets", body="Maria Lopez", dedupe_key="walk",
-        patient_id=maria.patient.pk,
-    )
-    assert notification is not None
-    # A delivery to the clinic's on-call contact, for the clinic admin's delivery log.
-    contact_notify(clinic=nurse.user.clinic, contact_key="walk-on-call", kind="escalation",  # type: ignore[arg-type]
-                   addresses={"sms": "+15550100199"})
-    people: dict[str, Person | None] = {
-        "patient": maria,
-        "other patient": otto,
-        "nurse": nurse,
-        "other clinic's nurse": other_nurse,
-        "admin": clinic_admin,
-        "caregiver with scope": with_scope,
-        "caregiver without scope": without_scope,
-        "anonymous": None,
-    }
-    ids = {
-        "patient_id": str(maria.patient.pk),
-        "alert_id": str(alert.pk),
-        "notification_id": str(notification.pk),
-        "invite_id": str(invite.pk),
-        "link_id": str(CaregiverLink.objects.get(caregiver=with_scope.user).pk),
-        "session_id": str(DeviceToken.objects.filter(user=nurse.user).first().pk),  # type: ignore[union-attr]
-        "device_id": str(DeviceToken.objects.filter(user=maria.user).first().pk),  # type: ignore[union-attr]
-        "analyte": "creatinine",
-        "user_id": str(nurse.user.pk),  # a colleague the clinic admin may deactivate or unlock
-        "delivery_id": str(Delivery.objects.get(contact_key="walk-on-call").pk),
-        "channel": "sms",
-    }
-    assert Alert.objects.filter(pk=alert.pk).exists() and CaregiverInvite.objects.filter(pk=invite.pk).exists()
-    return World(people, maria, ids)
-
-
-TOKEN_PATHS = ("/api/", "/fhir/")  # Bearer tokens; elsewhere the dashboard's session
-
-
-def _client(path: str, person: Person | None) -> Any:
-    if path.startswith(TOKEN_PATHS):
-        return person.client() if person else APIClient()
-    client = Client()
-    if person is not None:
-        client.force_login(person.user)
-    return client
-
-
-def _ask(path: str, person: Person | None) -> Any:
-    """GET, or POST with an empty body where the endpoint takes no GET."""
-    client = _client(path, person)
-    response = client.get(path)
-    if response.status_code == 405:
-        client = _client(path, person)
-        response = client.post(path, {}, format="json") if path.startswith(TOKEN_PATHS) else client.post(path, {})
-    if response.status_code == 405:
-        response = _client(path, person).delete(path)
-    return response
+    return build_world()
 
 
 @pytest.mark.parametrize(("name", "route"), endpoints(), ids=[name for name, _ in endpoints()])
@@ -167,7 +54,7 @@ def test_every_endpoint_as_every_role_leaves_its_audit_trail(world: World, name:
     successes, problems = [], []
     for role, person in world.people.items():
         before = AuditEvent.objects.count()
-        response = _ask(path, person)
+        response = ask(path, person)
         status = response.status_code
         rows = AuditEvent.objects.order_by("id")[before:]
         mine = [r for r in rows if person is not None and r.actor_id == person.user.pk]
@@ -243,6 +130,9 @@ def test_clinic_staff_get_no_django_admin_page_even_marked_is_staff(world: World
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("admin:login")), name
     anonymous = Client()
+    # The admin's sign-in takes no password: it leads to the dashboard's (lockout, second factor).
     signin = anonymous.post(reverse("admin:login"), {"username": person.user.username, "password": PASSWORD})
-    assert signin.status_code == 200 and "for CareLoop" in signin.content.decode()
+    assert signin.status_code == 302 and signin["Location"].startswith(reverse("dashboard:signin"))
     assert "_auth_user_id" not in anonymous.session
+    refused = client.get(reverse("admin:login"))
+    assert refused.status_code == 403 and "Django admin is for CareLoop" in refused.content.decode()

@@ -98,6 +98,8 @@ def test_plain_http_fails_the_deploy_check(tmp_path: Path) -> None:
     [
         ("DJANGO_DEBUG=1", "DJANGO_DEBUG is on"),
         ("DATABASE_URL=sqlite:///var/x.sqlite3", "DATABASE_URL is not PostgreSQL"),
+        ("CARELOOP_WEBAUTHN_RP_ID=localhost", "CARELOOP_WEBAUTHN_RP_ID is not the dashboard's host name"),
+        ("CARELOOP_WEBAUTHN_ORIGINS=http://careloop.example.org", "CARELOOP_WEBAUTHN_ORIGINS is not"),
     ],
 )
 def test_laptop_settings_are_refused(tmp_path: Path, line: str, problem: str) -> None:

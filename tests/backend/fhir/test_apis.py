@@ -8,6 +8,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from backend.alerts.grading import readings_grade
@@ -334,6 +336,23 @@ class TestEverything:
             seen += [e["fullUrl"] for e in page["entry"]]
             url = next((link["url"] for link in page["link"] if link["relation"] == "next"), None)
         assert seen == [e["fullUrl"] for e in whole["entry"]]
+
+    def test_its_queries_do_not_grow_with_the_history(self, nurse: Person, history: EnrolledPatient) -> None:
+        path = f"/fhir/Patient/{history.patient.pk}/$everything"
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                fhir(nurse.client().get(path), 200)
+            return len(captured.captured_queries)
+
+        before = queries()
+        more = {
+            "lab_results": [lab_item(value=150 + i, collected_at=f"2026-10-{i + 1:02d}T08:00:00Z") for i in range(20)],
+            "symptom_reports": [symptom_item() for _ in range(5)],
+            "dose_logs": [dose_item(taken_at=f"2026-10-{i + 1:02d}T09:00:00Z") for i in range(20)],
+        }
+        assert history.client().post("/api/v1/sync/", more, format="json").status_code == 200
+        assert queries() == before
 
     def test_patient_read(self, nurse: Person, history: EnrolledPatient) -> None:
         body = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}"), 200)

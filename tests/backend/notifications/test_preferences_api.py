@@ -85,6 +85,9 @@ def test_patch_works_the_same(nurse: Person) -> None:
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"quiet_start": "22:00"}, "quiet_end"),
         ({"quiet_start": "25:00", "quiet_end": "07:00"}, "quiet_start"),
+        ({"quiet_start": "2200", "quiet_end": "07:00"}, "quiet_start"),  # Python would read it; no client means it
+        ({"quiet_start": "22:00+01:00", "quiet_end": "07:00"}, "quiet_start"),  # a wall clock has no offset
+        ({"quiet_start": "22:00", "quiet_end": 7}, "quiet_end"),
         ({"language": "klingon"}, "language"),
         ({"push_token": "x" * 301}, "push_token"),
     ],
@@ -95,6 +98,12 @@ def test_invalid_preferences_are_refused_naming_the_field(nurse: Person, body: d
     assert response.status_code == 400
     assert any(name == field or name.startswith(f"{field}.") for name in error_fields(response))
     assert not Preference.objects.exists()
+
+
+def test_quiet_hours_are_hh_mm_as_the_schema_says_seconds_dropped(nurse: Person) -> None:
+    body = _put(nurse, {"quiet_start": "22:00:30", "quiet_end": "07:00"}).json()
+
+    assert (body["quiet_start"], body["quiet_end"]) == ("22:00", "07:00")
 
 
 @pytest.mark.parametrize("body", [[], "x", 3])

@@ -92,6 +92,16 @@ def test_a_nurse_names_one_of_her_patients_and_the_read_is_audited(nurse: Person
     assert (event.action, event.patient_id) == ("read", pat.patient.pk)
 
 
+@pytest.mark.parametrize("who", ["nurse", "patient"])
+def test_a_blank_patient_names_no_one_and_is_refused(who: str, request: pytest.FixtureRequest) -> None:
+    person: Person = request.getfixturevalue(who)
+
+    response = person.client().get(REMINDERS, {"patient": ""})
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"patient": ["Give a patient id, or leave ?patient= out."]}
+
+
 def test_a_nurse_must_name_the_patient(nurse: Person) -> None:
     response = nurse.client().get(REMINDERS)
     assert response.status_code == 400
