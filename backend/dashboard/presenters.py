@@ -17,7 +17,7 @@ from backend.alerts.models import Alert
 from backend.dashboard.patient_page import PatientRecord
 from backend.dashboard.triage_queue import QueueFilters, QueueRow
 from backend.dashboard.wording import drug_label, lab_reading_text, outcome_label, symptom_name
-from backend.records.models import DoseLog, LabResult, SymptomReport
+from backend.records.models import DoseLog, LabResult, LabSource, SymptomReport
 from shared import regimen
 from shared.symptoms import SYMPTOMS
 
@@ -125,6 +125,10 @@ def answers_text(answers: object, symptom: str = "") -> str:
     return ", ".join(parts)
 
 
+# Where a lab result came from, when not from the patient's phone (the usual case, left unsaid).
+LAB_SOURCE_TEXT: dict[str, str] = {LabSource.LAB_FEED: "from the lab", LabSource.CARE_TEAM: "entered by the care team"}
+
+
 def lab_entry(lab: LabResult) -> TimelineEntry:
     grade = "" if lab.grade is not None or lab.graded_at is None else " (could not be graded)"
     pending = " (grading…)" if lab.graded_at is None else ""
@@ -132,6 +136,7 @@ def lab_entry(lab: LabResult) -> TimelineEntry:
         lab.collected_at,
         "lab",
         f"{lab_reading_text(lab)}{grade}{pending}",
+        detail=LAB_SOURCE_TEXT.get(lab.source, ""),
         grade=lab.grade,
     )
 

@@ -18,6 +18,7 @@ from backend.fhir.resources.bundle import searchset
 from backend.fhir.resources.capability_statement import capability_statement
 from backend.fhir.resources.patient import patient_resource
 from backend.records.models import LabResult
+from backend.response.models import ResponseAssessment
 
 DEFAULT_PAGE = 500
 
@@ -106,6 +107,9 @@ class ObservationSearchApi(FhirApi):
         segments = [selectors.lab_segment(labs, patient.sex)]
         if analytes is None and not dates:
             segments.append(selectors.symptom_segment(patient))
+        if analytes is None or selectors.disease_status_wanted(codes):
+            assessments = selectors.day_filter(ResponseAssessment.objects.filter(patient=patient), dates)
+            segments.append(selectors.disease_status_segment(patient, assessments))
         audit_record(
             actor=request.user,
             action="read",

@@ -80,3 +80,48 @@ MEDDRA_BY_CTCAE_TERM: Mapping[str, str] = MappingProxyType(
         "Edema limbs": "10050068",
     }
 )
+
+# The disease status (contract §5's IMWG category) as mCODE's CancerDiseaseStatus observes it
+# (imwg-and-codes.md §2): LOINC 97509-4 "Cancer disease status", its value a SNOMED CT trend from
+# mCODE's Condition Status Trend value set (hl7.org/fhir/us/mcode, ValueSet
+# mcode-condition-status-trend-vs: improved 268910001, stable 359746009, worsened 271299001,
+# undetermined 709137006). The IMWG category itself travels beside it in CareLoop's own code system.
+SNOMED = "http://snomed.info/sct"
+DISEASE_STATUS_LOINC = "97509-4"
+DISEASE_STATUS_NAME = "Cancer disease status"
+IMWG_SYSTEM = "urn:careloop:imwg-response-category"
+_IMPROVED = ("268910001", "Patient's condition improved (finding)")
+TREND_BY_IMWG: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "sCR": _IMPROVED,
+        "CR": _IMPROVED,
+        "VGPR": _IMPROVED,
+        "PR": _IMPROVED,
+        "MR": _IMPROVED,
+        "SD": ("359746009", "Patient's condition stable (finding)"),
+        "PD": ("271299001", "Patient's condition worsened (finding)"),
+        "NE": ("709137006", "Patient condition undetermined (finding)"),
+    }
+)
+IMWG_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "sCR": "Stringent complete response",
+        "CR": "Complete response",
+        "VGPR": "Very good partial response",
+        "PR": "Partial response",
+        "MR": "Minimal response",
+        "SD": "Stable disease",
+        "PD": "Progressive disease",
+        "NE": "Not evaluable",
+    }
+)
+
+# Where a lab result came from (backend.records.models.LabSource) as the Observation's
+# `meta.source`, a uri: CareLoop's own URNs.
+SOURCE_URI: Mapping[str, str] = MappingProxyType(
+    {
+        "phone": "urn:careloop:source:phone",
+        "care_team": "urn:careloop:source:care-team",
+        "lab_feed": "urn:careloop:source:lab-feed",
+    }
+)

@@ -4,8 +4,9 @@ clinic's lab system sends them.
 Each entry becomes the same lab item a phone syncs (shared.sync_schema) and goes through the very
 path of a sync: backend.records.services.sync_ingest stores it ungraded and
 backend.alerts.dispatch.grading_enqueue_on_commit hands it to the grading task once the
-transaction commits, so a lab-feed result is graded and alerted exactly as a synced one. The
-source is written to the audit trail ("lab feed"): LabResult has no source column. A response
+transaction commits, so a lab-feed result is graded and alerted exactly as a synced one. Its
+source is stored with it (LabResult.source "lab_feed", passed to sync_ingest for the whole
+batch, no query more) and written to the audit trail ("lab feed"). A response
 marker (serum M-protein, a free light chain: contract §6's LOINC codes) is stored as the care
 team's markers are (backend.response.services.markers_record: its response recomputed once the
 transaction commits).
@@ -40,7 +41,7 @@ from backend.fhir.resources.base import Json, instant
 from backend.fhir.resources.bundle import response_bundle
 from backend.fhir.resources.operation_outcome import Issue, operation_outcome
 from backend.fhir.selectors import fhir_patients
-from backend.records.models import LabResult
+from backend.records.models import LabResult, LabSource
 from backend.records.services import sync_ingest
 from backend.response.models import MarkerResult
 from backend.response.services import markers_record
@@ -360,7 +361,12 @@ def _store(user: User, entries: list[_Entry], *, all_or_nothing: bool, now: date
         group = [e for e in everything if not e.marker]
         if not group:
             continue
-        result = sync_ingest(patient=patient, sections={"lab_results": [e.item for e in group]}, now=now)
+        result = sync_ingest(
+            patient=patient,
+            sections={"lab_results": [e.item for e in group]},
+            now=now,
+            lab_source=LabSource.LAB_FEED,
+        )
         rejected = {r["id"]: r for r in result.rejected}
         new = {str(i) for i in result.new_lab_ids}
         for entry in group:

@@ -1,16 +1,18 @@
 """What the FHIR reads return: a patient's records as resources, paged by offset over one fixed
 order (Patient, the regimen's CarePlan and MedicationRequests, lab and marker Observations, symptom
-Observations and QuestionnaireResponses, dose MedicationAdministrations, alerts as DetectedIssues;
+Observations and QuestionnaireResponses, dose MedicationAdministrations, the IMWG assessments as
+disease-status Observations, alerts as DetectedIssues;
 each oldest first), so that a page costs queries for its own rows only."""
 
 from __future__ import annotations
 
 import uuid
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -18,11 +20,12 @@ from django.db.models import Q, QuerySet
 
 from backend.accounts.models import User
 from backend.alerts.models import Alert
-from backend.fhir.codes import LOINC
+from backend.fhir.codes import DISEASE_STATUS_LOINC, LOINC
 from backend.fhir.http import refuse
 from backend.fhir.resources.base import Json
 from backend.fhir.resources.care_plan import regimen_resources
 from backend.fhir.resources.detected_issue import detected_issue
+from backend.fhir.resources.disease_status import disease_status_observation
 from backend.fhir.resources.medication_administration import medication_administration
 from backend.fhir.resources.observation import lab_observation, marker_observation, symptom_observation
 from backend.fhir.resources.patient import patient_resource
@@ -30,7 +33,7 @@ from backend.fhir.resources.questionnaire_response import questionnaire_response
 from backend.fhir.sql_text import FhirId, FhirInstant
 from backend.patients.models import Patient
 from backend.records.models import DoseLog, LabResult, SymptomReport
-from backend.response.models import MarkerResult
+from backend.response.models import MarkerResult, ResponseAssessment
 from shared.analytes import ANALYTES
 
 MAX_PAGE = 2000
@@ -63,10 +66,16 @@ class Segment:
     build: Callable[[Any], list[Json]]
     per_row: int = 1
     fixed: list[Json] | None = None  # resources that need no query (the Patient)
+    # Builds a slice's rows together, for a mapping that reads one more query per page (the
+    # disease status's marker references), not one per row.
+    build_rows: Callable[[list[Any]], list[Json]] | None = None
 
     def slice(self, start: int, stop: int) -> list[Json]:
         if self.fixed is not None:
             return self.fixed[start:stop]
+        if self.build_rows is not None:
+            assert self.rows is not None and self.per_row == 1
+            return self.build_rows(list(self.rows[start:stop]))
         first, last = start // self.per_row, -(-stop // self.per_row)
         assert self.rows is not None
         built = [r for row in self.rows[first:last] for r in self.build(row)]
@@ -121,6 +130,7 @@ def everything_segments(patient: Patient) -> list[Segment]:
             per_row=2,
         ),
         dose_segment(patient),
+        disease_status_segment(patient, ResponseAssessment.objects.filter(patient=patient)),
         Segment(Alert.objects.filter(patient=patient).order_by("created_at", "id"), lambda a: [detected_issue(a)]),
     ]
 
@@ -130,7 +140,7 @@ def everything_segments(patient: Patient) -> list[Segment]:
 # and ids come as the text the database writes (backend.fhir.sql_text), as the mappings' rows.
 _LAB_FIELDS = (
     "id", "patient_id", "analyte", "value", "unit", "reference_low", "reference_high", "collected_at",
-    "received_at", "grade",
+    "received_at", "grade", "source",
 )  # fmt: skip
 _SYMPTOM_FIELDS = ("id", "patient_id", "symptom", "answers", "reported_at", "received_at", "grade")
 _DOSE_FIELDS = ("id", "patient_id", "drug", "status", "taken_at")
@@ -162,6 +172,34 @@ def symptom_segment(patient: Patient) -> Segment:
     return Segment(_rows(reports, _SYMPTOM_FIELDS), lambda r: [symptom_observation(_SymptomRow._make(r))])
 
 
+def disease_status_segment(patient: Patient, assessments: QuerySet[ResponseAssessment]) -> Segment:
+    """The IMWG assessments as disease-status Observations, oldest first, each derived from the
+    marker Observations of its day: one query for a page's markers, whatever its length."""
+    zone = ZoneInfo(patient.timezone)
+
+    def build(rows: list[ResponseAssessment]) -> list[Json]:
+        if not rows:
+            return []
+        start = datetime.combine(rows[0].day, time.min, zone)
+        end = datetime.combine(rows[-1].day + timedelta(days=1), time.min, zone)
+        by_day: dict[date, list[object]] = defaultdict(list)
+        markers = MarkerResult.objects.filter(patient=patient, collected_at__gte=start, collected_at__lt=end)
+        for marker_id, at in markers.order_by("collected_at", "id").values_list("id", "collected_at"):
+            by_day[at.astimezone(zone).date()].append(marker_id)
+        return [disease_status_observation(row, by_day.get(row.day, ())) for row in rows]
+
+    return Segment(assessments.order_by("day"), list, build_rows=build)
+
+
+def disease_status_wanted(tokens: list[str]) -> bool:
+    """Whether a `code` search names the disease status (LOINC 97509-4)."""
+    for token in ",".join(tokens).split(","):
+        system, bar, code = token.partition("|")
+        if (code if bar else token) == DISEASE_STATUS_LOINC and (not bar or system in (LOINC, "")):
+            return True
+    return False
+
+
 def analytes_for_codes(tokens: list[str]) -> list[str] | None:
     """The analytes a `code` search names (system|code or code, comma for OR); None: no code given."""
     if not tokens:
@@ -187,6 +225,22 @@ def date_filter(labs: QuerySet[LabResult], values: list[str]) -> QuerySet[LabRes
         prefix, text = (raw[:2], raw[2:]) if raw[:2] in _PREFIXES else ("eq", raw)
         labs = labs.filter(_date_condition(prefix, *_date_range(raw, text)))
     return labs
+
+
+def day_filter(assessments: QuerySet[ResponseAssessment], values: list[str]) -> QuerySet[ResponseAssessment]:
+    """The same `date` search on an assessment's day (a date, so an instant stands for its UTC day)."""
+    for raw in values:
+        prefix, text = (raw[:2], raw[2:]) if raw[:2] in _PREFIXES else ("eq", raw)
+        lo = _date_range(raw, text)[0].astimezone(UTC).date()
+        hi = lo + timedelta(days=1)
+        condition = {
+            "ge": Q(day__gte=lo),
+            "lt": Q(day__lt=lo),
+            "gt": Q(day__gte=hi),
+            "le": Q(day__lt=hi),
+        }.get(prefix, Q(day=lo))
+        assessments = assessments.filter(condition)
+    return assessments
 
 
 def _date_range(raw: str, text: str) -> tuple[datetime, datetime]:

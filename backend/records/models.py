@@ -29,6 +29,15 @@ class GradedReading(Reading):
         abstract = True
 
 
+class LabSource(models.TextChoices):
+    """Where a lab result came from (issue 15): the patient's phone (sync), the care team, or the
+    clinic's lab system through FHIR."""
+
+    PHONE = "phone", "the patient's phone"
+    CARE_TEAM = "care_team", "the care team"
+    LAB_FEED = "lab_feed", "the lab"
+
+
 class LabResult(GradedReading):
     analyte = models.CharField(max_length=32)
     value = models.DecimalField(max_digits=18, decimal_places=6)  # as reported
@@ -37,6 +46,10 @@ class LabResult(GradedReading):
     reference_low = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     reference_high = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     collected_at = models.DateTimeField()
+    # Rows from before the column were all synced from phones.
+    source = models.CharField(
+        max_length=16, choices=LabSource.choices, default=LabSource.PHONE, db_default=LabSource.PHONE
+    )
 
     class Meta:
         indexes = [

@@ -23,7 +23,7 @@ from django.utils import timezone
 from backend.core.errors import ApplicationError
 from backend.patients.models import Patient
 from backend.records import bulk
-from backend.records.models import DoseLog, LabResult, Reading, SymptomReport
+from backend.records.models import DoseLog, LabResult, LabSource, Reading, SymptomReport
 from shared.sync_schema import (
     MAX_ITEMS_PER_SYNC,
     SECTIONS,
@@ -182,13 +182,18 @@ _Parsed = tuple[str, Any, str]
 
 
 def sync_ingest(
-    *, patient: Patient, sections: Mapping[str, Sequence[object]], now: datetime | None = None
+    *,
+    patient: Patient,
+    sections: Mapping[str, Sequence[object]],
+    now: datetime | None = None,
+    lab_source: LabSource = LabSource.PHONE,
 ) -> IngestResult:
     """Store what is valid and new; report every item as accepted or rejected.
 
     A replay (same id, same content) is accepted and changes nothing; the same id with other
     content, or another patient's id, is rejected. Nothing is stored unless the whole insert
-    commits. `new_*_ids` are exactly the rows this call inserted.
+    commits. `new_*_ids` are exactly the rows this call inserted. `lab_source`: where the lab
+    results came from (the FHIR lab feed passes its own), written on every new row of the batch.
 
     Round trips when every id is new: one bulk write per non-empty section, in a savepoint (a COPY
     on PostgreSQL). With ids already stored (replays, reused ids) that write fails and takes
@@ -201,7 +206,10 @@ def sync_ingest(
     firsts = [_first_of_each_id(items) for _, items, _ in parsed]
     with transaction.atomic():
         inserted, stored = _insert(
-            [(section, first) for (section, _, _), first in zip(parsed, firsts, strict=True)], patient, now
+            [(section, first) for (section, _, _), first in zip(parsed, firsts, strict=True)],
+            patient,
+            now,
+            lab_source,
         )
     result = IngestResult()
     for (section, items, rejected), first, done, known in zip(parsed, firsts, inserted, stored, strict=True):
@@ -214,11 +222,11 @@ _Stored = dict[UUID, tuple[str, UUID]]  # id -> (fingerprint, owner) of rows sto
 
 
 def _insert(
-    sections: list[tuple[_Section, dict[UUID, _Parsed]]], patient: Patient, now: datetime
+    sections: list[tuple[_Section, dict[UUID, _Parsed]]], patient: Patient, now: datetime, lab_source: LabSource
 ) -> tuple[list[bulk.Inserted], list[_Stored]]:
     """Store the new entries; return, per section, the ids inserted (and those the database
     refused) and the rows stored before."""
-    if bulk.insert_all([_batch(section, first, patient, now) for section, first in sections]):
+    if bulk.insert_all([_batch(section, first, patient, now, lab_source) for section, first in sections]):
         return [bulk.Inserted(set(first), {}) for _, first in sections], [{} for _ in sections]
     stored = [_stored(section, list(first)) for section, first in sections]
     new = [
@@ -226,7 +234,10 @@ def _insert(
         for (_, first), known in zip(sections, stored, strict=True)
     ]
     inserted = bulk.insert_skipping_stored(
-        [_batch(section, entries, patient, now) for (section, _), entries in zip(sections, new, strict=True)]
+        [
+            _batch(section, entries, patient, now, lab_source)
+            for (section, _), entries in zip(sections, new, strict=True)
+        ]
     )
     for (section, _), entries, done, known in zip(sections, new, inserted, stored, strict=True):
         for row_id, exc in done.refused.items():
@@ -262,13 +273,20 @@ def _first_of_each_id(items: list[_Parsed]) -> dict[UUID, _Parsed]:
     return first
 
 
-def _batch(section: _Section, first: dict[UUID, _Parsed], patient: Patient, now: datetime) -> bulk.Batch:
+def _batch(
+    section: _Section, first: dict[UUID, _Parsed], patient: Patient, now: datetime, lab_source: LabSource
+) -> bulk.Batch:
     # In id order, so that concurrent syncs of overlapping entries lock them in one order.
     rows = [section.values(item, digest) for _, item, digest in sorted(first.values(), key=lambda e: e[1].id)]
     columns = zip(*rows, strict=True) if rows else ([] for _ in section.columns)
     return bulk.Batch(
         section.model,
-        same={"patient_id": patient.pk, "received_at": now, **section.pending},
+        same={
+            "patient_id": patient.pk,
+            "received_at": now,
+            **section.pending,
+            **({"source": lab_source.value} if section.model is LabResult else {}),
+        },
         each=dict(zip(section.columns, columns, strict=True)),
     )
 

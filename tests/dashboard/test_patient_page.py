@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
+from backend.records.models import LabSource
+from backend.records.services import sync_ingest
 from tests.dashboard.support import grade_all, raise_alerts, raise_symptom_alert, sync, text
 from tests.factories import EnrolledPatient, Person, dose_item, lab_item, symptom_item
 
@@ -172,3 +174,19 @@ def test_the_timeline_writes_lab_values_in_one_unit_style(nurse_browser: Client,
     grade_all()
 
     assert "Hemoglobin 12 g/dL (reported 120 g/L)" in text(page(nurse_browser, patient))
+
+
+def test_the_timeline_says_which_lab_results_came_from_the_lab(nurse_browser: Client, patient: EnrolledPatient) -> None:
+    """A result of the clinic's lab feed (FHIR) is marked; the patient's own entries are not."""
+    start_patient_days_ago(patient, 10)
+    at = (timezone.now() - timedelta(hours=3)).isoformat()
+    sync(patient, lab_results=[lab_item("platelets", 180, "10^9/L", collected_at=at)])
+    from_lab = {"lab_results": [lab_item("hemoglobin", 11.5, "g/dL", collected_at=at)]}
+    sync_ingest(patient=patient.patient, sections=from_lab, lab_source=LabSource.LAB_FEED)
+    grade_all()
+
+    html = page(nurse_browser, patient).content.decode()
+    entries = re.findall(r'<li class="tl-entry tl-entry--lab.*?</li>', html, re.S)
+    marked = [e for e in entries if '<span class="tl-detail">from the lab</span>' in e]
+    assert len(entries) == 2 and len(marked) == 1
+    assert "Hemoglobin 11.5 g/dL" in marked[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.fhir.resources.base import Json, checked
 
 FHIR_VERSION = "4.0.1"
+CODE_DOC = "LOINC code, as system|code or code: a lab's, or 97509-4 for the IMWG disease status."
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
 
 
@@ -50,7 +51,7 @@ def capability_statement(*, base_url: str, date: str) -> Json:
                             "documentation": "Laboratory results are created through a transaction or batch.",
                             "searchParam": [
                                 patient,
-                                _search("code", "token", "LOINC code, as system|code or code."),
+                                _search("code", "token", CODE_DOC),
                                 _search("date", "date", "effective date, with prefixes eq, ge, gt, le, lt."),
                                 count,
                             ],

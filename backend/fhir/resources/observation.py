@@ -3,7 +3,8 @@
 Lab (backend.records.models.LabResult): `code` the analyte's LOINC code (shared.analytes), value
 and reference range in the unit the lab reported, as UCUM (backend.fhir.codes.UCUM_BY_UNIT),
 `effectiveDateTime` = collected_at, `issued` = received_at, `identifier` = CareLoop's id, the
-interpretation L/N/H from the range and the CTCAE v5.0 grade as a component.
+interpretation L/N/H from the range and the CTCAE v5.0 grade as a component; `meta.source` where
+it came from (LabResult.source: the patient's phone, the care team or the lab feed, as a URN).
 Symptom (SymptomReport): `code` the CTCAE v5.0 term (MedDRA code), `valueInteger` its grade,
 derived from the report's QuestionnaireResponse.
 """
@@ -19,6 +20,7 @@ from backend.fhir.codes import (
     MEDDRA,
     MEDDRA_BY_CTCAE_TERM,
     OBSERVATION_CATEGORY,
+    SOURCE_URI,
     UCUM,
     UCUM_BY_UNIT,
 )
@@ -60,6 +62,7 @@ def lab_observation(lab: LabResult, sex: str = "") -> Json:
     resource: Json = {
         "resourceType": "Observation",
         "id": str(lab.id),
+        "meta": {"source": SOURCE_URI[lab.source]},
         "identifier": [uuid_identifier(lab.id)],
         "status": "final",
         "category": _category("laboratory", "Laboratory"),

@@ -15,8 +15,9 @@ from rest_framework.test import APIClient
 from backend.alerts.grading import readings_grade
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
-from backend.records.models import LabResult
+from backend.records.models import LabResult, LabSource
 from backend.response.models import EnteredBy, MarkerResult
+from backend.response.recompute import responses_recompute
 from tests.backend.fhir.bundles import bundle, lab_observation
 from tests.factories import EnrolledPatient, Person, dose_item, lab_item, symptom_item
 from tests.fhir.validator import assert_valid_fhir
@@ -52,8 +53,10 @@ def test_metadata_is_an_r4_capability_statement(anonymous: APIClient) -> None:
     body = fhir(anonymous.get("/fhir/metadata"), 200)
     assert body["resourceType"] == "CapabilityStatement"
     assert body["fhirVersion"] == "4.0.1"
-    served = {r["type"] for r in body["rest"][0]["resource"]}
-    assert {"Patient", "Observation", "MedicationAdministration"} <= served
+    served = {r["type"]: r for r in body["rest"][0]["resource"]}
+    assert {"Patient", "Observation", "MedicationAdministration"} <= set(served)
+    code = next(p for p in served["Observation"]["searchParam"] if p["name"] == "code")
+    assert "97509-4" in code["documentation"]  # the IMWG disease status is searched by its code
 
 
 class TestTransaction:
@@ -67,6 +70,7 @@ class TestTransaction:
         row_id = UUID(entry["response"]["location"].split("/")[1])
         lab = LabResult.objects.get(pk=row_id)
         assert (lab.analyte, lab.value, lab.unit, lab.patient_id) == ("platelets", 20, "K/uL", patient.patient.pk)
+        assert lab.source == LabSource.LAB_FEED
         assert fhir_enqueued == [{"lab_ids": [row_id], "symptom_ids": []}]
         readings_grade(lab_ids=[row_id])
         alert = Alert.objects.get(source_id=row_id)
@@ -269,6 +273,35 @@ def history(patient: EnrolledPatient) -> EnrolledPatient:
     return patient
 
 
+@pytest.fixture
+def assessed(nurse: Person, history: EnrolledPatient) -> dict[str, list[str]]:
+    """The history, plus serum M-protein drawn at baseline (3.0 g/dL), then 1.4 and 1.3 (a PR, then
+    its confirmation): the marker ids of each day, by day."""
+    days = {"2026-10-20": 3.0, "2026-11-05": 1.4, "2026-11-19": 1.3}
+    return {on: _serum(nurse, history, on, value) for on, value in days.items()}
+
+
+def _serum(nurse: Person, patient: EnrolledPatient, on: str, value: float) -> list[str]:
+    items = [
+        {"id": str(uuid4()), "marker": "serum_m_protein", "value": value, "unit": "g/dL"},
+        {"id": str(uuid4()), "marker": "serum_ife", "value": "positive"},
+    ]
+    for item in items:
+        item["collected_at"] = f"{on}T08:30:00-05:00"
+    answer = nurse.client().post(f"/api/v1/patients/{patient.patient.pk}/markers/", items, format="json")
+    assert answer.status_code == 201, answer.content
+    responses_recompute(patient_ids=[patient.patient.pk])  # what the task does once they commit
+    return [item["id"] for item in items]
+
+
+def disease_statuses(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e["resource"]
+        for e in bundle.get("entry", [])
+        if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "97509-4"
+    ]
+
+
 class TestEverything:
     def test_the_whole_record(self, nurse: Person, history: EnrolledPatient) -> None:
         body = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}/$everything"), 200)
@@ -294,6 +327,7 @@ class TestEverything:
         ]
         assert {lab["code"]["coding"][0]["code"] for lab in labs} == {"777-3"}
         assert {lab["valueQuantity"]["code"] for lab in labs} == {"10*9/L"}
+        assert {lab["meta"]["source"] for lab in labs} == {"urn:careloop:source:phone"}  # synced by the phone
         doses = {
             e["resource"]["status"]
             for e in body["entry"]
@@ -301,6 +335,16 @@ class TestEverything:
         }
         assert doses == {"completed", "not-done"}
         assert AuditEvent.objects.filter(patient_id=history.patient.pk, resource="fhir_everything").exists()
+
+    def test_a_lab_feeds_result_says_where_it_came_from(self, nurse: Person, history: EnrolledPatient) -> None:
+        fhir(post(nurse.client(), bundle(lab_observation(history.patient.pk, value=150, identifier="ACC-9"))), 200)
+        body = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}/$everything"), 200)
+        sources = [
+            e["resource"]["meta"]["source"]
+            for e in body["entry"]
+            if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "777-3"
+        ]
+        assert sorted(sources) == ["urn:careloop:source:lab-feed", *["urn:careloop:source:phone"] * 2]
 
     def test_the_response_markers_are_observations_too(self, nurse: Person, history: EnrolledPatient) -> None:
         """Contract §6: $everything carries the marker Observations (LOINC code, UCUM quantity)."""
@@ -325,6 +369,41 @@ class TestEverything:
             "code": "mg/(24.h)",
         }
         assert (ife["code"]["text"], ife["valueString"]) == ("Serum immunofixation", "positive")
+
+    def test_the_imwg_assessments_are_disease_status_observations(
+        self, nurse: Person, history: EnrolledPatient, assessed: dict[str, list[str]]
+    ) -> None:
+        body = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}/$everything"), 200)
+        found = disease_statuses(body)
+        assert [(r["effectiveDateTime"], r["status"]) for r in found] == [
+            ("2026-11-05", "preliminary"),  # a PR awaiting its confirmation
+            ("2026-11-19", "final"),  # the second PR in a row confirms it
+        ]
+        assert [r["valueCodeableConcept"]["coding"][1]["code"] for r in found] == ["PR", "PR"]
+        assert [r["id"] for r in found] == [
+            f"imwg-{history.patient.pk}-2026-11-05",
+            f"imwg-{history.patient.pk}-2026-11-19",
+        ]
+        for resource, on in zip(found, ("2026-11-05", "2026-11-19"), strict=True):
+            assert {ref["reference"] for ref in resource["derivedFrom"]} == {f"Observation/{m}" for m in assessed[on]}
+        served = {e["resource"]["id"] for e in body["entry"]}
+        assert {ref["reference"].removeprefix("Observation/") for r in found for ref in r["derivedFrom"]} <= served
+
+    def test_its_queries_do_not_grow_with_the_assessments(
+        self, nurse: Person, history: EnrolledPatient, assessed: dict[str, list[str]]
+    ) -> None:
+        path = f"/fhir/Patient/{history.patient.pk}/$everything"
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                fhir(nurse.client().get(path), 200)
+            return len(captured.captured_queries)
+
+        before = queries()
+        _serum(nurse, history, "2026-11-16", 1.2)
+        _serum(nurse, history, "2026-11-17", 1.1)
+        assert len(disease_statuses(fhir(nurse.client().get(path), 200))) == 4
+        assert queries() == before
 
     def test_paged_with_a_next_link(self, nurse: Person, history: EnrolledPatient) -> None:
         whole = fhir(nurse.client().get(f"/fhir/Patient/{history.patient.pk}/$everything"), 200)
@@ -380,6 +459,25 @@ class TestSearch:
         assert none["total"] == 0 and "entry" not in none  # FHIR JSON has no empty arrays
         fhir(client.get("/fhir/Observation", {"patient": history.patient.pk, "date": "ge-yesterday"}), 400)
         fhir(client.get("/fhir/Observation"), 400)
+
+    def test_by_the_disease_status_code(
+        self, nurse: Person, history: EnrolledPatient, assessed: dict[str, list[str]]
+    ) -> None:
+        client = nurse.client()
+        for code in ("http://loinc.org|97509-4", "97509-4"):
+            body = fhir(client.get("/fhir/Observation", {"patient": history.patient.pk, "code": code}), 200)
+            assert body["total"] == 2 and len(disease_statuses(body)) == 2
+        later = fhir(
+            client.get("/fhir/Observation", {"patient": history.patient.pk, "code": "97509-4", "date": "ge2026-11-10"}),
+            200,
+        )
+        assert [r["effectiveDateTime"] for r in disease_statuses(later)] == ["2026-11-19"]
+        both = fhir(client.get("/fhir/Observation", {"patient": history.patient.pk, "code": "777-3,97509-4"}), 200)
+        assert both["total"] == 4  # two platelet counts and the two assessments
+        labs = fhir(client.get("/fhir/Observation", {"patient": history.patient.pk, "code": "777-3"}), 200)
+        assert disease_statuses(labs) == []
+        everything = fhir(client.get("/fhir/Observation", {"patient": history.patient.pk}), 200)
+        assert len(disease_statuses(everything)) == 2
 
     def test_medication_administrations(self, nurse: Person, history: EnrolledPatient) -> None:
         body = fhir(nurse.client().get("/fhir/MedicationAdministration", {"patient": history.patient.pk}), 200)

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection, transaction
 
 from backend.records import bulk, services
-from backend.records.models import DoseLog, LabResult, Reading, SymptomReport
+from backend.records.models import DoseLog, LabResult, LabSource, Reading, SymptomReport
 from shared.sync_schema import parse_dose_item, parse_lab_item, parse_symptom_item
 from tests.backend.support import IS_POSTGRES, SYNC_URL
 from tests.factories import EnrolledPatient, dose_item, lab_item, symptom_item
@@ -114,7 +114,13 @@ def expected_rows(patient: EnrolledPatient) -> dict[str, dict[str, dict[str, Any
     common = {"patient_id": patient.patient.pk, "received_at": NOW}
     ungraded = {"grade": None, "graded_at": None}
     specific: dict[str, dict[str, Any]] = {
-        "lab_results": {**ungraded, "reference_low": None, "reference_high": None, "collected_at": COLLECTED},
+        "lab_results": {
+            **ungraded,
+            "reference_low": None,
+            "reference_high": None,
+            "collected_at": COLLECTED,
+            "source": "phone",  # a sync is the patient's phone unless its caller says otherwise
+        },
         "symptom_reports": {**ungraded, "reported_at": REPORTED},
         "dose_logs": {"taken_at": TAKEN},
     }
@@ -162,6 +168,31 @@ def test_every_stored_column_is_as_expected(patient: EnrolledPatient, replayed: 
     assert [str(i) for i in result.new_lab_ids] == [raw["id"] for raw, _ in LABS]
     assert [str(i) for i in result.new_symptom_ids] == [raw["id"] for raw, _ in SYMPTOMS]
     assert [str(i) for i in result.new_dose_ids] == [raw["id"] for raw, _ in DOSES if raw["id"] not in replayed]
+
+
+def test_a_lab_feeds_results_are_stored_with_their_source(patient: EnrolledPatient, replayed: list[str]) -> None:
+    """backend.fhir.ingest passes the lab feed as the source of a whole batch, on both paths."""
+    sections = {"lab_results": body()["lab_results"], "dose_logs": body()["dose_logs"]}
+    services.sync_ingest(patient=patient.patient, sections=sections, now=NOW, lab_source=LabSource.LAB_FEED)
+    assert {row["source"] for row in stored_rows("lab_results").values()} == {"lab_feed"}
+
+
+def test_a_row_written_without_a_source_is_from_the_phone(patient: EnrolledPatient) -> None:
+    """What the migration gives the rows stored before the column: the database's own default."""
+    row_id = uuid.uuid4()
+    table = LabResult._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, patient_id, received_at, fingerprint, analyte, value, unit,"  # noqa: S608
+            " canonical_value, collected_at) VALUES (%s, %s, %s, 'f', 'platelets', 42, 'K/uL', 42, %s)",
+            [
+                row_id.hex if connection.vendor == "sqlite" else row_id,
+                patient.patient.pk.hex if connection.vendor == "sqlite" else patient.patient.pk,
+                NOW,
+                COLLECTED,
+            ],
+        )
+    assert LabResult.objects.get(pk=row_id).source == LabSource.PHONE
 
 
 def test_the_rows_are_those_bulk_create_stores_for_the_same_items(

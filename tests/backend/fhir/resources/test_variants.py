@@ -17,12 +17,12 @@ import pytest
 from django.utils import timezone
 
 from backend.alerts.models import Alert, Severity, SourceType, Status
-from backend.fhir.resources import base, detected_issue, medication_administration, observation
+from backend.fhir.resources import base, detected_issue, disease_status, medication_administration, observation
 from backend.fhir.resources import questionnaire_response as qr
 from backend.fhir.resources.base import instant, model_check
 from backend.fhir.sql_text import FhirId, FhirInstant
 from backend.records.models import DoseLog, LabResult, SymptomReport
-from backend.response.models import MarkerResult
+from backend.response.models import MarkerResult, ResponseAssessment
 from tests.factories import EnrolledPatient
 from tests.fhir.validator import assert_valid_fhir
 
@@ -73,6 +73,8 @@ def every_variant() -> Iterator[dict[str, Any]]:
             yield observation.lab_observation(_lab(grade=grade, **own), "female")
     yield observation.lab_observation(_lab(analyte="hemoglobin", value=Decimal("11.2"), unit="g/dL"), "")
     yield observation.lab_observation(_lab(analyte="creatinine", value=Decimal("88"), unit="umol/L"), "male")
+    for source in ("care_team", "lab_feed"):  # where it came from changes a value, not the shape
+        yield observation.lab_observation(_lab(source=source), "female")
     for report in (
         _report("diarrhea", {"stools_above_usual": 5, "hospital": False}, 3),
         _report("fever", {"temperature_c": 38.6}, None),
@@ -96,6 +98,11 @@ def every_variant() -> Iterator[dict[str, Any]]:
         _alert(status=Status.RESOLVED, acknowledged_at=AT, resolved_at=AT, resolution_note="Dose held.")
     )
     yield detected_issue.detected_issue(_alert(source_type=SourceType.RESPONSE, kind="progression"))
+    for category, confirmed, markers in (("PR", False, 0), ("PD", True, 1), ("sCR", True, 3), ("NE", False, 2)):
+        row = ResponseAssessment(
+            patient_id=PATIENT, day=AT.date(), category=category, confirmed=confirmed, computed_at=AT
+        )
+        yield disease_status.disease_status_observation(row, [uuid.uuid4() for _ in range(markers)])
 
 
 @pytest.fixture
@@ -110,7 +117,7 @@ def variants(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[object, ...], set[tu
             seen[(resource["resourceType"], *variant)].add(shape)
         return real(resource, variant)
 
-    for module in (observation, medication_administration, qr, detected_issue):
+    for module in (observation, medication_administration, qr, detected_issue, disease_status):
         monkeypatch.setattr(module, "checked", recording)
     return seen
 
