@@ -18,7 +18,7 @@ from backend.fhir.resources.bundle import searchset
 from backend.fhir.resources.capability_statement import capability_statement
 from backend.fhir.resources.patient import patient_resource
 from backend.records.models import LabResult
-from backend.response.models import ResponseAssessment
+from backend.response.models import MarkerResult, ResponseAssessment
 
 DEFAULT_PAGE = 500
 
@@ -105,6 +105,11 @@ class ObservationSearchApi(FhirApi):
             labs = labs.filter(analyte__in=analytes)
         labs = selectors.date_filter(labs, dates)
         segments = [selectors.lab_segment(labs, patient.sex)]
+        markers = selectors.markers_for_codes(codes)
+        if markers is None or markers:
+            found = MarkerResult.objects.filter(patient=patient)
+            found = found if markers is None else found.filter(marker__in=markers)
+            segments.append(selectors.marker_segment(selectors.date_filter(found, dates)))
         if analytes is None and not dates:
             segments.append(selectors.symptom_segment(patient))
         if analytes is None or selectors.disease_status_wanted(codes):

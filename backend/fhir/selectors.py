@@ -35,6 +35,7 @@ from backend.patients.models import Patient
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from backend.response.models import MarkerResult, ResponseAssessment
 from shared.analytes import ANALYTES
+from shared.markers import MARKERS
 
 MAX_PAGE = 2000
 
@@ -120,10 +121,7 @@ def everything_segments(patient: Patient) -> list[Segment]:
     return [
         Segment(None, list, fixed=[patient_resource(patient, patient.clinic.name), *regimen_resources(patient)]),
         lab_segment(LabResult.objects.filter(patient=patient), sex),
-        Segment(
-            MarkerResult.objects.filter(patient=patient).order_by("collected_at", "id"),
-            lambda m: [marker_observation(m)],
-        ),
+        marker_segment(MarkerResult.objects.filter(patient=patient)),
         Segment(
             _rows(SymptomReport.objects.filter(patient=patient).order_by("reported_at", "id"), _SYMPTOM_FIELDS),
             lambda r: [symptom_observation(row := _SymptomRow._make(r)), questionnaire_response(row)],
@@ -202,9 +200,17 @@ def disease_status_wanted(tokens: list[str]) -> bool:
 
 def analytes_for_codes(tokens: list[str]) -> list[str] | None:
     """The analytes a `code` search names (system|code or code, comma for OR); None: no code given."""
+    return _keys_for_codes(tokens, {a.loinc: a.key for a in ANALYTES.values()})
+
+
+def markers_for_codes(tokens: list[str]) -> list[str] | None:
+    """The response markers a `code` search names by their LOINC codes (shared.markers)."""
+    return _keys_for_codes(tokens, {m.loinc: m.key for m in MARKERS.values() if m.loinc})
+
+
+def _keys_for_codes(tokens: list[str], by_loinc: dict[str, str]) -> list[str] | None:
     if not tokens:
         return None
-    by_loinc = {a.loinc: a.key for a in ANALYTES.values()}
     keys = []
     for token in ",".join(tokens).split(","):
         system, bar, code = token.partition("|")
@@ -215,12 +221,16 @@ def analytes_for_codes(tokens: list[str]) -> list[str] | None:
     return keys
 
 
+def marker_segment(markers: QuerySet[MarkerResult]) -> Segment:
+    return Segment(markers.order_by("collected_at", "id"), lambda m: [marker_observation(m)])
+
+
 _PREFIXES = ("eq", "ge", "gt", "le", "lt")
 
 
-def date_filter(labs: QuerySet[LabResult], values: list[str]) -> QuerySet[LabResult]:
+def date_filter(labs: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
     """FHIR `date` search on collected_at (R4 Search, "date"): a date is the whole day (UTC); the
-    prefixes eq (default), ge, gt, le, lt. Several values all apply (AND)."""
+    prefixes eq (default), ge, gt, le, lt. Several values all apply (AND). Lab results or markers."""
     for raw in values:
         prefix, text = (raw[:2], raw[2:]) if raw[:2] in _PREFIXES else ("eq", raw)
         labs = labs.filter(_date_condition(prefix, *_date_range(raw, text)))

@@ -172,6 +172,13 @@ class TestTransaction:
         again = fhir(post(nurse.client(), sent), 200)  # the same identifier again: nothing new
         assert again["entry"][0]["response"]["status"] == "200 OK"
         assert MarkerResult.objects.count() == 1
+        search = nurse.client().get(
+            "/fhir/Observation", {"patient": patient.patient.pk, "code": f"http://loinc.org|{loinc}"}
+        )
+        (found,) = fhir(search, 200)["entry"]
+        assert found["resource"]["id"] == str(stored.id)
+        labs = nurse.client().get("/fhir/Observation", {"patient": patient.patient.pk, "code": "777-3"})
+        assert fhir(labs, 200)["total"] == 0
 
     def test_a_response_marker_in_the_wrong_unit_is_named(self, nurse: Person, patient: EnrolledPatient) -> None:
         marker = lab_observation(patient.patient.pk, loinc="33358-3", value=1.2, ucum="10*3/uL")
