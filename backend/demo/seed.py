@@ -274,7 +274,9 @@ def _patient(clinic: Clinic, nurse: User, p: DemoPatient, today: date) -> Patien
     found = Patient.objects.filter(clinic=clinic, display_name=p.name).first()
     if found:
         return found
-    patient = Patient.objects.create(
+    # Registered now: the demo's patients with a history are then enrolled before their cycle 1
+    # (history.enrollment_backdate), while the one waiting for your phone was registered today.
+    return Patient.objects.create(
         clinic=clinic,
         display_name=p.name,
         timezone=p.tz,
@@ -283,11 +285,6 @@ def _patient(clinic: Clinic, nurse: User, p: DemoPatient, today: date) -> Patien
         lenalidomide_mg=Decimal(25),
         dexamethasone_mg=Decimal(40),
     )
-    # The demo's history runs from cycle 1 day 1: enrolled the day before, as adherence (which counts
-    # only doses due since enrollment) and the timeline assume.
-    patient.created_at = datetime.combine(start - timedelta(days=1), time(12), tzinfo=ZoneInfo(p.tz))
-    patient.save(update_fields=["created_at"])
-    return patient
 
 
 def _demo_phone(patient: Patient, nurse: User, p: DemoPatient | Showcase, now: datetime) -> Patient:
