@@ -35,6 +35,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "CATEGORY_NAMES",
     "DEFAULT_SETTINGS",
     "Assessment",
     "AssessmentResult",
@@ -60,6 +61,22 @@ class Category(StrEnum):
     SD = "SD"
     PD = "PD"
     NE = "NE"
+
+
+#: The categories' names as the IMWG criteria word them (Kumar et al., Lancet Oncol 2016), for the
+#: nurse's panel and the FHIR disease-status Observation alike.
+CATEGORY_NAMES: Mapping[Category, str] = MappingProxyType(
+    {
+        Category.SCR: "Stringent complete response",
+        Category.CR: "Complete response",
+        Category.VGPR: "Very good partial response",
+        Category.PR: "Partial response",
+        Category.MR: "Minimal response",
+        Category.SD: "Stable disease",
+        Category.PD: "Progressive disease",
+        Category.NE: "Not evaluable",
+    }
+)
 
 
 # Best first; NE is outside the order (it is never better or worse than anything).

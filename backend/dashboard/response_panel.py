@@ -17,7 +17,14 @@ from backend.core.errors import ApplicationError
 from backend.dashboard.response_chart import ReferenceLine, ResponseChart, ResponsePoint, render_response_chart
 from backend.patients.models import Patient
 from backend.response.selectors import UNITS, last_test_day, next_response_test, responded, response_read
-from shared.response import LEFT_AFTER_50, LEFT_AFTER_90, ResponseSummary, Track, progression_threshold
+from shared.response import (
+    CATEGORY_NAMES,
+    LEFT_AFTER_50,
+    LEFT_AFTER_90,
+    ResponseSummary,
+    Track,
+    progression_threshold,
+)
 from shared.response_tests import NextTest
 
 TRACK_NAMES = {
@@ -25,16 +32,6 @@ TRACK_NAMES = {
     Track.URINE: "Urine M-protein (24 h)",
     Track.FLC: "dFLC (involved − uninvolved free light chain)",
     Track.MARROW: "Marrow plasma cells",
-}
-CATEGORY_NAMES = {
-    "sCR": "Stringent complete response",
-    "CR": "Complete response",
-    "VGPR": "Very good partial response",
-    "PR": "Partial response",
-    "MR": "Minimal response",
-    "SD": "Stable disease",
-    "PD": "Progressive disease",
-    "NE": "Not evaluable",
 }
 # The marker items a nurse may enter in the panel's form, with their units (shared.markers).
 FORM_MARKERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -66,12 +63,12 @@ class ResponsePanel:
     @property
     def current_name(self) -> str:
         current = self.summary.current
-        return CATEGORY_NAMES[current.category.value] if current else ""
+        return CATEGORY_NAMES[current.category] if current else ""
 
     @property
     def best_name(self) -> str:
         best = self.summary.best
-        return CATEGORY_NAMES[best.category.value] if best else ""
+        return CATEGORY_NAMES[best.category] if best else ""
 
 
 def _text(value: Decimal | str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from shared.analytes import ANALYTES, Analyte
+from shared.response import CATEGORY_NAMES
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -103,18 +104,7 @@ TREND_BY_IMWG: Mapping[str, tuple[str, str]] = MappingProxyType(
         "NE": ("709137006", "Patient condition undetermined (finding)"),
     }
 )
-IMWG_NAMES: Mapping[str, str] = MappingProxyType(
-    {
-        "sCR": "Stringent complete response",
-        "CR": "Complete response",
-        "VGPR": "Very good partial response",
-        "PR": "Partial response",
-        "MR": "Minimal response",
-        "SD": "Stable disease",
-        "PD": "Progressive disease",
-        "NE": "Not evaluable",
-    }
-)
+IMWG_NAMES: Mapping[str, str] = MappingProxyType({c.value: name for c, name in CATEGORY_NAMES.items()})
 
 # Where a lab result came from (backend.records.models.LabSource) as the Observation's
 # `meta.source`, a uri: CareLoop's own URNs.
