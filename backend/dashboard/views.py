@@ -249,6 +249,17 @@ def _after_action(request: HttpRequest, said: alert_actions.Said) -> HttpRespons
     return redirect(_safe_next(request, reverse("dashboard:queue")))
 
 
+def _audit_patient(request: HttpRequest, patient: Patient, action: str, detail: str) -> None:
+    audit_record(
+        actor=_user(request),
+        action=action,
+        resource="patient",
+        patient_ids=[patient.pk],
+        object_id=str(patient.pk),
+        detail=detail,
+    )
+
+
 def _audit_alert(request: HttpRequest, alert: Alert, action: str, resource: str = "alert") -> None:
     audit_record(
         actor=_user(request), action=action, resource=resource, patient_ids=[alert.patient_id], object_id=str(alert.pk)
@@ -375,14 +386,7 @@ def _patient_page(
         kept_code = pending.take(request, reverse("dashboard:patient-code", kwargs={"patient_id": patient.pk}))
     if kept_zone is not None and timezone_form is None:
         timezone_form = PatientTimezoneForm(kept_zone)
-    audit_record(
-        actor=_user(request),
-        action="read",
-        resource="patient",
-        patient_ids=[patient.pk],
-        object_id=str(patient.pk),
-        detail="dashboard patient page",
-    )
+    _audit_patient(request, patient, "read", "dashboard patient page")
     context = {
         "record": record,
         "patient": patient,
@@ -607,14 +611,7 @@ def patient_code(request: HttpRequest, patient: Patient) -> HttpResponse:
     shown = issued if isinstance(issued, dict) and issued.get("patient") == str(patient.pk) else None
     if shown is not None:
         del request.session[CODE_KEY]
-    audit_record(
-        actor=_user(request),
-        action="read",
-        resource="patient",
-        patient_ids=[patient.pk],
-        object_id=str(patient.pk),
-        detail="enrollment code page",
-    )
+    _audit_patient(request, patient, "read", "enrollment code page")
     code = shown["code"] if shown else ""
     context = {
         "patient": patient,
@@ -650,14 +647,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_service_errors(exc.errors)
         else:
-            audit_record(
-                actor=_user(request),
-                action="create",
-                resource="patient",
-                patient_ids=[patient.pk],
-                object_id=str(patient.pk),
-                detail="enrolled from the dashboard",
-            )
+            _audit_patient(request, patient, "create", "enrolled from the dashboard")
             return _code_issued(request, patient, code, new=True)
     context = {"form": form, "timezones": timezone_names(), "kept": kept is not None}
     return render(request, "dashboard/enroll.html", context)
