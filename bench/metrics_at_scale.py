@@ -215,7 +215,7 @@ def run(env: Env) -> dict[str, Any]:
     ]
     return report.emit(
         "metrics_at_scale",
-        "9. Service figures at scale (default 28 days; ms; queries per request)",
+        "11. Service figures at scale (default 28 days; ms; queries per request)",
         ["request", "data", "status", "queries", "p50", "p95", "p95 x of 1%"],
         rows,
         data,
