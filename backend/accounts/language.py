@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from backend.accounts.models import User
+
 MACHINE_PREFIXES = ("/api/", "/fhir/")
 
 
@@ -26,7 +28,16 @@ def supported(code: str | None) -> str | None:
         return None
 
 
+def language_choose(user: User, code: str) -> str:
+    """Save a person's own language ("" follows the browser); the language saved."""
+    chosen = (supported(code) or "") if code else ""
+    user.language = chosen
+    user.save(update_fields=["language"])
+    return chosen
+
+
 def request_language(request: HttpRequest) -> str:
+
     if request.path.startswith(MACHINE_PREFIXES):
         return settings.LANGUAGE_CODE
     user = getattr(request, "user", None)

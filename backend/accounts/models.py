@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy
 from django_otp.models import Device, ThrottlingMixin
 
 
@@ -49,10 +50,11 @@ class Clinic(models.Model):
 
 
 class Role(models.TextChoices):
-    NURSE = "nurse", "Nurse"
-    ADMIN = "admin", "Clinic admin"
-    PATIENT = "patient", "Patient"
-    CAREGIVER = "caregiver", "Caregiver"
+    NURSE = "nurse", gettext_lazy("Nurse")
+    ADMIN = "admin", gettext_lazy("Clinic admin")
+    PATIENT = "patient", gettext_lazy("Patient")
+    CAREGIVER = "caregiver", gettext_lazy("Caregiver")
+
 
 
 STAFF_ROLES = (Role.NURSE, Role.ADMIN)

@@ -12,6 +12,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import STAFF_ROLES, Role, User
 from backend.dashboard import pending
@@ -19,9 +21,11 @@ from backend.dashboard.signin_steps import signed_in_with_second_factor
 
 View = Callable[..., HttpResponse]
 
-NOT_STAFF = "The dashboard is for clinic staff. Patients and caregivers use the CareLoop app on their phone."
-NO_CLINIC = "Your account is not attached to a clinic yet. Ask your clinic admin to add you."
-ADMINS_ONLY = "Only your clinic's admin can open this page."
+NOT_STAFF = gettext_lazy(
+    "The dashboard is for clinic staff. Patients and caregivers use the CareLoop app on their phone."
+)
+NO_CLINIC = gettext_lazy("Your account is not attached to a clinic yet. Ask your clinic admin to add you.")
+ADMINS_ONLY = gettext_lazy("Only your clinic's admin can open this page.")
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -49,7 +53,8 @@ def _to_signin(request: HttpRequest, reason: str = "expired") -> HttpResponse:
 
 
 def refuse(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:
-    title = "Not found" if status == 404 else "Not available"
+    title = _("Not found") if status == 404 else _("Not available")
+
     return render(request, "dashboard/refused.html", {"reason": reason, "heading": title}, status=status)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.alerts.services import AlertAction
@@ -21,35 +22,44 @@ class Said:
 
 def _who(user: User | None, me: User) -> str:
     if user is None:
-        return "someone"
+        return _("someone")
     if user.pk == me.pk:
-        return "you"
+        return _("you")
     return user.get_full_name() or user.username
 
 
 def _when(at: datetime | None) -> str:
-    return timezone.localtime(at).strftime("%d %b %H:%M %Z") if at else "earlier"
+    # The month in the reader's language ("2 dic 14:05 CET"): date_format, not strftime's C locale.
+    return formats.date_format(timezone.localtime(at), "d M H:i T") if at else _("earlier")
 
 
 def acknowledged(action: AlertAction, me: User) -> Said:
     alert = action.alert
     what = f"{alert.title} — {alert.patient.display_name}"
     if action.done:
-        return Said(f"Acknowledged: {what}.", "success")
+        return Said(_("Acknowledged: %(what)s.") % {"what": what}, "success")
     if alert.status == "resolved":
         by, at = alert.resolved_by, alert.resolved_at
-        return Said(f"Already resolved by {_who(by, me)} at {_when(at)}: {what}. Nothing to acknowledge.", "info")
+        text = _("Already resolved by %(who)s at %(when)s: %(what)s. Nothing to acknowledge.")
+        return Said(text % {"who": _who(by, me), "when": _when(at), "what": what}, "info")
     by, at = alert.acknowledged_by, alert.acknowledged_at
-    return Said(f"Already acknowledged by {_who(by, me)} at {_when(at)}: {what}.", "info")
+    text = _("Already acknowledged by %(who)s at %(when)s: %(what)s.")
+    return Said(text % {"who": _who(by, me), "when": _when(at), "what": what}, "info")
 
 
 def resolved(action: AlertAction, me: User) -> Said:
     alert = action.alert
     what = f"{alert.title} — {alert.patient.display_name}"
     if action.done:
-        return Said(f"Resolved: {what}.", "success")
+        return Said(_("Resolved: %(what)s.") % {"what": what}, "success")
     outcome = f" ({outcome_label(alert.outcome)})" if alert.outcome else ""
-    text = f"Already resolved by {_who(alert.resolved_by, me)} at {_when(alert.resolved_at)}{outcome}: {what}."
+    text = _("Already resolved by %(who)s at %(when)s%(outcome)s: %(what)s.") % {
+        "who": _who(alert.resolved_by, me),
+        "when": _when(alert.resolved_at),
+        "outcome": outcome,
+        "what": what,
+    }
     if action.note is not None:
-        text += " Your note is kept in the alert's notes; the first resolution's outcome stands."
+        text += " " + _("Your note is kept in the alert's notes; the first resolution's outcome stands.")
+
     return Said(text, "info")

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 # ViewBox geometry; the SVG scales to its container's width (about 900 px on a 1366 px screen).
 WIDTH = 900
 LAB_HEIGHT = 230
@@ -83,7 +87,7 @@ class LabChart:
     frame: TimeFrame
     points: tuple[Point, ...]
     bands: tuple[Band, ...]
-    marker_name: str = "ixazomib dose day"
+    marker_name: str = ""  # what the triangles are; "" says the ixazomib dose days
 
 
 @dataclass(frozen=True)
@@ -134,14 +138,13 @@ class _XScale:
         return round(self.left + min(max(share, 0.0), 1.0) * (self.right - self.left), 1)
 
 
+# Month names in the reader's language (date_format), not strftime's C locale.
 def _day(at: datetime, tz: tzinfo) -> str:
-    local = at.astimezone(tz)
-    return f"{local.day} {local:%b}"
+    return formats.date_format(at.astimezone(tz), "j M")
 
 
 def _when(at: datetime, tz: tzinfo) -> str:
-    local = at.astimezone(tz)
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return formats.date_format(at.astimezone(tz), "j M Y H:i")
 
 
 def _attrs(**attrs: object) -> str:
@@ -219,21 +222,34 @@ def _point_mark(px: float, py: float, point: Point, tz: tzinfo) -> str:
 def lab_summary(chart: LabChart) -> str:
     """The chart in words, for <desc>: period, count, lowest and latest, and what is marked."""
     tz = chart.frame.tz
-    period = f"{_day(chart.frame.start, tz)} to {_day(chart.frame.end, tz)}"
+    period = _("%(first)s to %(last)s") % {"first": _day(chart.frame.start, tz), "last": _day(chart.frame.end, tz)}
     if not chart.points:
-        return f"{chart.title}: no results from {period}."
+        return _("%(title)s: no results from %(period)s.") % {"title": chart.title, "period": period}
 
     def reading(p: Point) -> str:
-        grade = f"grade {p.grade}" if p.grade is not None else "not graded"
-        return f"{p.label} ({grade}) on {_day(p.at, tz)}"
+        grade = _("grade %(grade)s") % {"grade": p.grade} if p.grade is not None else _("not graded")
+        return _("%(value)s (%(grade)s) on %(day)s") % {"value": p.label, "grade": grade, "day": _day(p.at, tz)}
 
     lowest = min(chart.points, key=lambda p: p.value)
     latest = chart.points[-1]
-    cuts = ", ".join(f"grade {b.grade} below {fmt_number(b.high)}" for b in chart.bands)
-    return (
-        f"{chart.title}, {len(chart.points)} results from {period}. Latest {reading(latest)}. "
-        f"Lowest {reading(lowest)}. CTCAE bands: {cuts} {chart.unit}. "
-        f"Hatched: nadir window, days 14 to 21 of each cycle. Triangles: {chart.marker_name}s, filled when taken."
+    cuts = ", ".join(
+        _("grade %(grade)s below %(value)s") % {"grade": b.grade, "value": fmt_number(b.high)} for b in chart.bands
+    )
+    count = ngettext(
+        "%(title)s, %(count)d result from %(period)s.",
+        "%(title)s, %(count)d results from %(period)s.",
+        len(chart.points),
+    ) % {"title": chart.title, "count": len(chart.points), "period": period}
+    markers = chart.marker_name or _("ixazomib dose days")
+    return " ".join(
+        (
+            count,
+            _("Latest %(reading)s.") % {"reading": reading(latest)},
+            _("Lowest %(reading)s.") % {"reading": reading(lowest)},
+            _("CTCAE bands: %(cuts)s %(unit)s.") % {"cuts": cuts, "unit": chart.unit},
+            _("Hatched: nadir window, days 14 to 21 of each cycle. Triangles: %(markers)s, filled when taken.")
+            % {"markers": markers},
+        )
     )
 
 
@@ -254,8 +270,12 @@ def render_lab_chart(chart: LabChart) -> str:
         y_top, y_bottom = y(band.high), y(band.low)
         out.append(
             f"<rect {_attrs(x=left, y=y_top, width=right - left, height=round(y_bottom - y_top, 1))} "
-            f'class="band band-g{band.grade}"><title>CTCAE grade {band.grade}: {fmt_number(band.low)} to '
-            f"under {fmt_number(band.high)} {escape(chart.unit)}</title></rect>"
+            f'class="band band-g{band.grade}"><title>'
+            + escape(
+                _("CTCAE grade %(grade)s: %(low)s to under %(high)s %(unit)s")
+                % {"grade": band.grade, "low": fmt_number(band.low), "high": fmt_number(band.high), "unit": chart.unit}
+            )
+            + "</title></rect>"
         )
         if y_bottom - y_top >= 11:
             out.append(
@@ -293,7 +313,8 @@ def render_lab_chart(chart: LabChart) -> str:
     else:
         out.append(
             f"<text {_attrs(x=(left + right) / 2, y=(top + bottom) / 2, class_='empty', text_anchor='middle')}>"
-            f"No {escape(chart.title.lower())} results in this period</text>"
+            + escape(_("No %(title)s results in this period") % {"title": chart.title.lower()})
+            + "</text>"
         )
     out.extend(_dose_strip(frame, x, bottom + 6))
     out.extend(_axis_labels(frame, x, LAB_HEIGHT - 8))
@@ -314,19 +335,27 @@ def _dose_strip(frame: TimeFrame, x: _XScale, top: float) -> list[str]:
 
 def symptom_summary(chart: SymptomChart) -> str:
     tz = chart.frame.tz
-    period = f"{_day(chart.frame.start, tz)} to {_day(chart.frame.end, tz)}"
+    period = _("%(first)s to %(last)s") % {"first": _day(chart.frame.start, tz), "last": _day(chart.frame.end, tz)}
     if not chart.rows:
-        return f"No symptom reports from {period}."
+        return _("No symptom reports from %(period)s.") % {"period": period}
     parts = []
     for row in chart.rows:
         worst = max(row.marks, key=lambda m: m.grade if m.grade is not None else -1)
-        parts.append(f"{row.name}: {len(row.marks)} reports, worst {worst.label} on {_day(worst.at, tz)}")
-    return f"{chart.title} from {period}. " + "; ".join(parts) + "."
+        said = ngettext(
+            "%(name)s: %(count)d report, worst %(worst)s on %(day)s",
+            "%(name)s: %(count)d reports, worst %(worst)s on %(day)s",
+            len(row.marks),
+        )
+        parts.append(
+            said % {"name": row.name, "count": len(row.marks), "worst": worst.label, "day": _day(worst.at, tz)}
+        )
+    return _("%(title)s from %(period)s.") % {"title": chart.title, "period": period} + " " + "; ".join(parts) + "."
 
 
 def render_symptom_chart(chart: SymptomChart) -> str:
     frame = chart.frame
-    rows = chart.rows or (SymptomRow("No reports", ()),)
+    rows = chart.rows or (SymptomRow(_("No reports"), ()),)
+
     top = 12
     bottom = top + SYMPTOM_ROW * len(rows)
     height = bottom + 30

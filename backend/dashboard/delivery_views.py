@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,16 +23,20 @@ from backend.notifications import delivery_log
 from backend.notifications.models import Channel, DeliveryStatus
 
 PAGE_SIZE = 50
-QUEUED_ONE = "Queued again: it goes out within a minute if the notifier is running."
-QUEUED_NONE = "That delivery is no longer failed or unconfirmed: nothing to send again."
-RESUMED = "{person}'s {channel} is in use again: their next messages go out on it."
-NOT_STOPPED = "That channel was not stopped: nothing changed."
-QUEUED_MANY = "{n} failed deliver{plural} queued again: they go out within a minute if the notifier is running."
+QUEUED_ONE = gettext_lazy("Queued again: it goes out within a minute if the notifier is running.")
+QUEUED_NONE = gettext_lazy("That delivery is no longer failed or unconfirmed: nothing to send again.")
+RESUMED = gettext_lazy("{person}'s {channel} is in use again: their next messages go out on it.")
+NOT_STOPPED = gettext_lazy("That channel was not stopped: nothing changed.")
+QUEUED_MANY = ngettext_lazy(
+    "%(n)d failed delivery queued again: it goes out within a minute if the notifier is running.",
+    "%(n)d failed deliveries queued again: they go out within a minute if the notifier is running.",
+    "n",
+)
 
 
 class DeliveryFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *DeliveryStatus.choices], required=False)
-    channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+    status = forms.ChoiceField(choices=[("", gettext_lazy("Any status")), *DeliveryStatus.choices], required=False)
+    channel = forms.ChoiceField(choices=[("", gettext_lazy("Any channel")), *Channel.choices], required=False)
 
 
 def _admin(request: HttpRequest) -> User:
@@ -130,7 +135,7 @@ def deliveries_retry_failed(request: HttpRequest) -> HttpResponse:
             patient_ids=[None],
             detail=f"{n} failed deliveries queued again by a clinic admin",
         )
-    messages.success(request, QUEUED_MANY.format(n=n, plural="y" if n == 1 else "ies"))
+    messages.success(request, QUEUED_MANY % {"n": n})
     return redirect(_back(request))
 
 

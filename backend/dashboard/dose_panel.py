@@ -12,9 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backend.alerts.models import Alert
 from backend.dashboard.patient_page import PatientRecord
+from backend.dashboard.wording import DRUG_LABELS
 from backend.patients import dose_decisions
 from backend.patients.models import DoseDecision, Patient
 from shared import regimen
@@ -22,19 +26,31 @@ from shared.dose_intensity import CycleIntensity, cycle_intensity
 from shared.dose_modification import Suggestion, Toxicity, suggest_after_hold
 from shared.organ_function import RenalWarning, cockcroft_gault, renal_dose_warnings
 
-_DRUG_CHOICES = [("", "Whole regimen"), *((d, d.capitalize()) for d in dose_decisions.DOSE_FIELDS)]
-_TOXICITY_CHOICES = [("", "—"), *((t.value, t.value.capitalize()) for t in Toxicity)]
+_DRUG_CHOICES = [
+    ("", gettext_lazy("Whole regimen")),
+    *((d, DRUG_LABELS.get(d, d.capitalize())) for d in dose_decisions.DOSE_FIELDS),
+]
+TOXICITY_LABELS = {
+    Toxicity.THROMBOCYTOPENIA: gettext_lazy("Thrombocytopenia"),
+    Toxicity.NEUTROPENIA: gettext_lazy("Neutropenia"),
+    Toxicity.RASH: gettext_lazy("Rash"),
+    Toxicity.NEUROPATHY: gettext_lazy("Neuropathy"),
+    Toxicity.OTHER: gettext_lazy("Other"),
+}
+_TOXICITY_CHOICES = [("", "—"), *((t.value, TOXICITY_LABELS.get(t, t.value.capitalize())) for t in Toxicity)]
 
 
 class DoseDecisionForm(forms.Form):
-    action = forms.ChoiceField(choices=DoseDecision.Action.choices, label="Decision")
-    drug = forms.ChoiceField(choices=_DRUG_CHOICES, required=False, label="Drug")
-    toxicity = forms.ChoiceField(choices=_TOXICITY_CHOICES, required=False, label="Cause of the hold")
-    grade = forms.IntegerField(min_value=0, max_value=4, required=False, label="Grade")
+    action = forms.ChoiceField(choices=DoseDecision.Action.choices, label=gettext_lazy("Decision"))
+    drug = forms.ChoiceField(choices=_DRUG_CHOICES, required=False, label=gettext_lazy("Drug"))
+    toxicity = forms.ChoiceField(choices=_TOXICITY_CHOICES, required=False, label=gettext_lazy("Cause of the hold"))
+    grade = forms.IntegerField(min_value=0, max_value=4, required=False, label=gettext_lazy("Grade"))
     delay_days = forms.IntegerField(
-        min_value=1, max_value=dose_decisions.MAX_DELAY_DAYS, required=False, label="Delay (days)"
+        min_value=1, max_value=dose_decisions.MAX_DELAY_DAYS, required=False, label=gettext_lazy("Delay (days)")
     )
-    reason = forms.CharField(max_length=500, required=False, label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        max_length=500, required=False, label=gettext_lazy("Why"), widget=forms.Textarea(attrs={"rows": 2})
+    )
     subject = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
     suggested = forms.CharField(max_length=300, required=False, widget=forms.HiddenInput)
     seen = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
@@ -44,20 +60,22 @@ class DoseDecisionForm(forms.Form):
             self.add_error(key if key in self.fields else None, " ".join(found))
 
 
-_PREGNANCY_CHOICES = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
+_PREGNANCY_CHOICES = [("", gettext_lazy("Not recorded")), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
 
 class ClinicalProfileForm(forms.Form):
     """Optional values the organ-function and REMS rules use (patients.clinical_profile)."""
 
-    birth_year = forms.IntegerField(required=False, label="Birth year", help_text="For Cockcroft-Gault CrCl.")
-    weight_kg = forms.DecimalField(required=False, max_digits=5, decimal_places=1, label="Weight (kg)")
-    on_dialysis = forms.BooleanField(required=False, label="On dialysis")
+    birth_year = forms.IntegerField(
+        required=False, label=gettext_lazy("Birth year"), help_text=gettext_lazy("For Cockcroft-Gault CrCl.")
+    )
+    weight_kg = forms.DecimalField(required=False, max_digits=5, decimal_places=1, label=gettext_lazy("Weight (kg)"))
+    on_dialysis = forms.BooleanField(required=False, label=gettext_lazy("On dialysis"))
     can_become_pregnant = forms.ChoiceField(
         choices=_PREGNANCY_CHOICES,
         required=False,
-        label="Can become pregnant",
-        help_text="Lenalidomide REMS: pregnancy tests and birth-control checks are reminded.",
+        label=gettext_lazy("Can become pregnant"),
+        help_text=gettext_lazy("Lenalidomide REMS: pregnancy tests and birth-control checks are reminded."),
     )
 
     @staticmethod
@@ -154,15 +172,15 @@ def _crcl(patient: Patient, record: PatientRecord) -> tuple[Decimal | None, str]
     missing = [
         name
         for name, value in (
-            ("a creatinine", creatinine),
-            ("the birth year", patient.birth_year),
-            ("the weight", patient.weight_kg),
-            ("the sex", patient.sex),
+            (_("a creatinine"), creatinine),
+            (_("the birth year"), patient.birth_year),
+            (_("the weight"), patient.weight_kg),
+            (_("the sex"), patient.sex),
         )
         if not value
     ]
     if missing:
-        return None, f"CrCl not computed: {', '.join(missing)} not recorded."
+        return None, _("CrCl not computed: %(missing)s not recorded.") % {"missing": ", ".join(missing)}
     assert patient.birth_year is not None and patient.weight_kg is not None
     latest = creatinine[-1]
     try:
@@ -173,11 +191,12 @@ def _crcl(patient: Patient, record: PatientRecord) -> tuple[Decimal | None, str]
             sex=patient.sex,
         )
     except ValueError as exc:
-        return None, f"CrCl not computed: {exc}."
+        return None, _("CrCl not computed: %(problem)s.") % {"problem": exc}
     when = latest.collected_at.astimezone(record.tz).date()
     return (
         crcl,
-        f"CrCl {crcl} mL/min (Cockcroft-Gault, creatinine {latest.canonical_value.normalize()} mg/dL of {when:%d %b}).",
+        _("CrCl %(crcl)s mL/min (Cockcroft-Gault, creatinine %(creatinine)s mg/dL of %(when)s).")
+        % {"crcl": crcl, "creatinine": latest.canonical_value.normalize(), "when": formats.date_format(when, "d M")},
     )
 
 

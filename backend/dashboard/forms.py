@@ -12,14 +12,18 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from backend.accounts.models import Clinic
 from backend.alerts.models import Severity
 from backend.core.errors import ApplicationError
 from backend.dashboard.audit_trail import AuditFilters
+from backend.dashboard.clinical_terms import ANALYTE_NAMES, ctcae_term
 from backend.dashboard.services import ClinicSettings
 from backend.dashboard.triage_queue import ALERT_KINDS, STATUS_FILTERS, QueueFilters
-from backend.dashboard.wording import OUTCOME_LABELS, analyte_name, kind_label, symptom_name
+from backend.dashboard.wording import KIND_LABELS, OUTCOME_LABELS, analyte_name, kind_label, symptom_name
 from backend.patients.models import SEX_CHOICES
 from backend.patients.services import timezone_validate
 from shared import regimen
@@ -34,7 +38,7 @@ def timezone_names() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
-NOTE_REQUIRED = "Write what you did or decided: it goes in the patient's record."
+NOTE_REQUIRED = gettext_lazy("Write what you did or decided: it goes in the patient's record.")
 
 
 class SignInForm(forms.Form):
@@ -47,13 +51,21 @@ class SignInForm(forms.Form):
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(choices=list(STATUS_FILTERS.items()), required=False)
     severity = forms.ChoiceField(
-        choices=[("", "Any severity"), (Severity.CRITICAL, "Critical"), (Severity.URGENT, "Urgent")], required=False
-    )
-    kind = forms.ChoiceField(
-        choices=[("", "Any kind"), *sorted(((k, kind_label(k)) for k in ALERT_KINDS), key=lambda c: c[1])],
+        choices=[
+            ("", gettext_lazy("Any severity")),
+            (Severity.CRITICAL, gettext_lazy("Critical")),
+            (Severity.URGENT, gettext_lazy("Urgent")),
+        ],
         required=False,
     )
-    patient = forms.CharField(max_length=120, required=False, label="Patient name")
+    kind = forms.ChoiceField(
+        choices=[
+            ("", gettext_lazy("Any kind")),
+            *sorted(((k, KIND_LABELS.get(k) or kind_label(k)) for k in ALERT_KINDS), key=lambda c: str(c[1])),
+        ],
+        required=False,
+    )
+    patient = forms.CharField(max_length=120, required=False, label=gettext_lazy("Patient name"))
 
     def filters(self) -> QueueFilters:
         """The filters asked for; a value that does not validate falls back to its default."""
@@ -68,20 +80,46 @@ class QueueFilterForm(forms.Form):
 
 # The actions the trail holds (backend.audit): "write" is a change its view did not name, "refused"
 # a 403/404 answered to someone signed in.
-AUDIT_ACTIONS = ("read", "write", "create", "update", "delete", "acknowledge", "resolve", "revoke", "enroll", "sync",
-                 "refused")
+AUDIT_ACTIONS = (
+    "read",
+    "write",
+    "create",
+    "update",
+    "delete",
+    "acknowledge",
+    "resolve",
+    "revoke",
+    "enroll",
+    "sync",
+    "refused",
+)
+# The filter shows each action's word in the reader's language; the value stays the stored code.
+AUDIT_ACTION_CHOICES = [
+    ("read", pgettext_lazy("audit action", "read")),
+    ("write", pgettext_lazy("audit action", "write")),
+    ("create", pgettext_lazy("audit action", "create")),
+    ("update", pgettext_lazy("audit action", "update")),
+    ("delete", pgettext_lazy("audit action", "delete")),
+    ("acknowledge", pgettext_lazy("audit action", "acknowledge")),
+    ("resolve", pgettext_lazy("audit action", "resolve")),
+    ("revoke", pgettext_lazy("audit action", "revoke")),
+    ("enroll", pgettext_lazy("audit action", "enroll")),
+    ("sync", pgettext_lazy("audit action", "sync")),
+    ("refused", pgettext_lazy("audit action", "refused")),
+]
+assert [a for a, _word in AUDIT_ACTION_CHOICES] == list(AUDIT_ACTIONS)
 
 
 class AuditFilterForm(forms.Form):
-    person = forms.CharField(max_length=150, required=False, label="Person")
-    patient = forms.ChoiceField(required=False, label="Patient")
-    action = forms.ChoiceField(choices=[("", "Any action"), *((a, a) for a in AUDIT_ACTIONS)], required=False)
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    person = forms.CharField(max_length=150, required=False, label=gettext_lazy("Person"))
+    patient = forms.ChoiceField(required=False, label=gettext_lazy("Patient"))
+    action = forms.ChoiceField(choices=[("", gettext_lazy("Any action")), *AUDIT_ACTION_CHOICES], required=False)
+    since = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, data: Any, *, patients: list[tuple[str, str]]) -> None:
         super().__init__(data)
-        self.fields["patient"].choices = [("", "Any patient"), *patients]  # type: ignore[attr-defined]
+        self.fields["patient"].choices = [("", _("Any patient")), *patients]  # type: ignore[attr-defined]
 
     def filters(self) -> AuditFilters:
         """The filters asked for; a value that does not validate is left out (the page still shows)."""
@@ -121,37 +159,52 @@ def _timezone_field(label: str, help_text: str) -> forms.CharField:
     )
 
 
-_SEX_CHOICES = [("", "Not recorded"), *SEX_CHOICES]
-SEX_HELP = (
+_SEX_CHOICES = [("", gettext_lazy("Not recorded")), *SEX_CHOICES]
+SEX_HELP = gettext_lazy(
     "Picks the usual limits when a lab result has none (hemoglobin LLN, creatinine ULN). "
     "Not recorded: the stricter of the women's and men's apply."
 )
 
 
 class EnrollForm(forms.Form):
-    display_name = forms.CharField(max_length=120, label="Name")
+    display_name = forms.CharField(max_length=120, label=gettext_lazy("Name"))
     timezone = _timezone_field(
-        "Time zone", "Where the patient lives, e.g. America/New_York: reminders and cycle days follow it."
+        gettext_lazy("Time zone"),
+        gettext_lazy("Where the patient lives, e.g. America/New_York: reminders and cycle days follow it."),
     )
-    phone = forms.CharField(max_length=40, required=False, label="Phone", widget=forms.TextInput(attrs={"type": "tel"}))
-    sex = forms.ChoiceField(choices=_SEX_CHOICES, required=False, label="Sex (optional)", help_text=SEX_HELP)
+    phone = forms.CharField(
+        max_length=40, required=False, label=gettext_lazy("Phone"), widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    sex = forms.ChoiceField(
+        choices=_SEX_CHOICES, required=False, label=gettext_lazy("Sex (optional)"), help_text=SEX_HELP
+    )
     can_become_pregnant = forms.ChoiceField(
-        choices=[("", "Not recorded"), ("yes", "Yes"), ("no", "No")],
+        choices=[("", gettext_lazy("Not recorded")), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))],
         required=False,
-        label="Can become pregnant (optional)",
-        help_text="Lenalidomide REMS: pregnancy tests and birth-control checks are reminded.",
+        label=gettext_lazy("Can become pregnant (optional)"),
+        help_text=gettext_lazy("Lenalidomide REMS: pregnancy tests and birth-control checks are reminded."),
     )
     start_date = forms.DateField(
-        label="Cycle 1, day 1", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("Cycle 1, day 1"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     ixazomib_mg = forms.TypedChoiceField(
-        choices=_level_choices(regimen.IXAZOMIB_DOSE_LEVELS_MG), coerce=Decimal, label="Ixazomib", initial="4"
+        choices=_level_choices(regimen.IXAZOMIB_DOSE_LEVELS_MG),
+        coerce=Decimal,
+        label=gettext_lazy("Ixazomib"),
+        initial="4",
     )
     lenalidomide_mg = forms.TypedChoiceField(
-        choices=_level_choices(regimen.LENALIDOMIDE_DOSE_LEVELS_MG), coerce=Decimal, label="Lenalidomide", initial="25"
+        choices=_level_choices(regimen.LENALIDOMIDE_DOSE_LEVELS_MG),
+        coerce=Decimal,
+        label=gettext_lazy("Lenalidomide"),
+        initial="25",
     )
     dexamethasone_mg = forms.DecimalField(
-        min_value=Decimal(4), max_value=Decimal(40), decimal_places=1, label="Dexamethasone (mg)", initial=Decimal(40)
+        min_value=Decimal(4),
+        max_value=Decimal(40),
+        decimal_places=1,
+        label=gettext_lazy("Dexamethasone (mg)"),
+        initial=Decimal(40),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -163,7 +216,7 @@ class EnrollForm(forms.Form):
         try:
             return timezone_validate(name)
         except ApplicationError as exc:
-            raise forms.ValidationError(exc.errors.get("timezone", ["Unknown time zone."])) from exc
+            raise forms.ValidationError(exc.errors.get("timezone", [_("Unknown time zone.")])) from exc
 
     # Service errors are keyed like the API's ("regimen.ixazomib_mg"); these are the form's names.
     SERVICE_FIELDS: Mapping[str, str] = {
@@ -181,7 +234,7 @@ class EnrollForm(forms.Form):
 
 class PatientSexForm(forms.Form):
     sex = forms.ChoiceField(
-        choices=_SEX_CHOICES, required=False, label="Sex (for reference limits)", help_text=SEX_HELP
+        choices=_SEX_CHOICES, required=False, label=gettext_lazy("Sex (for reference limits)"), help_text=SEX_HELP
     )
 
 
@@ -197,14 +250,23 @@ class BaselineForm(forms.Form):
     """A baseline the care team enters for one analyte; records.baselines.baseline_enter checks it
     with the rules any reading meets (unit for the analyte, plausible value)."""
 
-    analyte = forms.ChoiceField(choices=[(k, ANALYTES[k].name) for k in BASELINE_ANALYTES], label="Test")
-    value = forms.DecimalField(max_digits=18, decimal_places=6, label="Baseline value")
-    unit = forms.ChoiceField(choices=_baseline_units(), label="Unit")
+    analyte = forms.ChoiceField(
+        choices=[(k, ANALYTE_NAMES.get(ANALYTES[k].name, ANALYTES[k].name)) for k in BASELINE_ANALYTES],
+        label=gettext_lazy("Test"),
+    )
+    value = forms.DecimalField(max_digits=18, decimal_places=6, label=gettext_lazy("Baseline value"))
+    unit = forms.ChoiceField(choices=_baseline_units(), label=gettext_lazy("Unit"))
     reference_high = forms.DecimalField(
-        max_digits=18, decimal_places=6, required=False, label="ULN printed with it", help_text="Optional."
+        max_digits=18,
+        decimal_places=6,
+        required=False,
+        label=gettext_lazy("ULN printed with it"),
+        help_text=gettext_lazy("Optional."),
     )
     collected_on = forms.DateField(
-        required=False, label="Collected on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        required=False,
+        label=gettext_lazy("Collected on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
@@ -217,7 +279,8 @@ class PatientTimezoneForm(forms.Form):
     decides whether the name is a zone."""
 
     timezone = _timezone_field(
-        "New time zone", "Where the patient is now, e.g. Europe/Berlin: their reminders keep their local times."
+        gettext_lazy("New time zone"),
+        gettext_lazy("Where the patient is now, e.g. Europe/Berlin: their reminders keep their local times."),
     )
 
     def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
@@ -229,8 +292,14 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _grade_choices(default: int) -> list[tuple[str, str]]:
+    # Built per form (in the reader's language), not at import.
     return [
-        (str(g), f"Grade {g} or worse" + (" (label default)" if g == default else "")) for g in range(default, 0, -1)
+        (
+            str(g),
+            (_("Grade %(grade)s or worse (label default)") if g == default else _("Grade %(grade)s or worse"))
+            % {"grade": g},
+        )
+        for g in range(default, 0, -1)
     ]
 
 
@@ -240,37 +309,49 @@ class ClinicSettingsForm(forms.Form):
     The policy fields offer only grades at or below the label's default, and the result goes
     through shared.alert_policy.with_overrides, which refuses anything looser."""
 
-    phone = forms.CharField(max_length=40, required=False, label="Clinic phone (shown to patients)")
+    phone = forms.CharField(max_length=40, required=False, label=gettext_lazy("Clinic phone (shown to patients)"))
     fever_threshold_c = forms.DecimalField(
         min_value=Decimal("37.0"),
         max_value=DEFAULT_POLICY.fever.threshold_c,
         decimal_places=1,
-        label="Fever alert at (°C)",
-        help_text=f"{DEFAULT_POLICY.fever.threshold_c} °C by default; you can only lower it.",
+        label=gettext_lazy("Fever alert at (°C)"),
+        help_text=format_lazy(
+            gettext_lazy("{threshold} °C by default; you can only lower it."),
+            threshold=DEFAULT_POLICY.fever.threshold_c,
+        ),
         widget=forms.NumberInput(attrs={"step": "0.1"}),
     )
     fever_nadir_no_anc_critical = forms.BooleanField(
         required=False,
-        label="Critical: fever on days 14-21 with no ANC in the 7 days before",
-        help_text=(
+        label=gettext_lazy("Critical: fever on days 14-21 with no ANC in the 7 days before"),
+        help_text=gettext_lazy(
             "Off by default (urgent). On: CareLoop treats it as febrile neutropenia until an ANC is done, "
             "and pages as for a critical alert."
         ),
     )
-    escalation_critical_minutes = forms.IntegerField(min_value=1, max_value=24 * 60, label="Critical alerts (minutes)")
-    escalation_urgent_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60, label="Urgent alerts (minutes)")
-    antiviral_drug = forms.CharField(max_length=60, label="Antiviral prophylaxis")
-    antiviral_times = forms.CharField(
-        max_length=60, required=False, label="Taken at", help_text="Local times, comma-separated, e.g. 08:00, 20:00."
+    escalation_critical_minutes = forms.IntegerField(
+        min_value=1, max_value=24 * 60, label=gettext_lazy("Critical alerts (minutes)")
     )
-    on_call_name = forms.CharField(max_length=120, required=False, label="Name")
-    on_call_phone = forms.CharField(max_length=40, required=False, label="Phone")
-    on_call_email = forms.EmailField(required=False, label="Email")
+    escalation_urgent_minutes = forms.IntegerField(
+        min_value=1, max_value=7 * 24 * 60, label=gettext_lazy("Urgent alerts (minutes)")
+    )
+    antiviral_drug = forms.CharField(max_length=60, label=gettext_lazy("Antiviral prophylaxis"))
+    antiviral_times = forms.CharField(
+        max_length=60,
+        required=False,
+        label=gettext_lazy("Taken at"),
+        help_text=gettext_lazy("Local times, comma-separated, e.g. 08:00, 20:00."),
+    )
+    on_call_name = forms.CharField(max_length=120, required=False, label=gettext_lazy("Name"))
+    on_call_phone = forms.CharField(max_length=40, required=False, label=gettext_lazy("Phone"))
+    on_call_email = forms.EmailField(required=False, label=gettext_lazy("Email"))
     require_second_factor = forms.BooleanField(
         required=False,
-        label="Require a second factor for every nurse and admin",
-        help_text="An authenticator app or a passkey after the password. Staff without one set it up at their next "
-        "sign-in; their API tokens are signed out when this is turned on.",
+        label=gettext_lazy("Require a second factor for every nurse and admin"),
+        help_text=gettext_lazy(
+            "An authenticator app or a passkey after the password. Staff without one set it up at their next "
+            "sign-in; their API tokens are signed out when this is turned on."
+        ),
     )
 
     LAB_PREFIX = "lab_"
@@ -284,7 +365,7 @@ class ClinicSettingsForm(forms.Form):
             self.fields[self.LAB_PREFIX + key] = forms.TypedChoiceField(
                 choices=_grade_choices(rule.alert.min_grade),
                 coerce=int,
-                label=analyte_name(key) if key in ANALYTES else ALL_CRITERIA[key].term,
+                label=analyte_name(key) if key in ANALYTES else ctcae_term(ALL_CRITERIA[key].term),
             )
         for key, srule in DEFAULT_POLICY.symptoms.items():
             self.fields[self.SYMPTOM_PREFIX + key] = forms.TypedChoiceField(
@@ -333,7 +414,9 @@ class ClinicSettingsForm(forms.Form):
         times = [t.strip() for t in raw.split(",") if t.strip()]
         bad = [t for t in times if not _TIME.match(t)]
         if bad:
-            raise forms.ValidationError(f"Use 24-hour HH:MM times, e.g. 08:00, 20:00 (not {', '.join(bad)}).")
+            raise forms.ValidationError(
+                _("Use 24-hour HH:MM times, e.g. 08:00, 20:00 (not %(bad)s).") % {"bad": ", ".join(bad)}
+            )
         return sorted(set(times))
 
     def policy_overrides(self) -> dict[str, Any]:
@@ -365,12 +448,12 @@ class ClinicSettingsForm(forms.Form):
         data = super().clean() or {}
         critical, urgent = data.get("escalation_critical_minutes"), data.get("escalation_urgent_minutes")
         if critical and urgent and critical > urgent:
-            self.add_error("escalation_critical_minutes", "Critical alerts must escalate no later than urgent ones.")
+            self.add_error("escalation_critical_minutes", _("Critical alerts must escalate no later than urgent ones."))
         if not self.errors:
             try:
                 with_overrides(DEFAULT_POLICY, self.policy_overrides())
             except PolicyError as exc:
-                raise forms.ValidationError(f"Alert policy: {exc}") from exc
+                raise forms.ValidationError(_("Alert policy: %(problem)s") % {"problem": exc}) from exc
         return data
 
     def settings(self) -> ClinicSettings:

@@ -10,10 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from backend.alerts.models import UNRESOLVED, Alert, SourceType
+from backend.dashboard.clinical_terms import alert_title
+from backend.dashboard.wording import translated_reading
 from shared.alert_policy import DEFAULT_POLICY
 
-SYMPTOM_HOLD_UNTIL = "grade 1 or better"
+SYMPTOM_HOLD_UNTIL = gettext_lazy("grade 1 or better")
+# The lab rules' hold_until words (shared.alert_policy), in the reader's language.
+HOLD_UNTIL_WORDS = {
+    "platelets are back to 30 ×10⁹/L or more": gettext_lazy("platelets are back to 30 ×10⁹/L or more"),
+    "ANC is back to 0.5 ×10⁹/L or more": gettext_lazy("ANC is back to 0.5 ×10⁹/L or more"),
+    "your care team says so": gettext_lazy("your care team says so"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,13 +48,14 @@ class Lift:
 
 def _on(observed_at: object, tz: ZoneInfo) -> tuple[datetime, str]:
     at = datetime.fromisoformat(str(observed_at))
-    local = at.astimezone(tz)
-    return at, f"{local.day} {local:%b}"
+    return at, formats.date_format(at.astimezone(tz), "j M")
 
 
 def _until(source_type: object, key: str) -> str:
     rule = DEFAULT_POLICY.labs.get(key) if source_type == SourceType.LAB_RESULT else None
-    return rule.hold_until if rule is not None else SYMPTOM_HOLD_UNTIL
+    if rule is None:
+        return str(SYMPTOM_HOLD_UNTIL)
+    return str(HOLD_UNTIL_WORDS.get(rule.hold_until, rule.hold_until))
 
 
 def holds_in_force(*, alerts: Iterable[Alert], tz: ZoneInfo) -> list[Hold]:
@@ -57,7 +70,11 @@ def holds_in_force(*, alerts: Iterable[Alert], tz: ZoneInfo) -> list[Hold]:
             if not hold.get("drugs"):
                 continue
             at, day = _on(hold["observed_at"], tz)
-            reason = f"{hold['value']} on {day}: hold until {_until(hold.get('type'), key)}"
+            reason = _("%(value)s on %(day)s: hold until %(until)s") % {
+                "value": translated_reading(str(hold["value"])),
+                "day": day,
+                "until": _until(hold.get("type"), key),
+            }
             for drug in hold["drugs"]:
                 found[drug][str(hold["id"])] = (at, reason)
     holds = []
@@ -78,6 +95,10 @@ def hold_lifts(*, alerts: Iterable[Alert], tz: ZoneInfo) -> list[Lift]:
             _, day = _on(lift["observed_at"], tz)
             lifts.setdefault(
                 str(lift["id"]),
-                Lift(tuple(str(d) for d in lift.get("lifted") or ()), f"{lift['value']} on {day}", alert.title),
+                Lift(
+                    tuple(str(d) for d in lift.get("lifted") or ()),
+                    _("%(value)s on %(day)s") % {"value": translated_reading(str(lift["value"])), "day": day},
+                    alert_title(alert.title),
+                ),
             )
     return list(lifts.values())

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,8 +21,8 @@ from backend.core.errors import ApplicationError, NotFound
 from backend.dashboard.access import admin_required, refuse
 from backend.fhir.credentials import credential_create, credential_revoke, credentials_of
 
-CREDENTIAL_REVOKED = "{name} is revoked: its token no longer opens anything, from its next request on."
-CREDENTIAL_GONE = "No such integration credential in your clinic."
+CREDENTIAL_REVOKED = gettext_lazy("{name} is revoked: its token no longer opens anything, from its next request on.")
+CREDENTIAL_GONE = gettext_lazy("No such integration credential in your clinic.")
 # The session key under which a new credential's token waits for the one page that shows it.
 NEW_CREDENTIAL = "dashboard.new_integration_credential"
 
@@ -29,8 +30,10 @@ NEW_CREDENTIAL = "dashboard.new_integration_credential"
 class IntegrationCredentialForm(forms.Form):
     name = forms.CharField(
         max_length=120,
-        label="Name",
-        help_text="What it is for, e.g. the lab system's name: it names the credential in the audit trail.",
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy(
+            "What it is for, e.g. the lab system's name: it names the credential in the audit trail."
+        ),
     )
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:

@@ -7,8 +7,9 @@ from typing import Any
 from axes.backends import AxesStandaloneBackend
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
-LOCKED_OUT = (
+LOCKED_OUT = gettext_lazy(
     "Too many failed sign-ins for this username on this computer. Wait 15 minutes and try again, "
     "or ask your clinic admin to unlock it."
 )

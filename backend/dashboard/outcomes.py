@@ -13,6 +13,8 @@ import io
 import statistics
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from backend.response.models import PatientResponse
 
 RESPONDED = ("sCR", "CR", "VGPR", "PR")
@@ -35,15 +37,20 @@ class Outcomes:
         return f"{round(100 * count / self.measurable)}%" if self.measurable else "—"
 
     def rows(self) -> list[tuple[str, str, str]]:
-        median = "—" if self.median_days_to_response is None else f"{self.median_days_to_response:g} days"
+        """The page's and the CSV's rows, in the reader's language (the CSV's column names stay English)."""
+        median = (
+            "—"
+            if self.median_days_to_response is None
+            else _("%(days)s days") % {"days": f"{self.median_days_to_response:g}"}
+        )
         return [
-            ("Patients with measurable disease", str(self.measurable), ""),
-            ("Overall response (confirmed PR or better)", str(self.responded), self.rate(self.responded)),
-            ("VGPR or better (confirmed)", str(self.vgpr_or_better), self.rate(self.vgpr_or_better)),
-            ("CR or better (confirmed)", str(self.cr_or_better), self.rate(self.cr_or_better)),
-            ("Median time to first response", median, ""),
-            ("Confirmed progression events", str(self.progression_events), ""),
-            ("Patients who progressed", str(self.patients_progressed), self.rate(self.patients_progressed)),
+            (_("Patients with measurable disease"), str(self.measurable), ""),
+            (_("Overall response (confirmed PR or better)"), str(self.responded), self.rate(self.responded)),
+            (_("VGPR or better (confirmed)"), str(self.vgpr_or_better), self.rate(self.vgpr_or_better)),
+            (_("CR or better (confirmed)"), str(self.cr_or_better), self.rate(self.cr_or_better)),
+            (_("Median time to first response"), median, ""),
+            (_("Confirmed progression events"), str(self.progression_events), ""),
+            (_("Patients who progressed"), str(self.patients_progressed), self.rate(self.patients_progressed)),
         ]
 
 

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backend.dashboard import charts
 from backend.dashboard.patient_page import PatientRecord
-from backend.dashboard.wording import drug_label, lab_value_text, number, symptom_name
+from backend.dashboard.wording import day_month, drug_label, lab_value_text, number, symptom_name
 from backend.records.models import LabResult
 from shared import regimen
 from shared.analytes import ANALYTES, Sex
@@ -19,7 +21,11 @@ from shared.lab_context import sex_parse
 from shared.lab_grading import CRITERIA
 
 CHARTED_ANALYTES = ("platelets", "anc", "hemoglobin")
-CHART_TITLES = {"platelets": "Platelets", "anc": "Neutrophils (ANC)", "hemoglobin": "Hemoglobin"}
+CHART_TITLES = {
+    "platelets": gettext_lazy("Platelets"),
+    "anc": gettext_lazy("Neutrophils (ANC)"),
+    "hemoglobin": gettext_lazy("Hemoglobin"),
+}
 
 
 def _at(day: date, record: PatientRecord, hour: int = 0) -> datetime:
@@ -44,15 +50,14 @@ def time_frame(record: PatientRecord) -> charts.TimeFrame:
                     charts.Span(
                         _at(begin, record),
                         _at(end, record),
-                        f"Cycle {cycle} nadir window, days {nadir_first}–{nadir_last}",
+                        _("Cycle %(cycle)s nadir window, days %(first)s–%(last)s")
+                        % {"cycle": cycle, "first": nadir_first, "last": nadir_last},
                     )
                 )
             if cycle_start >= first:
-                labels.append(
-                    charts.AxisLabel(_at(cycle_start, record), f"C{cycle} · {cycle_start.day} {cycle_start:%b}")
-                )
+                labels.append(charts.AxisLabel(_at(cycle_start, record), f"C{cycle} · {day_month(cycle_start)}"))
     if not labels or labels[0].at > _at(first + timedelta(days=6), record):
-        labels.insert(0, charts.AxisLabel(_at(first, record), f"{first.day} {first:%b}"))
+        labels.insert(0, charts.AxisLabel(_at(first, record), day_month(first)))
     return charts.TimeFrame(
         start=_at(first, record),
         end=_at(today + timedelta(days=1), record),
@@ -73,11 +78,16 @@ def _ixazomib_markers(record: PatientRecord) -> list[charts.Marker]:
     for day in regimen.scheduled_dates(record.calendar, drug, record.first, record.today):
         position = regimen.cycle_day(record.calendar, day)
         statuses = logged.get(day, set())
-        status = "taken" if "taken" in statuses else (", ".join(sorted(statuses)) or "not logged")
-        where = f"cycle {position.cycle} day {position.day}" if position else ""
+        words = {"taken": _("taken"), "skipped": _("skipped"), "vomited": _("vomited")}
+        status = (
+            words["taken"]
+            if "taken" in statuses
+            else (", ".join(str(words.get(s, s)) for s in sorted(statuses)) or _("not logged"))
+        )
+        where = _("cycle %(cycle)s day %(day)s") % {"cycle": position.cycle, "day": position.day} if position else ""
         markers.append(
             charts.Marker(
-                _at(day, record, 12), "taken" in statuses, f"{drug_label(drug)} {where} ({day.day} {day:%b}): {status}"
+                _at(day, record, 12), "taken" in statuses, f"{drug_label(drug)} {where} ({day_month(day)}): {status}"
             )
         )
     return markers
@@ -87,7 +97,7 @@ def _point(lab: LabResult, canonical_display: str) -> charts.Point:
     text = f"{number(lab.canonical_value)} {canonical_display}"
     unit = ANALYTES[lab.analyte].unit(lab.unit)
     if unit is None or unit.per_canonical != 1:  # e.g. hemoglobin sent in g/L: say what the lab printed
-        text += f" (reported {lab_value_text(lab)})"
+        text += " " + _("(reported %(value)s)") % {"value": lab_value_text(lab)}
     return charts.Point(lab.collected_at, float(lab.canonical_value), lab.grade, text)
 
 
@@ -111,7 +121,7 @@ def lab_charts(record: PatientRecord, frame: charts.TimeFrame) -> list[charts.La
         result.append(
             charts.LabChart(
                 chart_id=f"chart-{key}",
-                title=CHART_TITLES[key],
+                title=str(CHART_TITLES[key]),
                 unit=unit,
                 frame=frame,
                 points=tuple(_point(lab, unit) for lab in record.labs.get(key, [])),
@@ -127,18 +137,24 @@ def symptom_chart(record: PatientRecord, frame: charts.TimeFrame) -> charts.Symp
         answers = report.answers if isinstance(report.answers, dict) else {}
         if report.symptom == "fever" and "temperature_c" in answers:
             temperature = str(answers["temperature_c"])
-            mark = charts.SymptomMark(report.reported_at, None, temperature, f"temperature {temperature} °C")
-            name = "Temperature (°C)"
+            mark = charts.SymptomMark(
+                report.reported_at, None, temperature, _("temperature %(value)s °C") % {"value": temperature}
+            )
+            name = _("Temperature (°C)")
         else:
             grade = report.grade
             text = str(grade) if grade is not None else "?"
-            label = f"{symptom_name(report.symptom)}, grade {grade}" if grade is not None else "not graded"
+            label = (
+                _("%(symptom)s, grade %(grade)s") % {"symptom": symptom_name(report.symptom), "grade": grade}
+                if grade is not None
+                else _("not graded")
+            )
             mark = charts.SymptomMark(report.reported_at, grade, text, label)
             name = symptom_name(report.symptom)
         rows.setdefault(name, []).append(mark)
     return charts.SymptomChart(
         chart_id="chart-symptoms",
-        title="Symptom grades",
+        title=_("Symptom grades"),
         frame=frame,
         rows=tuple(charts.SymptomRow(name, tuple(marks)) for name, marks in rows.items()),
     )

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.http import HttpRequest, QueryDict
 from django.urls import Resolver404, resolve, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 KEY = "careloop_pending"
 # A form left longer than this is not offered again: the page may have moved on since.
@@ -49,35 +51,37 @@ def _named(name: str) -> Callable[[dict[str, Any]], str]:
 
 @dataclass(frozen=True)
 class Form:
-    what: str  # what was not saved, in the nurse's words
+    what: Promise  # what was not saved, in the nurse's words (and language)
     page: Callable[[dict[str, Any]], str]  # where the form is offered again
 
 
 FORMS: dict[str, Form] = {
-    "alert-resolve": Form("the resolve note", _same("alert-resolve")),
-    "alert-acknowledge": Form("an acknowledgement", _queue),
-    "enroll": Form("the new patient", _named("enroll")),
-    "patient-code": Form("a new enrollment code", _patient),
-    "patient-timezone": Form("the time-zone change", _patient),
-    "patient-sex": Form("the sex for reference limits", _patient),
-    "patient-baseline": Form("the lab baseline", _patient),
-    "patient-baseline-clear": Form("removing the entered baseline", _patient),
-    "patient-markers": Form("the response markers", _patient),
-    "patient-profile": Form("the clinical profile", _patient),
-    "patient-dose-decision": Form("the dose decision", _patient),
-    "patient-device-signout": Form("signing out the phone", _patient),
-    "clinic-settings": Form("the clinic settings", _named("clinic-settings")),
-    "staff": Form("the new staff member", _named("staff")),
-    "staff-deactivate": Form("deactivating a staff member", _named("staff")),
-    "staff-reactivate": Form("reactivating a staff member", _named("staff")),
-    "staff-unlock": Form("unlocking a sign-in", _named("staff")),
-    "deliveries-retry-failed": Form("retrying the failed messages", _named("deliveries")),
-    "delivery-retry": Form("sending a message again", _named("deliveries")),
-    "channel-resume": Form("turning a channel back on", _named("deliveries")),
-    "staff-second-factor-reset": Form("resetting a second factor", _named("staff")),
-    "integration-revoke": Form("revoking an integration's key", _named("integrations")),
-    "security-recovery-codes": Form("making new recovery codes", _named("security")),
-    "security-remove": Form("removing a second factor", _named("security")),
+    "alert-resolve": Form(gettext_lazy("the resolve note"), _same("alert-resolve")),
+    "alert-acknowledge": Form(gettext_lazy("an acknowledgement"), _queue),
+    "enroll": Form(gettext_lazy("the new patient"), _named("enroll")),
+    "patient-code": Form(gettext_lazy("a new enrollment code"), _patient),
+    "patient-timezone": Form(gettext_lazy("the time-zone change"), _patient),
+    "patient-sex": Form(gettext_lazy("the sex for reference limits"), _patient),
+    "patient-baseline": Form(gettext_lazy("the lab baseline"), _patient),
+    "patient-baseline-clear": Form(gettext_lazy("removing the entered baseline"), _patient),
+    "patient-markers": Form(gettext_lazy("the response markers"), _patient),
+    "patient-profile": Form(gettext_lazy("the clinical profile"), _patient),
+    "patient-dose-decision": Form(gettext_lazy("the dose decision"), _patient),
+    "patient-device-signout": Form(gettext_lazy("signing out the phone"), _patient),
+    "clinic-settings": Form(gettext_lazy("the clinic settings"), _named("clinic-settings")),
+    "staff": Form(gettext_lazy("the new staff member"), _named("staff")),
+    "staff-deactivate": Form(gettext_lazy("deactivating a staff member"), _named("staff")),
+    "staff-reactivate": Form(gettext_lazy("reactivating a staff member"), _named("staff")),
+    "staff-unlock": Form(gettext_lazy("unlocking a sign-in"), _named("staff")),
+    "deliveries-retry-failed": Form(gettext_lazy("retrying the failed messages"), _named("deliveries")),
+    "delivery-retry": Form(gettext_lazy("sending a message again"), _named("deliveries")),
+    "channel-resume": Form(gettext_lazy("turning a channel back on"), _named("deliveries")),
+    "staff-second-factor-reset": Form(gettext_lazy("resetting a second factor"), _named("staff")),
+    "integration-revoke": Form(gettext_lazy("revoking an integration's key"), _named("integrations")),
+    "security-recovery-codes": Form(gettext_lazy("making new recovery codes"), _named("security")),
+    "security-remove": Form(gettext_lazy("removing a second factor"), _named("security")),
+    "account-language": Form(gettext_lazy("the language choice"), _named("security")),
+
 }
 
 # POST-only URLs that take no form: the passkey ceremonies' JSON, which answers a challenge held in
@@ -131,7 +135,7 @@ def stash(request: HttpRequest) -> str | None:
     request.session[KEY] = {
         "action": request.path,
         "page": page,
-        "what": form.what,
+        "what": str(form.what),
         "fields": fields,
         "at": int(time.time()),
     }
@@ -151,7 +155,7 @@ def _fresh(request: HttpRequest) -> dict[str, Any] | None:
 def kept(request: HttpRequest) -> str:
     """What is kept to be offered again after sign-in ("" if nothing), for the sign-in page."""
     found = _fresh(request)
-    return str(found["what"]) if found else ""
+    return _what(found) if found else ""
 
 
 def take(request: HttpRequest, action: str) -> QueryDict | None:
@@ -178,4 +182,11 @@ def unsaved(request: HttpRequest) -> dict[str, str]:
     if kept is None or kept.get("page") != request.path:
         return {}
     del request.session[KEY]
-    return {"unsaved": str(kept["what"])}
+    return {"unsaved": _what(kept)}
+
+
+def _what(kept: dict[str, Any]) -> str:
+    """What was not saved, in the language of the page that says it (the form is found again from
+    its address; the words stored with it are those of the page that kept it)."""
+    found = _form_of(str(kept.get("action", "")))
+    return str(found[0].what) if found else str(kept.get("what", ""))

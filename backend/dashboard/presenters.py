@@ -11,9 +11,12 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import User
 from backend.alerts.models import Alert
+from backend.dashboard.clinical_terms import alert_title
 from backend.dashboard.patient_page import PatientRecord
 from backend.dashboard.triage_queue import QueueFilters, QueueRow
 from backend.dashboard.wording import drug_label, lab_reading_text, outcome_label, symptom_name
@@ -99,7 +102,7 @@ class TimelineDay:
     entries: list[TimelineEntry]
 
 
-DOSE_STATUS_MARKS = {"taken": "✓", "skipped": "skipped", "vomited": "vomited"}
+DOSE_STATUS_MARKS = {"taken": "✓", "skipped": gettext_lazy("skipped"), "vomited": gettext_lazy("vomited")}
 
 
 def answers_text(answers: object, symptom: str = "") -> str:
@@ -117,7 +120,7 @@ def answers_text(answers: object, symptom: str = "") -> str:
         if value is True:
             parts.append(words)
         elif key in follow_ups and value in (False, "no"):
-            parts.append(f"{words}: no")
+            parts.append(f"{words}: {_('no')}")
         elif value is False or value in ("none", ""):
             continue
         else:
@@ -126,17 +129,20 @@ def answers_text(answers: object, symptom: str = "") -> str:
 
 
 # Where a lab result came from, when not from the patient's phone (the usual case, left unsaid).
-LAB_SOURCE_TEXT: dict[str, str] = {LabSource.LAB_FEED: "from the lab", LabSource.CARE_TEAM: "entered by the care team"}
+LAB_SOURCE_TEXT = {
+    LabSource.LAB_FEED: gettext_lazy("from the lab"),
+    LabSource.CARE_TEAM: gettext_lazy("entered by the care team"),
+}
 
 
 def lab_entry(lab: LabResult) -> TimelineEntry:
-    grade = "" if lab.grade is not None or lab.graded_at is None else " (could not be graded)"
-    pending = " (grading…)" if lab.graded_at is None else ""
+    grade = "" if lab.grade is not None or lab.graded_at is None else " " + _("(could not be graded)")
+    pending = " " + _("(grading…)") if lab.graded_at is None else ""
     return TimelineEntry(
         lab.collected_at,
         "lab",
         f"{lab_reading_text(lab)}{grade}{pending}",
-        detail=LAB_SOURCE_TEXT.get(lab.source, ""),
+        detail=str(LAB_SOURCE_TEXT.get(lab.source, "")),
         grade=lab.grade,
     )
 
@@ -144,7 +150,7 @@ def lab_entry(lab: LabResult) -> TimelineEntry:
 def symptom_entry(report: SymptomReport) -> TimelineEntry:
     answers = report.answers if isinstance(report.answers, dict) else {}
     if report.symptom == "fever" and "temperature_c" in answers:
-        title = f"Temperature {answers['temperature_c']} °C"
+        title = _("Temperature %(value)s °C") % {"value": answers["temperature_c"]}
         detail = ""
     else:
         title = symptom_name(report.symptom)
@@ -156,7 +162,7 @@ def dose_day_entry(doses: Sequence[DoseLog]) -> TimelineEntry:
     """A day's doses as one line: 'Ixazomib ✓ · Lenalidomide skipped · …'."""
     parts = [f"{drug_label(d.drug)} {DOSE_STATUS_MARKS.get(d.status, d.status)}" for d in doses]
     missed = tuple(d.drug for d in doses if d.status != "taken")
-    return TimelineEntry(doses[0].taken_at, "doses", "Doses: " + " · ".join(parts), flags=missed)
+    return TimelineEntry(doses[0].taken_at, "doses", _("Doses: %(doses)s") % {"doses": " · ".join(parts)}, flags=missed)
 
 
 def timeline(record: PatientRecord) -> list[TimelineDay]:
@@ -175,7 +181,7 @@ def timeline(record: PatientRecord) -> list[TimelineDay]:
                 TimelineEntry(
                     alert.created_at,
                     "alert",
-                    alert.title,
+                    alert_title(alert.title),
                     alert.message,
                     alert.grade,
                     alert.severity,
@@ -186,14 +192,22 @@ def timeline(record: PatientRecord) -> list[TimelineDay]:
         if alert.acknowledged_at and (alert.resolved_at is None or alert.acknowledged_at < alert.resolved_at):
             entries.append(
                 TimelineEntry(
-                    alert.acknowledged_at, "acknowledged", f"Acknowledged: {alert.title}", _by(alert.acknowledged_by)
+                    alert.acknowledged_at,
+                    "acknowledged",
+                    _("Acknowledged: %(title)s") % {"title": alert_title(alert.title)},
+                    _by(alert.acknowledged_by),
                 )
             )
         if alert.resolved_at:
             entries.append(_resolution_entry(alert))
         # The notes thread; the resolution's own note is on the resolution's line.
         entries.extend(
-            TimelineEntry(note.created_at, "note", f"Note: {alert.title}", f"{_by(note.author)} — {note.text}")
+            TimelineEntry(
+                note.created_at,
+                "note",
+                _("Note: %(title)s") % {"title": alert_title(alert.title)},
+                f"{_by(note.author)} — {note.text}",
+            )
             for note in alert.notes.all()
             if not note.resolves
         )
@@ -205,15 +219,17 @@ def timeline(record: PatientRecord) -> list[TimelineDay]:
 
 def _position(record: PatientRecord, day: date) -> str:
     position = regimen.cycle_day(record.calendar, day)
-    return f"Cycle {position.cycle}, day {position.day}" if position else "Before cycle 1"
+    if not position:
+        return _("Before cycle 1")
+    return _("Cycle %(cycle)s, day %(day)s") % {"cycle": position.cycle, "day": position.day}
 
 
 def _by(user: User | None) -> str:
-    return f"by {user.get_full_name() or user.username}" if user else ""
+    return _("by %(person)s") % {"person": user.get_full_name() or user.username} if user else ""
 
 
 def _resolution_entry(alert: Alert) -> TimelineEntry:
     assert alert.resolved_at is not None
-    outcome = outcome_label(alert.outcome) if alert.outcome else "Resolved"
+    outcome = outcome_label(alert.outcome) if alert.outcome else _("Resolved")
     detail = " — ".join(part for part in (_by(alert.resolved_by), alert.resolution_note) if part)
-    return TimelineEntry(alert.resolved_at, "resolved", f"{outcome}: {alert.title}", detail)
+    return TimelineEntry(alert.resolved_at, "resolved", f"{outcome}: {alert_title(alert.title)}", detail)

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
+
 from backend.dashboard.charts import MARGIN_LEFT, MARGIN_TOP, WIDTH, _attrs, _open_svg, fmt_number, nice_ceiling
 
 HEIGHT = 240
@@ -46,12 +49,26 @@ class ResponseChart:
 
 def summary(chart: ResponseChart) -> str:
     if not chart.points:
-        return f"No {chart.title.lower()} results since the baseline."
+        return gettext("No %(title)s results since the baseline.") % {"title": chart.title.lower()}
     first, last = chart.points[0], chart.points[-1]
+    said = ngettext(
+        "%(title)s from %(first)s to %(last)s, %(count)d result; latest %(value)s %(unit)s (%(category)s).",
+        "%(title)s from %(first)s to %(last)s, %(count)d results; latest %(value)s %(unit)s (%(category)s).",
+        len(chart.points),
+    )
+    category = gettext("%(category)s, confirmed") % {"category": last.category} if last.confirmed else last.category
     return (
-        f"{chart.title} from {first.day:%d %b %Y} to {last.day:%d %b %Y}, {len(chart.points)} results; "
-        f"latest {fmt_number(last.value)} {chart.unit} ({last.category}"
-        f"{', confirmed' if last.confirmed else ''}). "
+        said
+        % {
+            "title": chart.title,
+            "first": formats.date_format(first.day, "d M Y"),
+            "last": formats.date_format(last.day, "d M Y"),
+            "count": len(chart.points),
+            "value": fmt_number(last.value),
+            "unit": chart.unit,
+            "category": category,
+        }
+        + " "
         + "; ".join(f"{line.label} {fmt_number(line.value)} {chart.unit}" for line in chart.lines)
         + "."
     )
@@ -112,8 +129,9 @@ def render_response_chart(chart: ResponseChart) -> str:
         out.append(f"<polyline {_attrs(points=' '.join(f'{cx},{cy}' for cx, cy in coords), class_='trend')}/>")
         out.append('<g class="points">')
         for (cx, cy), p in zip(coords, chart.points, strict=True):
-            state = "confirmed" if p.confirmed else "not confirmed"
-            tip = f"<title>{p.day:%d %b %Y}: {fmt_number(p.value)} {escape(chart.unit)}, {p.category} ({state})</title>"
+            state = gettext("confirmed") if p.confirmed else gettext("not confirmed")
+            day = formats.date_format(p.day, "d M Y")
+            tip = f"<title>{day}: {fmt_number(p.value)} {escape(chart.unit)}, {p.category} ({state})</title>"
             if p.category == "PD":
                 mark = f"<rect {_attrs(x=cx - 5, y=cy - 5, width=10, height=10)}/>"
                 css = "pt pt-pd"
@@ -132,13 +150,14 @@ def render_response_chart(chart: ResponseChart) -> str:
         for p, (cx, _) in zip(chart.points, coords, strict=True):
             out.append(
                 f"<text {_attrs(x=cx, y=HEIGHT - 10, class_='x-label', text_anchor='middle')}>"
-                f"{p.day.day} {p.day:%b}</text>"
+                f"{formats.date_format(p.day, 'j M')}</text>"
             )
         out.append("</g>")
     else:
         out.append(
             f"<text {_attrs(x=(left + right) / 2, y=(top + bottom) / 2, class_='empty', text_anchor='middle')}>"
-            f"No {escape(chart.title.lower())} results since the baseline</text>"
+            + escape(gettext("No %(title)s results since the baseline") % {"title": chart.title.lower()})
+            + "</text>"
         )
     out.append("</svg>")
     return "".join(out)

@@ -11,7 +11,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from backend.core.errors import ApplicationError
 from backend.dashboard.response_chart import ReferenceLine, ResponseChart, ResponsePoint, render_response_chart
@@ -27,25 +29,43 @@ from shared.response import (
 )
 from shared.response_tests import NextTest
 
-TRACK_NAMES = {
-    Track.SERUM: "Serum M-protein",
-    Track.URINE: "Urine M-protein (24 h)",
-    Track.FLC: "dFLC (involved − uninvolved free light chain)",
-    Track.MARROW: "Marrow plasma cells",
+TRACK_NAMES: Mapping[Track, Promise] = {
+    Track.SERUM: gettext_lazy("Serum M-protein"),
+    Track.URINE: gettext_lazy("Urine M-protein (24 h)"),
+    Track.FLC: gettext_lazy("dFLC (involved − uninvolved free light chain)"),
+    Track.MARROW: gettext_lazy("Marrow plasma cells"),
 }
+# shared.response's IMWG category names (English, as FHIR says them), in the reader's language.
+CATEGORY_WORDS: Mapping[str, Promise] = {
+    "Stringent complete response": gettext_lazy("Stringent complete response"),
+    "Complete response": gettext_lazy("Complete response"),
+    "Very good partial response": gettext_lazy("Very good partial response"),
+    "Partial response": gettext_lazy("Partial response"),
+    "Minimal response": gettext_lazy("Minimal response"),
+    "Stable disease": gettext_lazy("Stable disease"),
+    "Progressive disease": gettext_lazy("Progressive disease"),
+    "Not evaluable": gettext_lazy("Not evaluable"),
+}
+
+
+def category_name(category: str) -> str:
+    english = CATEGORY_NAMES[category]  # type: ignore[index]
+    return str(CATEGORY_WORDS.get(english, english))
+
+
 # The marker items a nurse may enter in the panel's form, with their units (shared.markers).
-FORM_MARKERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("serum_m_protein", "Serum M-protein", ("g/dL", "g/L")),
-    ("urine_m_protein", "Urine M-protein (24 h)", ("mg/24h", "g/24h")),
-    ("kappa_flc", "Free κ light chain", ("mg/L", "mg/dL")),
-    ("lambda_flc", "Free λ light chain", ("mg/L", "mg/dL")),
-    ("marrow_plasma_cells", "Marrow plasma cells", ("%",)),
+FORM_MARKERS: tuple[tuple[str, Promise, tuple[str, ...]], ...] = (
+    ("serum_m_protein", gettext_lazy("Serum M-protein"), ("g/dL", "g/L")),
+    ("urine_m_protein", gettext_lazy("Urine M-protein (24 h)"), ("mg/24h", "g/24h")),
+    ("kappa_flc", gettext_lazy("Free κ light chain"), ("mg/L", "mg/dL")),
+    ("lambda_flc", gettext_lazy("Free λ light chain"), ("mg/L", "mg/dL")),
+    ("marrow_plasma_cells", gettext_lazy("Marrow plasma cells"), ("%",)),
 )
-FORM_CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("serum_ife", "Serum immunofixation", ("positive", "negative")),
-    ("urine_ife", "Urine immunofixation", ("positive", "negative")),
-    ("marrow_clonal_cells", "Clonal plasma cells", ("present", "absent")),
-    ("new_lesion", "New lesion on imaging", ("yes", "no")),
+FORM_CHOICES: tuple[tuple[str, Promise, tuple[str, ...]], ...] = (
+    ("serum_ife", gettext_lazy("Serum immunofixation"), ("positive", "negative")),
+    ("urine_ife", gettext_lazy("Urine immunofixation"), ("positive", "negative")),
+    ("marrow_clonal_cells", gettext_lazy("Clonal plasma cells"), ("present", "absent")),
+    ("new_lesion", gettext_lazy("New lesion on imaging"), ("yes", "no")),
 )
 
 
@@ -57,18 +77,18 @@ class ResponsePanel:
     svg: SafeString | None
     rows: list[dict[str, Any]]
     next_test: NextTest | None = None
-    form_markers: tuple[tuple[str, str, tuple[str, ...]], ...] = FORM_MARKERS
-    form_choices: tuple[tuple[str, str, tuple[str, ...]], ...] = FORM_CHOICES
+    form_markers: tuple[tuple[str, Promise, tuple[str, ...]], ...] = FORM_MARKERS
+    form_choices: tuple[tuple[str, Promise, tuple[str, ...]], ...] = FORM_CHOICES
 
     @property
     def current_name(self) -> str:
         current = self.summary.current
-        return CATEGORY_NAMES[current.category] if current else ""
+        return category_name(current.category) if current else ""
 
     @property
     def best_name(self) -> str:
         best = self.summary.best
-        return CATEGORY_NAMES[best.category] if best else ""
+        return category_name(best.category) if best else ""
 
 
 def _text(value: Decimal | str) -> str:
@@ -88,7 +108,7 @@ def response_panel(*, patient: Patient, now: datetime) -> ResponsePanel:
         {
             "date": a.day,
             "category": a.category.value,
-            "name": CATEGORY_NAMES[a.category.value],
+            "name": category_name(a.category.value),
             "confirmed": a.confirmed,
             "values": ", ".join(f"{k.replace('_', ' ')} {_text(v)}" for k, v in a.values.items()),
             "progression": ", ".join(a.progression),
@@ -107,17 +127,18 @@ def response_panel(*, patient: Patient, now: datetime) -> ResponsePanel:
     lines: list[ReferenceLine] = []
     if base is not None:
         points.insert(0, ResponsePoint(summary.baseline.day, _float(base), "baseline", True))
-        lines.append(ReferenceLine(_float(base), "Baseline", "ref-baseline"))
+        lines.append(ReferenceLine(_float(base), gettext("Baseline"), "ref-baseline"))
         lines.append(ReferenceLine(_float(base * LEFT_AFTER_50), "−50% (PR)", "ref-pr"))
         if by is not Track.MARROW:
             lines.append(ReferenceLine(_float(base * LEFT_AFTER_90), "−90% (VGPR)", "ref-vgpr"))
     if summary.nadir is not None:
         threshold, strict = progression_threshold(by, summary.nadir[1])
-        lines.append(ReferenceLine(_float(summary.nadir[1]), "Nadir", "ref-nadir"))
-        lines.append(ReferenceLine(_float(threshold), "PD above" if strict else "PD from", "ref-pd"))
-    chart = ResponseChart(f"response-{patient.pk}", TRACK_NAMES[by], UNITS[by], tuple(points), tuple(lines))
+        lines.append(ReferenceLine(_float(summary.nadir[1]), gettext("Nadir"), "ref-nadir"))
+        lines.append(ReferenceLine(_float(threshold), gettext("PD above") if strict else gettext("PD from"), "ref-pd"))
+    name = str(TRACK_NAMES[by])
+    chart = ResponseChart(f"response-{patient.pk}", name, UNITS[by], tuple(points), tuple(lines))
     svg = mark_safe(render_response_chart(chart))  # noqa: S308 - built from escaped parts (response_chart.py)
-    return ResponsePanel(summary, TRACK_NAMES[by], UNITS[by], svg, rows, due)
+    return ResponsePanel(summary, name, UNITS[by], svg, rows, due)
 
 
 def markers_from_form(data: Mapping[str, Any], *, patient: Patient) -> list[dict[str, Any]]:
@@ -126,7 +147,9 @@ def markers_from_form(data: Mapping[str, Any], *, patient: Patient) -> list[dict
     try:
         local = datetime.fromisoformat(f"{data.get('collected_on', '')}T{data.get('collected_time', '') or '08:00'}")
     except ValueError:
-        raise ApplicationError({"collected_on": ["Give the date (and time) the samples were taken."]}) from None
+        raise ApplicationError(
+            {"collected_on": [gettext("Give the date (and time) the samples were taken.")]}
+        ) from None
     at = local.replace(tzinfo=ZoneInfo(patient.timezone)).isoformat()
     items: list[dict[str, Any]] = []
     for key, _, units in FORM_MARKERS:
@@ -143,5 +166,6 @@ def markers_from_form(data: Mapping[str, Any], *, patient: Patient) -> list[dict
         if raw := str(data.get(key, "")).strip():
             items.append({"id": str(uuid.uuid4()), "marker": key, "value": raw, "collected_at": at})
     if not items:
-        raise ApplicationError({"markers": ["Fill in at least one marker."]})
+        raise ApplicationError({"markers": [gettext("Fill in at least one marker.")]})
+
     return items

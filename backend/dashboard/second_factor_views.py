@@ -16,6 +16,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,6 +27,7 @@ from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.dashboard.access import refuse, staff_required
+from backend.dashboard.language_views import LanguageForm
 from backend.dashboard.lockout import lockout_response
 from backend.dashboard.qr import qr_svg
 from backend.dashboard.signin_steps import (
@@ -41,10 +44,10 @@ from backend.dashboard.signin_steps import (
     sign_in_complete,
 )
 
-RECOVERY_USED = "You signed in with a recovery code: {left} left. Make new ones on the Security page."
-CONFIRM_FIRST = "Confirm it is you with your second factor, then try again."
-REMOVED = "{what} removed."
-SET_UP_FIRST = "Set up an authenticator app or a passkey first."
+RECOVERY_USED = gettext_lazy("You signed in with a recovery code: {left} left. Make new ones on the Security page.")
+CONFIRM_FIRST = gettext_lazy("Confirm it is you with your second factor, then try again.")
+REMOVED = gettext_lazy("{what} removed.")
+SET_UP_FIRST = gettext_lazy("Set up an authenticator app or a passkey first.")
 
 
 def after_password(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
@@ -199,7 +202,8 @@ def _factor_added(
     _audit(request, user, f"added {what}")
     if had.recovery_codes_left == 0:  # the first factor: its way back in, shown once
         return _show_recovery_codes(request, user, then=signing_in_to or reverse("dashboard:security"))
-    messages.success(request, f"Your {what} is set up.")
+    done = _("Your authenticator app is set up.") if what == "authenticator app" else _("Your passkey is set up.")
+    messages.success(request, done)
     return redirect(signing_in_to or "dashboard:security")
 
 
@@ -240,7 +244,7 @@ def passkey_added(request: HttpRequest) -> HttpResponse:
     then = request.session.pop(PASSKEY_THEN_KEY, "") or reverse("dashboard:security")
     if second_factor.factors_of(user).recovery_codes_left == 0 and second_factor.has_second_factor(user):
         return _show_recovery_codes(request, user, then=then)
-    messages.success(request, "Your passkey is set up.")
+    messages.success(request, _("Your passkey is set up."))
     return redirect(then)
 
 
@@ -256,6 +260,7 @@ def security(request: HttpRequest) -> HttpResponse:
     context = {
         "factors": second_factor.factors_of(user),
         "required": second_factor.second_factor_required(user),
+        "language_form": LanguageForm(initial={"language": user.language}),
         **_setup_context(request, signing_in=False),
     }
     return render(request, "dashboard/security.html", context)
@@ -287,10 +292,11 @@ def factor_remove(request: HttpRequest, kind: str, device_id: int) -> HttpRespon
         second_factor.factor_remove(user=user, kind=kind, device_id=device_id)
     except ApplicationError as exc:
         if exc.status == 404:
-            return refuse(request, "Not found, or not one of yours.", status=404)
+            return refuse(request, _("Not found, or not one of yours."), status=404)
         messages.error(request, " ".join(r for reasons in exc.errors.values() for r in reasons))
         return redirect("dashboard:security")
     what = "Authenticator app" if kind == second_factor.TOTP_KIND else "Passkey"
+    shown = _("Authenticator app") if kind == second_factor.TOTP_KIND else _("Passkey")
     _audit(request, user, f"removed {what.lower()}")
-    messages.success(request, REMOVED.format(what=what))
+    messages.success(request, REMOVED.format(what=shown))
     return redirect("dashboard:security")

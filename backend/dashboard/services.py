@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import STAFF_ROLES, Clinic, DeviceToken, User
 from backend.accounts.second_factor import has_second_factor
@@ -26,7 +27,7 @@ SETTINGS_FIELDS = (
     "on_call_email",
     "require_second_factor",
 )
-SET_UP_YOURS_FIRST = "Set up your own second factor (Security) before requiring one for the clinic."
+SET_UP_YOURS_FIRST = gettext_lazy("Set up your own second factor (Security) before requiring one for the clinic.")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def clinic_settings_update(*, clinic: Clinic, actor: User, settings: ClinicSetti
         setattr(clinic, name, getattr(settings, name))
     turned_on = "require_second_factor" in changed and settings.require_second_factor
     if turned_on and not has_second_factor(actor):
-        raise ApplicationError({"require_second_factor": [SET_UP_YOURS_FIRST]})
+        raise ApplicationError({"require_second_factor": [str(SET_UP_YOURS_FIRST)]})
     try:
         clinic.full_clean()
     except ValidationError as exc:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from backend.accounts import second_factor, selectors, services
 from backend.accounts.models import Role, User
@@ -16,9 +17,9 @@ from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
 from backend.dashboard.lockout import DASHBOARD_FAILURE_LIMIT
 
-NOT_YOURSELF = "You cannot deactivate your own account: ask another admin of your clinic."
-ENGINEER_ACCOUNT = "This is an engineering (superuser) account: CareLoop's engineers manage it."
-OWN_FACTORS = "Your own second factors are on your Security page."
+NOT_YOURSELF = gettext_lazy("You cannot deactivate your own account: ask another admin of your clinic.")
+ENGINEER_ACCOUNT = gettext_lazy("This is an engineering (superuser) account: CareLoop's engineers manage it.")
+OWN_FACTORS = gettext_lazy("Your own second factors are on your Security page.")
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,7 @@ def _member(admin: User, user_id: int, *, staff_only: bool = True) -> User:
 
 
 def _audit(admin: User, action: str, user: User, detail: str) -> None:
-    audit_record(
-        actor=admin, action=action, resource="user", patient_ids=[None], object_id=str(user.pk), detail=detail
-    )
+    audit_record(actor=admin, action=action, resource="user", patient_ids=[None], object_id=str(user.pk), detail=detail)
 
 
 def staff_member_add(
@@ -91,9 +90,9 @@ def staff_member_deactivate(*, admin: User, user_id: int, now: datetime | None =
     lock its last admin out by a slip), never an engineer's superuser account."""
     user = _member(admin, user_id)
     if user.pk == admin.pk:
-        raise ApplicationError({"user": [NOT_YOURSELF]}, status=409)
+        raise ApplicationError({"user": [str(NOT_YOURSELF)]}, status=409)
     if user.is_superuser:
-        raise ApplicationError({"user": [ENGINEER_ACCOUNT]}, status=409)
+        raise ApplicationError({"user": [str(ENGINEER_ACCOUNT)]}, status=409)
     if services.user_deactivate(user=user, now=now):
         _audit(admin, "update", user, f"staff account deactivated: {user.username}; signed out everywhere")
     return user
@@ -102,7 +101,7 @@ def staff_member_deactivate(*, admin: User, user_id: int, now: datetime | None =
 def staff_member_reactivate(*, admin: User, user_id: int) -> User:
     user = _member(admin, user_id)
     if user.is_superuser:
-        raise ApplicationError({"user": [ENGINEER_ACCOUNT]}, status=409)
+        raise ApplicationError({"user": [str(ENGINEER_ACCOUNT)]}, status=409)
     if services.user_reactivate(user=user):
         _audit(admin, "update", user, f"staff account reactivated: {user.username}")
     return user
@@ -125,9 +124,9 @@ def second_factor_reset(*, admin: User, user_id: int) -> tuple[User, int]:
     Returns the account and how many factors went (0: nothing to reset, nothing recorded)."""
     user = _member(admin, user_id)
     if user.pk == admin.pk:
-        raise ApplicationError({"user": [OWN_FACTORS]}, status=409)
+        raise ApplicationError({"user": [str(OWN_FACTORS)]}, status=409)
     if user.is_superuser:
-        raise ApplicationError({"user": [ENGINEER_ACCOUNT]}, status=409)
+        raise ApplicationError({"user": [str(ENGINEER_ACCOUNT)]}, status=409)
     removed = second_factor.second_factors_reset(user=user)
     if removed:
         services.tokens_revoke_all(user=user)

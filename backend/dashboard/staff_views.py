@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,28 +18,36 @@ from backend.core.errors import ApplicationError, NotFound
 from backend.dashboard import staff
 from backend.dashboard.access import admin_required, refuse
 
-ADDED = "{name} can now sign in as {role}. Give them their username and password in person."
-DEACTIVATED = "{name} is deactivated and signed out of every device."
-REACTIVATED = "{name} can sign in again."
-UNLOCKED = "{name} can sign in again now."
-NOT_LOCKED = "{name} had no failed sign-ins to clear."
-SECOND_FACTOR_RESET = (
+ADDED = gettext_lazy("{name} can now sign in as {role}. Give them their username and password in person.")
+DEACTIVATED = gettext_lazy("{name} is deactivated and signed out of every device.")
+REACTIVATED = gettext_lazy("{name} can sign in again.")
+UNLOCKED = gettext_lazy("{name} can sign in again now.")
+NOT_LOCKED = gettext_lazy("{name} had no failed sign-ins to clear.")
+SECOND_FACTOR_RESET = gettext_lazy(
     "{name}'s second factor and recovery codes are removed, and their API tokens signed out. They sign in with "
     "the password next, then set a factor up again."
 )
-NO_SECOND_FACTOR = "{name} had no second factor to reset."
+NO_SECOND_FACTOR = gettext_lazy("{name} had no second factor to reset.")
 
 
 class StaffForm(forms.Form):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    first_name = forms.CharField(max_length=150, required=False, label="First name")
-    last_name = forms.CharField(max_length=150, required=False, label="Last name")
-    role = forms.ChoiceField(choices=[(Role.NURSE, "Nurse"), (Role.ADMIN, "Clinic admin")], initial=Role.NURSE)
+    username = forms.CharField(
+        max_length=150, label=gettext_lazy("Username"), widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    first_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("Last name"))
+    role = forms.ChoiceField(
+        choices=[(Role.NURSE, gettext_lazy("Nurse")), (Role.ADMIN, gettext_lazy("Clinic admin"))],
+        initial=Role.NURSE,
+        label=gettext_lazy("Role"),
+    )
+
     password = forms.CharField(
         strip=False,
         max_length=256,
+        label=gettext_lazy("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 12 characters, not like the username or name, not a common password.",
+        help_text=gettext_lazy("At least 12 characters, not like the username or name, not a common password."),
     )
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:

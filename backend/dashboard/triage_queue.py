@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Clinic, User
 from backend.alerts.escalation import MAX_LEVEL, escalation_target
 from backend.alerts.models import TRIAGE_RANK, Alert, Severity, Status
 from backend.alerts.services import alerts_visible_to
 from backend.dashboard.counts import UNRESOLVED, QueueCounts, queue_counts
+from backend.dashboard.wording import translated_reading
 from shared.alert_policy import DEFAULT_POLICY
 
 # The queue is read a page at a time, in triage order: 50 rows are more than a screen. Measured
@@ -24,10 +26,10 @@ QUEUE_PAGE_SIZE = 50
 QUEUE_PAGES_MAX = 100_000
 
 STATUS_FILTERS = {
-    "unresolved": "Open and acknowledged",
-    "open": "Open (not acknowledged)",
-    "acknowledged": "Acknowledged",
-    "resolved": "Resolved",
+    "unresolved": gettext_lazy("Open and acknowledged"),
+    "open": gettext_lazy("Open (not acknowledged)"),
+    "acknowledged": gettext_lazy("Acknowledged"),
+    "resolved": gettext_lazy("Resolved"),
 }
 # Every kind grading can raise: the policy's rules, the two fever kinds and the review fallback.
 ALERT_KINDS: tuple[str, ...] = tuple(
@@ -115,7 +117,7 @@ def worst_reading_value(alert: Alert) -> str:
         for r in alert.readings
         if r.get("grade") == alert.grade and r.get("severity") == alert.severity and r.get("value")
     ]
-    return str(worst[-1]["value"]) if worst else ""
+    return translated_reading(str(worst[-1]["value"])) if worst else ""
 
 
 @dataclass(frozen=True)

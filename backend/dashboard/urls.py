@@ -3,6 +3,7 @@ from django.urls import path
 from backend.dashboard import (
     delivery_views,
     integration_views,
+    language_views,
     metrics_views,
     passkeys,
     second_factor_views,
@@ -23,6 +24,8 @@ urlpatterns = [
     path("signin/passkey/complete/", passkeys.PasskeySignInComplete.as_view(), name="signin-passkey-complete"),
     path("signin/passkey/messages.js", passkeys.passkey_catalog, name="signin-passkey-messages"),
     path("account/security/", second_factor_views.security, name="security"),
+    path("account/language/", language_views.language, name="account-language"),
+
     path("account/security/authenticator/", second_factor_views.authenticator_setup, name="security-authenticator"),
     path("account/security/recovery-codes/", second_factor_views.recovery_codes, name="security-recovery-codes"),
     path(

@@ -20,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.accounts.models import STAFF_ROLES, Clinic, User
-from backend.accounts.services import INVALID_CREDENTIALS
 from backend.alerts.models import Alert
 from backend.alerts.services import alert_acknowledge, alert_notes, alert_resolve, alerts_visible_to
 from backend.audit.services import audit_record
@@ -58,7 +59,7 @@ from backend.dashboard.services import clinic_settings_update
 from backend.dashboard.triage_queue import queue_read
 from backend.patients import dose_decisions
 from backend.patients.clinical_profile import ClinicalProfile, patient_clinical_profile_change
-from backend.patients.models import Patient
+from backend.patients.models import SEX_CHOICES, Patient
 from backend.patients.selectors import patient_devices
 from backend.patients.services import (
     RegimenInput,
@@ -75,19 +76,24 @@ from shared.alert_policy import DEFAULT_POLICY
 AUDIT_PAGE_SIZE = 50
 # How often the open queue asks for changes; the browser tests shorten it.
 POLL_SECONDS_DEFAULT = 5
-EXPIRED = "You were signed out after 30 minutes without activity. Sign in again to continue."
-SIGNED_OUT = "You are signed out."
-TIMEZONE_CHANGED = "Time zone changed to {zone}. Reminders now follow it."
-TIMEZONE_UNCHANGED = "The time zone is already {zone}: nothing changed."
-DEVICE_SIGNED_OUT = "{device} is signed out. It can no longer read or send anything as {patient}."
-DEVICE_GONE = "That phone was already signed out."
-SEX_CHANGED = "Reference limits now follow: {sex}. New lab values are graded with them."
-BASELINE_ENTERED = "Baseline {analyte} saved: new values are graded against it."
-BASELINE_CLEARED = "Entered baseline {analyte} removed: the last value on or before cycle 1 day 1 applies."
+# Lazy: said in the language of the request that shows them (a message is made str when stored).
+EXPIRED = gettext_lazy("You were signed out after 30 minutes without activity. Sign in again to continue.")
+SIGNED_OUT = gettext_lazy("You are signed out.")
+TIMEZONE_CHANGED = gettext_lazy("Time zone changed to {zone}. Reminders now follow it.")
+TIMEZONE_UNCHANGED = gettext_lazy("The time zone is already {zone}: nothing changed.")
+DEVICE_SIGNED_OUT = gettext_lazy("{device} is signed out. It can no longer read or send anything as {patient}.")
+DEVICE_GONE = gettext_lazy("That phone was already signed out.")
+SEX_CHANGED = gettext_lazy("Reference limits now follow: {sex}. New lab values are graded with them.")
+BASELINE_ENTERED = gettext_lazy("Baseline {analyte} saved: new values are graded against it.")
+BASELINE_CLEARED = gettext_lazy(
+    "Entered baseline {analyte} removed: the last value on or before cycle 1 day 1 applies."
+)
 
 
-DOSE_DECIDED = "Decision recorded. The phone shows the new dose from its next sync."
-PROFILE_SAVED = "Saved."
+# The API's words (accounts.services.INVALID_CREDENTIALS), in the reader's language.
+WRONG_PASSWORD = gettext_lazy("Wrong username or password.")
+DOSE_DECIDED = gettext_lazy("Decision recorded. The phone shows the new dose from its next sync.")
+PROFILE_SAVED = gettext_lazy("Saved.")
 
 
 def _user(request: HttpRequest) -> User:
@@ -110,7 +116,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
-    return refuse(request, "Not found, or not one of your clinic's patients.", status=404)
+    return refuse(request, _("Not found, or not one of your clinic's patients."), status=404)
 
 
 def clinic_patient(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -147,7 +153,7 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         found = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if not isinstance(found, User):
-            error = INVALID_CREDENTIALS  # a lockout is answered by axes' middleware instead (lockout.py)
+            error = WRONG_PASSWORD  # a lockout is answered by axes' middleware instead (lockout.py)
         elif found.role not in STAFF_ROLES:
             error = NOT_STAFF
         else:
@@ -436,7 +442,8 @@ def patient_sex(request: HttpRequest, patient: Patient) -> HttpResponse:
     if form.is_valid():
         sex = form.cleaned_data["sex"]
         patient_sex_change(patient=patient, sex=sex, changed_by=_user(request))
-        messages.success(request, SEX_CHANGED.format(sex=sex or "not recorded (the stricter limits)"))
+        sex_words = dict(SEX_CHOICES).get(sex) if sex else _("not recorded (the stricter limits)")
+        messages.success(request, SEX_CHANGED.format(sex=sex_words or sex))
     return redirect("dashboard:patient", patient_id=patient.pk)
 
 
@@ -550,7 +557,7 @@ def patient_device_signout(request: HttpRequest, patient: Patient, device_id: in
     device = next((d for d in patient_devices(patient) if d.pk == device_id), None)
     if device is not None and patient_device_revoke(patient=patient, device_id=device_id, revoked_by=_user(request)):
         messages.success(
-            request, DEVICE_SIGNED_OUT.format(device=device.device_name or "The phone", patient=patient.display_name)
+            request, DEVICE_SIGNED_OUT.format(device=device.device_name or _("The phone"), patient=patient.display_name)
         )
     else:
         messages.info(request, DEVICE_GONE)
@@ -574,9 +581,15 @@ def patient_markers(request: HttpRequest, patient: Patient) -> HttpResponse:
             for entry, item in zip(exc.errors, items, strict=False):
                 for field, reasons in entry.items():
                     problems[f"{item['marker']} {field}"] = reasons
-        messages.error(request, "Not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in problems.items()))
+        why = "; ".join(f"{k}: {' '.join(v)}" for k, v in problems.items())
+        messages.error(request, _("Not saved: %(why)s") % {"why": why})
     else:
-        messages.success(request, f"Saved {len(items)} marker results; the response is recomputed.")
+        said = ngettext(
+            "Saved %(count)d marker result; the response is recomputed.",
+            "Saved %(count)d marker results; the response is recomputed.",
+            len(items),
+        )
+        messages.success(request, said % {"count": len(items)})
     return redirect(reverse("dashboard:patient", kwargs={"patient_id": patient.pk}) + "#response")
 
 
@@ -669,7 +682,8 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
             for key, reasons in exc.errors.items():
                 form.add_error(key if key in form.fields else None, " ".join(reasons))
         else:
-            messages.success(request, "Clinic settings saved.")
+            messages.success(request, _("Clinic settings saved."))
+
             return redirect("dashboard:clinic-settings")
     return render(
         request, "dashboard/clinic_settings.html", {"form": form, "clinic": clinic, "default_policy": DEFAULT_POLICY}

@@ -1,53 +1,79 @@
 """How the dashboard words things: names of drugs, alert kinds, outcomes and readings, lab values and
-durations. It reads nothing and imports no other dashboard module: the reads word what they judge
+durations. It reads nothing and imports no other dashboard module but clinical_terms: the reads word what they judge
 with it (holds.py, a hold's reasons), the presenters, forms and template filters what they show."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backend.alerts.readings import lab_value_text as canonical_lab_text
 from backend.alerts.services import OUTCOMES
+from backend.dashboard import clinical_terms
 from backend.records.models import LabResult
 from shared.analytes import ANALYTES
 from shared.symptoms import SYMPTOMS
 
+# Lazy: these are read at import time and shown in the reader's language (backend/locale).
 DRUG_LABELS = {
-    "ixazomib": "Ixazomib",
-    "lenalidomide": "Lenalidomide",
-    "dexamethasone": "Dexamethasone",
-    "antiviral": "Antiviral",
+    "ixazomib": gettext_lazy("Ixazomib"),
+    "lenalidomide": gettext_lazy("Lenalidomide"),
+    "dexamethasone": gettext_lazy("Dexamethasone"),
+    "antiviral": gettext_lazy("Antiviral"),
 }
 OUTCOME_LABELS = {
-    "called_patient": "Called patient",
-    "dose_held": "Dose held",
-    "sent_to_ed": "Sent to ED",
-    "no_action_needed": "No action needed",
-    "other": "Other (see note)",
+    "called_patient": gettext_lazy("Called patient"),
+    "dose_held": gettext_lazy("Dose held"),
+    "sent_to_ed": gettext_lazy("Sent to ED"),
+    "no_action_needed": gettext_lazy("No action needed"),
+    "other": gettext_lazy("Other (see note)"),
 }
 assert set(OUTCOME_LABELS) == set(OUTCOMES), "every outcome the service accepts needs a label"
 KIND_LABELS = {
-    "febrile_neutropenia": "Febrile neutropenia",
-    "review_needed": "Needs review",
-    "creatinine_increased": "Creatinine increased",
-    "peripheral_neuropathy": "Peripheral neuropathy",
-    "stale_labs": "Blood count overdue",
-    "early_warning": "Early warning",
-    "cycle_labs_missing": "Labs missing before day 1",
+    "febrile_neutropenia": gettext_lazy("Febrile neutropenia"),
+    "review_needed": gettext_lazy("Needs review"),
+    "creatinine_increased": gettext_lazy("Creatinine increased"),
+    "peripheral_neuropathy": gettext_lazy("Peripheral neuropathy"),
+    "stale_labs": gettext_lazy("Blood count overdue"),
+    "early_warning": gettext_lazy("Early warning"),
+    "cycle_labs_missing": gettext_lazy("Labs missing before day 1"),
+    # The other kinds are the lab and symptom rules' own (shared.alert_policy).
+    "fever": gettext_lazy("Fever"),
+    "thrombocytopenia": gettext_lazy("Thrombocytopenia"),
+    "neutropenia": gettext_lazy("Neutropenia"),
+    "anemia": gettext_lazy("Anemia"),
+    "leukopenia": gettext_lazy("Leukopenia"),
+    "leukocytosis": gettext_lazy("Leukocytosis"),
+    "hemoglobin_increased": gettext_lazy("Hemoglobin increased"),
+    "hepatotoxicity": gettext_lazy("Hepatotoxicity"),
+    "rash": gettext_lazy("Rash"),
+    "diarrhea": gettext_lazy("Diarrhea"),
+    "nausea": gettext_lazy("Nausea"),
+    "vomiting": gettext_lazy("Vomiting"),
+    "constipation": gettext_lazy("Constipation"),
+    "edema": gettext_lazy("Edema"),
 }
 
 
 def drug_label(drug: str) -> str:
-    return DRUG_LABELS.get(drug, drug.capitalize())
+    return str(DRUG_LABELS.get(drug, drug.capitalize()))
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+    return str(KIND_LABELS.get(kind, kind.replace("_", " ").capitalize()))
 
 
 def outcome_label(outcome: str) -> str:
-    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+    return str(OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize()))
+
+
+def day_month(day: date | datetime) -> str:
+    """'22 Nov' ('22 Nov' too in Spanish, with the month's Spanish abbreviation)."""
+    return formats.date_format(day, "j M")
 
 
 def duration(delta: timedelta) -> str:
@@ -85,18 +111,37 @@ def lab_value_text(lab: LabResult) -> str:
 def lab_reading_text(lab: LabResult) -> str:
     """'Platelets 22 ×10⁹/L': the one unit style of the queue, the patient page and the API (the
     analyte's canonical unit, backend.alerts.readings), with what the lab printed when it differs."""
-    text = canonical_lab_text(lab.analyte, lab.canonical_value, lab.unit)
+    text = translated_reading(canonical_lab_text(lab.analyte, lab.canonical_value, lab.unit))
     analyte = ANALYTES.get(lab.analyte)
     unit = analyte.unit(lab.unit) if analyte else None
-    return text if unit is not None and unit.per_canonical == 1 else f"{text} (reported {lab_value_text(lab)})"
+    if unit is not None and unit.per_canonical == 1:
+        return text
+    return _("%(value)s (reported %(as_reported)s)") % {"value": text, "as_reported": lab_value_text(lab)}
+
+
+def translated_reading(text: str) -> str:
+    """A reading worded by the alerts app ('Platelets 22 ×10⁹/L', 'Nausea grade 2', 'Temperature
+    38.4 °C') with its name in the reader's language; the value and unit as they are."""
+    for english in (*(a.name for a in ANALYTES.values()), *(s.ctcae_term for s in SYMPTOMS.values())):
+        if text.startswith(english + " "):
+            name = clinical_terms.analyte_name(english) if english in clinical_terms.ANALYTE_NAMES else None
+            name = name or clinical_terms.ctcae_term(english)
+            rest = text[len(english) :]
+            if rest.startswith(" grade "):
+                rest = " " + _("grade %(grade)s") % {"grade": rest[len(" grade ") :]}
+            return name + rest
+    if text.startswith("Temperature "):
+        return _("Temperature %(value)s") % {"value": text[len("Temperature ") :]}
+    return text
 
 
 def analyte_name(key: str) -> str:
+
     analyte = ANALYTES.get(key)
-    return analyte.name if analyte else key.upper()
+    return clinical_terms.analyte_name(analyte.name) if analyte else key.upper()
 
 
 def symptom_name(key: str) -> str:
     """The CTCAE term nurses chart with (the phone shows the patient's plain name)."""
     symptom = SYMPTOMS.get(key)
-    return symptom.ctcae_term if symptom else key.replace("_", " ").capitalize()
+    return clinical_terms.ctcae_term(symptom.ctcae_term) if symptom else key.replace("_", " ").capitalize()

@@ -6,10 +6,14 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from backend.metrics.selectors import ServiceMetrics
 from shared.service_metrics import LAB_DRAW_AFTER, LAB_DRAW_BEFORE, Spread
 
-SEVERITY_LABELS = {"critical": "Critical", "urgent": "Urgent"}
+SEVERITY_LABELS = {"critical": gettext_lazy("Critical"), "urgent": gettext_lazy("Urgent")}
 
 
 def _round(value: float | None, places: int = 3) -> float | None:
@@ -75,7 +79,7 @@ def duration(seconds: float | None) -> str:
     if minutes < 90:
         return f"{minutes:.0f} min" if minutes >= 1 else f"{seconds:.0f} s"
     hours = minutes / 60
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    return f"{hours:.1f} h" if hours < 48 else _("%(days)s days") % {"days": f"{hours / 24:.1f}"}
 
 
 @dataclass(frozen=True)
@@ -86,43 +90,71 @@ class Row:
     detail: str = ""
 
 
-LAB_DRAW_DEFINITION = (
-    f"A blood-draw reminder sent in the period counts as completed when any lab result was collected from "
-    f"{LAB_DRAW_BEFORE.days} day before to {LAB_DRAW_AFTER.days} days after it; reminders less than "
-    f"{LAB_DRAW_AFTER.days} days old are left out until their window closes."
+# The page's words, in the reader's language (the API's payload above has none).
+LAB_DRAW_DEFINITION = format_lazy(
+    gettext_lazy(
+        "A blood-draw reminder sent in the period counts as completed when any lab result was collected from "
+        "{before} day before to {after} days after it; reminders less than {after} days old are left out until "
+        "their window closes."
+    ),
+    before=LAB_DRAW_BEFORE.days,
+    after=LAB_DRAW_AFTER.days,
 )
-RESPONSE_TEST_DEFINITION = (
+RESPONSE_TEST_DEFINITION = gettext_lazy(
     "Cycles whose day 1 fell in the period (after enrollment, at least a week ago) at which CareLoop's schedule "
     "asks for SPEP, UPEP or FLC; completed when one was drawn within a week of day 1."
 )
-ADHERENCE_DEFINITION = (
+ADHERENCE_DEFINITION = gettext_lazy(
     "Doses due on each patient's own calendar days of the period, from the first whole day after enrollment up to "
     "yesterday, and the doses logged as taken (at most as many as were due, per patient and drug)."
 )
 
 
+def _of(part: int, whole: int) -> str:
+    return _("%(part)s of %(whole)s") % {"part": part, "whole": whole}
+
+
 def metrics_rows(m: ServiceMetrics) -> list[Row]:
+    """The page's rows, in the reader's language."""
+    patients, alerts, times, escalations, workload, care = (
+        _("Patients"),
+        _("Alerts"),
+        _("Response times"),
+        _("Escalations"),
+        _("Workload"),
+        _("Care"),
+    )
+    without = m.resolved - m.resolved_with_outcome
     rows = [
-        Row("Patients", "Patients enrolled in the period", str(m.patients), f"{m.patient_days / 7:.1f} patient-weeks"),
         Row(
-            "Alerts",
-            "Alerts raised",
+            patients,
+            _("Patients enrolled in the period"),
+            str(m.patients),
+            _("%(weeks)s patient-weeks") % {"weeks": f"{m.patient_days / 7:.1f}"},
+        ),
+        Row(
+            alerts,
+            _("Alerts raised"),
             str(m.alerts),
-            f"{m.backlog_alerts} more from backlog syncs (history, never announced)" if m.backlog_alerts else "",
+            _("%(count)s more from backlog syncs (history, never announced)") % {"count": m.backlog_alerts}
+            if m.backlog_alerts
+            else "",
         ),
         Row(
-            "Alerts",
-            "Alerts per patient-week",
+            alerts,
+            _("Alerts per patient-week"),
             "—" if m.alerts_per_patient_week is None else f"{m.alerts_per_patient_week:.2f}",
-            "PRO-TECT: about 0.3",
+            _("PRO-TECT: about 0.3"),
         ),
         Row(
-            "Alerts",
-            "Resolved alerts that led to an action",
+            alerts,
+            _("Resolved alerts that led to an action"),
             percent(m.action_share),
-            f"{m.led_to_action} of {m.resolved_with_outcome} resolved with an outcome"
-            + (f" ({m.resolved - m.resolved_with_outcome} without one)" if m.resolved > m.resolved_with_outcome else "")
-            + "; PRO-TECT: about 59%",
+            _("%(led)s of %(resolved)s resolved with an outcome")
+            % {"led": m.led_to_action, "resolved": m.resolved_with_outcome}
+            + (" " + _("(%(count)s without one)") % {"count": without} if without > 0 else "")
+            + "; "
+            + _("PRO-TECT: about 59%"),
         ),
     ]
     for s in m.by_severity:
@@ -130,39 +162,52 @@ def metrics_rows(m: ServiceMetrics) -> list[Row]:
         ack, res = s.to_acknowledge, s.to_resolve
         rows += [
             Row(
-                "Response times",
-                f"{label}: time to acknowledge",
-                f"median {duration(ack.median)}, 90th percentile {duration(ack.p90)}",
-                f"{ack.count} of {s.raised} acknowledged"
-                + (f"; {s.unacknowledged} still open" if s.unacknowledged else ""),
+                times,
+                _("%(severity)s: time to acknowledge") % {"severity": label},
+                _("median %(median)s, 90th percentile %(p90)s")
+                % {"median": duration(ack.median), "p90": duration(ack.p90)},
+                _("%(count)s of %(raised)s acknowledged") % {"count": ack.count, "raised": s.raised}
+                + ("; " + _("%(count)s still open") % {"count": s.unacknowledged} if s.unacknowledged else ""),
             ),
             Row(
-                "Response times",
-                f"{label}: time to resolve",
-                f"median {duration(res.median)}, 90th percentile {duration(res.p90)}",
-                f"{res.count} of {s.raised} resolved",
+                times,
+                _("%(severity)s: time to resolve") % {"severity": label},
+                _("median %(median)s, 90th percentile %(p90)s")
+                % {"median": duration(res.median), "p90": duration(res.p90)},
+                _("%(count)s of %(raised)s resolved") % {"count": res.count, "raised": s.raised},
             ),
         ]
     rows += [
-        Row("Escalations", "Escalation steps taken", str(m.escalation_steps), f"{m.escalated_alerts} alerts"),
-        Row("Escalations", "Of which to the on-call contact", str(m.on_call_steps)),
-    ]
-    rows += [Row("Workload", n.name, f"{n.acknowledged} acknowledged, {n.resolved} resolved") for n in m.nurses] or [
-        Row("Workload", "No alert acknowledged or resolved in the period", "")
+        Row(
+            escalations,
+            _("Escalation steps taken"),
+            str(m.escalation_steps),
+            _("%(count)s alerts") % {"count": m.escalated_alerts},
+        ),
+        Row(escalations, _("Of which to the on-call contact"), str(m.on_call_steps)),
     ]
     rows += [
-        Row("Care", "Adherence (doses taken of those due)", percent(m.adherence), f"{m.doses_taken} of {m.doses_due}"),
         Row(
-            "Care",
-            "Response tests done when due",
+            workload,
+            n.name,
+            _("%(acknowledged)s acknowledged, %(resolved)s resolved")
+            % {"acknowledged": n.acknowledged, "resolved": n.resolved},
+        )
+        for n in m.nurses
+    ] or [Row(workload, _("No alert acknowledged or resolved in the period"), "")]
+    rows += [
+        Row(care, _("Adherence (doses taken of those due)"), percent(m.adherence), _of(m.doses_taken, m.doses_due)),
+        Row(
+            care,
+            _("Response tests done when due"),
             percent(m.response_test_completion),
-            f"{m.response_tests_done} of {m.response_tests_due}",
+            _of(m.response_tests_done, m.response_tests_due),
         ),
         Row(
-            "Care",
-            "Reminded blood draws followed by a result",
+            care,
+            _("Reminded blood draws followed by a result"),
             percent(m.lab_draw_completion),
-            f"{m.lab_draws_done} of {m.lab_draws_reminded}",
+            _of(m.lab_draws_done, m.lab_draws_reminded),
         ),
     ]
     return rows

@@ -7,10 +7,11 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Clinic
 
-SEX_CHOICES = [("female", "Female"), ("male", "Male")]
+SEX_CHOICES = [("female", gettext_lazy("Female")), ("male", gettext_lazy("Male"))]
 
 
 class Patient(models.Model):
@@ -71,10 +72,11 @@ class DoseDecision(models.Model):
     key, because alerts stand above patients in the layers."""
 
     class Action(models.TextChoices):
-        RESUME_SAME = "resume_same", "Resume at the same dose"
-        REDUCE = "reduce", "Reduce one dose level"
-        DELAY_CYCLE = "delay_cycle", "Delay the next cycle"
-        STOP = "stop", "Stop"
+        RESUME_SAME = "resume_same", gettext_lazy("Resume at the same dose")
+        REDUCE = "reduce", gettext_lazy("Reduce one dose level")
+        DELAY_CYCLE = "delay_cycle", gettext_lazy("Delay the next cycle")
+        STOP = "stop", gettext_lazy("Stop")
+
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="dose_decisions")
     action = models.CharField(max_length=16, choices=Action.choices)

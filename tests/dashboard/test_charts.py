@@ -110,4 +110,4 @@ def test_a_symptom_chart_writes_each_grade_in_its_mark() -> None:
     root = parse(svg)
     assert root.get("role") == "img"
     assert '<g class="sym sym-g3">' in svg and ">3</text>" in svg and ">38.4</text>" in svg
-    assert "Diarrhea: 1 reports, worst Diarrhea, grade 3 on 3 Oct" in svg
+    assert "Diarrhea: 1 report, worst Diarrhea, grade 3 on 3 Oct" in svg

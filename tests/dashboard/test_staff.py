@@ -188,7 +188,7 @@ def test_deactivating_twice_records_one_change(admin_browser: Client, nurse: Per
 
 def test_an_admin_cannot_deactivate_herself(admin_browser: Client, clinic_admin: Person) -> None:
     response = admin_browser.post(f"/clinic/staff/{clinic_admin.user.pk}/deactivate/", follow=True)
-    assert staff.NOT_YOURSELF in response.content.decode()
+    assert str(staff.NOT_YOURSELF) in response.content.decode()
     clinic_admin.user.refresh_from_db()
     assert clinic_admin.user.is_active
 
@@ -200,7 +200,7 @@ def test_an_engineers_superuser_account_in_the_clinic_is_not_the_admins_to_deact
         username="root.eng", password=PASSWORD, role=Role.ADMIN, clinic=clinic_admin.user.clinic
     )
     response = admin_browser.post(f"/clinic/staff/{engineer.pk}/deactivate/", follow=True)
-    assert staff.ENGINEER_ACCOUNT in html.unescape(response.content.decode())
+    assert str(staff.ENGINEER_ACCOUNT) in html.unescape(response.content.decode())
     engineer.refresh_from_db()
     assert engineer.is_active
 

@@ -10,13 +10,16 @@ from typing import Any
 from django import template
 from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.utils import formats
 from django.utils.autoreload import file_changed
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
-from backend.dashboard import wording
+from backend.dashboard import clinical_terms, wording
 
 register = template.Library()
 
-SEVERITY_TEXT = {"critical": "Critical", "urgent": "Urgent"}
+SEVERITY_TEXT = {"critical": gettext_lazy("Critical"), "urgent": gettext_lazy("Urgent")}
 
 
 @register.filter
@@ -50,9 +53,20 @@ def outcome(value: str) -> str:
 
 
 @register.filter
+def severity(value: str) -> str:
+    return str(SEVERITY_TEXT.get(value, value))
+
+
+@register.filter
+def alert_title(value: str) -> str:
+    """An alert's stored English title in the reader's language (backend.dashboard.clinical_terms)."""
+    return clinical_terms.alert_title(value)
+
+
+@register.filter
 def thousands(value: int) -> str:
-    """10000 as '10,000'."""
-    return f"{value:,}"
+    """10000 as '10,000' (in Spanish '10.000')."""
+    return formats.number_format(value, force_grouping=True)
 
 
 @register.filter
@@ -77,7 +91,7 @@ def get_item(mapping: dict[Any, Any], key: Any) -> Any:
 @register.filter
 def person(user: Any) -> str:
     if user is None:
-        return "someone"
+        return _("someone")
     return user.get_full_name() or user.username
 
 
@@ -88,22 +102,23 @@ def person(user: Any) -> str:
 
 @register.simple_tag
 def severity_badge(severity: str, size: str = "") -> str:
-    return _severity_badge(severity, size)
+    return _severity_badge(severity, size, get_language())
 
 
 @register.simple_tag
 def grade_badge(grade: int | None) -> str:
-    return _grade_badge(grade)
+    return _grade_badge(grade, get_language())
 
 
+# Kept per language too: the badge's words are the reader's.
 @lru_cache(maxsize=64)
-def _severity_badge(severity: str, size: str) -> str:
+def _severity_badge(severity: str, size: str, language: str) -> str:
     text = SEVERITY_TEXT.get(severity, severity.capitalize())
     return render_to_string("dashboard/_severity.html", {"severity": severity, "text": text, "size": size})
 
 
 @lru_cache(maxsize=64)
-def _grade_badge(grade: int | None) -> str:
+def _grade_badge(grade: int | None, language: str) -> str:
     return render_to_string("dashboard/_grade.html", {"grade": grade})
 
 

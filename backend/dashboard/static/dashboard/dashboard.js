@@ -27,6 +27,10 @@
     return days + " d " + hours + " h";
   }
 
+  // The page's words for a countdown, in its language (base.html's body, from the translation).
+  let leftText = "{d} left";
+  let overdueText = "Overdue {d}";
+
   function tick() {
     const now = Date.now() + skew;
     document.querySelectorAll("[data-since]").forEach(function (el) {
@@ -34,7 +38,7 @@
     });
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
       const left = Date.parse(el.dataset.deadline) - now;
-      el.textContent = left >= 0 ? duration(left) + " left" : "Overdue " + duration(-left);
+      el.textContent = (left >= 0 ? leftText : overdueText).replace("{d}", duration(Math.abs(left)));
       const box = el.closest("[data-escalation]");
       if (box) box.classList.toggle("is-overdue", left < 0);
     });
@@ -43,7 +47,7 @@
   function localTimes(root) {
     root.querySelectorAll("time[data-local]").forEach(function (el) {
       const at = new Date(el.getAttribute("datetime"));
-      if (!Number.isNaN(at.getTime())) el.textContent = at.toLocaleString();
+      if (!Number.isNaN(at.getTime())) el.textContent = at.toLocaleString(document.documentElement.lang || undefined);
     });
   }
 
@@ -52,7 +56,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    leftText = document.body.dataset.leftText || leftText;
+    overdueText = document.body.dataset.overdueText || overdueText;
     syncClock();
+
     tick();
     localTimes(document);
     setInterval(tick, 15000);
