@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrate clean bench app apk check-prod
+.PHONY: install run test lint migrate messages clean bench app apk check-prod
 
 # The stamp is rebuilt whenever pyproject.toml changes, so a new dependency installs itself.
 $(VENV)/.installed: pyproject.toml
@@ -52,7 +52,14 @@ ENV_FILE ?= /etc/careloop/careloop.env
 check-prod: install
 	$(BIN)/python -m backend.config.production_check $(ENV_FILE)
 
+# The server's translation catalogs (README "Languages"): the code's new strings into each .po
+# (Django's makemessages, which needs GNU gettext), then each .mo, compiled with polib.
+messages: install
+	$(BIN)/python -m backend.core.i18n extract
+	$(BIN)/python -m backend.core.i18n compile
+
 migrate: install
+
 	$(BIN)/python manage.py migrate --noinput
 
 # Benchmarks against the real PostgreSQL and Redis; they print figures and never fail on them
