@@ -26,7 +26,21 @@ CTCAE_TERMS: Mapping[str, Promise] = {
     "Vomiting": gettext_lazy("Vomiting"),
     "Constipation": gettext_lazy("Constipation"),
     "Edema limbs": gettext_lazy("Edema limbs"),
+    # shared.lab_grading's criteria (ALL_CRITERIA), the terms its lab grades are named by.
+    "Platelet count decreased": gettext_lazy("Platelet count decreased"),
+    "Neutrophil count decreased": gettext_lazy("Neutrophil count decreased"),
+    "White blood cell decreased": gettext_lazy("White blood cell decreased"),
+    "Anemia": gettext_lazy("Anemia"),
+    "Creatinine increased": gettext_lazy("Creatinine increased"),
+    "Alanine aminotransferase increased": gettext_lazy("Alanine aminotransferase increased"),
+    "Aspartate aminotransferase increased": gettext_lazy("Aspartate aminotransferase increased"),
+    "Alkaline phosphatase increased": gettext_lazy("Alkaline phosphatase increased"),
+    "Blood bilirubin increased": gettext_lazy("Blood bilirubin increased"),
+    "Hemoglobin increased": gettext_lazy("Hemoglobin increased"),
+    "Leukocytosis": gettext_lazy("Leukocytosis"),
 }
+
+
 SYMPTOM_NAMES: Mapping[str, Promise] = {
     "Diarrhea": gettext_lazy("Diarrhea"),
     "Numbness or tingling": gettext_lazy("Numbness or tingling"),

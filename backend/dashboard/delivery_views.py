@@ -19,6 +19,7 @@ from backend.accounts.models import Clinic, User
 from backend.audit.services import audit_record
 from backend.core.errors import NotFound
 from backend.dashboard.access import admin_required, refuse
+from backend.dashboard.wording import CHANNEL_LABELS, DELIVERY_STATUS_LABELS, label_of
 from backend.notifications import delivery_log
 from backend.notifications.models import Channel, DeliveryStatus
 
@@ -35,8 +36,14 @@ QUEUED_MANY = ngettext_lazy(
 
 
 class DeliveryFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", gettext_lazy("Any status")), *DeliveryStatus.choices], required=False)
-    channel = forms.ChoiceField(choices=[("", gettext_lazy("Any channel")), *Channel.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", gettext_lazy("Any status")), *((s, DELIVERY_STATUS_LABELS.get(s, s)) for s in DeliveryStatus)],
+        required=False,
+    )
+    channel = forms.ChoiceField(
+        choices=[("", gettext_lazy("Any channel")), *((c, CHANNEL_LABELS.get(c, c)) for c in Channel)],
+        required=False,
+    )
 
 
 def _admin(request: HttpRequest) -> User:
@@ -161,6 +168,7 @@ def channel_resume(request: HttpRequest, user_id: int, channel: str) -> HttpResp
             detail=f"{channel} turned back on by a clinic admin",
         )
         name = patient.display_name if patient is not None else person.username
-        label = delivery_log.CHANNEL_LABELS.get(channel, channel)
+        label = label_of(CHANNEL_LABELS, channel)
+
         messages.success(request, RESUMED.format(person=name, channel=label))
     return redirect(_back(request))

@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Clinic
 from backend.alerts.models import Severity
@@ -23,7 +23,14 @@ from backend.dashboard.audit_trail import AuditFilters
 from backend.dashboard.clinical_terms import ANALYTE_NAMES, ctcae_term
 from backend.dashboard.services import ClinicSettings
 from backend.dashboard.triage_queue import ALERT_KINDS, STATUS_FILTERS, QueueFilters
-from backend.dashboard.wording import KIND_LABELS, OUTCOME_LABELS, analyte_name, kind_label, symptom_name
+from backend.dashboard.wording import (
+    AUDIT_ACTION_LABELS,
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    analyte_name,
+    kind_label,
+    symptom_name,
+)
 from backend.patients.models import SEX_CHOICES
 from backend.patients.services import timezone_validate
 from shared import regimen
@@ -93,27 +100,17 @@ AUDIT_ACTIONS = (
     "sync",
     "refused",
 )
-# The filter shows each action's word in the reader's language; the value stays the stored code.
-AUDIT_ACTION_CHOICES = [
-    ("read", pgettext_lazy("audit action", "read")),
-    ("write", pgettext_lazy("audit action", "write")),
-    ("create", pgettext_lazy("audit action", "create")),
-    ("update", pgettext_lazy("audit action", "update")),
-    ("delete", pgettext_lazy("audit action", "delete")),
-    ("acknowledge", pgettext_lazy("audit action", "acknowledge")),
-    ("resolve", pgettext_lazy("audit action", "resolve")),
-    ("revoke", pgettext_lazy("audit action", "revoke")),
-    ("enroll", pgettext_lazy("audit action", "enroll")),
-    ("sync", pgettext_lazy("audit action", "sync")),
-    ("refused", pgettext_lazy("audit action", "refused")),
-]
-assert [a for a, _word in AUDIT_ACTION_CHOICES] == list(AUDIT_ACTIONS)
+assert set(AUDIT_ACTION_LABELS) == set(AUDIT_ACTIONS), "every audit action the filter offers needs its words"
 
 
 class AuditFilterForm(forms.Form):
     person = forms.CharField(max_length=150, required=False, label=gettext_lazy("Person"))
     patient = forms.ChoiceField(required=False, label=gettext_lazy("Patient"))
-    action = forms.ChoiceField(choices=[("", gettext_lazy("Any action")), *AUDIT_ACTION_CHOICES], required=False)
+    action = forms.ChoiceField(
+        choices=[("", gettext_lazy("Any action")), *((a, AUDIT_ACTION_LABELS[a]) for a in AUDIT_ACTIONS)],
+        required=False,
+    )
+
     since = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
 

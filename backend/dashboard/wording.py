@@ -4,12 +4,14 @@ with it (holds.py, a hold's reasons), the presenters, forms and template filters
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import formats
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from backend.alerts.readings import lab_value_text as canonical_lab_text
 from backend.alerts.services import OUTCOMES
@@ -57,6 +59,41 @@ KIND_LABELS = {
     "constipation": gettext_lazy("Constipation"),
     "edema": gettext_lazy("Edema"),
 }
+
+
+# The notifications app's codes (backend.notifications.models), as the deliveries page shows them.
+CHANNEL_LABELS = {
+    "email": gettext_lazy("Email"),
+    "sms": gettext_lazy("SMS"),
+    "push": gettext_lazy("Push"),
+}
+DELIVERY_STATUS_LABELS = {
+    "pending": pgettext_lazy("delivery status", "Pending"),
+    "claimed": pgettext_lazy("delivery status", "Claimed"),
+    "sending": pgettext_lazy("delivery status", "Sending"),
+    "sent": pgettext_lazy("delivery status", "Sent"),
+    "failed": pgettext_lazy("delivery status", "Failed"),
+    "cancelled": pgettext_lazy("delivery status", "Cancelled"),
+    "unconfirmed": pgettext_lazy("delivery status", "Unconfirmed"),
+}
+# The audit trail's actions (backend.audit), as its page shows them.
+AUDIT_ACTION_LABELS = {
+    "read": pgettext_lazy("audit action", "read"),
+    "write": pgettext_lazy("audit action", "write"),
+    "create": pgettext_lazy("audit action", "create"),
+    "update": pgettext_lazy("audit action", "update"),
+    "delete": pgettext_lazy("audit action", "delete"),
+    "acknowledge": pgettext_lazy("audit action", "acknowledge"),
+    "resolve": pgettext_lazy("audit action", "resolve"),
+    "revoke": pgettext_lazy("audit action", "revoke"),
+    "enroll": pgettext_lazy("audit action", "enroll"),
+    "sync": pgettext_lazy("audit action", "sync"),
+    "refused": pgettext_lazy("audit action", "refused"),
+}
+
+
+def label_of(labels: Mapping[str, Promise], code: str) -> str:
+    return str(labels.get(code, code))
 
 
 def drug_label(drug: str) -> str:

@@ -53,7 +53,23 @@ def outcome(value: str) -> str:
 
 
 @register.filter
+def audit_action(value: str) -> str:
+    return wording.label_of(wording.AUDIT_ACTION_LABELS, value)
+
+
+@register.filter
+def delivery_status(value: str) -> str:
+    return wording.label_of(wording.DELIVERY_STATUS_LABELS, value)
+
+
+@register.filter
+def channel(value: str) -> str:
+    return wording.label_of(wording.CHANNEL_LABELS, value)
+
+
+@register.filter
 def severity(value: str) -> str:
+
     return str(SEVERITY_TEXT.get(value, value))
 
 
