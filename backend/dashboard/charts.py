@@ -198,7 +198,9 @@ def _axis_labels(frame: TimeFrame, x: _XScale, y: float) -> list[str]:
 
 def _point_mark(px: float, py: float, point: Point, tz: tzinfo) -> str:
     grade = point.grade
-    title = f"{_when(point.at, tz)}: {point.label}" + (f", grade {grade}" if grade is not None else ", not graded")
+    graded = _("grade %(grade)s") % {"grade": grade} if grade is not None else _("not graded")
+    title = f"{_when(point.at, tz)}: {point.label}, {graded}"
+
     tip = f"<title>{escape(title)}</title>"
     if grade is not None and grade >= 4:
         s = 8

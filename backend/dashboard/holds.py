@@ -80,7 +80,7 @@ def holds_in_force(*, alerts: Iterable[Alert], tz: ZoneInfo) -> list[Hold]:
     holds = []
     for drug, by_reading in sorted(found.items()):
         newest_first = sorted(by_reading.values(), reverse=True)
-        holds.append(Hold(drug, tuple(reason for _, reason in newest_first), newest_first[0][0]))
+        holds.append(Hold(drug, tuple(reason for _at, reason in newest_first), newest_first[0][0]))
     return holds
 
 
@@ -92,7 +92,7 @@ def hold_lifts(*, alerts: Iterable[Alert], tz: ZoneInfo) -> list[Lift]:
         if alert.status not in UNRESOLVED or alert.superseded:
             continue
         for lift in alert.hold_lifts:
-            _, day = _on(lift["observed_at"], tz)
+            _lifted_at, day = _on(lift["observed_at"], tz)
             lifts.setdefault(
                 str(lift["id"]),
                 Lift(

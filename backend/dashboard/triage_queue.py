@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from backend.accounts.models import Clinic, User
 from backend.alerts.escalation import MAX_LEVEL, escalation_target
@@ -26,10 +26,10 @@ QUEUE_PAGE_SIZE = 50
 QUEUE_PAGES_MAX = 100_000
 
 STATUS_FILTERS = {
-    "unresolved": gettext_lazy("Open and acknowledged"),
-    "open": gettext_lazy("Open (not acknowledged)"),
-    "acknowledged": gettext_lazy("Acknowledged"),
-    "resolved": gettext_lazy("Resolved"),
+    "unresolved": pgettext_lazy("queue filter", "Open and acknowledged"),
+    "open": pgettext_lazy("queue filter", "Open (not acknowledged)"),
+    "acknowledged": pgettext_lazy("queue filter", "Acknowledged"),
+    "resolved": pgettext_lazy("queue filter", "Resolved"),
 }
 # Every kind grading can raise: the policy's rules, the two fever kinds and the review fallback.
 ALERT_KINDS: tuple[str, ...] = tuple(

@@ -76,6 +76,15 @@ DELIVERY_STATUS_LABELS = {
     "cancelled": pgettext_lazy("delivery status", "Cancelled"),
     "unconfirmed": pgettext_lazy("delivery status", "Unconfirmed"),
 }
+# The response panel's answers for a qualitative marker (shared.markers' values, sent as they are).
+MARKER_CHOICE_LABELS = {
+    "positive": gettext_lazy("positive"),
+    "negative": gettext_lazy("negative"),
+    "present": gettext_lazy("present"),
+    "absent": gettext_lazy("absent"),
+    "yes": gettext_lazy("yes"),
+    "no": gettext_lazy("no"),
+}
 # The audit trail's actions (backend.audit), as its page shows them.
 AUDIT_ACTION_LABELS = {
     "read": pgettext_lazy("audit action", "read"),

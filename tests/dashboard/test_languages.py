@@ -37,11 +37,14 @@ def english_vocabulary() -> frozenset[str]:
     po = polib.pofile(str(i18n.LOCALE / "es" / "LC_MESSAGES" / "django.po"))
     english, spanish = set(), set()
     for entry in po:
-        english |= {w.lower() for w in WORD.findall(f"{entry.msgid} {entry.msgid_plural}")}
-        spanish |= {w.lower() for w in WORD.findall(" ".join([entry.msgstr, *entry.msgstr_plural.values()]))}
-    # Placeholders' names are not words anyone reads.
-    names = {w.lower() for e in po for w in re.findall(r"%\((\w+)\)|\{(\w+)\}", e.msgid) for w in w if w}
-    return frozenset(english - spanish - names)
+        english |= words(f"{entry.msgid} {entry.msgid_plural}")
+        spanish |= words(" ".join([entry.msgstr, *entry.msgstr_plural.values()]))
+    return frozenset(english - spanish)
+
+
+def words(text: str) -> set[str]:
+    """The words a person reads: not placeholders' names, nor markup."""
+    return {w.lower() for w in WORD.findall(re.sub(r"%\(\w+\)[sd]|\{\w*\}|<[^>]+>", " ", text))}
 
 
 VOCABULARY = english_vocabulary()

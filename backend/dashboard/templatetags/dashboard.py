@@ -15,6 +15,7 @@ from django.utils.autoreload import file_changed
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from backend.accounts.models import Role
 from backend.dashboard import clinical_terms, wording
 
 register = template.Library()
@@ -50,6 +51,17 @@ def kind(value: str) -> str:
 @register.filter
 def outcome(value: str) -> str:
     return wording.outcome_label(value)
+
+
+@register.filter
+def role(value: str) -> str:
+    """A role's code ("nurse") as its label in the reader's language."""
+    return str(dict(Role.choices).get(value, value))
+
+
+@register.filter
+def marker_choice(value: str) -> str:
+    return wording.label_of(wording.MARKER_CHOICE_LABELS, value)
 
 
 @register.filter
