@@ -21,7 +21,7 @@ def test_the_admin_reads_who_opened_which_patient(
 ) -> None:
     nurse_browser.get(f"/patients/{patient.patient.pk}/")
     body = text(admin_browser.get("/clinic/audit/"))
-    assert "nurse.nina nurse read patient Pat Doe dashboard patient page" in body
+    assert "nurse.nina Nurse read patient Pat Doe dashboard patient page" in body
 
 
 def test_it_is_newest_first_and_paginated(
