@@ -37,7 +37,9 @@ window.__notes = [];
 window.__permissionAsked = 0;
 window.__tones = 0;
 class RecordedNotification {
-  constructor(title, options) { window.__notes.push({ title: title, body: (options || {}).body, tag: (options || {}).tag }); }
+  constructor(title, options) {
+    window.__notes.push({ title: title, body: (options || {}).body, tag: (options || {}).tag });
+  }
   static get permission() { return sessionStorage.getItem("stub-permission") || "default"; }
   static requestPermission() {
     window.__permissionAsked += 1;
