@@ -81,7 +81,11 @@ def _grade(grade: int | None) -> str:
     return "—" if grade is None else f"G{grade}"
 
 
-def _more(count: int) -> str:
+def _more(count: int, worst: bool = False) -> str:
+    if worst:
+        return ngettext(
+            "and %(n)d more (the highest grades are shown)", "and %(n)d more (the highest grades are shown)", count
+        ) % {"n": count}
     return ngettext("and %(n)d more", "and %(n)d more", count) % {"n": count}
 
 
@@ -130,8 +134,8 @@ class _Sheet:
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(markup(text), style or self.st.body)
 
-    def more_row(self, count: int, columns: int) -> list[Any]:
-        return [self.p(_more(count), self.st.small)] + [""] * (columns - 1)
+    def more_row(self, count: int, columns: int, worst: bool = False) -> list[Any]:
+        return ["", self.p(_more(count, worst), self.st.small)] + [""] * (columns - 2)
 
     def head(self) -> list[Flowable]:
         s, rec = self.s, self.s.record
@@ -146,7 +150,7 @@ class _Sheet:
                 "last": _date(s.last),
                 "day": position.get("day") or "-",
             }
-        printed = _("Printed %(at)s (%(zone)s) from CareLoop, for the clinic visit.") % {
+        printed = _("Printed %(at)s (%(zone)s), the patient's local time.") % {
             "at": _when(rec.now, self.tz),
             "zone": rec.patient.timezone,
         }
@@ -160,6 +164,7 @@ class _Sheet:
                 )
             )
         return [
+            self.p(_("CareLoop · cycle summary for the clinic visit"), self.st.small),
             self.p(s.patient.display_name, self.st.title),
             self.p(when, self.st.cell_bold),
             self.p(_("Doses now: %(doses)s.") % {"doses": s.doses_now}),
@@ -182,7 +187,7 @@ class _Sheet:
                     shade.append((len(rows), min(entry.grade, 4)))
                 rows.append([_when(entry.at, self.tz), self.p(entry.title), _grade(entry.grade)])
             if more:
-                rows.append(self.more_row(more, 3))
+                rows.append(self.more_row(more, 3, worst=True))
         return [*out, _table(rows, (24 * mm, self.width - 40 * mm, 16 * mm), shade)]
 
     def symptoms(self) -> list[Flowable]:
@@ -195,7 +200,7 @@ class _Sheet:
             text = entry.title + (f" ({entry.detail})" if entry.detail else "")
             rows.append([_when(entry.at, self.tz), self.p(text), _grade(entry.grade)])
         if more:
-            rows.append(self.more_row(more, 3))
+            rows.append(self.more_row(more, 3, worst=True))
         return [*out, _table(rows, (24 * mm, self.width - 40 * mm, 16 * mm))]
 
     def adherence(self) -> list[Flowable]:
