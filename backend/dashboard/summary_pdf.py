@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import reportlab
+from django.utils import dateformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -35,6 +37,7 @@ _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵":
 _SPELLED = {"→": "->"}
 # The lines each list starts with, lowered in turn until the sheet fits on one page.
 LIMITS = (40, 32, 26, 21, 17, 14, 12, 10, 8, 6, 5, 4, 3, 2, 1)
+SEVERITIES = {"critical": _lazy("Critical"), "urgent": _lazy("Urgent")}
 GRADE_COLOURS = {3: colors.HexColor("#fde8e6"), 4: colors.HexColor("#f9c9c3")}
 
 
@@ -67,14 +70,12 @@ class Styles:
         self.cell_bold = ParagraphStyle("cell_bold", parent=self.body, fontName=BOLD)
 
 
-def _date(at: datetime | Any, tz: Any = None) -> str:
-    local = at.astimezone(tz) if tz is not None and isinstance(at, datetime) else at
-    return f"{local.day} {local:%b %Y}"
+def _date(day: date) -> str:
+    return dateformat.format(day, "j M Y")  # the month's name in the language in force
 
 
 def _when(at: datetime, tz: Any) -> str:
-    local = at.astimezone(tz)
-    return f"{local.day} {local:%b %H:%M}"
+    return dateformat.format(at.astimezone(tz), "j M H:i")
 
 
 def _grade(grade: int | None) -> str:
@@ -236,7 +237,7 @@ class _Sheet:
             rows.append(
                 [
                     _when(line.at, self.tz),
-                    self.p(f"{line.severity.capitalize()}: {line.title}"),
+                    self.p(f"{SEVERITIES.get(line.severity, line.severity.capitalize())}: {line.title}"),
                     _grade(line.grade),
                     self.p(line.outcome),
                 ]
