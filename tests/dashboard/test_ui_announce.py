@@ -10,11 +10,13 @@ tests/artifacts/dashboard/."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from backend.alerts.models import Alert, Severity
@@ -152,7 +154,7 @@ def test_a_new_critical_alert_is_announced_on_the_page_the_nurse_is_on(
     page.locator(f"#alert-{alert.pk}").wait_for()
 
 
-def test_without_the_settings_turned_on_there_is_no_sound_and_no_notification(
+def test_without_the_settings_turned_on_there_is_no_sound_and_no_notification_and_an_ended_session_signs_out(
     live_server: Any, ward: tuple[Person, EnrolledPatient], browser: Any
 ) -> None:
     _, maria = ward
@@ -167,3 +169,8 @@ def test_without_the_settings_turned_on_there_is_no_sound_and_no_notification(
 
     page.locator("#announce").wait_for(state="visible", timeout=10_000)
     assert page.evaluate("[window.__notes, window.__tones, window.__permissionAsked]") == [[], 0, 0]
+
+    # Her session ends (e.g. 30 minutes without activity, which polling is not): the next poll takes
+    # the page, and the patient on it, to the sign-in form, which leads back here.
+    off_loop(lambda: Session.objects.all().delete())
+    page.wait_for_url(re.compile(rf"/signin/\?next=%2Fpatients%2F{maria.patient.pk}%2F"), timeout=10_000)

@@ -91,7 +91,12 @@
     // HX-Request: an expired session is answered with HX-Redirect to the sign-in page, as the
     // queue's polling is; X-CareLoop-Poll: polling does not keep an idle session alive.
     fetch(url, {
-      headers: { "Accept": "application/json", "HX-Request": "true", "X-CareLoop-Poll": "1" },
+      headers: {
+        "Accept": "application/json",
+        "HX-Request": "true",
+        "HX-Current-URL": window.location.pathname + window.location.search, // signed in again: back here
+        "X-CareLoop-Poll": "1",
+      },
       credentials: "same-origin",
       cache: "no-store",
     }).then(function (response) {
