@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from backend.alerts.models import Alert, Status
 from backend.dashboard.adherence import AdherenceCell
+from backend.dashboard.clinical_terms import alert_title
 from backend.dashboard.patient_page import WINDOW_DAYS, PatientRecord, patient_record
 from backend.dashboard.presenters import TimelineEntry, lab_entry, symptom_entry
 from backend.dashboard.wording import drug_label, outcome_label
@@ -119,7 +120,7 @@ def cycle_summary(*, patient: Patient, now: datetime) -> CycleSummary:
     for key, readings in record.labs.items():
         labs[key] = [lab_entry(lab) for lab in readings if inside(lab.collected_at)]
     alerts = [
-        AlertLine(a.created_at, a.severity, a.title, a.grade, _outcome(a))
+        AlertLine(a.created_at, a.severity, alert_title(a.title), a.grade, _outcome(a))
         for a in sorted(record.alerts, key=lambda a: a.created_at)
         if inside(a.created_at) or inside(a.worsened_at) or inside(a.resolved_at)
     ]
