@@ -106,7 +106,7 @@ class DosePanel:
 
 def dose_panel(record: PatientRecord) -> DosePanel:
     patient = record.patient
-    history = dose_decisions.dose_history(patient)
+    history = record.decisions
     crcl, crcl_text = _crcl(patient, record)
     return DosePanel(
         latest_hold=_latest_hold(record, history),

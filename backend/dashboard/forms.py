@@ -18,7 +18,7 @@ from backend.alerts.models import Severity
 from backend.core.errors import ApplicationError
 from backend.dashboard.audit_trail import AuditFilters
 from backend.dashboard.services import ClinicSettings
-from backend.dashboard.triage_queue import ALERT_KINDS, STATUS_FILTERS, QueueFilters
+from backend.dashboard.triage_queue import ALERT_KINDS, QUEUE_VIEWS, STATUS_FILTERS, QueueFilters
 from backend.dashboard.wording import OUTCOME_LABELS, analyte_name, kind_label, symptom_name
 from backend.patients.models import SEX_CHOICES
 from backend.patients.services import timezone_validate
@@ -54,6 +54,7 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
     patient = forms.CharField(max_length=120, required=False, label="Patient name")
+    view = forms.ChoiceField(choices=[(v, v) for v in QUEUE_VIEWS], required=False)
 
     def filters(self) -> QueueFilters:
         """The filters asked for; a value that does not validate falls back to its default."""
@@ -63,6 +64,7 @@ class QueueFilterForm(forms.Form):
             severity=data.get("severity") or "",
             kind=data.get("kind") or "",
             patient=data.get("patient") or "",
+            view=data.get("view") or "all",
         )
 
 

@@ -56,6 +56,10 @@ class Form:
 FORMS: dict[str, Form] = {
     "alert-resolve": Form("the resolve note", _same("alert-resolve")),
     "alert-acknowledge": Form("an acknowledgement", _queue),
+    "alert-assign": Form("assigning an alert", _queue),
+    "alert-note": Form("the note on the alert", _same("alert-resolve")),
+    "alert-decision": Form("the dose decision on the alert", _same("alert-resolve")),
+    "patient-alerts-resolve": Form("resolving the ticked alerts", _patient),
     "enroll": Form("the new patient", _named("enroll")),
     "patient-code": Form("a new enrollment code", _patient),
     "patient-timezone": Form("the time-zone change", _patient),

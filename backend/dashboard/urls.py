@@ -1,6 +1,7 @@
 from django.urls import path
 
 from backend.dashboard import (
+    alert_views,
     delivery_views,
     integration_views,
     metrics_views,
@@ -39,6 +40,15 @@ urlpatterns = [
     path("account/security/passkey/added/", second_factor_views.passkey_added, name="security-passkey-added"),
     path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
+    # The alert workflow (backend.dashboard.alert_views).
+    path("alerts/<uuid:alert_id>/assign/", alert_views.alert_assign_view, name="alert-assign"),
+    path("alerts/<uuid:alert_id>/notes/", alert_views.alert_note_view, name="alert-note"),
+    path("alerts/<uuid:alert_id>/decision/", alert_views.alert_decision_view, name="alert-decision"),
+    path(
+        "patients/<uuid:patient_id>/alerts/resolve/",
+        alert_views.patient_alerts_resolve,
+        name="patient-alerts-resolve",
+    ),
     path("patients/", views.patients, name="patients"),
     path("cycle-start/", views.cycle_start, name="cycle-start"),
     path("patients/new/", views.enroll, name="enroll"),

@@ -26,11 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from backend.accounts.models import STAFF_ROLES, Clinic, User
 from backend.accounts.services import INVALID_CREDENTIALS
+from backend.alerts.assignment import assignable_staff
 from backend.alerts.models import Alert
-from backend.alerts.services import alert_acknowledge, alert_notes, alert_resolve, alerts_visible_to
+from backend.alerts.services import alert_acknowledge, alert_resolve, alerts_visible_to
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
-from backend.dashboard import alert_actions, dose_panel, patient_charts, pending
+from backend.dashboard import alert_actions, alert_panel, dose_panel, patient_charts, pending
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
 from backend.dashboard.audit_trail import AuditFilters, audit_events_for_clinic, clinic_patient_choices, patient_names
 from backend.dashboard.counts import queue_counts, version_time
@@ -203,7 +204,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rendering and no audit rows."""
     fragment = is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
     shown = request.GET.get("v", "")
-    counts = queue_counts(clinic_id=_user(request).clinic_id)  # type: ignore[arg-type]
+    counts = queue_counts(clinic_id=_user(request).clinic_id, user_id=_user(request).pk)  # type: ignore[arg-type]
     if fragment and shown and shown == counts.version:
         return HttpResponse(status=204)
     clinic = _clinic(request)
@@ -231,6 +232,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "fragment": fragment,
         "new_rows": [row for row in queue.rows if row.is_new],
         "poll_seconds": getattr(settings, "CARELOOP_DASHBOARD_POLL_SECONDS", POLL_SECONDS_DEFAULT),
+        "tabs": links.tabs(filters, queue.counts),
+        "staff": list(assignable_staff(clinic.pk)),  # whom a row's alert can be assigned to
     }
     response = render(request, "dashboard/_queue_table.html" if fragment else "dashboard/queue.html", context)
     patch_vary_headers(response, ("HX-Request",))
@@ -238,7 +241,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _alert_or_none(request: HttpRequest, alert_id: UUID) -> Alert | None:
-    return alerts_visible_to(_user(request)).select_related("resolved_by").filter(pk=alert_id).first()
+    return alerts_visible_to(_user(request)).select_related("resolved_by", "assigned_to").filter(pk=alert_id).first()
 
 
 def _after_action(request: HttpRequest, said: alert_actions.Said) -> HttpResponse:
@@ -311,10 +314,10 @@ def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
     context = {
         "alert": alert,
         "form": form,
-        "notes": alert_notes(alert),
         "pending": kept is not None,
         "next": _safe_next(request, reverse("dashboard:queue")),
         "dialog": is_htmx(request),
+        **alert_panel.panel_context(alert),  # its thread, and the assign, note and decision forms
     }
     template = "dashboard/_resolve_form.html" if is_htmx(request) else "dashboard/resolve.html"
     return render(request, template, context)
@@ -377,6 +380,7 @@ def _patient_page(
     baseline_form: BaselineForm | None = None,
     dose_form: dose_panel.DoseDecisionForm | None = None,
     profile_form: dose_panel.ClinicalProfileForm | None = None,
+    **extra: Any,
 ) -> HttpResponse:
     record = patient_record(patient=patient, now=timezone.now())
     # A time-zone change or a code asked for after the session had ended: offered again, filled in.
@@ -401,6 +405,8 @@ def _patient_page(
         "baseline_form": baseline_form or BaselineForm(),
         "response": response_panel(patient=patient, now=timezone.now()),
         **dose_panel.context(record, dose_form, profile_form),
+        **alert_panel.patient_alerts_context(record),  # the alerts' notes, decisions and bulk resolve
+        **extra,
     }
     return render(request, "dashboard/patient.html", context)
 

@@ -37,6 +37,9 @@ class Patient(models.Model):
     on_dialysis = models.BooleanField(default=False)
     # Lenalidomide REMS: pregnancy tests and contraception checks (shared.rems). None: not recorded.
     can_become_pregnant = models.BooleanField(null=True, blank=True)
+    # Drugs the care team put on hold (a DoseDecision "hold"), until a decision resumes, reduces or
+    # stops them; kept here, with the doses, so the phone's sync and the reminders read it for free.
+    held_drugs = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -68,9 +71,13 @@ class DoseDecision(models.Model):
     (delay the cycle, stop everything). The Patient's current *_mg fields change in the same
     transaction (backend.patients.dose_decisions). `subject` names what the decision answers, e.g.
     "alert:<id>" (issue 16's "record a decision on an alert or a patient"); a string, not a foreign
-    key, because alerts stand above patients in the layers."""
+    key, because alerts stand above patients in the layers.
+
+    A hold keeps the dose (`from_mg` = `to_mg`) and puts the drug in the Patient's `held_drugs` until
+    a later resume, reduction or stop of it."""
 
     class Action(models.TextChoices):
+        HOLD = "hold", "Hold"
         RESUME_SAME = "resume_same", "Resume at the same dose"
         REDUCE = "reduce", "Reduce one dose level"
         DELAY_CYCLE = "delay_cycle", "Delay the next cycle"

@@ -31,6 +31,7 @@ CODE_EXPIRED = "This code has expired. Ask your care team for a new one."
 
 DEXAMETHASONE_RANGE_MG = (Decimal(4), Decimal(40))
 SEXES = tuple(key for key, _ in SEX_CHOICES)
+DOSE_DRUGS = tuple(d.value for d in regimen.Drug)
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,9 @@ def regimen_today(
         # A drug the care team stopped (0 mg, dose_decisions) is no longer due.
         "drugs_due": [d.value for d in regimen.drugs_due(calendar, today) if d not in stopped],
         "in_nadir_window": regimen.is_in_nadir_window(calendar, today),
+        # Added to the contract's fields: the drugs the care team put on hold (dose_decisions), still
+        # listed in drugs_due as the label's holds are; the reminders say they are on hold.
+        "held_drugs": [d for d in patient.held_drugs or () if d in DOSE_DRUGS],
         "next_ixazomib": regimen.next_dose_date(calendar, regimen.Drug.IXAZOMIB, today).isoformat(),
         # Added to the contract's fields: the phone rebuilds the same calendar from start_date and
         # these ({cycle, delay_days}: day 1 of that cycle and later ones moves that much later).

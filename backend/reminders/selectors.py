@@ -88,16 +88,18 @@ def patient_for_reminders(*, user: User, patient_id: object | None) -> Patient:
 
 
 def held_drugs(patient_ids: Iterable[object]) -> dict[object, set[str]]:
-    """Drugs the label holds now, per patient (one query): the holds in force of the patient's
-    alerts, which a later reading lifts and resolving does not (backend.alerts.episodes)."""
+    """Drugs on hold now, per patient (two queries): the holds in force of the patient's alerts,
+    which a later reading lifts and resolving does not (backend.alerts.episodes), and the care
+    team's holds (a dose decision, Patient.held_drugs), which a later decision ends."""
+    ids = list(patient_ids)
     held: dict[object, set[str]] = defaultdict(set)
     alerts = (
-        Alert.objects.filter(patient_id__in=list(patient_ids))
-        .exclude(holds_in_force=[])
-        .values_list("patient_id", "holds_in_force")
+        Alert.objects.filter(patient_id__in=ids).exclude(holds_in_force=[]).values_list("patient_id", "holds_in_force")
     )
     for patient_id, drugs in alerts:
         held[patient_id] |= {d for d in drugs or () if d in _HOLDABLE}
+    for patient_id, drugs in Patient.objects.filter(pk__in=ids).exclude(held_drugs=[]).values_list("pk", "held_drugs"):
+        held[patient_id] |= set(drugs or ())
     return dict(held)
 
 
@@ -149,7 +151,8 @@ def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, se
     if stored is None:
         held = held_drugs([patient.pk]).get(patient.pk, set())
         return clinic_default_plan(patient.clinic), held, _test_inputs(patient)
-    held = {drug for drug in _HOLDABLE if getattr(stored, f"held_{drug}")}
+    # The label's holds, and the care team's, read with the patient (no query of their own).
+    held = {drug for drug in _HOLDABLE if getattr(stored, f"held_{drug}")} | set(patient.held_drugs or ())
     test = (stored.test_on, bool(stored.test_responded), stored.test_every)  # type: ignore[attr-defined]
     try:
         return stored.to_shared(), held, test
@@ -185,9 +188,7 @@ def patient_rems_profile(patient: Patient) -> rems.RemsProfile:
     return rems.RemsProfile(can_become_pregnant=patient.can_become_pregnant is True, last_dose=last_dose)
 
 
-def _response_test(
-    start: regimen.Start, last_test: date | None, responded: bool, every: int | None
-) -> NextTest | None:
+def _response_test(start: regimen.Start, last_test: date | None, responded: bool, every: int | None) -> NextTest | None:
     if last_test is None:
         return None
     return next_test(

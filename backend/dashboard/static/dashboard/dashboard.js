@@ -124,6 +124,65 @@
     document.querySelectorAll("form[data-sending]").forEach(function (form) { setSending(form, false); });
   });
 
+  // After an acknowledge, resolve or assign in the queue, the keyboard focus moves to the next
+  // alert row's first action (or to the queue's heading when no row is left), once the queue has
+  // been read again: the row acted on may be gone, and the focus must not fall to the page's top.
+  let lastRow = null;  // the id of the row whose control was used last (the dialog's alert)
+  let pendingFocus = null;
+
+  document.addEventListener("click", function (event) {
+    const row = event.target.closest && event.target.closest("[data-alert-row]");
+    if (row) lastRow = row.id;
+  }, true);
+
+  function rowsOf(table) {
+    return Array.prototype.slice.call(table.querySelectorAll("[data-alert-row]"));
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const elt = event.detail.elt;
+    if (!event.detail.successful || !elt || !elt.closest) return;
+    const form = elt.closest("form");
+    if (!form || !isPost(form)) return;
+    const row = elt.closest("[data-alert-row]");
+    const inDialog = elt.closest("#dialog");
+    const table = document.getElementById("queue-table");
+    const id = row ? row.id : (inDialog ? lastRow : null);
+    const acted = id && table ? document.getElementById(id) : null;
+    if (!acted || !table) return;
+    const rows = rowsOf(table);
+    const index = rows.indexOf(acted);
+    const next = rows[index + 1];
+    pendingFocus = { table: table, id: id, next: next ? next.id : null, index: index };
+  });
+
+  function firstAction(row) {
+    return row.querySelector(".col-actions button, .col-actions a") || row.querySelector("button, a");
+  }
+
+  function applyFocus() {
+    const table = document.getElementById("queue-table");
+    const d = dialog();
+    if (!pendingFocus || !table || table === pendingFocus.table || (d && d.open)) return;
+    const wanted = pendingFocus;
+    pendingFocus = null;
+    const rows = rowsOf(table);
+    let target = wanted.next ? document.getElementById(wanted.next) : null;
+    if (!target && !document.getElementById(wanted.id)) target = rows[Math.min(wanted.index, rows.length - 1)] || null;
+    const control = target ? firstAction(target) : null;
+    if (control) {
+      control.focus();
+    } else {
+      const heading = document.getElementById("queue-heading");
+      if (heading) heading.focus();
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", function () { applyFocus(); });
+  document.addEventListener("close", function (event) {
+    if (event.target === dialog()) setTimeout(applyFocus, 0);
+  }, true);
+
   // An emptied dialog must not keep a stale form for the next alert.
   document.addEventListener("close", function (event) {
     if (event.target === dialog()) document.getElementById("dialog-body").replaceChildren();
