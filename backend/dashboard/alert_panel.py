@@ -15,6 +15,7 @@ from backend.alerts.assignment import assignable_staff
 from backend.alerts.decisions import ThreadEntry, alert_subject, alert_thread
 from backend.alerts.models import Alert
 from backend.alerts.services import NOTE_MAX
+from backend.core.errors import ApplicationError
 from backend.dashboard.forms import NOTE_REQUIRED, OUTCOME_LABELS
 from backend.dashboard.patient_page import PatientRecord
 from backend.patients import dose_decisions
@@ -39,7 +40,7 @@ class AssignForm(forms.Form):
         try:
             return int(value)
         except ValueError:
-            raise forms.ValidationError(_("Choose a nurse.")) from None
+            raise ApplicationError({"assignee": [str(_("Choose a nurse."))]}) from None
 
     def was_id(self) -> int | None:
         value = self.cleaned_data.get("was") or ""

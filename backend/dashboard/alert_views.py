@@ -97,8 +97,8 @@ def alert_assign_view(request: HttpRequest, alert_id: UUID) -> HttpResponse:
         result = alert_assign(user=me, alert_id=alert_id, assignee_id=assignee_id, was=form.was_id())
     except NotFound:
         return _not_found(request)
-    except (ApplicationError, ValueError) as exc:
-        text = " ".join(" ".join(v) for v in exc.errors.values()) if isinstance(exc, ApplicationError) else str(exc)
+    except ApplicationError as exc:
+        text = " ".join(" ".join(v) for v in exc.errors.values())
         alert = _alert_or_none(request, alert_id)
         if alert is None:
             return _not_found(request)

@@ -34,6 +34,8 @@ MAX_UPCOMING_DAYS: Final = 14
 #: A dose logged as taken on its day but more than this after its planned time counts as late.
 LATE_AFTER: Final = timedelta(hours=4)
 _HOLDABLE: Final = frozenset({regimen.Drug.IXAZOMIB.value, regimen.Drug.LENALIDOMIDE.value})
+# What a hold may name: the label's (above) and the care team's (dexamethasone too).
+_DRUGS: Final = _HOLDABLE | {regimen.Drug.DEXAMETHASONE.value}
 
 
 def clinic_default_plan(clinic: Clinic) -> shared_reminders.ReminderPlan:
@@ -88,18 +90,17 @@ def patient_for_reminders(*, user: User, patient_id: object | None) -> Patient:
 
 
 def held_drugs(patient_ids: Iterable[object]) -> dict[object, set[str]]:
-    """Drugs on hold now, per patient (two queries): the holds in force of the patient's alerts,
+    """Drugs on hold now, per patient (one query): the holds in force of the patient's alerts,
     which a later reading lifts and resolving does not (backend.alerts.episodes), and the care
     team's holds (a dose decision, Patient.held_drugs), which a later decision ends."""
     ids = list(patient_ids)
-    held: dict[object, set[str]] = defaultdict(set)
-    alerts = (
+    label = (
         Alert.objects.filter(patient_id__in=ids).exclude(holds_in_force=[]).values_list("patient_id", "holds_in_force")
     )
-    for patient_id, drugs in alerts:
-        held[patient_id] |= {d for d in drugs or () if d in _HOLDABLE}
-    for patient_id, drugs in Patient.objects.filter(pk__in=ids).exclude(held_drugs=[]).values_list("pk", "held_drugs"):
-        held[patient_id] |= set(drugs or ())
+    decided = Patient.objects.filter(pk__in=ids).exclude(held_drugs=[]).values_list("pk", "held_drugs")
+    held: dict[object, set[str]] = defaultdict(set)
+    for patient_id, drugs in label.union(decided, all=True):
+        held[patient_id] |= {d for d in drugs or () if d in _DRUGS}
     return dict(held)
 
 
