@@ -51,7 +51,7 @@ class NoteForm(forms.Form):
     prefix = "thread"  # beside the resolve form's own note in the dialog
     note = forms.CharField(
         max_length=NOTE_MAX,
-        label=_("Add a note"),
+        label=_("Your note"),
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Write the note.")},
     )

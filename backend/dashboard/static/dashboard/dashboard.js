@@ -69,7 +69,9 @@
     const d = dialog();
     if (d && event.detail.target.id === "dialog-body" && event.detail.target.childElementCount) {
       if (!d.open) d.showModal();
-      const first = d.querySelector("input:not([type=hidden]), textarea, select, button");
+      // The resolve form's first choice; the assign controls above it come after in the tab order too.
+      const first = d.querySelector("input[name=outcome]") ||
+        d.querySelector("input:not([type=hidden]), textarea, select, button");
       if (first) first.focus();
     }
   });
