@@ -28,8 +28,8 @@ def assign(client: Client, alert: Alert, assignee: str, was: str = "", **extra: 
 def test_assign_to_me_shows_it_under_mine_with_the_counts_on_the_tabs(
     nurse_browser: Client, nurse: Person, patient: EnrolledPatient
 ) -> None:
-    platelets, = raise_alerts(patient, [20])
-    anc, = raise_alerts(patient, [0.3], analyte="anc")
+    (platelets,) = raise_alerts(patient, [20])
+    (anc,) = raise_alerts(patient, [0.3], analyte="anc")
     page = text(nurse_browser.get("/"))
     assert "Mine 0" in page and "Unassigned 2" in page and "All 2" in page
     assert "Unassigned" in page and "Assign to me" in page
@@ -57,7 +57,7 @@ def test_a_colleagues_assignment_is_shown_on_the_row_and_not_overwritten(
     colleague = make_nurse("nurse.nadia")
     colleague.user.first_name, colleague.user.last_name = "Nadia", "Okafor"
     colleague.user.save()
-    alert, = raise_alerts(patient, [20])
+    (alert,) = raise_alerts(patient, [20])
     assert assign(nurse_browser, alert, str(colleague.user.pk)).status_code == 302  # type: ignore[attr-defined]
     assert "Assigned to Nadia Okafor" in text(nurse_browser.get("/"))
     # A second tab that still showed it unassigned: told, nothing changed.
@@ -69,7 +69,7 @@ def test_a_colleagues_assignment_is_shown_on_the_row_and_not_overwritten(
 def test_another_clinics_nurse_is_no_choice_and_cannot_be_assigned(
     nurse_browser: Client, other_clinic_nurse: Person, patient: EnrolledPatient
 ) -> None:
-    alert, = raise_alerts(patient, [20])
+    (alert,) = raise_alerts(patient, [20])
     assert other_clinic_nurse.user.username not in nurse_browser.get("/").content.decode()
     response = assign(nurse_browser, alert, str(other_clinic_nurse.user.pk), **HTMX)
     assert response.status_code == 200  # type: ignore[attr-defined]
@@ -92,7 +92,7 @@ def test_the_queue_costs_the_same_queries_whoever_is_assigned(
     small = {url: cost(url) for url in ("/", "/?view=mine", "/?view=unassigned")}
     others = [make_nurse(f"nurse.{i}") for i in range(3)]
     for i in range(6):
-        alert, = raise_alerts(make_patient(nurse, name=f"More {i}"), [20])
+        (alert,) = raise_alerts(make_patient(nurse, name=f"More {i}"), [20])
         Alert.objects.filter(pk=alert.pk).update(assigned_to=others[i % 3].user)
     assert {url: cost(url) for url in small} == small
 
@@ -100,7 +100,7 @@ def test_the_queue_costs_the_same_queries_whoever_is_assigned(
 def test_notes_added_from_the_dialog_show_newest_last_with_author_and_keep_the_status(
     nurse_browser: Client, patient: EnrolledPatient
 ) -> None:
-    alert, = raise_alerts(patient, [20])
+    (alert,) = raise_alerts(patient, [20])
     for note in ("Called: no answer.", "Reached her at 15:10."):
         response = nurse_browser.post(
             f"/alerts/{alert.pk}/notes/",
@@ -120,7 +120,7 @@ def test_notes_added_from_the_dialog_show_newest_last_with_author_and_keep_the_s
 def test_a_note_from_the_patient_page_comes_back_to_it_on_a_resolved_alert_too(
     nurse_browser: Client, nurse: Person, patient: EnrolledPatient
 ) -> None:
-    alert, = raise_alerts(patient, [20])
+    (alert,) = raise_alerts(patient, [20])
     back = f"/patients/{patient.patient.pk}/#patient-alerts"
     response = nurse_browser.post(f"/alerts/{alert.pk}/notes/", {"thread-note": "First.", "next": back})
     assert response.status_code == 302 and response["Location"] == back
@@ -133,12 +133,18 @@ def test_a_note_from_the_patient_page_comes_back_to_it_on_a_resolved_alert_too(
 def test_hold_lenalidomide_from_an_alert_shows_on_the_alert_and_the_patient_page(
     nurse_browser: Client, patient: EnrolledPatient
 ) -> None:
-    alert, = raise_alerts(patient, [20])
+    (alert,) = raise_alerts(patient, [20])
     dialog = nurse_browser.get(f"/alerts/{alert.pk}/resolve/", **HTMX)
     assert "Record a dose decision" in text(dialog)
     response = nurse_browser.post(
         f"/alerts/{alert.pk}/decision/",
-        {"decision-action": "hold", "decision-drug": "lenalidomide", "decision-reason": "Platelets 20", "decision-seen": "0", "in_dialog": "1"},
+        {
+            "decision-action": "hold",
+            "decision-drug": "lenalidomide",
+            "decision-reason": "Platelets 20",
+            "decision-seen": "0",
+            "in_dialog": "1",
+        },
         **HTMX,
     )
     assert response.status_code == 200
@@ -154,7 +160,7 @@ def test_hold_lenalidomide_from_an_alert_shows_on_the_alert_and_the_patient_page
 
 
 def test_a_refused_decision_shows_the_form_with_the_reason(nurse_browser: Client, patient: EnrolledPatient) -> None:
-    alert, = raise_alerts(patient, [20])
+    (alert,) = raise_alerts(patient, [20])
     response = nurse_browser.post(
         f"/alerts/{alert.pk}/decision/",
         {"decision-action": "reduce", "decision-drug": "", "decision-reason": "x", "in_dialog": "1"},
@@ -169,8 +175,8 @@ def test_a_refused_decision_shows_the_form_with_the_reason(nurse_browser: Client
 def test_bulk_resolve_on_the_patient_page_reports_a_colleagues_resolution_by_name(
     nurse_browser: Client, nurse: Person, patient: EnrolledPatient
 ) -> None:
-    platelets, = raise_alerts(patient, [20])
-    anc, = raise_alerts(patient, [0.3], analyte="anc")
+    (platelets,) = raise_alerts(patient, [20])
+    (anc,) = raise_alerts(patient, [0.3], analyte="anc")
     diarrhea = raise_symptom_alert(patient, "diarrhea", {"stools_above_usual": 8})
     url = f"/patients/{patient.patient.pk}/"
     page = nurse_browser.get(url).content.decode()
@@ -201,9 +207,9 @@ def test_bulk_resolve_on_the_patient_page_reports_a_colleagues_resolution_by_nam
 def test_bulk_resolve_without_a_note_or_another_patients_alert_is_a_form_error(
     nurse_browser: Client, nurse: Person, patient: EnrolledPatient
 ) -> None:
-    platelets, = raise_alerts(patient, [20])
+    (platelets,) = raise_alerts(patient, [20])
     raise_alerts(patient, [0.3], analyte="anc")
-    other, = raise_alerts(make_patient(nurse, name="Other Person"), [20])
+    (other,) = raise_alerts(make_patient(nurse, name="Other Person"), [20])
     url = f"/patients/{patient.patient.pk}/alerts/resolve/"
     no_note = nurse_browser.post(url, {"bulk-alerts": [str(platelets.pk)], "bulk-outcome": "other"})
     assert no_note.status_code == 200 and "Write what you did" in text(no_note)

@@ -38,7 +38,9 @@ def ward(enqueued: list[dict[str, Any]]) -> tuple[Person, EnrolledPatient, Alert
 
 
 def focused_row(page: Any) -> str:
-    return str(page.evaluate("(document.activeElement.closest('[data-alert-row]') || {}).id || document.activeElement.id"))
+    return str(
+        page.evaluate("(document.activeElement.closest('[data-alert-row]') || {}).id || document.activeElement.id")
+    )
 
 
 def rows(page: Any) -> list[str]:

@@ -282,3 +282,13 @@ def test_an_authenticated_list_costs_the_same_queries_for_1_or_20_alerts(
     twenty = listed_queries(person, django_assert_max_num_queries)
 
     assert len(twenty) == len(one) == queries, twenty
+
+
+def test_the_assignee_is_shown_to_the_clinics_staff_only(
+    alerts: list[Alert], nurse: Person, patient: EnrolledPatient
+) -> None:
+    alert = alerts[0]
+    Alert.objects.filter(pk=alert.pk).update(assigned_to=nurse.user)
+    alert.refresh_from_db()
+    assert AlertSerializer(alert, context=reader(nurse)).data["assigned_to"] == nurse.user.pk
+    assert AlertSerializer(alert, context=reader(patient)).data["assigned_to"] is None

@@ -46,9 +46,7 @@ def test_a_note_sent_twice_is_added_once_and_an_empty_one_is_refused(nurse: Pers
         alert_note_add(user=nurse.user, alert_id=alert.pk, text="   ")
 
 
-def test_only_the_clinics_staff_write_notes(
-    other_clinic_nurse: Person, patient: EnrolledPatient
-) -> None:
+def test_only_the_clinics_staff_write_notes(other_clinic_nurse: Person, patient: EnrolledPatient) -> None:
     alert = raise_alert(patient)
     for someone in (other_clinic_nurse, patient):
         with pytest.raises(NotFound):
