@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Count, Max, Q, Subquery, Value
+from django.db.models import Count, Max, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from backend.accounts.models import Clinic
@@ -52,12 +52,13 @@ def queue_counts(*, clinic_id: int, user_id: int | None = None) -> QueueCounts:
     clinic's newest change (`_latest_change`): a new alert moves the count, acknowledging or
     resolving stamps `updated_at`. Counts first: an alert raised between the two reads then falls
     inside the version's time, so the next render does not flag it new a second time."""
+    mine = {"mine": Count("id", filter=Q(assigned_to_id=user_id))} if user_id is not None else {}
     row = Alert.objects.filter(patient__clinic_id=clinic_id, status__in=UNRESOLVED).aggregate(
+        **mine,
         unresolved=Count("id"),
         open_critical=Count("id", filter=Q(status=Status.OPEN, severity=Severity.CRITICAL)),
         open_urgent=Count("id", filter=Q(status=Status.OPEN, severity=Severity.URGENT)),
         acknowledged=Count("id", filter=Q(status=Status.ACKNOWLEDGED)),
-        mine=Count("id", filter=Q(assigned_to_id=user_id)) if user_id is not None else Value(0),
         unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
     )
     latest = _latest_change(clinic_id)
@@ -66,7 +67,7 @@ def queue_counts(*, clinic_id: int, user_id: int | None = None) -> QueueCounts:
         row["open_urgent"],
         row["acknowledged"],
         _version(latest, row["unresolved"]),
-        mine=row["mine"],
+        mine=row.get("mine", 0),
         unassigned=row["unassigned"],
     )
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -247,16 +248,25 @@ def first_at(record: PatientRecord) -> datetime:
 
 
 def decision_text(decision: DoseDecision) -> str:
-    """'Hold · Lenalidomide', 'Reduce one dose level · Ixazomib 4 → 3 mg', 'Delay the next cycle · 7 days'."""
+    """A decision as the patient page's dose history words it: 'Hold · Lenalidomide', 'Reduce one
+    dose level · Ixazomib 4 → 3 mg · thrombocytopenia grade 4', 'Delay the next cycle · 7 days'."""
     parts = [str(decision.get_action_display())]
     if decision.drug:
         parts.append(drug_label(decision.drug))
     text = " · ".join(parts)
-    if decision.from_mg is not None and decision.to_mg is not None and decision.from_mg != decision.to_mg:
-        text += f" {decision.from_mg.normalize():f} → {decision.to_mg.normalize():f} mg"
+    if decision.from_mg is not None and decision.from_mg != decision.to_mg:
+        text += f" {_mg(decision.from_mg)} → {_mg(decision.to_mg)} mg"
     if decision.delay_days:
-        text += " · " + str(_("%(days)s days") % {"days": decision.delay_days})
+        text += " · " + _("%(days)d days") % {"days": decision.delay_days}
+    if decision.toxicity:
+        text += f" · {decision.toxicity}"
+        if decision.grade is not None:
+            text += " " + _("grade %(grade)d") % {"grade": decision.grade}
     return text
+
+
+def _mg(value: Decimal | None) -> str:
+    return format(value.normalize(), "f") if value is not None else "-"
 
 
 def decision_entry(decision: DoseDecision, alert_title: str = "") -> TimelineEntry:
