@@ -21,6 +21,14 @@ DATE_INPUTS = list(DATE_FORMATS)
 
 
 class _ServiceErrors:
+    #: The ids of the form's fields ("details_%s"): the patient page holds other forms whose fields
+    #: share these names (the dose decision's reason, the lab reference's sex, the profile's weight).
+    id_pattern = "id_%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.id_pattern)
+        super().__init__(*args, **kwargs)
+
     def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
         form: forms.Form = self  # type: ignore[assignment]
         for key, found in errors.items():
@@ -28,6 +36,7 @@ class _ServiceErrors:
 
 
 class PatientDetailsForm(_ServiceErrors, forms.Form):
+    id_pattern = "details_%s"
     display_name = forms.CharField(max_length=120, label=_("Name"))
     mrn = forms.CharField(
         max_length=40, required=False, label=_("MRN"), help_text=_("The clinic's medical record number.")
@@ -58,6 +67,7 @@ class PatientDetailsForm(_ServiceErrors, forms.Form):
 
 
 class CareStatusForm(_ServiceErrors, forms.Form):
+    id_pattern = "care_%s"
     status = forms.ChoiceField(choices=CareStatus.choices, label=_("Status"))
     reason = forms.CharField(
         max_length=300,
@@ -74,6 +84,8 @@ _TIME_WIDGET = forms.TextInput(attrs={"type": "time"})
 class ReminderPlanForm(_ServiceErrors, forms.Form):
     """Times as typed (HH:MM); reminders.materialise.reminder_plan_update checks them with the API's
     rules (reminders.plans.plan_changes_parse and shared.reminders.ReminderPlan)."""
+
+    id_pattern = "plan_%s"
 
     antiviral_drug = forms.CharField(max_length=60, required=False, label=_("Antiviral drug"))
     antiviral_times = forms.CharField(

@@ -9,7 +9,8 @@ While a patient is paused or discharged:
 * open alerts stay open in the queue for a nurse to resolve, but are never escalated;
 * the phone's sync answer says so (`care_status`), with the words to show: call the clinic for
   urgent symptoms.
-Resuming plans the reminders again from now. Nothing is retroactive: a reading that arrived while
+Resuming plans the reminders again from now (as any re-plan: one due within the grace period, 2 h,
+is still sent, late; none due earlier). Nothing is retroactive: a reading that arrived while
 paused stays graded and shown on the patient page, and raises no alert later.
 """
 

@@ -31,8 +31,8 @@ def on_regimen_changed(*, patient: Patient, now: datetime, **_: Any) -> None:
 
 
 def on_care_status_changed(*, patient: Patient, now: datetime, **_: Any) -> None:
-    """Paused or discharged: the pending reminders are cancelled at once; active again: the coming
-    ones are planned from now (none that fell due meanwhile is sent late)."""
+    """Paused or discharged: the pending reminders are cancelled at once; active again: they are
+    planned from now, as after any re-plan (one due within the grace period is still sent, late)."""
     if patient.user_id is not None:
         reminders_replan(patient=patient, now=now)
 
