@@ -35,7 +35,9 @@ def test_the_queue_and_the_patient_list_cost_the_same_for_n_and_5n_patients(
     nurse: Person, nurse_browser: Client
 ) -> None:
     add_patients(nurse, N, 0)
-    small = {url: queries(nurse_browser, url) for url in ("/", "/patients/", "/?severity=critical")}
+    urls = ("/", "/patients/", "/?severity=critical", "/patients/?sort=-last", "/patients/?sort=name&status=all")
+    nurse_browser.post("/patients/search/", {"q": "patient"})  # a search kept in the session: every patient
+    small = {url: queries(nurse_browser, url) for url in urls}
     add_patients(nurse, 4 * N, N)
     large = {url: queries(nurse_browser, url) for url in small}
     assert large == small
