@@ -1,6 +1,7 @@
 from django.urls import path
 
 from backend.dashboard import (
+    announce_views,
     delivery_views,
     integration_views,
     metrics_views,
@@ -8,6 +9,7 @@ from backend.dashboard import (
     patient_admin_views,
     second_factor_views,
     staff_views,
+    summary_views,
     views,
 )
 
@@ -38,6 +40,7 @@ urlpatterns = [
         name="security-passkey-complete",
     ),
     path("account/security/passkey/added/", second_factor_views.passkey_added, name="security-passkey-added"),
+    path("alerts/announce/", announce_views.critical_alerts, name="alerts-announce"),
     path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
     path("patients/", patient_admin_views.patients, name="patients"),
@@ -45,6 +48,7 @@ urlpatterns = [
     path("cycle-start/", views.cycle_start, name="cycle-start"),
     path("patients/new/", views.enroll, name="enroll"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
+    path("patients/<uuid:patient_id>/summary.pdf", summary_views.patient_summary_pdf, name="patient-summary"),
     path("patients/<uuid:patient_id>/enrollment-code/", views.patient_code, name="patient-code"),
     path("patients/<uuid:patient_id>/timezone/", views.patient_timezone, name="patient-timezone"),
     path(
