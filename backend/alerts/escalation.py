@@ -39,6 +39,7 @@ from backend.accounts.models import Clinic, Role, User
 from backend.alerts.models import Alert, EscalationStep, Severity, Status
 from backend.caregivers.selectors import active_links_by_patient, scope_covers_alert
 from backend.notifications.services import contact_notify, notify, planned_channels, preferences_for
+from backend.patients.models import CareStatus
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,10 @@ def escalations_run(*, now: datetime | None = None, limit: int = BATCH) -> Escal
     any number of times: a second run at the same moment does nothing."""
     now = now or timezone.now()
     outcome = EscalationOutcome(scheduled=_schedule_new(limit))
+    # A paused or discharged patient's open alerts are not escalated (patients.care_status); once
+    # the patient is active again their ladder goes on where it was.
     due = list(
-        Alert.objects.filter(status=Status.OPEN, next_escalation_at__lte=now)
+        Alert.objects.filter(status=Status.OPEN, next_escalation_at__lte=now, patient__care_status=CareStatus.ACTIVE)
         .select_related("patient__clinic")
         .order_by("next_escalation_at")[:limit]
     )
@@ -104,7 +107,12 @@ def _schedule_new(limit: int) -> int:
     )
     fresh = list(
         Alert.objects.filter(
-            escalating, status=Status.OPEN, superseded=False, escalation_level=0, next_escalation_at__isnull=True
+            escalating,
+            status=Status.OPEN,
+            superseded=False,
+            escalation_level=0,
+            next_escalation_at__isnull=True,
+            patient__care_status=CareStatus.ACTIVE,
         )
         .select_related("patient__clinic")
         .order_by("created_at")[:limit]

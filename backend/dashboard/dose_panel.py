@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from backend.alerts.models import Alert
 from backend.dashboard.patient_page import PatientRecord
@@ -59,6 +60,15 @@ class ClinicalProfileForm(forms.Form):
         label="Can become pregnant",
         help_text="Lenalidomide REMS: pregnancy tests and birth-control checks are reminded.",
     )
+
+    def __init__(self, *args: Any, patient: Patient | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if patient is not None and patient.date_of_birth is not None:
+            # One source of the age: the recorded date of birth gives the year (patient details).
+            field = self.fields["birth_year"]
+            field.disabled = True
+            field.help_text = gettext_lazy("From the date of birth (Patient details).")
+            self.initial["birth_year"] = patient.birth_year
 
     @staticmethod
     def initial_for(patient: Patient) -> dict[str, Any]:
@@ -148,14 +158,15 @@ def _latest_hold(record: PatientRecord, history: list[DoseDecision]) -> LatestHo
 
 
 def _crcl(patient: Patient, record: PatientRecord) -> tuple[Decimal | None, str]:
-    """Cockcroft-Gault from the latest creatinine of the page's window, the birth year, the weight
-    and the sex; the text says what is missing when it cannot be computed."""
+    """Cockcroft-Gault from the latest creatinine of the page's window, the age (exact from the date
+    of birth, else from the birth year: Patient.age_on), the weight and the sex; the text says what
+    is missing when it cannot be computed."""
     creatinine = record.labs.get("creatinine", [])
     missing = [
         name
         for name, value in (
             ("a creatinine", creatinine),
-            ("the birth year", patient.birth_year),
+            ("the date of birth or birth year", patient.age_on(record.today)),
             ("the weight", patient.weight_kg),
             ("the sex", patient.sex),
         )
@@ -163,11 +174,12 @@ def _crcl(patient: Patient, record: PatientRecord) -> tuple[Decimal | None, str]
     ]
     if missing:
         return None, f"CrCl not computed: {', '.join(missing)} not recorded."
-    assert patient.birth_year is not None and patient.weight_kg is not None
+    age = patient.age_on(record.today)
+    assert age is not None and patient.weight_kg is not None
     latest = creatinine[-1]
     try:
         crcl = cockcroft_gault(
-            age_years=record.today.year - patient.birth_year,
+            age_years=age,
             weight_kg=patient.weight_kg,
             creatinine_mg_dl=latest.canonical_value,
             sex=patient.sex,
@@ -235,5 +247,6 @@ def context(
     return {
         "dose": panel,
         "dose_form": form or DoseDecisionForm(initial=initial),
-        "profile_form": profile_form or ClinicalProfileForm(initial=ClinicalProfileForm.initial_for(record.patient)),
+        "profile_form": profile_form
+        or ClinicalProfileForm(initial=ClinicalProfileForm.initial_for(record.patient), patient=record.patient),
     }

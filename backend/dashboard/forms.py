@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Clinic
 from backend.alerts.models import Severity
@@ -26,6 +27,7 @@ from shared import regimen
 from shared.alert_policy import DEFAULT_POLICY, PolicyError, with_overrides
 from shared.analytes import ANALYTES
 from shared.lab_grading import ALL_CRITERIA, BASELINE_ANALYTES
+from shared.search_text import DATE_FORMATS
 
 
 @cache
@@ -136,6 +138,13 @@ class EnrollForm(forms.Form):
         "Time zone", "Where the patient lives, e.g. America/New_York: reminders and cycle days follow it."
     )
     phone = forms.CharField(max_length=40, required=False, label="Phone", widget=forms.TextInput(attrs={"type": "tel"}))
+    mrn = forms.CharField(max_length=40, required=False, label=gettext_lazy("MRN"))
+    date_of_birth = forms.DateField(
+        required=False,
+        label=gettext_lazy("Date of birth"),
+        input_formats=list(DATE_FORMATS),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     sex = forms.ChoiceField(choices=_SEX_CHOICES, required=False, label="Sex (optional)", help_text=SEX_HELP)
     can_become_pregnant = forms.ChoiceField(
         choices=[("", "Not recorded"), ("yes", "Yes"), ("no", "No")],
@@ -170,6 +179,8 @@ class EnrollForm(forms.Form):
     # Service errors are keyed like the API's ("regimen.ixazomib_mg"); these are the form's names.
     SERVICE_FIELDS: Mapping[str, str] = {
         "timezone": "timezone",
+        "mrn": "mrn",
+        "date_of_birth": "date_of_birth",
         "regimen.ixazomib_mg": "ixazomib_mg",
         "regimen.lenalidomide_mg": "lenalidomide_mg",
         "regimen.dexamethasone_mg": "dexamethasone_mg",

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID, uuid4
 
 from django.conf import settings
@@ -31,7 +30,7 @@ from backend.alerts.models import Alert
 from backend.alerts.services import alert_acknowledge, alert_resolve, alerts_visible_to
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
-from backend.dashboard import alert_actions, alert_panel, dose_panel, patient_charts, pending
+from backend.dashboard import alert_actions, alert_panel, dose_panel, patient_admin, patient_charts, pending
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
 from backend.dashboard.audit_trail import AuditFilters, audit_events_for_clinic, clinic_patient_choices, patient_names
 from backend.dashboard.counts import queue_counts, version_time
@@ -50,7 +49,7 @@ from backend.dashboard.forms import (
 )
 from backend.dashboard.outcomes import clinic_outcomes, outcomes_csv
 from backend.dashboard.patient_page import patient_record
-from backend.dashboard.patients import patient_for, patient_list
+from backend.dashboard.patients import patient_for
 from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
 from backend.dashboard.response_panel import markers_from_form, response_panel
@@ -329,28 +328,6 @@ def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
 @never_cache
 @require_GET
 @staff_required
-def patients(request: HttpRequest) -> HttpResponse:
-    name = request.GET.get("q", "")[:120]
-    listing = patient_list(
-        user=_user(request), now=timezone.now(), name=name, page=_page_number(request.GET.get("page"))
-    )
-    audit_record(  # no row for an empty list, which showed nobody
-        actor=_user(request),
-        action="read",
-        resource="patient",
-        patient_ids=(r.patient.pk for r in listing.rows),
-        detail="dashboard patient list",
-    )
-    # The pager keeps the name searched for.
-    kept = urlencode({"q": name}) + "&" if name else ""
-    return render(
-        request, "dashboard/patients.html", {"listing": listing, "rows": listing.rows, "q": name, "kept": kept}
-    )
-
-
-@never_cache
-@require_GET
-@staff_required
 def cycle_start(request: HttpRequest) -> HttpResponse:
     """Patients whose day 1 is at most 3 days away, and whether the label's criteria are met."""
     rows = cycle_start_rows(user=_user(request), now=timezone.now())
@@ -380,8 +357,11 @@ def _patient_page(
     baseline_form: BaselineForm | None = None,
     dose_form: dose_panel.DoseDecisionForm | None = None,
     profile_form: dose_panel.ClinicalProfileForm | None = None,
+    admin_forms: dict[str, Any] | None = None,
     **extra: Any,
 ) -> HttpResponse:
+    """The patient page; a refused form is shown as sent, with its reasons (the `*_form`s, and
+    `admin_forms` of backend.dashboard.patient_admin: details, care status, reminder plan)."""
     record = patient_record(patient=patient, now=timezone.now())
     # A time-zone change or a code asked for after the session had ended: offered again, filled in.
     kept_zone = kept_code = None
@@ -406,6 +386,7 @@ def _patient_page(
         "response": response_panel(patient=patient, now=timezone.now()),
         **dose_panel.context(record, dose_form, profile_form),
         **alert_panel.patient_alerts_context(record),  # the alerts' notes, decisions and bulk resolve
+        **patient_admin.context(patient, admin_forms),
         **extra,
     }
     return render(request, "dashboard/patient.html", context)
@@ -524,7 +505,7 @@ def patient_dose_decision(request: HttpRequest, patient: Patient) -> HttpRespons
 @clinic_patient
 def patient_clinical_profile(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Birth year, weight, dialysis, can become pregnant; a refused value shows the page again."""
-    form = dose_panel.ClinicalProfileForm(request.POST)
+    form = dose_panel.ClinicalProfileForm(request.POST, patient=patient)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -646,6 +627,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
                 sex=data["sex"],
                 can_become_pregnant={"yes": True, "no": False}.get(data["can_become_pregnant"]),
+                mrn=data["mrn"],
+                date_of_birth=data["date_of_birth"],
                 regimen_input=RegimenInput(
                     data["start_date"], data["ixazomib_mg"], data["lenalidomide_mg"], data["dexamethasone_mg"]
                 ),

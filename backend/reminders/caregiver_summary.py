@@ -13,7 +13,7 @@ from backend.alerts.models import Alert, Status
 from backend.caregivers.models import Scope
 from backend.caregivers.selectors import active_links_by_patient
 from backend.notifications.services import notify
-from backend.patients.models import Patient
+from backend.patients.models import CareStatus, Patient
 from backend.records.models import DoseLog, SymptomReport
 
 SUMMARY_AT = time(19, 0)  # local time in the patient's zone
@@ -44,7 +44,9 @@ def daily_summaries_send(*, now: datetime | None = None) -> int:
     makes every run after the first that day a no-op."""
     now = now or timezone.now()
     patients = Patient.objects.filter(
-        caregiver_links__revoked_at__isnull=True, caregiver_links__caregiver__is_active=True
+        caregiver_links__revoked_at__isnull=True,
+        caregiver_links__caregiver__is_active=True,
+        care_status=CareStatus.ACTIVE,  # paused or discharged: caregivers are not messaged
     ).distinct()
     links = active_links_by_patient(patient_ids=[p.pk for p in patients])
     sent = 0

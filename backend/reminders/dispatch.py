@@ -50,7 +50,10 @@ def reminders_dispatch_due(*, now: datetime | None = None, limit: int = CLAIM_BA
         )
         if not claimed:
             return DispatchOutcome(skipped=skipped)
-        unreachable = {o.pk for o in claimed if o.patient.user is None or not o.patient.user.is_active}
+        # No phone, or paused or discharged since it was planned (patients.care_status): cancelled.
+        unreachable = {
+            o.pk for o in claimed if o.patient.user is None or not o.patient.user.is_active or not o.patient.in_care
+        }
         # A reminder to take a dose already logged that day could make someone take it twice.
         logged = _already_logged([o for o in claimed if o.pk not in unreachable])
         reachable = [o for o in claimed if o.pk not in unreachable and o.pk not in logged]

@@ -16,7 +16,7 @@ from backend.caregivers.selectors import caregivers_with_scope
 from backend.notifications.models import Notification
 from backend.notifications.services import notify
 from backend.patients.calendar import with_calendars
-from backend.patients.models import Patient
+from backend.patients.models import CareStatus, Patient
 from backend.records.models import DoseLog
 from backend.reminders.models import ReminderPlan
 from backend.reminders.selectors import held_drugs
@@ -47,9 +47,9 @@ class _MissedCandidate:
 def _missed_candidates(now: datetime) -> list[_MissedCandidate]:
     """Enrolled patients whose local yesterday was an ixazomib day, ended after they enrolled."""
     found = []
-    plans = ReminderPlan.objects.filter(patient__user__isnull=False, patient__user__is_active=True).select_related(
-        "patient", "patient__user"
-    )
+    plans = ReminderPlan.objects.filter(
+        patient__user__isnull=False, patient__user__is_active=True, patient__care_status=CareStatus.ACTIVE
+    ).select_related("patient", "patient__user")
     for plan, calendar in with_calendars(plans.iterator(chunk_size=2000), lambda p: p.patient):
         patient = plan.patient
         try:

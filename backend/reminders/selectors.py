@@ -226,7 +226,10 @@ def upcoming_reminders(
 ) -> list[UpcomingReminder]:
     """Reminders from `now` for `days` days, straight from the plan (nothing stored is needed, so
     the phone can keep this list and show it offline), on the patient's calendar (`calendar`, when the
-    caller has it: the care team's cycle delays move the dose, draw and response-test days)."""
+    caller has it: the care team's cycle delays move the dose, draw and response-test days). None
+    for a paused or discharged patient (backend.patients.care_status)."""
+    if not patient.in_care:
+        return []
     calendar = calendar or patient_calendar(patient)
     plan, held, test_inputs = _plan_and_holds(patient)
     test = _response_test(calendar, *test_inputs) if test_inputs is not None else None
