@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from xml.sax.saxutils import escape, quoteattr
 
-# ViewBox geometry; the SVG scales to its container's width (about 900 px on a 1366 px screen).
+# ViewBox geometry; the SVG scales to its container's width (about 900 px on a 1366 px screen, never
+# under 680 px: on a phone it scrolls sideways in its own box, dashboard.css .chart-scroll).
 WIDTH = 900
-LAB_HEIGHT = 230
+LAB_HEIGHT = 260  # tall enough that the narrow grade bands (G2–G4) keep room for their labels
 MARGIN_LEFT = 56
 MARGIN_RIGHT = 40
 MARGIN_TOP = 24
@@ -59,8 +60,17 @@ class Marker:
 
 @dataclass(frozen=True)
 class AxisLabel:
+    """A date on the time axis: a cycle's first day (drawn with a line across the plot) or a week."""
+
     at: datetime
     text: str
+    cycle_start: bool = True
+
+
+# The x labels' font is 11 user units (dashboard.css .x-label); an estimate of a label's width on the
+# generous side, so that two labels never overlap, whatever the font the browser picks.
+X_LABEL_CHAR_WIDTH = 7.0
+X_LABEL_GAP = 8.0
 
 
 @dataclass(frozen=True)
@@ -177,18 +187,32 @@ def _frame_layers(chart_id: str, frame: TimeFrame, x: _XScale, top: float, botto
     out.append('<g class="cycle-lines">')
     for label in frame.axis_labels:
         lx = x(label.at)
-        out.append(f"<line {_attrs(x1=lx, y1=top, x2=lx, y2=bottom, class_='cycle-line')}/>")
+        css = "cycle-line" if label.cycle_start else "week-line"
+        out.append(f"<line {_attrs(x1=lx, y1=top, x2=lx, y2=bottom, class_=css)}/>")
     out.append("</g>")
     return out
 
 
+def axis_labels_placed(frame: TimeFrame, x: _XScale) -> list[tuple[float, AxisLabel]]:
+    """The labels that fit, left to right: cycle starts first, then each week that overlaps none of
+    them nor runs past the chart's edge. On a long period the weeks thin out; labels never overlap."""
+    taken: list[tuple[float, float]] = []
+    placed: list[tuple[float, AxisLabel]] = []
+    for label in sorted(frame.axis_labels, key=lambda label: not label.cycle_start):
+        left = x(label.at) + 3
+        right = left + len(label.text) * X_LABEL_CHAR_WIDTH
+        if right > WIDTH - 2 or any(left < end + X_LABEL_GAP and begin < right + X_LABEL_GAP for begin, end in taken):
+            continue
+        taken.append((left, right))
+        placed.append((left, label))
+    return sorted(placed, key=lambda item: item[0])
+
+
 def _axis_labels(frame: TimeFrame, x: _XScale, y: float) -> list[str]:
     out = ['<g class="x-labels">']
-    for label in frame.axis_labels:
-        anchor = "start"
-        out.append(
-            f"<text {_attrs(x=x(label.at) + 3, y=y, class_='x-label', text_anchor=anchor)}>{escape(label.text)}</text>"
-        )
+    for left, label in axis_labels_placed(frame, x):
+        css = "x-label" if label.cycle_start else "x-label x-label--week"
+        out.append(f"<text {_attrs(x=left, y=y, class_=css, text_anchor='start')}>{escape(label.text)}</text>")
     out.append("</g>")
     return out
 

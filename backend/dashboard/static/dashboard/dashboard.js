@@ -47,6 +47,23 @@
     });
   }
 
+  // A chart wider than a narrow screen scrolls in its own box (.chart-scroll): that box is then
+  // reachable from the keyboard and named by its chart's title; otherwise it is no tab stop.
+  function chartScrollers() {
+    document.querySelectorAll(".chart-scroll").forEach(function (box) {
+      const title = box.querySelector("svg title");
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        if (title) box.setAttribute("aria-label", title.textContent);
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function dialog() {
     return document.getElementById("dialog");
   }
@@ -55,6 +72,8 @@
     syncClock();
     tick();
     localTimes(document);
+    chartScrollers();
+    window.addEventListener("resize", chartScrollers);
     setInterval(tick, 15000);
   });
 
