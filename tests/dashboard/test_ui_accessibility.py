@@ -7,6 +7,7 @@ of every page at every width land in tests/artifacts/dashboard/a11y/ (full page)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,23 @@ SHOTS = ARTIFACTS / "a11y"
 WIDTHS = {"desktop": (1440, 900), "tablet": (768, 1024), "phone": (390, 844)}
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 RUN_AXE = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
-# The page is as wide as the window: nothing sticks out past its right edge.
+# The page is as wide as the window: nothing sticks out past its right edge. If something does, the
+# outermost elements that do, to name in the failure.
 PAGE_OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+STICKING_OUT = """() => {
+  const edge = document.documentElement.clientWidth;
+  const clipped = el => {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (getComputedStyle(box).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const out = [...document.querySelectorAll("body *")]
+    .filter(el => el.getBoundingClientRect().right > edge + 1 && !clipped(el));
+  return out.filter(el => !out.includes(el.parentElement)).slice(0, 4)
+    .map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+      + (typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\\s+/).join(".") : ""));
+}"""
 
 
 @dataclass
@@ -48,6 +64,7 @@ class Seen:
     violations: list[str]
     overflows: list[str]
     unreachable: list[str]
+    unfocused: list[str]
 
     def check(self, page: Any, name: str, width: str) -> None:
         page.wait_for_load_state("load")
@@ -61,7 +78,8 @@ class Seen:
             self.violations.append(f"{name} @ {width}: {violation['id']} ({violation['impact']}) at {targets}")
         overflow = page.evaluate(PAGE_OVERFLOW)
         if overflow > 0:
-            self.overflows.append(f"{name} @ {width}: {overflow} px wider than the window")
+            where = ", ".join(page.evaluate(STICKING_OUT))
+            self.overflows.append(f"{name} @ {width}: {overflow} px wider than the window ({where})")
 
 
 def _seed(nurse: Person) -> dict[str, Any]:
@@ -110,6 +128,70 @@ def _queue_actions_off_screen(page: Any, width: str) -> list[str]:
     return missed
 
 
+# The focused element as the person sees it: its outline, the colour behind that outline (the
+# nearest opaque background around it), and whether anything is drawn over its centre.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  // What the outline is drawn over: whatever lies just below the box (past the outline's offset),
+  // or else the nearest ancestor with a background.
+  const gap = (parseFloat(style.outlineOffset) || 0) + (parseFloat(style.outlineWidth) || 0) / 2;
+  const under = document.elementFromPoint(x, box.bottom + gap) || el.parentElement;
+  let behind = "rgb(255, 255, 255)";
+  for (let a = under === el || el.contains(under) ? el.parentElement : under; a; a = a.parentElement) {
+    const bg = getComputedStyle(a).backgroundColor;
+    if (bg.startsWith("rgb(")) { behind = bg; break; }  // opaque: a translucent one shows what is below
+  }
+  const name = (el.getAttribute("aria-label") || el.innerText || el.name || el.id || el.tagName).trim().split("\\n")[0];
+  return {
+    name: el.tagName.toLowerCase() + " " + name.slice(0, 40),
+    outline: style.outlineStyle, width: parseFloat(style.outlineWidth), color: style.outlineColor, behind,
+    onScreen: y >= 0 && y <= innerHeight && x >= 0 && x <= innerWidth,
+    covered: !(hit && (hit === el || el.contains(hit) || (el.labels && [...el.labels].some(l => l.contains(hit))))),
+  };
+}"""
+
+
+def _luminance(css: str) -> float:
+    red, green, blue = (int(c) / 255 for c in re.findall(r"[\d.]+", css)[:3])
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+
+
+def contrast(one: str, other: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _tab_through(page: Any, where: str, *, until: Callable[[dict[str, Any]], bool], limit: int = 60) -> list[str]:
+    """Presses Tab until `until` holds for the focused element (or `limit` presses): each element
+    focused must show an outline of at least 2 px at 3:1 against what is behind it, be on screen,
+    and have nothing drawn over it."""
+    wrong: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            continue
+        what = f"{where}: {focused['name']!r}"
+        if focused["outline"] == "none" or focused["width"] < 2:
+            wrong.append(f"{what} shows no focus outline")
+        elif contrast(focused["color"], focused["behind"]) < 3:
+            wrong.append(f"{what}: outline {focused['color']} on {focused['behind']} is under 3:1")
+        if not focused["onScreen"] or focused["covered"]:
+            wrong.append(f"{what} is hidden (off screen or covered)")
+        if until(focused):
+            return wrong
+    return [*wrong, f"{where}: the end of the walk was never reached"]
+
+
 def test_every_page_at_every_width_passes_axe_and_fits_the_window(
     live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: Any
 ) -> None:
@@ -135,7 +217,7 @@ def test_every_page_at_every_width_passes_axe_and_fits_the_window(
         ("security", f"{base}/account/security/"),
         ("security_authenticator", f"{base}/account/security/authenticator/"),
     ]
-    seen = Seen([], [], [])
+    seen = Seen([], [], [], [])
     for width, (w, h) in WIDTHS.items():
         context = browser.new_context(viewport={"width": w, "height": h})
         page = context.new_page()
@@ -151,6 +233,22 @@ def test_every_page_at_every_width_passes_axe_and_fits_the_window(
                 page.locator("#queue-table tbody tr").first.get_by_role("link", name=re.compile("^Resolve")).click()
                 page.locator("#dialog").get_by_role("heading", name="Resolve alert").wait_for()
                 seen.check(page, "queue_resolve_dialog", width)
+                page.keyboard.press("Escape")
+                # From the keyboard: the queue up to the first alert's Resolve, the dialog it opens.
+                page.goto(where)
+                page.wait_for_selector("#queue-table tbody tr")
+                seen.unfocused += _tab_through(
+                    page, f"queue @ {width}", until=lambda f: f["name"].startswith("a Resolve")
+                )
+                page.keyboard.press("Enter")
+                page.locator("#dialog").get_by_role("heading", name="Resolve alert").wait_for()
+                seen.unfocused += _tab_through(
+                    page, f"resolve dialog @ {width}", until=lambda f: f["name"] == "button Resolve alert"
+                )
+            if name == "clinic_settings":  # a long form above a sticky Save bar
+                seen.unfocused += _tab_through(
+                    page, f"clinic settings @ {width}", until=lambda f: f["name"] == "button Save settings"
+                )
         # Enrolling shows the code once, with its QR code.
         page.goto(f"{base}/patients/new/")
         page.get_by_label("Name").fill(f"Ada Newcomer {width}")
@@ -176,6 +274,10 @@ def test_every_page_at_every_width_passes_axe_and_fits_the_window(
         seen.check(page, "signin_authenticator", width)
         context.close()
 
-    assert not seen.violations, "axe-core (WCAG 2.2 AA) found:\n" + "\n".join(seen.violations)
-    assert not seen.overflows, "pages that scroll sideways:\n" + "\n".join(seen.overflows)
-    assert not seen.unreachable, "queue actions out of reach:\n" + "\n".join(seen.unreachable)
+    problems = [
+        *(["axe-core (WCAG 2.2 AA) found:", *seen.violations] if seen.violations else []),
+        *(["pages that scroll sideways:", *seen.overflows] if seen.overflows else []),
+        *(["queue actions out of reach:", *seen.unreachable] if seen.unreachable else []),
+        *(["focus not visible:", *seen.unfocused] if seen.unfocused else []),
+    ]
+    assert not problems, "\n".join(problems)

@@ -47,19 +47,27 @@
     });
   }
 
-  // A chart wider than a narrow screen scrolls in its own box (.chart-scroll): that box is then
-  // reachable from the keyboard and named by its chart's title; otherwise it is no tab stop.
-  function chartScrollers() {
-    document.querySelectorAll(".chart-scroll").forEach(function (box) {
-      const title = box.querySelector("svg title");
+  // A chart or a table wider than a narrow screen scrolls in its own box (.chart-scroll, a flush
+  // card): that box is then reachable from the keyboard, named by its chart's title or its card's
+  // heading; otherwise it is no tab stop.
+  function scrollBoxes() {
+    document.querySelectorAll(".chart-scroll, .card--flush").forEach(function (box) {
+      const named = box.hasAttribute("aria-labelledby") || (box.hasAttribute("aria-label") && !box.dataset.scrollBox);
+      const title = box.querySelector("svg title, caption, h2");
       if (box.scrollWidth > box.clientWidth + 1) {
         box.tabIndex = 0;
-        box.setAttribute("role", "region");
-        if (title) box.setAttribute("aria-label", title.textContent);
+        if (!named) {
+          box.dataset.scrollBox = "1";
+          box.setAttribute("role", "region");
+          if (title) box.setAttribute("aria-label", title.textContent.trim());
+        }
       } else {
         box.removeAttribute("tabindex");
-        box.removeAttribute("role");
-        box.removeAttribute("aria-label");
+        if (box.dataset.scrollBox) {
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+          delete box.dataset.scrollBox;
+        }
       }
     });
   }
@@ -72,8 +80,8 @@
     syncClock();
     tick();
     localTimes(document);
-    chartScrollers();
-    window.addEventListener("resize", chartScrollers);
+    scrollBoxes();
+    window.addEventListener("resize", scrollBoxes);
     setInterval(tick, 15000);
   });
 
