@@ -22,7 +22,8 @@ LAB_HEIGHT = 260  # tall enough that the narrow grade bands (G2–G4) keep room 
 MARGIN_LEFT = 56
 MARGIN_RIGHT = 40
 MARGIN_TOP = 24
-PLOT_BOTTOM_GAP = 50  # dose-day strip and date labels under the plot
+PLOT_BOTTOM_GAP = 62  # dose-day strip, then the dates and the cycles' names under the plot
+CYCLE_ROW = 12  # the cycle's name, under its date
 SYMPTOM_ROW = 30
 SYMPTOM_LABEL_WIDTH = 230
 
@@ -60,11 +61,16 @@ class Marker:
 
 @dataclass(frozen=True)
 class AxisLabel:
-    """A date on the time axis: a cycle's first day (drawn with a line across the plot) or a week."""
+    """A date on the time axis; on a cycle's first day, the cycle's name ("C2") too, written under the
+    date, and a line across the plot."""
 
     at: datetime
     text: str
-    cycle_start: bool = True
+    cycle: str = ""
+
+    @property
+    def cycle_start(self) -> bool:
+        return bool(self.cycle)
 
 
 # The x labels' font is 11 user units (dashboard.css .x-label); an estimate of a label's width on the
@@ -211,8 +217,12 @@ def axis_labels_placed(frame: TimeFrame, x: _XScale) -> list[tuple[float, AxisLa
 def _axis_labels(frame: TimeFrame, x: _XScale, y: float) -> list[str]:
     out = ['<g class="x-labels">']
     for left, label in axis_labels_placed(frame, x):
-        css = "x-label" if label.cycle_start else "x-label x-label--week"
-        out.append(f"<text {_attrs(x=left, y=y, class_=css, text_anchor='start')}>{escape(label.text)}</text>")
+        out.append(f"<text {_attrs(x=left, y=y, class_='x-label', text_anchor='start')}>{escape(label.text)}</text>")
+        if label.cycle:
+            out.append(
+                f"<text {_attrs(x=left, y=y + CYCLE_ROW, class_='x-cycle', text_anchor='start')}>"
+                f"{escape(label.cycle)}</text>"
+            )
     out.append("</g>")
     return out
 
@@ -320,7 +330,7 @@ def render_lab_chart(chart: LabChart) -> str:
             f"No {escape(chart.title.lower())} results in this period</text>"
         )
     out.extend(_dose_strip(frame, x, bottom + 6))
-    out.extend(_axis_labels(frame, x, LAB_HEIGHT - 8))
+    out.extend(_axis_labels(frame, x, LAB_HEIGHT - 8 - CYCLE_ROW))
     out.append("</svg>")
     return "".join(out)
 
@@ -353,7 +363,7 @@ def render_symptom_chart(chart: SymptomChart) -> str:
     rows = chart.rows or (SymptomRow("No reports", ()),)
     top = 12
     bottom = top + SYMPTOM_ROW * len(rows)
-    height = bottom + 30
+    height = bottom + 30 + CYCLE_ROW
     left, right = SYMPTOM_LABEL_WIDTH, WIDTH - MARGIN_RIGHT
     x = _XScale(frame, left, right)
     out = _open_svg(chart.chart_id, height, chart.title, symptom_summary(chart), "chart chart-symptoms")
@@ -372,7 +382,7 @@ def render_symptom_chart(chart: SymptomChart) -> str:
                 f"<text {_attrs(x=x(mark.at), y=cy + 4, text_anchor='middle')}>{escape(mark.text)}</text></g>"
             )
     out.append(f"<rect {_attrs(x=left, y=top, width=right - left, height=bottom - top, class_='plot-frame')}/>")
-    out.extend(_axis_labels(frame, x, height - 10))
+    out.extend(_axis_labels(frame, x, height - 10 - CYCLE_ROW))
     out.append("</svg>")
     return "".join(out)
 

@@ -195,6 +195,7 @@ def _tab_through(page: Any, where: str, *, until: Callable[[dict[str, Any]], boo
 def test_every_page_at_every_width_passes_axe_and_fits_the_window(
     live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: Any
 ) -> None:
+    assert AXE.exists(), f"{AXE} is missing: npm ci --prefix tests/dashboard/node (make test does it)"
     nurse, maria = clinic
     base = live_server.url
     ids = off_loop(lambda: _seed(nurse))
