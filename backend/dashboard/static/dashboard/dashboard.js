@@ -55,6 +55,8 @@
       const named = box.hasAttribute("aria-labelledby") || (box.hasAttribute("aria-label") && !box.dataset.scrollBox);
       const title = box.querySelector("svg title, caption, h2");
       if (box.scrollWidth > box.clientWidth + 1) {
+        // A chart opens on its latest weeks, at the right, where the nurse looks first.
+        if (box.tabIndex !== 0 && box.classList.contains("chart-scroll")) box.scrollLeft = box.scrollWidth;
         box.tabIndex = 0;
         if (!named) {
           box.dataset.scrollBox = "1";
