@@ -192,9 +192,12 @@ def _tab_through(page: Any, where: str, *, until: Callable[[dict[str, Any]], boo
     return [*wrong, f"{where}: the end of the walk was never reached"]
 
 
-def test_every_page_at_every_width_passes_axe_and_fits_the_window(
-    live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: Any
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_passes_axe_and_fits_the_window(
+    width: str, live_server: Any, clinic: tuple[Person, EnrolledPatient], browser: Any
 ) -> None:
+    """One width a test (each within the suite's time limit on a busy machine): every page, signed in
+    as the clinic's admin, then signed out and half way through signing in."""
     assert AXE.exists(), f"{AXE} is missing: npm ci --prefix tests/dashboard/node (make test does it)"
     nurse, maria = clinic
     base = live_server.url
@@ -219,61 +222,59 @@ def test_every_page_at_every_width_passes_axe_and_fits_the_window(
         ("security_authenticator", f"{base}/account/security/authenticator/"),
     ]
     seen = Seen([], [], [], [])
-    for width, (w, h) in WIDTHS.items():
-        context = browser.new_context(viewport={"width": w, "height": h})
-        page = context.new_page()
-        page.goto(f"{base}/signin/")
-        seen.check(page, "signin", width)
-        sign_in(page, base, "admin.ada")
-        for name, where in pages:
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    page.goto(f"{base}/signin/")
+    seen.check(page, "signin", width)
+    sign_in(page, base, "admin.ada")
+    for name, where in pages:
+        page.goto(where)
+        seen.check(page, name, width)
+        if name == "queue":
+            page.wait_for_selector("#queue-table tbody tr")
+            seen.unreachable += _queue_actions_off_screen(page, width)
+            page.locator("#queue-table tbody tr").first.get_by_role("link", name=re.compile("^Resolve")).click()
+            page.locator("#dialog").get_by_role("heading", name="Resolve alert").wait_for()
+            seen.check(page, "queue_resolve_dialog", width)
+            page.keyboard.press("Escape")
+            # From the keyboard: the queue up to the first alert's Resolve, the dialog it opens.
             page.goto(where)
-            seen.check(page, name, width)
-            if name == "queue":
-                page.wait_for_selector("#queue-table tbody tr")
-                seen.unreachable += _queue_actions_off_screen(page, width)
-                page.locator("#queue-table tbody tr").first.get_by_role("link", name=re.compile("^Resolve")).click()
-                page.locator("#dialog").get_by_role("heading", name="Resolve alert").wait_for()
-                seen.check(page, "queue_resolve_dialog", width)
-                page.keyboard.press("Escape")
-                # From the keyboard: the queue up to the first alert's Resolve, the dialog it opens.
-                page.goto(where)
-                page.wait_for_selector("#queue-table tbody tr")
-                seen.unfocused += _tab_through(
-                    page, f"queue @ {width}", until=lambda f: f["name"].startswith("a Resolve")
-                )
-                page.keyboard.press("Enter")
-                page.locator("#dialog").get_by_role("heading", name="Resolve alert").wait_for()
-                seen.unfocused += _tab_through(
-                    page, f"resolve dialog @ {width}", until=lambda f: f["name"] == "button Resolve alert"
-                )
-            if name == "clinic_settings":  # a long form above a sticky Save bar
-                seen.unfocused += _tab_through(
-                    page, f"clinic settings @ {width}", until=lambda f: f["name"] == "button Save settings"
-                )
-        # Enrolling shows the code once, with its QR code.
-        page.goto(f"{base}/patients/new/")
-        page.get_by_label("Name").fill(f"Ada Newcomer {width}")
-        page.get_by_label("Time zone").fill("America/Chicago")
-        page.get_by_role("button", name="Enroll and show the code").click()
-        page.wait_for_selector(".qr")
-        seen.check(page, "enrolled", width)
-        context.close()
+            page.wait_for_selector("#queue-table tbody tr")
+            seen.unfocused += _tab_through(page, f"queue @ {width}", until=lambda f: f["name"].startswith("a Resolve"))
+            page.keyboard.press("Enter")
+            page.locator("#dialog").get_by_role("heading", name="Resolve alert").wait_for()
+            seen.unfocused += _tab_through(
+                page, f"resolve dialog @ {width}", until=lambda f: f["name"] == "button Resolve alert"
+            )
+        if name == "clinic_settings":  # a long form above a sticky Save bar
+            seen.unfocused += _tab_through(
+                page, f"clinic settings @ {width}", until=lambda f: f["name"] == "button Save settings"
+            )
+    # Enrolling shows the code once, with its QR code.
+    page.goto(f"{base}/patients/new/")
+    page.get_by_label("Name").fill(f"Ada Newcomer {width}")
+    page.get_by_label("Time zone").fill("America/Chicago")
+    page.get_by_role("button", name="Enroll and show the code").click()
+    page.wait_for_selector(".qr")
+    seen.check(page, "enrolled", width)
+    context.close()
 
-        # The second sign-in step, and setting a factor up where the clinic requires one.
-        context = browser.new_context(viewport={"width": w, "height": h})
-        page = context.new_page()
-        _password_step(page, base, "nurse.vera")
-        assert page.url.startswith(f"{base}/signin/verify/")
-        seen.check(page, "signin_verify", width)
-        context.close()
-        context = browser.new_context(viewport={"width": w, "height": h})
-        page = context.new_page()
-        _password_step(page, base, "nurse.tess")
-        assert page.url.startswith(f"{base}/signin/second-factor/")
-        seen.check(page, "signin_second_factor", width)
-        page.goto(f"{base}/account/security/authenticator/")
-        seen.check(page, "signin_authenticator", width)
-        context.close()
+    # The second sign-in step, and setting a factor up where the clinic requires one.
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    _password_step(page, base, "nurse.vera")
+    assert page.url.startswith(f"{base}/signin/verify/")
+    seen.check(page, "signin_verify", width)
+    context.close()
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    _password_step(page, base, "nurse.tess")
+    assert page.url.startswith(f"{base}/signin/second-factor/")
+    seen.check(page, "signin_second_factor", width)
+    page.goto(f"{base}/account/security/authenticator/")
+    seen.check(page, "signin_authenticator", width)
+    context.close()
 
     problems = [
         *(["axe-core (WCAG 2.2 AA) found:", *seen.violations] if seen.violations else []),
