@@ -47,6 +47,33 @@
     });
   }
 
+  // A chart or a table wider than a narrow screen scrolls in its own box (.chart-scroll, a flush
+  // card): that box is then reachable from the keyboard, named by its chart's title or its card's
+  // heading; otherwise it is no tab stop.
+  function scrollBoxes() {
+    document.querySelectorAll(".chart-scroll, .card--flush").forEach(function (box) {
+      const named = box.hasAttribute("aria-labelledby") || (box.hasAttribute("aria-label") && !box.dataset.scrollBox);
+      const title = box.querySelector("svg title, caption, h2");
+      if (box.scrollWidth > box.clientWidth + 1) {
+        // A chart opens on its latest weeks, at the right, where the nurse looks first.
+        if (box.tabIndex !== 0 && box.classList.contains("chart-scroll")) box.scrollLeft = box.scrollWidth;
+        box.tabIndex = 0;
+        if (!named) {
+          box.dataset.scrollBox = "1";
+          box.setAttribute("role", "region");
+          if (title) box.setAttribute("aria-label", title.textContent.trim());
+        }
+      } else {
+        box.removeAttribute("tabindex");
+        if (box.dataset.scrollBox) {
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+          delete box.dataset.scrollBox;
+        }
+      }
+    });
+  }
+
   function dialog() {
     return document.getElementById("dialog");
   }
@@ -55,6 +82,8 @@
     syncClock();
     tick();
     localTimes(document);
+    scrollBoxes();
+    window.addEventListener("resize", scrollBoxes);
     setInterval(tick, 15000);
   });
 
