@@ -77,4 +77,6 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
         # The patient's sex and baselines, so the phone grades a new entry as the server will.
         "lab_context": context_to_wire(lab_contexts([patient])[patient.pk]),
         "server_time": now.isoformat(),
+        # The person's language ("" for none chosen): the phone speaks it (mobile/language.py).
+        "language": user.language,
     }
