@@ -48,11 +48,7 @@ class Catalog:
         self._translations = translations
         catalog: dict[object, str] = getattr(translations, "_catalog", {})
         self._exact = {k: v for k, v in catalog.items() if isinstance(k, str) and k and v}
-        self._templates = [
-            (_pattern(msgid), msgstr)
-            for msgid, msgstr in self._exact.items()
-            if _FIELD.search(msgid)
-        ]
+        self._templates = [(_pattern(msgid), msgstr) for msgid, msgstr in self._exact.items() if _FIELD.search(msgid)]
         # The longest template first: "Blood count before cycle {cycle}: ..." before "{a} {b}".
         self._templates.sort(key=lambda pair: -len(pair[0].pattern))
 

@@ -113,9 +113,7 @@ def between_labs_candidates() -> list[AlertCandidate]:
         for last in (None, date(2026, 2, 20))
     ]
     found += [
-        cycle_labs_missing_alert(
-            Readiness(3, on, tuple(Criterion(key, key, False, "", None) for key in keys))
-        )
+        cycle_labs_missing_alert(Readiness(3, on, tuple(Criterion(key, key, False, "", None) for key in keys)))
         for keys in (("anc",), ("platelets",), ("anc", "platelets"))
     ]
     for analyte, (cycle, day) in itertools.product(("anc", "platelets"), ((2, 8), (3, 1))):
