@@ -83,6 +83,10 @@ class Catalog:
                 start += 1
         return Translated(" ".join(out), complete)
 
+    def value(self, english: str) -> str:
+        """A short value (a drug's name, a day such as "Tue 1 Dec"): as a whole, else word by word."""
+        return english if self.english else self._value(english).text
+
     def _whole(self, english: str) -> Translated | None:
         exact = self._exact.get(english)
         if exact is not None:

@@ -136,6 +136,7 @@ class MeApi(APIView):
         patient: Patient | None = Patient.objects.filter(user_id=user.pk).first()
         if patient is None:
             raise NotFound()
+        patient.user = user  # the signed-in person: their language needs no query of its own
         return patient
 
     @extend_schema(responses=PatientSelfSerializer)

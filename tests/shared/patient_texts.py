@@ -6,8 +6,9 @@ advice the default policy can raise. The i18n tests check each is in every langu
 from __future__ import annotations
 
 import itertools
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from shared import regimen, rems
 from shared import reminders as R
@@ -123,6 +124,20 @@ def between_labs_candidates() -> list[AlertCandidate]:
     return found
 
 
+def missed_dose_reasons() -> set[str]:
+    """The missed-dose rule's answers (the server's nudge quotes them): still in time, too late, vomited."""
+    zone = ZoneInfo("America/New_York")
+    start, missed = date(2026, 3, 2), date(2026, 3, 2)  # day 1: an ixazomib day
+    found = set()
+    for hours_later, vomited in ((10, False), (120, False), (10, True)):
+        now = datetime.combine(missed, time(9), zone) + timedelta(hours=hours_later)
+        advice = regimen.ixazomib_missed_dose_advice(
+            start_date=start, missed_on=missed, now=now, dose_time=time(9), tz=zone, vomited=vomited
+        )
+        found.add(advice.reason)
+    return found
+
+
 def advice_texts() -> set[str]:
     return {c.patient_advice for c in alert_candidates()}
 
@@ -136,5 +151,6 @@ def phone_texts() -> set[str]:
     return symptom_texts() | analyte_names() | food_rules() | reminder_texts() | advice_texts() | alert_titles()
 
 
-def time_examples() -> list[time]:
-    return [time(8, 0), time(21, 30)]
+def message_texts() -> set[str]:
+    """What the server's messages to patients and caregivers quote from shared/."""
+    return reminder_texts() | advice_texts() | alert_titles() | missed_dose_reasons()
