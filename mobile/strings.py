@@ -35,6 +35,12 @@ def N_(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def C_(context: str, text: str) -> str:
+    """A text whose translation depends on where it stands (" and " in "do not take A and B" is
+    " ni " in Spanish, " y " elsewhere)."""
+    return _translation.pgettext(context, text)
+
+
 def tr(text: str) -> str:
     """A text from shared/ or the server, translated by its English text (shared/'s catalog, then
     this one); left in English when neither has it (a server's reason we do not know)."""
@@ -234,7 +240,7 @@ def call_number(number: str) -> str:
 
 
 def hold_title(drugs: list[str]) -> str:
-    names = _(" and ").join(DRUG_SHORT.get(d, d) for d in drugs)
+    names = C_("drugs not to take", " and ").join(DRUG_SHORT.get(d, d) for d in drugs)
     return _("Do not take {drugs} for now").format(drugs=names)
 
 
@@ -412,6 +418,10 @@ STATUS_ACKNOWLEDGED = _("Your care team has seen this.")
 STATUS_RESOLVED = _("Your care team has dealt with this.")
 STATUS_LOCAL = _("Waiting to be sent to your care team.")
 STATUS_LOCAL_SENT = _("Sent. Your care team is being told.")
+
+
+# A server's reason names the field it is about: the patient reads the field's plain name.
+FIELD_WORDS = {"collected_at": _("time"), "reported_at": _("time"), "taken_at": _("time")}
 
 
 def rejected_what(what: str, when: str) -> str:

@@ -1,5 +1,6 @@
 """The texts the phone's own code asks to translate, read from its source with `ast`: every literal
-passed to `_()` and both forms passed to `N_()`, in every module under mobile/ (kv files show texts
+passed to `_()`, both forms passed to `N_()` and the context and text passed to `C_()` (as
+"context\x04text", gettext's key), in every module under mobile/ (kv files show texts
 only through `mobile.strings`, which tests/mobile/test_i18n.py checks)."""
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ def extracted() -> dict[str, str | None]:
                 if text is None:
                     raise AssertionError(f"{path}:{node.lineno}: _() of a non-literal cannot be extracted")
                 found.setdefault(text, None)
+            elif node.func.id == "C_" and len(node.args) >= 2:
+                context, text = _literal(node.args[0]), _literal(node.args[1])
+                if context is None or text is None:
+                    raise AssertionError(f"{path}:{node.lineno}: C_() of a non-literal cannot be extracted")
+                found.setdefault(f"{context}\x04{text}", None)
             elif node.func.id == "N_" and len(node.args) >= 2:
                 singular, plural = _literal(node.args[0]), _literal(node.args[1])
                 if singular is None or plural is None:
