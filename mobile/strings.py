@@ -532,7 +532,7 @@ def day_short(d: date) -> str:
 
 
 def day_long(d: date) -> str:
-    return _("{weekday} {day} {month}").format(
+    return C_("long date", "{weekday} {day} {month}").format(
         weekday=WEEKDAYS_LONG[d.weekday()], day=d.day, month=MONTHS_LONG[d.month - 1]
     )
 
