@@ -27,6 +27,7 @@ from shared.cycle_readiness import Criterion, Readiness
 from shared.lab_grading import grade_lab
 from shared.lab_monitoring import OverdueCount
 from shared.lab_values import LabValueError, parse_lab_value
+from shared.markers import MARKERS, MarkerValueError, parse_marker_value
 from shared.regimen import CycleDay
 from shared.response_tests import NextTest
 from shared.symptoms import SYMPTOMS, Kind, SymptomError, grade_symptom, validate_answers
@@ -138,6 +139,26 @@ def missed_dose_reasons() -> set[str]:
     return found
 
 
+def value_errors() -> set[str]:
+    """Why a typed lab or marker value is refused (the phone shows it under the field): negative, a
+    fraction of a cell, far too low per µL, impossible, with the unit probably meant."""
+    found: set[str] = set()
+    raws = ("-1", "0", "0.5", "3", "0.001", "0.12345", "12.5", "20", "45000", "250000", "999999")
+    for analyte in ANALYTES.values():
+        for unit, raw in itertools.product(analyte.units, raws):
+            try:
+                parse_lab_value(analyte.key, Decimal(raw), unit.key)
+            except LabValueError as exc:
+                found.add(exc.message)
+    for marker in MARKERS.values():
+        for unit, raw in itertools.product(marker.units, raws):
+            try:
+                parse_marker_value(marker.key, Decimal(raw), unit.key)
+            except MarkerValueError as exc:
+                found.add(exc.message)
+    return found
+
+
 def advice_texts() -> set[str]:
     return {c.patient_advice for c in alert_candidates()}
 
@@ -148,7 +169,15 @@ def alert_titles() -> set[str]:
 
 def phone_texts() -> set[str]:
     """What the phone passes to tr() from shared/."""
-    return symptom_texts() | analyte_names() | food_rules() | reminder_texts() | advice_texts() | alert_titles()
+    return (
+        symptom_texts()
+        | analyte_names()
+        | food_rules()
+        | reminder_texts()
+        | advice_texts()
+        | alert_titles()
+        | value_errors()
+    )
 
 
 def message_texts() -> set[str]:

@@ -52,6 +52,7 @@ TEXT_SETS = {
     "alert advice": patient_texts.advice_texts,
     "alert titles": patient_texts.alert_titles,
     "missed-dose rule": patient_texts.missed_dose_reasons,
+    "reasons a typed value is refused": patient_texts.value_errors,
 }
 
 
