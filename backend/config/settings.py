@@ -104,6 +104,7 @@ CARELOOP_AUDIT_EXEMPT_VIEWS = [
     "admin-signin",
     "dashboard:clinic-settings",  # the clinic's thresholds (its changes are audited by the view)
     "dashboard:enroll",  # the enrollment form (the patient it creates is audited by the view)
+    "dashboard:alerts-announce",  # counts of critical alerts, no id or name (backend/dashboard/announce_views.py)
     "dashboard:staff*",  # the clinic's staff accounts (the changes are audited by backend.dashboard.staff)
     "admin:index",
     "admin:login",
