@@ -159,6 +159,20 @@ def value_errors() -> set[str]:
     return found
 
 
+def plan_errors() -> set[str]:
+    """Why the phone refuses a reminder time moved on Settings (mobile.reminders.shifted): ixazomib
+    beside dexamethasone, or two antiviral times at once."""
+    found: set[str] = set()
+    for changes in ({"ixazomib_time": time(9, 0), "dexamethasone_time": time(9, 30)},
+                    {"antiviral_times": (time(8, 0), time(8, 0))}):  # fmt: skip
+        try:
+            R.ReminderPlan(**changes)  # type: ignore[arg-type]
+        except R.ReminderPlanError as exc:
+            found.add(exc.message)
+    assert len(found) == 2
+    return found
+
+
 def advice_texts() -> set[str]:
     return {c.patient_advice for c in alert_candidates()}
 
@@ -177,6 +191,7 @@ def phone_texts() -> set[str]:
         | advice_texts()
         | alert_titles()
         | value_errors()
+        | plan_errors()
     )
 
 

@@ -53,6 +53,7 @@ TEXT_SETS = {
     "alert titles": patient_texts.alert_titles,
     "missed-dose rule": patient_texts.missed_dose_reasons,
     "reasons a typed value is refused": patient_texts.value_errors,
+    "reasons a reminder time is refused": patient_texts.plan_errors,
 }
 
 
