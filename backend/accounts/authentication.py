@@ -15,9 +15,10 @@ from rest_framework.request import Request
 from backend.accounts.models import DeviceToken, User, hash_token
 
 # What a request needs of the token and its user; every other field is deferred and loads on first
-# access (one query for that field). The role, clinic and id scope every read (`*_visible_to`).
+# access (one query for that field). The role, clinic and id scope every read (`*_visible_to`); the
+# language goes back to the phone with every sync (mobile/language.py).
 _TOKEN_FIELDS = ("id", "user", "created_at", "last_used_at")
-_USER_FIELDS = ("id", "username", "is_active", "role", "clinic")
+_USER_FIELDS = ("id", "username", "is_active", "role", "clinic", "language")
 
 
 def _attnames(model: type[Any], names: tuple[str, ...]) -> list[str]:

@@ -30,7 +30,7 @@ from django.utils import timezone
 from backend.accounts.models import Clinic, Role, User
 from backend.caregivers.selectors import linked_patient_ids
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, Preference
-from backend.notifications.texts import external_text
+from backend.notifications.texts import external_text, language_of
 from backend.notifications.transports.base import TransportError
 from backend.notifications.transports.registry import repeat_is_harmless, transport_for
 from shared.quiet_hours import quiet_until
@@ -125,7 +125,8 @@ def notify(
     quiet hours do not hold it back: a 22:00 ixazomib reminder delivered at 07:00 would be wrong.
 
     `title` and `body` are for the inbox only (the person signs in to read them); outside
-    channels get `texts.external_text(kind)`, which says only that there is something to see.
+    channels get `texts.external_text(kind, language)`, which says only that there is something to see.
+    Callers write `title` and `body` in the recipient's language (`texts.language_of`).
     `topic` (e.g. "alert:<id>") lets `deliveries_cancel` drop the deliveries once they are moot;
     `patient_id` says whose data the item is about (a caregiver sees it only while linked)."""
     now = now or timezone.now()
@@ -344,7 +345,7 @@ def _claim(now: datetime, size: int) -> tuple[list[Delivery], UUID]:
         claimed = list(
             Delivery.objects.filter(status=DeliveryStatus.PENDING, not_before__lte=now)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__recipient__notify_pref")
+            .select_related("notification__recipient")  # whose language the outside text is in
             .order_by("-critical", "not_before")[:size]
         )
         if claimed:
@@ -374,9 +375,9 @@ def _attempt(delivery: Delivery, token: UUID, now: datetime) -> int:
         return 0
     delivery.attempts += 1
     notification = delivery.notification
-    preference = _preference_of(delivery)
     kind = delivery.kind or (notification.kind if notification is not None else "")
-    subject, body = external_text(kind, preference.language if preference else "en")
+    # The recipient's own language; an on-call contact (not a user) gets the clinic's default.
+    subject, body = external_text(kind, language_of(notification.recipient if notification is not None else None))
     try:
         transport_for(delivery.channel).send(
             address=delivery.address, subject=subject, body=body, dedupe_key=delivery.dedupe_key
@@ -390,16 +391,6 @@ def _attempt(delivery: Delivery, token: UUID, now: datetime) -> int:
         return 0
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
     return 1
-
-
-def _preference_of(delivery: Delivery) -> Preference | None:
-    """The recipient's preference, loaded with the claim (none for an on-call contact)."""
-    if delivery.notification is None:
-        return None
-    try:
-        return delivery.notification.recipient.notify_pref
-    except Preference.DoesNotExist:
-        return None
 
 
 def _failed(delivery: Delivery, error: TransportError, now: datetime) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from backend.alerts.checks import check_alerts_raise
 from backend.notifications.services import notify
+from backend.notifications.texts import inbox_text, language_of, shared_value
 from backend.patients.calendar import with_calendars
 from backend.patients.models import CareStatus, Patient
 from backend.records.models import LabResult
@@ -107,14 +108,13 @@ def cycle_labs_check(*, now: datetime | None = None) -> CycleLabsOutcome:
 
 def _remind(patient: Patient, readiness: Readiness, now: datetime) -> int:
     assert patient.user is not None
+    language = language_of(patient.user)
+    day = shared_value(format_day(readiness.day1), language)
     item = notify(
         recipient=patient.user,
         kind="reminder",
-        title="Blood test needed before your next cycle",
-        body=(
-            f"Cycle {readiness.cycle} starts on {format_day(readiness.day1)}. Your care team needs your blood "
-            "count (ANC and platelets) before then. Have your blood test and enter the results in the app."
-        ),
+        title=inbox_text("cycle_labs.title", language),
+        body=inbox_text("cycle_labs.body", language, cycle=readiness.cycle, day=day),
         dedupe_key=f"cycle-labs:{patient.pk}:{readiness.cycle}",
         link=CYCLE_LABS_LINK,
         now=now,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.notifications.services import InboxItem, notify_many
+from backend.notifications.texts import language_of
 from backend.records.models import DoseLog
 from backend.reminders.materialise import grace
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
@@ -71,8 +72,12 @@ def reminders_dispatch_due(*, now: datetime | None = None, limit: int = CLAIM_BA
         for occurrence in reachable:
             user = occurrence.patient.user
             assert user is not None
-            message = reminder_message(
-                occurrence.kind, occurrence.title, occurrence.text, holds.get(occurrence.patient_id, set())
+            message = reminder_message(  # in the patient's language, as their phone speaks it
+                occurrence.kind,
+                occurrence.title,
+                occurrence.text,
+                holds.get(occurrence.patient_id, set()),
+                language_of(user),
             )
             items.append(
                 InboxItem(

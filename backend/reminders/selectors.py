@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from backend.accounts.models import Clinic, Role, User
 from backend.alerts.models import Alert
 from backend.core.errors import ApplicationError, NotFound
+from backend.notifications.texts import inbox_text, shared_text, shared_value
 from backend.patients.calendar import patient_calendar
 from backend.patients.models import DoseDecision, Patient
 from backend.patients.selectors import patients_visible_to
@@ -111,16 +112,15 @@ class ReminderMessage:
     on_hold: bool
 
 
-def reminder_message(kind: str, title: str, text: str, held: set[str]) -> ReminderMessage:
-    """What a reminder says; for a drug the label holds now, that it is on hold instead."""
+def reminder_message(kind: str, title: str, text: str, held: set[str], language: str = "en") -> ReminderMessage:
+    """What a reminder says, in `language`; for a drug the label holds now, that it is on hold instead."""
     if kind in held:
         return ReminderMessage(
-            title=f"{kind.capitalize()} is on hold",
-            text=f"Your care team asked you to hold {kind}: "
-            "do not take it until they tell you when to restart and at what dose.",
+            title=inbox_text("reminder_held.title", language, drug=shared_value(kind.capitalize(), language)),
+            text=inbox_text("reminder_held.body", language, drug=shared_value(kind, language)),
             on_hold=True,
         )
-    return ReminderMessage(title=title, text=text, on_hold=False)
+    return ReminderMessage(title=shared_text(title, language), text=shared_text(text, language), on_hold=False)
 
 
 @dataclass(frozen=True)

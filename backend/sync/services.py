@@ -81,4 +81,6 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
         # Added to the contract's fields: paused or discharged, the phone says that nobody watches
         # the alerts and to call the clinic for urgent symptoms (patients.care_status).
         "care_status": phone_care_status(patient),
+        # The person's language ("" for none chosen): the phone speaks it (mobile/language.py).
+        "language": user.language,
     }
