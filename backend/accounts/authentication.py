@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from backend.accounts import token_cache
 from backend.accounts.models import DeviceToken, User, hash_token
 
 # What a request needs of the token and its user; every other field is deferred and loads on first
@@ -66,20 +67,55 @@ def _lookup_sql() -> str:
 def token_user(raw: str) -> tuple[User, DeviceToken] | None:
     """The active user and unrevoked token behind a raw Bearer token, in one query; None if any
     of the three does not hold (unknown, revoked, deactivated)."""
+    found = _database_values(hash_token(raw))
+    return None if found is None else _build(*found)
+
+
+_Values = tuple[tuple[Any, ...], tuple[Any, ...]]
+
+
+def _database_values(digest: str) -> _Values | None:
+    """(token values in _TOKEN_ATTNAMES order, user values in _USER_ATTNAMES order), or None."""
     with connection.cursor() as cursor:
-        cursor.execute(_lookup_sql(), [hash_token(raw), True])
+        cursor.execute(_lookup_sql(), [digest, True])
         row = cursor.fetchone()
     if row is None:
         return None
     split = len(_TOKEN_ATTNAMES)
     user_values = list(row[split:])
     user_values.insert(_USER_ATTNAMES.index("is_active"), True)
-    user = User.from_db(connection.alias, _USER_ATTNAMES, user_values)
     token_values = [
         _as_datetime(v) if a in _DATETIME_ATTNAMES else v for a, v in zip(_TOKEN_ATTNAMES, row[:split], strict=True)
     ]
-    token = DeviceToken.from_db(connection.alias, _TOKEN_ATTNAMES, token_values)
+    return tuple(token_values), tuple(user_values)
+
+
+def _build(token_values: tuple[Any, ...], user_values: tuple[Any, ...]) -> tuple[User, DeviceToken]:
+    """Fresh instances for one request (a view may cache related objects on them)."""
+    user = User.from_db(connection.alias, _USER_ATTNAMES, list(user_values))
+    token = DeviceToken.from_db(connection.alias, _TOKEN_ATTNAMES, list(token_values))
     DeviceToken.user.field.set_cached_value(token, user)
+    return user, token
+
+
+def _values(user: User, token: DeviceToken) -> _Values:
+    return tuple(getattr(token, a) for a in _TOKEN_ATTNAMES), tuple(getattr(user, a) for a in _USER_ATTNAMES)
+
+
+def token_user_cached(digest: str, current: bytes | None) -> tuple[User, DeviceToken] | None:
+    """The token check without the database: a remembered entry of this process, if `current`
+    (the generation in Redis) still matches it (backend.accounts.token_cache) and the token needs no
+    write (`token_in_use` would neither record its use nor end it); otherwise None."""
+    if current is None:
+        return None
+    entry = token_cache.lookup(digest, current)
+    if entry is None:
+        return None
+    user, token = _build(entry.token_values, entry.user_values)
+    idle = timezone.now() - (token.last_used_at or token.created_at)
+    limit = idle_limit(user.role)
+    if idle > timedelta(seconds=TOKEN_TOUCH_SECONDS) or (limit is not None and idle > limit):
+        return None
     return user, token
 
 
@@ -132,15 +168,24 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        found = token_user(raw)
-        if found is None:
+        digest = hash_token(raw)
+        # Read before the rows (if it comes to them): an entry never outlives a revocation it did not see.
+        current = token_cache.generation()
+        cached = token_user_cached(digest, current)
+        if cached is not None:
+            return cached
+        values = _database_values(digest)
+        if values is None:
+            token_cache.forget(digest)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        user, token = found
+        user, token = _build(*values)
         if not token_in_use(user, token):
             limit = idle_limit(user.role)
             hours = round(limit.total_seconds() / 3600) if limit else 0
             raise exceptions.AuthenticationFailed(IDLE_EXPIRED.format(hours=hours))
-        return found
+        if current is not None:
+            token_cache.remember(digest, current, *_values(user, token))
+        return user, token
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
