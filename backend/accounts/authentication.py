@@ -109,14 +109,33 @@ def token_user_cached(digest: str, current: bytes | None) -> tuple[User, DeviceT
     if current is None:
         return None
     entry = token_cache.lookup(digest, current)
-    if entry is None:
-        return None
-    user, token = _build(entry.token_values, entry.user_values)
+    return None if entry is None else _needing_no_write(*_build(entry.token_values, entry.user_values))
+
+
+def _needing_no_write(user: User, token: DeviceToken) -> tuple[User, DeviceToken] | None:
     idle = timezone.now() - (token.last_used_at or token.created_at)
     limit = idle_limit(user.role)
     if idle > timedelta(seconds=TOKEN_TOUCH_SECONDS) or (limit is not None and idle > limit):
         return None
     return user, token
+
+
+def still_valid_sql(token: DeviceToken) -> tuple[str, list[Any]]:
+    """A boolean SQL expression: the token is unrevoked and its user still active, with the role and
+    clinic the request was authorized with. For a statement that checks the token itself
+    (BearerVerifiedInStatement), so that what it reads and the check are one snapshot."""
+    user = token.user
+    q = connection.ops.quote_name
+    token_meta, user_meta = DeviceToken._meta, User._meta
+    column = lambda meta, name: q(meta.get_field(name).column)  # noqa: E731
+    sql = (
+        f"EXISTS (SELECT 1 FROM {q(token_meta.db_table)} vt INNER JOIN {q(user_meta.db_table)} vu "  # noqa: S608
+        f"ON vu.{q(user_meta.pk.column)} = vt.{column(token_meta, 'user')} "
+        f"WHERE vt.{column(token_meta, 'key_hash')} = %s AND vt.{column(token_meta, 'revoked_at')} IS NULL "
+        f"AND vu.{q(user_meta.pk.column)} = %s AND vu.{column(user_meta, 'is_active')} "
+        f"AND vu.{column(user_meta, 'role')} = %s AND vu.{column(user_meta, 'clinic')} IS NOT DISTINCT FROM %s)"
+    )
+    return sql, [token.verify_in_statement, user.pk, user.role, user.clinic_id]  # type: ignore[attr-defined]
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -158,7 +177,8 @@ def token_in_use(user: User, token: DeviceToken, now: datetime | None = None) ->
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
-    def authenticate(self, request: Request) -> tuple[User, DeviceToken] | None:
+    def digest(self, request: Request) -> str | None:
+        """The token's digest; None when the request carries no Bearer token (another scheme's)."""
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
@@ -168,7 +188,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        digest = hash_token(raw)
+        return hash_token(raw)
+
+    def authenticate(self, request: Request) -> tuple[User, DeviceToken] | None:
+        digest = self.digest(request)
+        if digest is None:
+            return None
         # Read before the rows (if it comes to them): an entry never outlives a revocation it did not see.
         current = token_cache.generation()
         cached = token_user_cached(digest, current)
@@ -189,6 +214,40 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+class BearerVerifiedInStatement(BearerTokenAuthentication):
+    """For a view whose one statement checks the token itself (backend.alerts.first_page): a token
+    this process remembers is taken without asking Redis, and marked (`token.verify_in_statement`,
+    its digest). The view must then either put `still_valid_sql(token)` into the statement that
+    reads, and read nothing if it is false, or call `verified(request)` before reading anything;
+    when the statement's check fails, `verified(request)` too (a 401 if the token ended). Any other
+    token: as BearerTokenAuthentication."""
+
+    def authenticate(self, request: Request) -> tuple[User, DeviceToken] | None:
+        digest = self.digest(request)
+        if digest is None:
+            return None
+        entry = token_cache.peek(digest)
+        found = None if entry is None else _needing_no_write(*_build(entry.token_values, entry.user_values))
+        if found is None:
+            return super().authenticate(request)
+        found[1].verify_in_statement = digest  # type: ignore[attr-defined]
+        return found
+
+
+def unverified(request: Request) -> bool:
+    return getattr(request.auth, "verify_in_statement", None) is not None
+
+
+def verified(request: Request) -> None:
+    """Authenticate `request` again as BearerTokenAuthentication does (the generation in Redis, or
+    the database), forgetting the entry taken unchecked: AuthenticationFailed if the token ended."""
+    digest = getattr(request.auth, "verify_in_statement", None)
+    if digest is not None:
+        token_cache.forget(digest)
+    request.authenticators = (BearerTokenAuthentication(),)
+    request._authenticate()
 
 
 class SessionOrBearer(BearerTokenAuthentication):

@@ -126,6 +126,16 @@ def lookup(digest: str, current: bytes) -> Entry | None:
     return entry
 
 
+def peek(digest: str) -> Entry | None:
+    """The entry, whatever the generation: only for a caller that checks the token in the
+    database itself, in the statement it runs anyway (BearerVerifiedInStatement)."""
+    with _lock:
+        entry = _entries.get(digest)
+    if entry is None or time.monotonic() - entry.loaded_at > ENTRY_SECONDS:
+        return None
+    return entry
+
+
 def remember(digest: str, current: bytes, token_values: tuple[Any, ...], user_values: tuple[Any, ...]) -> None:
     entry = Entry(current, time.monotonic(), token_values, user_values)
     with _lock:

@@ -10,9 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.authentication import BearerVerifiedInStatement, unverified, verified
 from backend.accounts.models import STAFF_ROLES
 from backend.alerts import services
-from backend.alerts.first_page import Fetched, first_page
+from backend.alerts.first_page import Fetched, TokenUnverified, first_page
 from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.serializers import AlertSerializer
 from backend.api.pagination import NewestFirst
@@ -47,6 +48,7 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class AlertListApi(AuditedListMixin, generics.ListAPIView):
+    authentication_classes = [BearerVerifiedInStatement]
     audit_resource = "alert"
     serializer_class = AlertSerializer
     permission_classes = [IsClinicStaffOrPatient]
@@ -61,12 +63,26 @@ class AlertListApi(AuditedListMixin, generics.ListAPIView):
         return alerts.prefetch_related("escalation_steps") if self.request.user.role in STAFF_ROLES else alerts
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # The first page, no parameter: prepared SQL, audited in the same statement (first_page).
-        alerts = None if getattr(self, "swagger_fake_view", False) else first_page(request.user, request.query_params)  # type: ignore[arg-type]
+        # The first page, no parameter: prepared SQL, the token checked and the read audited in the
+        # same statement (first_page); anything else: the general path, on a token checked first.
+        alerts = None
+        if not getattr(self, "swagger_fake_view", False):
+            try:
+                alerts = first_page(request.user, request.query_params, request.auth)  # type: ignore[arg-type]
+            except TokenUnverified:
+                return self._again(request, *args, **kwargs)
         if alerts is None:
+            if unverified(request):
+                return self._again(request, *args, **kwargs)
             return super().list(request, *args, **kwargs)
         page = self.paginate_queryset(Fetched(alerts))  # type: ignore[arg-type]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _again(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Authenticated again with the token checked (401 if it ended), then listed."""
+        verified(request)
+        self.check_permissions(request)
+        return self.list(request, *args, **kwargs)
 
     def filter_queryset(self, queryset: Any) -> Any:
         # No filter asked for: skip django-filter's form, about 15% of a patient's plain list.

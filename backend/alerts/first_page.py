@@ -1,7 +1,13 @@
 """The alert list's first page without a query parameter (what every phone and the nurse's
 client poll), on PostgreSQL: the page query compiled once per connection (backend.core.prepared)
 and its read audit written by the same statement (backend.audit.services.audited_select). One
-round trip for a patient's page, page and audit; a nurse's also fetches its escalation steps.
+round trip for a patient's page: token check, page and audit; a nurse's also fetches its
+escalation steps.
+
+The token: a token this process remembers is not checked in Redis first but in the page's own
+statement (BearerVerifiedInStatement, `still_valid_sql`), in the same snapshot as the page: ended
+or changed since, the statement reads and records nothing and the request is authenticated again.
+So the page, its audit and the token's check are one round trip.
 
 The scope is `alerts_visible_to`'s, with the same value bound: a nurse her clinic's alerts, a
 patient their own. Caregivers (whose scope is read from their links on every call), any query
@@ -16,6 +22,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import prefetch_related_objects
 
+from backend.accounts.authentication import still_valid_sql
 from backend.accounts.models import Role, User
 from backend.alerts.models import Alert
 from backend.alerts.services import alerts_visible_to
@@ -45,9 +52,15 @@ _QUERIES = {
 }
 
 
-def first_page(user: User, query_params: Any) -> list[Alert] | None:
+class TokenUnverified(Exception):
+    """The statement's own check of a remembered token failed: authenticate again (`verified`)."""
+
+
+def first_page(user: User, query_params: Any, token: Any = None, *, audit: bool = True) -> list[Alert] | None:
     """Up to PAGE + 1 alerts newest first (the cursor pagination's fetch), audited; None when the
-    request is not one this path serves (then the general path serves it)."""
+    request is not one this path serves (then the general path serves it). A token taken from the
+    cache unchecked (BearerVerifiedInStatement) is checked by the same statement: TokenUnverified
+    if it no longer holds, and then nothing was read or recorded. (`audit=False`: bench 6 only.)"""
     if query_params or connection.vendor != "postgresql":
         return None
     if user.role == Role.PATIENT:
@@ -58,7 +71,8 @@ def first_page(user: User, query_params: Any) -> list[Alert] | None:
         return None
     plan = query.plan()
     created, pk = plan.column(Alert, "created_at"), plan.column(Alert, "id")
-    rows = audited_select(
+    unchecked = getattr(token, "verify_in_statement", None) is not None
+    ok, rows = audited_select(
         plan.sql,
         plan.bind(value),
         columns=len(plan.columns),
@@ -67,7 +81,11 @@ def first_page(user: User, query_params: Any) -> list[Alert] | None:
         actor=user,
         resource="alert",
         detail="alert list",
+        guard=still_valid_sql(token) if unchecked else ("TRUE", []),
+        audit=audit,
     )
+    if not ok:
+        raise TokenUnverified()
     # A WITH's rows come out in the order the page made them; sorted again, not to depend on it.
     rows.sort(key=lambda r: (r[created], r[pk]), reverse=True)
     alerts = plan.instances(rows)

@@ -185,9 +185,7 @@ def patient_rems_profile(patient: Patient) -> rems.RemsProfile:
     return rems.RemsProfile(can_become_pregnant=patient.can_become_pregnant is True, last_dose=last_dose)
 
 
-def _response_test(
-    start: regimen.Start, last_test: date | None, responded: bool, every: int | None
-) -> NextTest | None:
+def _response_test(start: regimen.Start, last_test: date | None, responded: bool, every: int | None) -> NextTest | None:
     if last_test is None:
         return None
     return next_test(

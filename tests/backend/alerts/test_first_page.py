@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from backend.accounts.models import DeviceToken, User, hash_token
+from backend.accounts.services import token_revoke
 from backend.alerts import apis
 from backend.alerts.first_page import first_page
 from backend.alerts.models import Alert
@@ -49,7 +52,7 @@ def alerts(patient: EnrolledPatient, count: int, *, hours_back: int = 0) -> None
 
 def general(client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     with monkeypatch.context() as patch:
-        patch.setattr(apis, "first_page", lambda user, params: None)
+        patch.setattr(apis, "first_page", lambda *args: None)
         return client.get(ALERTS_URL).json()
 
 
@@ -130,3 +133,57 @@ def test_an_empty_page_writes_no_audit_row_and_no_second_one(nurse: Person) -> N
 def test_a_caregiver_or_a_query_parameter_takes_the_general_path(nurse: Person, caregiver: Person) -> None:
     assert first_page(caregiver.user, {}) is None  # their scope is read from their links each time
     assert first_page(nurse.user, {"status": "open"}) is None
+
+
+def _revoke_unannounced(person: Person) -> None:
+    """Revoke in the database alone: no queryset, no signal, so no new generation in Redis."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {DeviceToken._meta.db_table} SET revoked_at = %s WHERE key_hash = %s",  # noqa: S608
+            [timezone.now(), hash_token(person.token)],
+        )
+
+
+@on_postgresql
+def test_the_page_checks_a_remembered_token_in_its_own_statement(patient: EnrolledPatient) -> None:
+    """Even a revocation no process was told of ends the token on the page's next read, and that
+    read records nothing: the check, the page and the audit are one snapshot."""
+    alerts(patient, 3)
+    client = patient.client()
+    assert client.get(ALERTS_URL).status_code == 200  # checked in the database, then remembered
+    _revoke_unannounced(patient)
+    before = last_audit_id()
+
+    response = client.get(ALERTS_URL)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert not AuditEvent.objects.filter(id__gt=before, action="read").exists()
+
+
+@on_postgresql
+def test_a_nurse_moved_to_another_clinic_sees_the_new_clinics_page_at_once(
+    nurse: Person, other_clinic_nurse: Person, patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    alerts(patient, 2)
+    alerts(other_patient, 1)
+    client = nurse.client()
+    assert {row["patient"] for row in client.get(ALERTS_URL).json()["results"]} == {str(patient.patient.pk)}
+    with connection.cursor() as cursor:  # unannounced, as above
+        cursor.execute(
+            f"UPDATE {User._meta.db_table} SET clinic_id = %s WHERE id = %s",  # noqa: S608
+            [other_clinic_nurse.user.clinic_id, nurse.user.pk],
+        )
+
+    rows = client.get(ALERTS_URL).json()["results"]
+
+    assert {row["patient"] for row in rows} == {str(other_patient.patient.pk)}
+
+
+def test_a_remembered_token_revoked_is_refused_on_the_general_path_too(nurse: Person) -> None:
+    client = nurse.client()
+    assert client.get(ALERTS_URL).status_code == 200
+    token_revoke(token=DeviceToken.objects.get(key_hash=hash_token(nurse.token)))
+
+    assert client.get(ALERTS_URL, {"status": "open"}).status_code == 401
+    assert client.get(ALERTS_URL).status_code == 401
