@@ -240,11 +240,12 @@ def unverified(request: Request) -> bool:
     return getattr(request.auth, "verify_in_statement", None) is not None
 
 
-def verified(request: Request) -> None:
+def verified(request: Request, *, failed: bool = False) -> None:
     """Authenticate `request` again as BearerTokenAuthentication does (the generation in Redis, or
-    the database), forgetting the entry taken unchecked: AuthenticationFailed if the token ended."""
+    the database): AuthenticationFailed if the token ended. `failed`: the statement's own check
+    failed, so the entry taken unchecked is forgotten first (the database answers)."""
     digest = getattr(request.auth, "verify_in_statement", None)
-    if digest is not None:
+    if digest is not None and failed:
         token_cache.forget(digest)
     request.authenticators = (BearerTokenAuthentication(),)
     request._authenticate()
