@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
@@ -96,6 +97,9 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.NURSE)
     clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    # The person's own language for pages and messages (settings.LANGUAGES); blank follows the browser
+    # on the dashboard and English elsewhere.
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
 
     @property
     def is_clinic_staff(self) -> bool:

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from backend.dashboard import (
+    announce_views,
     delivery_views,
     integration_views,
     metrics_views,
     passkeys,
     second_factor_views,
     staff_views,
+    summary_views,
     views,
 )
 
@@ -37,12 +39,14 @@ urlpatterns = [
         name="security-passkey-complete",
     ),
     path("account/security/passkey/added/", second_factor_views.passkey_added, name="security-passkey-added"),
+    path("alerts/announce/", announce_views.critical_alerts, name="alerts-announce"),
     path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
     path("patients/", views.patients, name="patients"),
     path("cycle-start/", views.cycle_start, name="cycle-start"),
     path("patients/new/", views.enroll, name="enroll"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
+    path("patients/<uuid:patient_id>/summary.pdf", summary_views.patient_summary_pdf, name="patient-summary"),
     path("patients/<uuid:patient_id>/enrollment-code/", views.patient_code, name="patient-code"),
     path("patients/<uuid:patient_id>/timezone/", views.patient_timezone, name="patient-timezone"),
     path(
