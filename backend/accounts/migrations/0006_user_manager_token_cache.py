@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_second_factor'),
+        ('accounts', '0005_user_language'),
     ]
 
     operations = [
