@@ -72,8 +72,19 @@ class QueueFilterForm(forms.Form):
 
 # The actions the trail holds (backend.audit): "write" is a change its view did not name, "refused"
 # a 403/404 answered to someone signed in.
-AUDIT_ACTIONS = ("read", "write", "create", "update", "delete", "acknowledge", "resolve", "revoke", "enroll", "sync",
-                 "refused")
+AUDIT_ACTIONS = (
+    "read",
+    "write",
+    "create",
+    "update",
+    "delete",
+    "acknowledge",
+    "resolve",
+    "revoke",
+    "enroll",
+    "sync",
+    "refused",
+)
 
 
 class AuditFilterForm(forms.Form):

@@ -64,9 +64,7 @@ def _member(admin: User, user_id: int, *, staff_only: bool = True) -> User:
 
 
 def _audit(admin: User, action: str, user: User, detail: str) -> None:
-    audit_record(
-        actor=admin, action=action, resource="user", patient_ids=[None], object_id=str(user.pk), detail=detail
-    )
+    audit_record(actor=admin, action=action, resource="user", patient_ids=[None], object_id=str(user.pk), detail=detail)
 
 
 def staff_member_add(
