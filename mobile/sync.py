@@ -30,7 +30,7 @@ from typing import Any
 
 from mobile import strings as S
 from mobile.api import ApiClient, ApiError, NotAvailable, Unreachable
-from mobile.config import BACKOFF_BASE_S, BACKOFF_CAP_S, SYNC_BATCH, SYNC_EVERY_S
+from mobile.config import BACKOFF_BASE_S, BACKOFF_CAP_S, MAX_ROUNDS, RESUME_S, SYNC_BATCH, SYNC_EVERY_S
 from mobile.reminders import TIME_FIELDS
 from mobile.store import SECTIONS, Store
 
@@ -151,9 +151,12 @@ class SyncEngine:
             self._failed(S.sync_error_refused(exc.message), exc)
             raise
         result = self._apply(answer, {e.id for e in batch})
-        self._exchange_plan()
-        self._import_history()
-        self._fetch_response()
+        if not result.more:
+            # Once the outbox is drained, not after every round: a phone back from weeks offline
+            # sends its backlog without a plan, history and response request per batch.
+            self._exchange_plan()
+            self._import_history()
+            self._fetch_response()
         return result
 
     def _fetch_response(self) -> None:
@@ -235,10 +238,11 @@ class SyncEngine:
             }
         )
 
-    def sync_until_drained(self, max_rounds: int = 20) -> RoundResult:
-        """Rounds until the outbox is empty (or `max_rounds`, so a flood cannot hold the thread)."""
+    def sync_until_drained(self, max_rounds: int | None = None) -> RoundResult:
+        """Rounds until the outbox is empty (or `max_rounds`, MAX_ROUNDS by default, so a flood
+        cannot hold the thread; the runner then comes back at once rather than after its interval)."""
         result = self.sync_once()
-        for _ in range(max_rounds - 1):
+        for _ in range((max_rounds or MAX_ROUNDS) - 1):
             if not result.more:
                 break
             result = self.sync_once()
@@ -366,7 +370,7 @@ class SyncRunner:
         """Sync now; return the seconds until the next try (the interval, or a backoff)."""
         self.on_status(self.engine.status(running=True))
         try:
-            self.engine.sync_until_drained()
+            result = self.engine.sync_until_drained()
         except SignedOut:
             self.failures = 0
             self.on_status(self.engine.status())
@@ -384,4 +388,4 @@ class SyncRunner:
             return self.backoff.delay(self.failures)
         self.failures = 0
         self.on_status(self.engine.status())
-        return self.interval
+        return RESUME_S if result.more else self.interval

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.crypto import salted_hmac
@@ -60,6 +61,9 @@ STAFF_ROLES = (Role.NURSE, Role.ADMIN)
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.NURSE)
     clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    # The person's own language for pages and messages (settings.LANGUAGES); blank follows the browser
+    # on the dashboard and English elsewhere.
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
 
     @property
     def is_clinic_staff(self) -> bool:

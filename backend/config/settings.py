@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backend.accounts.language.LanguageMiddleware",  # the person's language, else the browser's
     "backend.audit.middleware.AuditTrailMiddleware",  # every patient-data request and refusal on the record
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -235,7 +236,12 @@ if _PROXY_SSL_HEADER:
 # /healthz is how a load balancer or supervisor asks over plain HTTP on the machine itself.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages of CareLoop's pages and messages: the dashboard, the phone app and what patients and
+# caregivers receive (backend/locale, mobile/locale). A person's `User.language` chooses; before
+# sign-in, the browser's Accept-Language (backend/accounts/language.py).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "backend" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

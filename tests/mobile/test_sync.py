@@ -11,6 +11,7 @@ import pytest
 
 from mobile import strings as S
 from mobile.api import ApiClient, ApiError, Unreachable
+from mobile.config import RESUME_S
 from mobile.journal import Journal
 from mobile.store import ACCEPTED, PENDING, REJECTED, Store
 from mobile.sync import Backoff, SignedOut, SyncEngine, SyncRunner, SyncStatus
@@ -177,6 +178,34 @@ def test_a_large_outbox_goes_in_batches(
         journal.record_dose("ixazomib", "taken", NOW)
     engine.sync_until_drained()
     assert [len(b.get("dose_logs", [])) for b in api.bodies] == [2, 2, 1]
+
+
+def test_a_backlog_asks_for_the_plan_only_once_it_is_drained(
+    engine: SyncEngine, journal: Journal, api: ScriptedApi, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phone back from weeks offline sends its backlog batch after batch; the plan, history and
+    response requests wait for the last round instead of following every batch."""
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH", 2)
+    for _ in range(5):
+        journal.record_dose("ixazomib", "taken", NOW)
+    first = engine.sync_once()
+    assert first.more and api.plan_calls == []
+    engine.sync_until_drained()
+    assert store.pending_count() == 0 and api.plan_calls == [None]
+
+
+def test_a_flood_beyond_the_round_limit_comes_back_at_once_not_after_the_interval(
+    engine: SyncEngine, journal: Journal, api: ScriptedApi, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH", 1)
+    monkeypatch.setattr("mobile.sync.MAX_ROUNDS", 2)
+    for _ in range(3):
+        journal.record_dose("ixazomib", "taken", NOW)
+    runner = SyncRunner(engine, lambda status: None, interval=300)
+    assert runner.run_once() == RESUME_S
+    assert store.pending_count() == 1
+    assert runner.run_once() == 300
+    assert store.pending_count() == 0
 
 
 def test_backoff_doubles_from_5_seconds_to_a_10_minute_cap_with_jitter() -> None:
