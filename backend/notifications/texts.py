@@ -152,8 +152,13 @@ INBOX: Final[dict[str, dict[str, str | tuple[str, str]]]] = {
 
 def language_of(user: User | None) -> str:
     """The language to write to this person in: their own, else the clinic's default."""
-    chosen = supported(user.language) if user is not None else None
-    return chosen if chosen in EXTERNAL else settings.LANGUAGE_CODE
+    return language_for(user.language if user is not None else None)
+
+
+def language_for(chosen: str | None) -> str:
+    """language_of from a person's `User.language` value alone (rows read without a model)."""
+    code = supported(chosen)
+    return code if code in EXTERNAL else settings.LANGUAGE_CODE
 
 
 def external_text(kind: str, language: str = "en") -> tuple[str, str]:
