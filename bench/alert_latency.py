@@ -2,9 +2,11 @@
 one per sync, at a steady rate, with one grading worker (the Procfile's `worker:` line, concurrency 1)
 and, beside it as in production, one `notifier:` process that announces the alerts.
 
-Latency is from the commit of the sync's transaction to the commit of the alert row. Both instants
-are observed by the database itself: bench-only triggers (created here, in the bench database only)
-`pg_notify` on each lab row and each alert row, and PostgreSQL delivers a notification exactly
+Latency is from the commit of the sync's transaction to the commit of the alert row that lists the
+reading: a new episode, or the patient's open episode it joined (contract §4: further low counts
+join it, an UPDATE rather than a new row). Both instants are observed by the database itself:
+bench-only triggers (created here, in the bench database only) `pg_notify` on each lab row and on
+each alert row for every reading it newly lists, and PostgreSQL delivers a notification exactly
 when its transaction commits. One listener process timestamps both on one clock.
 
 Baseline in the same run: a no-op Celery round trip on the same Redis and the same worker (publish,
@@ -39,11 +41,21 @@ TRIGGERS = """
 CREATE OR REPLACE FUNCTION bench_notify_lab() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN PERFORM pg_notify('bench_lab', NEW.id::text); RETURN NULL; END $$;
 CREATE OR REPLACE FUNCTION bench_notify_alert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM pg_notify('bench_alert', NEW.source_id::text); RETURN NULL; END $$;
+DECLARE reading text;
+BEGIN
+  -- Every reading the row lists that it did not list before: a new episode's first reading, and a
+  -- reading that joined the patient's open episode (an UPDATE, no new row).
+  FOR reading IN
+    SELECT e->>'id' FROM jsonb_array_elements(NEW.readings) e
+    EXCEPT SELECT e->>'id' FROM jsonb_array_elements(
+      CASE WHEN TG_OP = 'UPDATE' THEN OLD.readings ELSE '[]'::jsonb END) e
+  LOOP PERFORM pg_notify('bench_alert', reading); END LOOP;
+  RETURN NULL;
+END $$;
 DROP TRIGGER IF EXISTS bench_lab ON records_labresult;
 DROP TRIGGER IF EXISTS bench_alert ON alerts_alert;
 CREATE TRIGGER bench_lab AFTER INSERT ON records_labresult FOR EACH ROW EXECUTE FUNCTION bench_notify_lab();
-CREATE TRIGGER bench_alert AFTER INSERT ON alerts_alert FOR EACH ROW EXECUTE FUNCTION bench_notify_alert();
+CREATE TRIGGER bench_alert AFTER INSERT OR UPDATE ON alerts_alert FOR EACH ROW EXECUTE FUNCTION bench_notify_alert();
 """
 DROP_TRIGGERS = """
 DROP TRIGGER IF EXISTS bench_lab ON records_labresult;
@@ -154,10 +166,13 @@ def _measure(env: Env, requests: list[tuple[str, bytes]]) -> tuple[list[float], 
     sent_seconds = time.perf_counter() - start
 
     ids = [lab_id for lab_id, _ in requests]
-    from backend.alerts.models import Alert
+    from backend.records.models import LabResult
 
+    # Graded in the transaction that writes the alert row (a new episode or the one it joined).
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and Alert.objects.filter(source_id__in=ids).count() < len(ids):
+    while time.monotonic() < deadline and LabResult.objects.filter(id__in=ids, graded_at__isnull=False).count() < len(
+        ids
+    ):
         time.sleep(0.2)
     time.sleep(0.3)
     with psycopg.connect(env.db_url, autocommit=True) as db:
@@ -217,9 +232,10 @@ def run(env: Env) -> dict[str, Any]:
     p = {q: report.percentile(latencies, q) for q in (50, 95, 99)}
     b = {q: report.percentile(noop_ms, q) for q in (50, 95, 99)}
     q = {k: report.percentile(loaded, k) for k in (50, 95, 99)}
-    met95, met99 = p[95] < 50, p[99] < 200
+    measured = bool(latencies) and missing == 0  # a reading with no alert row is no figure at all
+    met95, met99 = measured and p[95] < 50, measured and p[99] < 200
     ratio95 = report.ratio(p[95], b[95])
-    met_ratio = ratio95 is not None and ratio95 <= 2
+    met_ratio = measured and ratio95 is not None and ratio95 <= 2
     met_loaded = bool(loaded) and q[95] < 50 and loaded_missing == 0
     rows = [
         ["sync commit -> alert row committed", len(latencies), p[50], p[95], p[99], max(latencies or [0])],
