@@ -36,8 +36,13 @@ FHIR_NODE := tests/fhir/node
 $(FHIR_NODE)/node_modules/.package-lock.json: $(FHIR_NODE)/package-lock.json
 	npm ci --prefix $(FHIR_NODE) --no-audit --no-fund
 
+# axe-core, injected by the dashboard's accessibility test (tests/dashboard/test_ui_accessibility.py).
+A11Y_NODE := tests/dashboard/node
+$(A11Y_NODE)/node_modules/.package-lock.json: $(A11Y_NODE)/package-lock.json
+	npm ci --prefix $(A11Y_NODE) --no-audit --no-fund
+
 # Lint first: it takes seconds and a red lint is as much a failure as a red test.
-test: lint $(FHIR_NODE)/node_modules/.package-lock.json
+test: lint $(FHIR_NODE)/node_modules/.package-lock.json $(A11Y_NODE)/node_modules/.package-lock.json
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # import-linter reads its contracts from pyproject.toml: the backend's layers, shared/ kept pure, no cycles.

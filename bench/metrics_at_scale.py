@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench import report
-from bench.queue_at_scale import PREFIX, Seeder, _latency, _uid
+from bench.queue_at_scale import PREFIX, Seeder, _latency, _queries, _uid
 from bench.stack import Env, scaled
 
 TARGET_MS = 200.0
@@ -31,6 +31,11 @@ HISTORY_DAYS = float(os.environ.get("BENCH_METRICS_HISTORY_DAYS", "1167"))
 DRAWS_PER_PATIENT = 6  # blood-draw reminders over the 180 days
 ESCALATED_SHARE = 20  # one alert in 20 has an escalation step
 MORE = {"reminders": 0xBE000006}
+# Sizes as fractions of the full 10,000 patients / 500,000 alerts: BENCH_METRICS_STEPS=0.1,0.3,1 for
+# the 1k / 3k / 10k patients curve.
+STAGES = [
+    (f"{float(x):.0%}", float(x)) for x in os.environ.get("BENCH_METRICS_STEPS", "0.01,1").split(",") if x.strip()
+]
 
 
 def _seed_more(seeder: Seeder, patients: tuple[int, int], alerts: tuple[int, int]) -> None:
@@ -93,23 +98,6 @@ def _seed_more(seeder: Seeder, patients: tuple[int, int], alerts: tuple[int, int
         conn.execute("ANALYZE alerts_escalationstep")
 
 
-def _queries(path: str, headers: dict[str, str], client: Any) -> tuple[int, int, list[str]]:
-    """One request in-process after a warm-up one (a session renewal or a token's last-use stamp is
-    not what is counted): its status, its queries, and the slowest five with their milliseconds."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(path, headers=headers)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path, headers=headers)
-    slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:5]
-    return (
-        response.status_code,
-        len(ctx.captured_queries),
-        [f"{float(q['time']) * 1000:.0f} ms: {q['sql'][:110]}" for q in slowest],
-    )
-
-
 def run(env: Env) -> dict[str, Any]:
     from django.test import Client
 
@@ -136,7 +124,7 @@ def run(env: Env) -> dict[str, Any]:
     measured: dict[str, dict[str, Any]] = {}
     seeded = {"patients": 0, "readings": 0, "alerts": 0}
     seed_seconds = 0.0
-    for stage, fraction in (("1%", 0.01), ("100%", 1.0)):
+    for stage, fraction in STAGES:
         want = {
             "patients": int(patients * fraction),
             "readings": int(readings * fraction),
@@ -157,66 +145,34 @@ def run(env: Env) -> dict[str, Any]:
             auth = {"Authorization": headers["Authorization"]} if "Authorization" in headers else {}
             status, count, sqls = _queries(path, auth, in_process)
             times, statuses, _ = _latency(env, path, headers, n)
-            measured[f"{label}@{stage}"] = {
-                "status": status,
-                "queries": count,
-                "sql": sqls,
-                "statuses": statuses,
-                "p50": report.percentile(times, 50),
-                "p95": report.percentile(times, 95),
-                "n": len(times),
-            }
+            measured[f"{label}@{stage}"] = report.measurement(status, count, sqls, statuses, times)
     from backend.alerts.models import Alert
 
     window = Alert.objects.filter(created_at__gte=seeder.now - timedelta(days=28)).count()
-    rows, met_all = [], True
-    data: dict[str, Any] = {
+    keys = [(label, "api" if path.startswith("/api/") else "dashboard") for label, path, _ in targets]
+    stages = [stage for stage, _ in STAGES]
+    rows, data, met_all = report.scale_steps(keys, stages, measured, TARGET_MS)
+    data |= {
         "patients": patients,
         "alerts": alerts,
         "history_days": HISTORY_DAYS,
         "alerts_in_28_days": window,
+        "load_avg": round(os.getloadavg()[0], 2),
     }
-    for label, path, _ in targets:
-        small, big = measured[f"{label}@1%"], measured[f"{label}@100%"]
-        met = big["p95"] < TARGET_MS and big["queries"] <= small["queries"] and big["status"] == 200
-        met_all = met_all and met
-        rows.append([label, "1%", small["status"], small["queries"], small["p50"], small["p95"], None])
-        rows.append(
-            [
-                label,
-                "100%",
-                big["status"],
-                big["queries"],
-                big["p50"],
-                big["p95"],
-                report.ratio(big["p95"], small["p95"]),
-            ]
-        )
-        data["api" if path.startswith("/api/") else "dashboard"] = {
-            "p50_ms": round(big["p50"], 1),
-            "p95_ms": round(big["p95"], 1),
-            "queries": big["queries"],
-            "small_queries": small["queries"],
-            "n": big["n"],
-            "target_met": met,
-        }
-    data["target_met"] = met_all
     notes = [
         f"seeded {patients:,} patients, {readings:,} readings, {alerts:,} alerts over {HISTORY_DAYS:g} days "
         f"({window:,} in the default 28 days), "
         f"{patients * DRAWS_PER_PATIENT:,} sent blood-draw reminders, {alerts // ESCALATED_SHARE:,} escalation steps "
         f"in {seed_seconds:.1f}s",
         f"latency: up to {n} sequential requests per row, one connection, after 10 warm-up",
-        f"p95 < {TARGET_MS:.0f} ms and queries flat: {report.target(met_all)}",
-        *(
-            f"slowest SQL for {label} at 100%: " + " | ".join(measured[f"{label}@100%"]["sql"])
-            for label, _, _ in targets
-        ),
+        f"p95 < {TARGET_MS:.0f} ms and queries flat: {report.target(met_all)}   load average (1 min) "
+        f"{data['load_avg']}",
+        *report.slowest_sql(keys, stages[-1], measured),
     ]
     return report.emit(
         "metrics_at_scale",
         "11. Service figures at scale (default 28 days; ms; queries per request)",
-        ["request", "data", "status", "queries", "p50", "p95", "p95 x of 1%"],
+        report.SCALE_HEADERS,
         rows,
         data,
         notes,

@@ -14,8 +14,10 @@ from typing import Any
 
 # (layer, predicate on a frame): the first match walking down from the root claims its subtree.
 LAYERS: list[tuple[str, Callable[[Any], bool]]] = [
-    ("token authentication (1 query)", lambda f: f.function == "authenticate" and "authentication" in f.file_path),
+    ("token authentication", lambda f: f.function == "authenticate" and "authentication" in f.file_path),
     ("audit_record insert + commit", lambda f: f.function == "audit_record"),
+    ("first page: page query + its audit, one statement", lambda f: f.function == "audited_select"),
+    ("first page: model instances from the rows", lambda f: f.function == "instances" and "prepared" in f.file_path),
     ("sync: parse items (shared/)", lambda f: f.function == "_parse_all"),
     ("sync: column arrays from the parsed items", lambda f: f.function == "_batch"),
     ("sync: COPY per section (backend/records/bulk.py)", lambda f: f.function == "insert_all"),

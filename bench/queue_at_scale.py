@@ -13,6 +13,7 @@ Target: p95 < 50 ms; queries must not grow with the data.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -294,12 +295,20 @@ def _dashboard_path() -> str | None:
 
 
 def _queries(path: str, headers: dict[str, str], client: Any) -> tuple[int, int, list[str]]:
+    """One request in-process after a warm-up one (a session renewal or a token's last-use stamp is
+    not what is counted): its status, its queries, and the slowest five with their milliseconds."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    client.get(path, headers=headers)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path, headers=headers)
-    return response.status_code, len(ctx.captured_queries), [q["sql"][:160] for q in ctx.captured_queries]
+    slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:5]
+    return (
+        response.status_code,
+        len(ctx.captured_queries),
+        [f"{float(q['time']) * 1000:.1f} ms: {q['sql'][:110]}" for q in slowest],
+    )
 
 
 def _latency(env: Env, path: str, headers: dict[str, str], n: int) -> tuple[list[float], dict[int, int], int]:
@@ -319,6 +328,16 @@ def _latency(env: Env, path: str, headers: dict[str, str], n: int) -> tuple[list
         size = len(body)
     conn.close()
     return times, statuses, size
+
+
+# Bench 3's data sizes as multiples of its 1x (10,000 patients, 2,000,000 readings, 50,000 alerts):
+# issue 17 target 3 asks for the same p95 and flat queries at 10x (100,000 / 20,000,000 / 500,000).
+STEPS = [float(x) for x in os.environ.get("BENCH_QUEUE_STEPS", "0.01,1,3,10").split(",") if x.strip()]
+TARGET_MS = 50.0
+
+
+def _step_label(step: float) -> str:
+    return f"{step:.0%}" if step < 1 else f"{step:g}x"
 
 
 def run(env: Env) -> dict[str, Any]:
@@ -346,22 +365,22 @@ def run(env: Env) -> dict[str, Any]:
         targets.append((f"GET {dashboard} (dashboard queue)", dashboard, {"Cookie": session_cookie}))
     n = scaled(300, 50)
 
-    stages = [("1%", 0.01), ("100%", 1.0)]
     measured: dict[str, dict[str, Any]] = {}
+    seeding: list[str] = []
     seed_seconds = 0.0
     seeded = {"patients": 0, "readings": 0, "alerts": 0}
-    for stage, fraction in stages:
-        want = {
-            "patients": int(patients * fraction),
-            "readings": int(readings * fraction),
-            "alerts": int(alerts * fraction),
-        }
+    for step in STEPS:
+        stage = _step_label(step)
+        want = {"patients": int(patients * step), "readings": int(readings * step), "alerts": int(alerts * step)}
         print(
             f"   stage {stage}: seeding up to {want['patients']:,} patients, {want['readings']:,} readings, "
             f"{want['alerts']:,} alerts",
             flush=True,
         )
-        seed_seconds += seeder.seed(*(want[k] - seeded[k] for k in ("patients", "readings", "alerts")))
+        took = seeder.seed(*(want[k] - seeded[k] for k in ("patients", "readings", "alerts")))
+        seed_seconds += took
+        added = want["readings"] - seeded["readings"]
+        seeding.append(f"{stage}: +{added:,} readings in {took:.0f}s ({added / took if took else 0:,.0f}/s)")
         seeded = want
         for label, path, headers in targets:
             in_process_headers = {"Authorization": headers["Authorization"]} if "Authorization" in headers else {}
@@ -369,74 +388,47 @@ def run(env: Env) -> dict[str, Any]:
                 path, in_process_headers, client if dashboard and path == dashboard else Client()
             )
             times, statuses, size = _latency(env, path, headers, n)
-            measured[f"{label}@{stage}"] = {
-                "status": status,
-                "queries": count,
-                "sql": sqls,
-                "statuses": statuses,
-                "bytes": size,
-                "p50": report.percentile(times, 50),
-                "p95": report.percentile(times, 95),
-                "n": len(times),
-            }
-    readings_rate = seeded["readings"] / seed_seconds if seed_seconds else 0
-    rows = []
-    data: dict[str, Any] = {
+            measured[f"{label}@{stage}"] = report.measurement(status, count, sqls, statuses, times, bytes=size)
+    stages = [_step_label(s) for s in STEPS]
+    keys = [(label, "api" if path == api else "dashboard") for label, path, _ in targets]
+    rows, data, met_all = report.scale_steps(keys, stages, measured, TARGET_MS)
+    data |= {
         "patients": seeded["patients"],
         "readings": seeded["readings"],
         "alerts": seeded["alerts"],
         "seed_seconds": round(seed_seconds, 1),
-        "seed_rows_per_s": round(readings_rate),
+        "seed_rows_per_s": round(seeded["readings"] / seed_seconds) if seed_seconds else 0,
+        "database_size": _database_size(env),
+        "load_avg": round(os.getloadavg()[0], 2),
     }
-    met_all = True
-    for label, path, _ in targets:
-        small, big = measured[f"{label}@1%"], measured[f"{label}@100%"]
-        met = big["p95"] < 50 and big["queries"] <= small["queries"] and big["status"] == 200
-        met_all = met_all and met
-        rows.append([label, "1%", small["status"], small["queries"], small["p50"], small["p95"], None])
-        rows.append(
-            [
-                label,
-                "100%",
-                big["status"],
-                big["queries"],
-                big["p50"],
-                big["p95"],
-                report.ratio(big["p95"], small["p95"]),
-            ]
-        )
-        key = "api" if path == api else "dashboard"
-        data[key] = {
-            "p50_ms": round(big["p50"], 2),
-            "p95_ms": round(big["p95"], 2),
-            "queries": big["queries"],
-            "small_p95_ms": round(small["p95"], 2),
-            "small_queries": small["queries"],
-            "p95_growth": report.ratio(big["p95"], small["p95"]),
-            "target_met": met,
-            "statuses": big["statuses"],
-        }
-    data["target_met"] = met_all
     notes = [
         f"seeded {seeded['patients']:,} patients, {seeded['readings']:,} readings, {seeded['alerts']:,} alerts in "
-        f"{seed_seconds:.1f}s (COPY, ANALYZE included)",
+        f"{seed_seconds:.1f}s (COPY, ANALYZE included; {'; '.join(seeding)}); database {data['database_size']}",
         f"latency: up to {n} sequential requests (at most {LATENCY_BUDGET_S:.0f}s) per row, one connection, "
         "after 10 warm-up",
-        f"p95 < 50 ms and queries flat: {report.target(met_all)}",
+        f"p95 < {TARGET_MS:.0f} ms and queries flat: {report.target(met_all)}   load average (1 min) "
+        f"{data['load_avg']}",
     ]
     if not dashboard:
         notes.append("dashboard queue page: skipped (no backend.dashboard view at / yet)")
         data["dashboard"] = {"skipped": "no backend.dashboard view at / yet"}
-    for label, _, _ in targets:
-        notes.append(f"SQL for {label} at 100%: " + " | ".join(measured[f"{label}@100%"]["sql"]))
+    notes += report.slowest_sql(keys, stages[-1], measured)
     return report.emit(
         "queue_at_scale",
         "3. Nurse queue at scale (first page, ms; queries per request)",
-        ["request", "data", "status", "queries", "p50", "p95", "p95 x of 1%"],
+        report.SCALE_HEADERS,
         rows,
         data,
         notes,
     )
+
+
+def _database_size(env: Env) -> str:
+    import psycopg
+
+    with psycopg.connect(env.db_url) as conn:
+        row = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()
+    return str(row[0]) if row else "?"
 
 
 def main() -> None:

@@ -71,6 +71,74 @@ def emit(
     return record
 
 
+SCALE_HEADERS = ["request", "data", "status", "queries", "p50", "p95", "p95 x of first"]
+
+
+def measurement(
+    status: int, queries: int, sql: list[str], statuses: dict[int, int], times: Sequence[float], **more: Any
+) -> dict[str, Any]:
+    """One request measured at one data size (benches 3 and 11): its in-process status, queries
+    and slowest SQL, and its latencies over HTTP."""
+    return {
+        "status": status,
+        "queries": queries,
+        "sql": sql,
+        "statuses": statuses,
+        "p50": percentile(times, 50),
+        "p95": percentile(times, 95),
+        "n": len(times),
+        **more,
+    }
+
+
+def scale_steps(
+    keys: Sequence[tuple[str, str]], stages: Sequence[str], measured: dict[str, dict[str, Any]], target_ms: float
+) -> tuple[list[list[Any]], dict[str, Any], bool]:
+    """The table rows, the JSON figures and the verdict of requests measured at growing data sizes
+    (`measured["<label>@<stage>"]`, from `measurement`): per request, one row per size with the p95
+    as a multiple of the first size's; met when the largest size's p95 is under `target_ms`, its
+    queries no more than at the first size, and it answered 200. `keys` pairs each label with its
+    key in the JSON (e.g. "api", "dashboard")."""
+    rows: list[list[Any]] = []
+    data: dict[str, Any] = {"stages": list(stages)}
+    met_all = True
+    for label, key in keys:
+        first, last = measured[f"{label}@{stages[0]}"], measured[f"{label}@{stages[-1]}"]
+        met = last["p95"] < target_ms and last["queries"] <= first["queries"] and last["status"] == 200
+        met_all = met_all and met
+        for i, stage in enumerate(stages):
+            m = measured[f"{label}@{stage}"]
+            growth = ratio(m["p95"], first["p95"]) if i else None
+            rows.append([label, stage, m["status"], m["queries"], m["p50"], m["p95"], growth])
+        data[key] = {
+            "p50_ms": round(last["p50"], 2),
+            "p95_ms": round(last["p95"], 2),
+            "queries": last["queries"],
+            "small_p95_ms": round(first["p95"], 2),
+            "small_queries": first["queries"],
+            "p95_growth": ratio(last["p95"], first["p95"]),
+            "n": last["n"],
+            "target_met": met,
+            "statuses": last["statuses"],
+            "curve": {
+                stage: {
+                    "p50_ms": round(measured[f"{label}@{stage}"]["p50"], 2),
+                    "p95_ms": round(measured[f"{label}@{stage}"]["p95"], 2),
+                    "queries": measured[f"{label}@{stage}"]["queries"],
+                }
+                for stage in stages
+            },
+        }
+    data["target_met"] = met_all
+    return rows, data, met_all
+
+
+def slowest_sql(keys: Sequence[tuple[str, str]], stage: str, measured: dict[str, dict[str, Any]]) -> list[str]:
+    return [
+        f"slowest SQL for {label} at {stage}: " + " | ".join(measured[f"{label}@{stage}"]["sql"]) for label, _ in keys
+    ]
+
+
 def skipped(name: str, reason: str) -> dict[str, Any]:
     print(f"\n== {name}\nskipped: {reason}")
     record = {"bench": name, "skipped": reason}

@@ -10,6 +10,8 @@ urlpatterns = [
     path("bench/naive-sync/", baseline_views.NaiveSyncApi.as_view(), name="bench-naive-sync"),
     path("bench/drf-open/", baseline_views.DrfOpenApi.as_view(), name="bench-drf-open"),
     path("bench/drf-auth/", baseline_views.DrfAuthApi.as_view(), name="bench-drf-auth"),
+    path("bench/drf-auth-db/", baseline_views.DrfAuthDatabaseApi.as_view(), name="bench-drf-auth-db"),
+    path("bench/alerts-before/", baseline_views.AlertListBeforeApi.as_view(), name="bench-alerts-before"),
     path("bench/alerts-no-audit/", baseline_views.AlertListNoAuditApi.as_view(), name="bench-alerts-no-audit"),
     *production,
 ]

@@ -144,10 +144,11 @@ class ApiClient:
         """The patient's own profile: {id, display_name, timezone, regimen, ...}."""
         return self._json("GET", "/me/", None)
 
-    def me_update(self, *, timezone: str) -> dict[str, Any]:
-        """PATCH the patient's time zone (an IANA name); the server re-times the reminders to the
-        same wall-clock times in it. → the profile, as me()."""
-        return self._json("PATCH", "/me/", {"timezone": timezone})
+    def me_update(self, *, timezone: str | None = None, language: str | None = None) -> dict[str, Any]:
+        """PATCH the patient's time zone (an IANA name; the server re-times the reminders to the
+        same wall-clock times in it) and/or language ("en", "es"). → the profile, as me()."""
+        body = {k: v for k, v in (("timezone", timezone), ("language", language)) if v is not None}
+        return self._json("PATCH", "/me/", body)
 
     def caregiver_invite_create(self, scopes: Sequence[str]) -> dict[str, Any]:
         """→ 201 {code, ...}; scopes ⊆ critical_alerts, all_alerts, missed_doses, daily_summary."""

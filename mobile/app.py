@@ -20,7 +20,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
 import mobile.widgets.common  # noqa: F401 - the widget rules app.kv uses
-from mobile import config, device
+from mobile import config, device, language
 from mobile import strings as S
 from mobile import theme as T
 from mobile.api import ApiClient
@@ -93,9 +93,37 @@ class CareLoopApp(App):
         self.refresh_soon = Clock.create_trigger(self._refresh_current, 0.15)
         Window.clearcolor = T.BG
         Window.bind(on_keyboard=self._on_key)
-        root = Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+        language.apply(self.chosen_language())
+        self.title = S.APP_NAME
+        return self._build_root()
+
+    def _build_root(self) -> Any:
+        path = str(Path(__file__).with_suffix(".kv"))
+        Builder.unload_file(path)  # a rebuild in another language: its rules again, once
+        root = Builder.load_file(path)
         root.ids.sm.transition = NoTransition()  # calm: no sliding screens
         return root
+
+    # ---- language -------------------------------------------------------------------------------
+
+    def chosen_language(self) -> str:
+        """The person's language (from the clinic, or chosen here), else the phone's."""
+        return language.choose(self.store.get("language") if self.store.is_enrolled() else None)
+
+    def use_language(self, code: str | None = None) -> None:
+        """Speak `code` (default: the one chosen) from now on, and show every screen again in it:
+        a built label keeps its text, so the widgets are built anew; the current screen stays."""
+        if not language.apply(code or self.chosen_language()):
+            return
+        self.title = S.APP_NAME
+        current = self.root.ids.sm.current if self.root is not None else ""
+        old = self.root
+        self.root = self._build_root()
+        Window.remove_widget(old)
+        Window.add_widget(self.root)
+        self._show_status(self.engine.status(running=bool(self._status and self._status.running)))
+        if current:
+            self.show(current)
 
     def on_start(self) -> None:
         self.enrolled = self.store.is_enrolled()
@@ -183,6 +211,7 @@ class CareLoopApp(App):
     def _show_status_on_ui(self, status: SyncStatus) -> None:
         self._show_status(status)
         if not status.running:
+            self.use_language()  # the sync may have brought the person's language
             self.refresh_soon()  # new alerts or accepted entries may change what the screen shows
             self.reminders_changed()
 
@@ -203,6 +232,7 @@ class CareLoopApp(App):
     def enrolled_now(self) -> None:
         self.api.token = self.store.token
         self.enrolled = True
+        self.use_language()  # the person's language at the clinic, if they chose one
         self.runner.start()
         self.runner.request()
         self.show("today")
@@ -220,6 +250,7 @@ class CareLoopApp(App):
         self.runner = SyncRunner(self.engine, self._sync_status_from_thread, interval=self._sync_interval)
         self._show_status(self.engine.status())
         self.text_scale = TEXT_SCALES[0]
+        self.use_language()  # signed out: the phone's own language again
         self.show("enroll")
 
     def call_clinic(self) -> None:

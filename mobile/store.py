@@ -148,6 +148,9 @@ class Store:
                 "patient": json.dumps(dict(patient), sort_keys=True),
                 "clinic": json.dumps(dict(clinic), sort_keys=True),
                 "regimen": json.dumps(dict(regimen), sort_keys=True),
+                # The person's language at the clinic (blank: not chosen, the phone's is used).
+                "language": str(patient.get("language") or ""),
+                "language_dirty": None,
                 "signed_out": None,
                 "cursor": None,
             }

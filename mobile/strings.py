@@ -1,10 +1,11 @@
 """Every string the patient sees, in one catalog ready for translation.
 
-Each text goes through `_()` (gettext): a translator extracts this module with
-`xgettext -L Python -k_ -kN_:1,2 mobile/strings.py` and drops `careloop.mo` files under
-`mobile/locale/<lang>/LC_MESSAGES/`. Texts that come from `shared/` (symptom questions, the alert
-policy's advice, the missed-dose rule) or from the server (rejection reasons) are English and go
-through `tr()`, so the same catalog can translate them by their English text.
+Each text goes through `_()` (gettext) into the catalog `mobile/locale/<lang>/LC_MESSAGES/careloop.po`
+(compiled beside it as `careloop.mo`; tests/mobile/test_i18n.py fails on any text missing from it).
+Texts that come from `shared/` (symptom questions, the alert policy's advice, food rules, reminder
+texts) or from the server (alert titles and advice) are English and go through `tr()`: shared/'s own
+catalog (`shared.i18n`, the one the server's messages use too) translates them by their English text.
+The language is `mobile.language.current()`; switching it reloads this module.
 
 Rules for writing here: short sentences, what to do before why, no jargon without its plain name
 next to it, and never meaning by colour alone (every severity has a word and an icon).
@@ -16,7 +17,14 @@ import gettext
 from datetime import date, datetime
 from pathlib import Path
 
-_translation = gettext.translation("careloop", localedir=Path(__file__).parent / "locale", fallback=True)
+from mobile import language
+from shared.i18n import catalog
+
+LANGUAGE = language.current()
+_translation = gettext.translation(
+    "careloop", localedir=Path(__file__).parent / "locale", languages=[LANGUAGE], fallback=True
+)
+_shared = catalog(LANGUAGE)
 
 
 def _(text: str) -> str:
@@ -27,9 +35,22 @@ def N_(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def C_(context: str, text: str) -> str:
+    """A text whose translation depends on where it stands (" and " in "do not take A and B" is
+    " ni " in Spanish, " y " elsewhere)."""
+    return _translation.pgettext(context, text)
+
+
 def tr(text: str) -> str:
-    """A text from shared/ or the server, translated by its English text when a catalog has it."""
-    return _translation.gettext(text) if text else text
+    """A text from shared/ or the server, translated by its English text (shared/'s catalog, then
+    this one); left in English when neither has it (a server's reason we do not know)."""
+    if not text:
+        return text
+    shared = _shared.translate(text)
+    if shared.complete:
+        return shared.text
+    own = _translation.gettext(text)
+    return own if own != text else shared.text  # the sentences shared/ knows, the rest in English
 
 
 APP_NAME = _("CareLoop")
@@ -219,7 +240,7 @@ def call_number(number: str) -> str:
 
 
 def hold_title(drugs: list[str]) -> str:
-    names = _(" and ").join(DRUG_SHORT.get(d, d) for d in drugs)
+    names = C_("drugs not to take", " and ").join(DRUG_SHORT.get(d, d) for d in drugs)
     return _("Do not take {drugs} for now").format(drugs=names)
 
 
@@ -245,6 +266,9 @@ ALERT_KIND_WORDS = {
     "anemia": _("Low hemoglobin"),
     "hepatotoxicity": _("Liver test high"),
     "creatinine_increased": _("Kidney test high"),
+    "early_warning": _("Blood count falling"),
+    "stale_labs": _("Blood count overdue"),
+    "cycle_labs_missing": _("Blood test before the next cycle missing"),
 }
 
 
@@ -396,6 +420,10 @@ STATUS_LOCAL = _("Waiting to be sent to your care team.")
 STATUS_LOCAL_SENT = _("Sent. Your care team is being told.")
 
 
+# A server's reason names the field it is about: the patient reads the field's plain name.
+FIELD_WORDS = {"collected_at": _("time"), "reported_at": _("time"), "taken_at": _("time")}
+
+
 def rejected_what(what: str, when: str) -> str:
     return _("{what}, entered {when}").format(what=what, when=when)
 
@@ -443,6 +471,10 @@ SETTINGS_ZONE_OFFLINE = _(
     "No connection. Changing your time zone needs the internet. Nothing was changed: try again when you are online."
 )
 SETTINGS_ZONE_UNAVAILABLE = _("Your clinic's service cannot change your time zone yet. Ask your care team.")
+SETTINGS_LANGUAGE = _("Language")
+SETTINGS_LANGUAGE_HELP = _("CareLoop speaks your language on this phone and in the messages you receive.")
+SETTINGS_LANGUAGE_PENDING = _("Your language is saved with your clinic when this phone is next online.")
+LANGUAGE_NAMES = language.NAMES  # each in its own words, never translated
 
 
 def zone_mismatch(server_zone: str, device_zone: str) -> str:
@@ -500,7 +532,7 @@ def day_short(d: date) -> str:
 
 
 def day_long(d: date) -> str:
-    return _("{weekday} {day} {month}").format(
+    return C_("long date", "{weekday} {day} {month}").format(
         weekday=WEEKDAYS_LONG[d.weekday()], day=d.day, month=MONTHS_LONG[d.month - 1]
     )
 

@@ -154,6 +154,7 @@ class SyncEngine:
         if not result.more:
             # Once the outbox is drained, not after every round: a phone back from weeks offline
             # sends its backlog without a plan, history and response request per batch.
+            self._send_language()
             self._exchange_plan()
             self._import_history()
             self._fetch_response()
@@ -204,6 +205,21 @@ class SyncEngine:
                     created_at=self.now().isoformat(),
                     meta={HISTORY_KEY: json.dumps(progress, sort_keys=True) if progress else None},
                 )
+
+    def _send_language(self) -> None:
+        """After a sync: a language chosen on this phone while offline goes to the clinic, which
+        then writes the person's messages in it. Never fails the sync."""
+        dirty = self.store.get("language_dirty")
+        if not dirty:
+            return
+        try:
+            self.api.me_update(language=dirty)
+        except (NotAvailable, Unreachable):
+            return  # an older server, or the line dropped: after the next sync
+        except ApiError as exc:
+            logger.info("language refused: %s", exc.message)
+        if self.store.get("language_dirty") == dirty:
+            self.store.put("language_dirty", None)
 
     def _exchange_plan(self) -> None:
         """After a sync: send the times the patient changed, or now and then fetch the plan, so the
@@ -282,6 +298,10 @@ class SyncEngine:
                 updates[key] = json.dumps(answer[key], sort_keys=True)
         if isinstance(answer.get("server_time"), str):
             updates["server_time"] = answer["server_time"]
+        # The person's language as the clinic knows it (changed on another phone, or by a nurse),
+        # unless a choice made on this phone still waits to be sent.
+        if isinstance(answer.get("language"), str) and not self.store.get("language_dirty"):
+            updates["language"] = answer["language"]
         self.store.put_many(updates)
         unanswered = sent - set(accepted) - set(rejected)
         if unanswered:

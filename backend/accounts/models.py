@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy
@@ -60,7 +62,41 @@ class Role(models.TextChoices):
 STAFF_ROLES = (Role.NURSE, Role.ADMIN)
 
 
+class _AuthStateQuerySet(models.QuerySet[Any]):
+    """Every bulk update or delete that may end or change what a Bearer token stands for tells the
+    token cache (backend.accounts.token_cache), as saves and deletes do through signals
+    (AccountsConfig.ready). `harmless` fields change nothing a token check reads back."""
+
+    harmless: frozenset[str] = frozenset()
+
+    def update(self, **kwargs: Any) -> int:
+        changed = super().update(**kwargs)
+        if changed and not set(kwargs) <= self.harmless:
+            from backend.accounts.token_cache import auth_state_changed
+
+            auth_state_changed()
+        return changed
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        deleted = super().delete()
+        if deleted[0]:
+            from backend.accounts.token_cache import auth_state_changed
+
+            auth_state_changed()
+        return deleted
+
+
+class UserQuerySet(_AuthStateQuerySet):
+    harmless = frozenset({"last_login"})
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    """Django's, with the queryset that keeps the token cache honest."""
+
+
 class User(AbstractUser):
+    objects = UserManager()
+
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.NURSE)
     clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     # The person's own language for pages and messages (settings.LANGUAGES); blank follows the browser
@@ -91,8 +127,14 @@ def code_digests(code: str) -> list[str]:
     return [hash_code(code), hash_token(code)]
 
 
+class DeviceTokenQuerySet(_AuthStateQuerySet):
+    harmless = frozenset({"last_used_at"})
+
+
 class DeviceToken(models.Model):
     """One Bearer token per signed-in device; revoking it signs out that device only."""
+
+    objects = DeviceTokenQuerySet.as_manager()
 
     key_hash = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_tokens")

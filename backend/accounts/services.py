@@ -211,3 +211,13 @@ def sign_in_unlock(*, username: str) -> int:
     """End django-axes' lockout of `username` from every address (its failure counts are removed);
     how many counted addresses there were."""
     return int(axes_reset(username=username))
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The person's own language ("" for none chosen): the dashboard's, their phone's and their
+    messages' (backend.accounts.language, backend.notifications.texts)."""
+    if language and language not in {code for code, _ in settings.LANGUAGES}:
+        raise ApplicationError({"language": [f"Must be one of: {', '.join(c for c, _ in settings.LANGUAGES)}."]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -24,6 +24,7 @@ from backend.alerts.models import Alert, Severity
 from backend.caregivers.models import CaregiverLink
 from backend.caregivers.selectors import active_links_by_patient, scope_covers_alert
 from backend.notifications.services import InboxItem, notify_many
+from backend.notifications.texts import inbox_text, language_of, shared_text
 
 # Alerts announced per transaction: a burst of thousands goes out in a few batches, each a constant
 # number of statements, and a worker lost mid-burst loses at most one uncommitted batch (redone by
@@ -86,35 +87,47 @@ def _items(alert: Alert, nurses: list[User], links: list[CaregiverLink]) -> list
         for nurse in nurses
         if nurse.clinic_id == alert.patient.clinic_id
     ]
+    # The patient and each caregiver read it in their own language (nurses: the clinical English).
     if alert.patient.user is not None:
+        language = language_of(alert.patient.user)
         items.append(
             InboxItem(
                 recipient=alert.patient.user,
                 kind="patient_alert",
                 dedupe_key=f"alert:{alert.pk}:patient{again}",
-                title=alert.title,
-                body=alert.patient_advice,
+                title=shared_text(alert.title, language),
+                body=shared_text(alert.patient_advice, language),
                 critical=critical,
                 topic=topic,
                 patient_id=patient_id,
             )
         )
-    first = (alert.patient.display_name.split() or ["The person you care for"])[0]
     items.extend(
-        InboxItem(
-            recipient=link.caregiver,
-            kind="caregiver_alert",
-            dedupe_key=f"alert:{alert.pk}:caregiver{again}",
-            title=f"{first}: {alert.title}",
-            body=alert.patient_advice,
-            critical=critical,
-            topic=topic,
-            patient_id=patient_id,
-        )
+        _caregiver_item(alert, link.caregiver, again, critical, topic)
         for link in links
         if scope_covers_alert(link.scopes, critical=critical)
     )
     return items
+
+
+def _caregiver_item(alert: Alert, caregiver: User, again: str, critical: bool, topic: str) -> InboxItem:
+    language = language_of(caregiver)
+    title = shared_text(alert.title, language)
+    return InboxItem(
+        recipient=caregiver,
+        kind="caregiver_alert",
+        dedupe_key=f"alert:{alert.pk}:caregiver{again}",
+        title=inbox_text("caregiver_alert.title", language, first=first_name(alert, language), title=title),
+        body=shared_text(alert.patient_advice, language),
+        critical=critical,
+        topic=topic,
+        patient_id=alert.patient_id,
+    )
+
+
+def first_name(alert: Alert, language: str) -> str:
+    """How a caregiver's message names the patient: the first name the clinic recorded."""
+    return (alert.patient.display_name.split() or [inbox_text("someone_you_care_for", language)])[0]
 
 
 def unannounced_alert_ids(*, older_than: timedelta, now: datetime | None = None, limit: int = 500) -> list[UUID]:

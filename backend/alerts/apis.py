@@ -10,8 +10,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.authentication import (
+    BearerTokenAuthentication,
+    BearerVerifiedInStatement,
+    unverified,
+    verified,
+)
 from backend.accounts.models import STAFF_ROLES
 from backend.alerts import services
+from backend.alerts.first_page import Fetched, TokenUnverified, first_page
 from backend.alerts.models import Alert, Severity, Status
 from backend.alerts.serializers import AlertSerializer
 from backend.api.pagination import NewestFirst
@@ -46,6 +53,7 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class AlertListApi(AuditedListMixin, generics.ListAPIView):
+    authentication_classes = [BearerVerifiedInStatement]
     audit_resource = "alert"
     serializer_class = AlertSerializer
     permission_classes = [IsClinicStaffOrPatient]
@@ -58,6 +66,33 @@ class AlertListApi(AuditedListMixin, generics.ListAPIView):
         alerts = services.alerts_visible_to(self.request.user)  # type: ignore[arg-type]
         # Only staff are shown the escalation steps (AlertSerializer): nobody else pays the query.
         return alerts.prefetch_related("escalation_steps") if self.request.user.role in STAFF_ROLES else alerts
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The first page, no parameter: prepared SQL, the token checked and the read audited in the
+        # same statement (first_page); anything else: the general path, on a token checked first.
+        alerts = None
+        if not getattr(self, "swagger_fake_view", False):
+            try:
+                alerts = first_page(request.user, request.query_params, request.auth)  # type: ignore[arg-type]
+            except TokenUnverified:
+                return self._again(request, failed=True)
+        if alerts is None:
+            if unverified(request):
+                return self._again(request)
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(Fetched(alerts))  # type: ignore[arg-type]
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def get_authenticators(self) -> list[Any]:
+        if getattr(self, "swagger_fake_view", False):  # the schema: to a client, the same Bearer token
+            return [BearerTokenAuthentication()]
+        return super().get_authenticators()  # type: ignore[no-any-return]
+
+    def _again(self, request: Request, *, failed: bool = False) -> Response:
+        """Authenticated again with the token checked (401 if it ended), then listed."""
+        verified(request, failed=failed)
+        self.check_permissions(request)
+        return self.list(request)
 
     def filter_queryset(self, queryset: Any) -> Any:
         # No filter asked for: skip django-filter's form, about 15% of a patient's plain list.

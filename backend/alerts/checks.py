@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from backend.alerts.models import Alert, SourceType, Status
 from backend.patients.calendar import calendars_for
-from backend.patients.models import Patient
+from backend.patients.models import CareStatus, Patient
 from backend.records.models import LabResult
 from shared.alert_policy import DEFAULT_POLICY, AlertCandidate, early_warning_alert, stale_labs_alert
 from shared.count_trends import Count, early_warning
@@ -67,7 +67,12 @@ def stale_labs_check(*, now: datetime | None = None) -> list[uuid.UUID]:
     (shared.lab_monitoring), one per gap: the gap is named by the last count's local date."""
     now = now or timezone.now()
     raised: list[uuid.UUID] = []
-    enrolled = Patient.objects.filter(user__isnull=False, user__is_active=True).select_related("user").order_by("pk")
+    # A paused or discharged patient raises no alert (patients.care_status).
+    enrolled = (
+        Patient.objects.filter(user__isnull=False, user__is_active=True, care_status=CareStatus.ACTIVE)
+        .select_related("user")
+        .order_by("pk")
+    )
     for batch in _batches(enrolled):
         last = dict(
             LabResult.objects.filter(patient_id__in=[p.pk for p in batch], analyte__in=BLOOD_COUNT_ANALYTES)
@@ -117,7 +122,8 @@ def early_warning_check(
         .distinct()
     )
     raised: list[uuid.UUID] = []
-    for batch in _batches(Patient.objects.filter(pk__in=recent).order_by("pk")):
+    in_care = Patient.objects.filter(pk__in=recent, care_status=CareStatus.ACTIVE)  # paused: no alert
+    for batch in _batches(in_care.order_by("pk")):
         zones = {p.pk: z for p in batch if (z := _zone(p)) is not None}
         series: dict[tuple[uuid.UUID, str], list[Count]] = defaultdict(list)
         for patient_id, analyte, at, value in LabResult.objects.filter(

@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.alerts.models import UNRESOLVED, Alert
+from backend.patients.models import CareStatus, Patient
 from shared.alert_policy import BOTH, AlertCandidate, Severity
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,18 @@ def episodes_apply(
     """Join or start the episodes of `raised` (in the caller's transaction), and bring every locked
     episode's holds up to the `latest` reading of each (patient, analyte or symptom)."""
     now = now or timezone.now()
+    # A paused or discharged patient's readings are graded and kept, but raise or join no alert
+    # (patients.care_status); they still bring holds up to date below (`latest`): data, not alerts.
+    paused = (
+        set(
+            Patient.objects.filter(pk__in={r.reading.patient_id for r in raised})
+            .exclude(care_status=CareStatus.ACTIVE)
+            .values_list("pk", flat=True)
+        )
+        if raised
+        else set()
+    )
+    raised = [r for r in raised if r.reading.patient_id not in paused]
     patients = {r.reading.patient_id for r in raised} | {patient for patient, _ in latest}
     if not patients:
         return EpisodesOutcome([], [])

@@ -39,6 +39,8 @@ from backend.accounts.models import Clinic, Role, User
 from backend.alerts.models import Alert, EscalationStep, Severity, Status
 from backend.caregivers.selectors import active_links_by_patient, scope_covers_alert
 from backend.notifications.services import contact_notify, notify, planned_channels, preferences_for
+from backend.notifications.texts import inbox_text, language_of, shared_text
+from backend.patients.models import CareStatus
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +80,10 @@ def escalations_run(*, now: datetime | None = None, limit: int = BATCH) -> Escal
     any number of times: a second run at the same moment does nothing."""
     now = now or timezone.now()
     outcome = EscalationOutcome(scheduled=_schedule_new(limit))
+    # A paused or discharged patient's open alerts are not escalated (patients.care_status); once
+    # the patient is active again their ladder goes on where it was.
     due = list(
-        Alert.objects.filter(status=Status.OPEN, next_escalation_at__lte=now)
+        Alert.objects.filter(status=Status.OPEN, next_escalation_at__lte=now, patient__care_status=CareStatus.ACTIVE)
         .select_related("patient__clinic")
         .order_by("next_escalation_at")[:limit]
     )
@@ -104,7 +108,12 @@ def _schedule_new(limit: int) -> int:
     )
     fresh = list(
         Alert.objects.filter(
-            escalating, status=Status.OPEN, superseded=False, escalation_level=0, next_escalation_at__isnull=True
+            escalating,
+            status=Status.OPEN,
+            superseded=False,
+            escalation_level=0,
+            next_escalation_at__isnull=True,
+            patient__care_status=CareStatus.ACTIVE,
         )
         .select_related("patient__clinic")
         .order_by("created_at")[:limit]
@@ -210,19 +219,22 @@ def _tell_caregivers(alert: Alert, level: int, now: datetime) -> list[Any]:
     links = active_links_by_patient(patient_ids=[alert.patient_id]).get(alert.patient_id, [])
     caregivers = [link.caregiver for link in links if scope_covers_alert(link.scopes, critical=True)]
     preferences = preferences_for(caregivers)
-    first = (alert.patient.display_name.split() or ["The person you care for"])[0]
     phone = alert.patient.clinic.phone
     told = []
     for person in caregivers:
         preference = preferences.get(person.pk)
+        language = language_of(person)  # each caregiver reads it in their own language
+        first = (alert.patient.display_name.split() or [inbox_text("someone_you_care_for", language)])[0]
+        title = shared_text(alert.title, language)
+        advice = shared_text(alert.patient_advice, language)
+        body = inbox_text("caregiver_escalation.body", language, advice=advice)
         notify(
             recipient=person,
             kind="caregiver_escalation",
             critical=True,
             dedupe_key=_step_key(alert, level),
-            title=f"{first} needs attention: {alert.title}",
-            body=f"The care team has not acknowledged this critical alert yet. {alert.patient_advice}"
-            + (f" Clinic phone: {phone}." if phone else ""),
+            title=inbox_text("caregiver_escalation.title", language, first=first, title=title),
+            body=body + (" " + inbox_text("clinic_phone", language, phone=phone) if phone else ""),
             preference=preference,
             now=now,
             topic=alert_topic(alert.pk),

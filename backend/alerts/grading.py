@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from backend.accounts.models import Clinic
@@ -96,7 +96,9 @@ def _claim(model: type[M], which: Q, limit: int | None) -> list[M]:
     rows = (
         model.objects.filter(which, graded_at__isnull=True)
         .select_for_update(skip_locked=True, of=("self",))
-        .annotate(clinic_key=F("patient__clinic_id"))
+        # The patient and clinic ride along in the claim's own query (only the reading is locked):
+        # two round trips fewer per task, on the commit -> alert path (bench 2).
+        .select_related("patient__clinic")
         .order_by("received_at")
     )
     return list(rows[:limit] if limit else rows)
@@ -109,23 +111,22 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
         symptoms = _claim(SymptomReport, symptom_filter, limit)
         if not labs and not symptoms:
             return GradingOutcome(0, [])
-        clinics = {c.pk: c for c in Clinic.objects.filter(pk__in={r.clinic_key for r in [*labs, *symptoms]})}
         policies: dict[int, AlertPolicy] = {}
-        clinic_of = {r.patient_id: clinics[r.clinic_key] for r in [*labs, *symptoms]}
+        clinic_of = {r.patient_id: r.patient.clinic for r in [*labs, *symptoms]}
         raised: list[tuple[LabResult | SymptomReport, AlertCandidate]] = []
-        patients = {p.pk: p for p in Patient.objects.filter(pk__in={lab.patient_id for lab in labs})} if labs else {}
+        patients: dict[UUID, Patient] = {lab.patient_id: lab.patient for lab in labs}
         contexts = lab_contexts(patients.values())
         for lab in labs:
             patient = patients[lab.patient_id]
             context = (contexts[patient.pk], local_day(patient, lab.collected_at))
-            candidate = _safely(_grade_lab_row, lab, _policy(policies, clinics[lab.clinic_key]), context)
+            candidate = _safely(_grade_lab_row, lab, _policy(policies, clinic_of[lab.patient_id]), context)
             lab.graded_at = now
             if candidate:
                 raised.append((lab, candidate))
         ancs = _recent_ancs(symptoms)
         nadir_days = fever_nadir_days(symptoms)
         for report in symptoms:
-            policy = _policy(policies, clinics[report.clinic_key])
+            policy = _policy(policies, clinic_of[report.patient_id])
             candidate = _safely(
                 _grade_symptom_row, report, policy, ancs.get(report.patient_id, []), nadir_days.get(report.pk)
             )

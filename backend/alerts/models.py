@@ -88,6 +88,11 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     announced_at = models.DateTimeField(null=True, blank=True)  # nurses/patient/caregivers notified
+    # The nurse or admin of the clinic who took the alert on (backend.alerts.assignment); null: nobody.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
     outcome = models.CharField(max_length=32, blank=True)
     # Escalation (backend.alerts.escalation): the steps taken so far, and when the next one is due

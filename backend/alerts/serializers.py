@@ -100,6 +100,10 @@ class AlertSerializer(serializers.ModelSerializer):
     readings = AlertReadingSerializer(many=True, read_only=True)
     holds_in_force = serializers.ListField(child=serializers.CharField(), read_only=True)
     hold_lifts = HoldLiftSerializer(many=True, read_only=True)
+    assigned_to = serializers.SerializerMethodField(
+        help_text="The id of the clinic's nurse or admin who took the alert on (null: nobody), for clinic staff "
+        "(null for anyone else)."
+    )
 
     class Meta:
         model = Alert
@@ -131,6 +135,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "escalation_level",
             "next_escalation_at",
             "escalations",
+            "assigned_to",
         ]
         read_only_fields = fields
 
@@ -166,10 +171,19 @@ class AlertSerializer(serializers.ModelSerializer):
             "escalation_level": int(instance.escalation_level),
             "next_escalation_at": _iso(instance.next_escalation_at, tz),
             "escalations": self.get_escalations(instance),
+            "assigned_to": self.get_assigned_to(instance),
         }
 
     def get_source(self, alert: Alert) -> dict[str, Any]:
         return {"type": alert.source_type, "id": str(alert.source_id), "rule": alert.rule_source}
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_assigned_to(self, alert: Alert) -> int | None:
+        """Who has the alert is the clinic's business, as the escalations are: staff only."""
+        request = self.context.get("request")
+        if getattr(getattr(request, "user", None), "role", None) not in STAFF_ROLES:
+            return None
+        return alert.assigned_to_id
 
     @extend_schema_field(EscalationStepSerializer(many=True))
     def get_escalations(self, alert: Alert) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.utils import timezone
 from backend.accounts.models import Role, User
 from backend.alerts.escalation import alert_topic
 from backend.alerts.models import UNRESOLVED, Alert, AlertNote, Severity, Status
+from backend.audit.services import audit_record
 from backend.caregivers.selectors import caregiver_scopes, scope_covers_alert
 from backend.core.errors import ApplicationError, NotFound
 from backend.notifications.services import deliveries_cancel
@@ -148,3 +151,71 @@ def alert_resolve(
 def alert_notes(alert: Alert) -> list[AlertNote]:
     """The alert's notes thread, oldest first, with each author."""
     return list(alert.notes.select_related("author"))
+
+
+NOTE_EMPTY = "Write the note."
+
+
+@transaction.atomic
+def alert_note_add(*, user: User, alert_id: object, text: object, client_id: object = None) -> AlertNote | None:
+    """A note on the alert's thread, whatever its status (open, acknowledged or resolved); the
+    status does not change. Only the clinic's nurses and admins. `client_id` (the form's id) makes a
+    resend add nothing: None is returned then. Audited."""
+    if user.role not in (Role.NURSE, Role.ADMIN):
+        raise NotFound()
+    if not isinstance(text, str) or not text.strip():
+        raise ApplicationError({"note": [NOTE_EMPTY]})
+    if len(text) > NOTE_MAX:
+        raise ApplicationError({"note": [f"At most {NOTE_MAX} characters."]})
+    alert = alerts_visible_to(user).filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound()
+    note = _note_add(alert=alert, user=user, text=text, resolves=False, at=timezone.now(), client_id=client_id)
+    if note is not None:
+        audit_record(
+            actor=user,
+            action="create",
+            resource="alert_note",
+            patient_ids=[alert.patient_id],
+            object_id=str(alert.pk),
+        )
+    return note
+
+
+@transaction.atomic
+def alerts_resolve_for_patient(
+    *,
+    user: User,
+    patient_id: object,
+    alert_ids: Iterable[object],
+    note: object,
+    outcome: object,
+    client_id: uuid.UUID | None = None,
+) -> list[AlertAction]:
+    """Resolve several of one patient's alerts with one outcome and note, each through
+    `alert_resolve` (its own conditional update): one a colleague resolved first keeps its
+    resolution, and this note joins its thread. Alerts not of this patient (or not visible to the
+    nurse) are refused. Locked in id order, so two nurses' overlapping batches cannot deadlock.
+    `client_id` (the form's) gives each alert's note an id of its own: a resend adds nothing."""
+    wanted = sorted({str(a) for a in alert_ids})
+    if not wanted:
+        raise ApplicationError({"alerts": [NONE_CHOSEN]})
+    found = {
+        str(pk)
+        for pk in alerts_visible_to(user).filter(patient_id=patient_id, pk__in=wanted).values_list("pk", flat=True)
+    }
+    if found != set(wanted):
+        raise NotFound()
+    return [
+        alert_resolve(
+            user=user,
+            alert_id=alert_id,
+            note=note,
+            outcome=outcome,
+            client_id=uuid.uuid5(client_id, alert_id) if client_id else None,
+        )
+        for alert_id in wanted
+    ]
+
+
+NONE_CHOSEN = "Tick the alerts to resolve."

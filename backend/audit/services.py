@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -113,3 +114,70 @@ def _may_commit_asynchronously() -> bool:
         and not connection.in_atomic_block
         and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
     )
+
+
+def audited_select(
+    sql: str,
+    params: list[Any],
+    *,
+    columns: int,
+    patient_column: int,
+    shown: tuple[str, int],
+    actor: User,
+    resource: str,
+    detail: str,
+    guard: tuple[str, list[Any]] = ("TRUE", []),
+    audit: bool = True,
+) -> tuple[bool, list[tuple[Any, ...]]]:
+    """The rows of `sql` (a SELECT of `columns` columns) and their `read` audit rows, in one statement
+    and one round trip (PostgreSQL only: a data-modifying WITH): what `audit_record` would write for
+    the patients in column `patient_column` of the rows a page shows, written with the page or not at
+    all. `shown` = (an ORDER BY over the columns as c0, c1, ..., how many rows the page shows): a
+    cursor page fetches one row more than it shows, to know there is a next page, and that row's
+    patient was not shown. `guard`: a boolean SQL expression (and its parameters) evaluated in the
+    same snapshot; false, the statement reads and records nothing and answers (False, []).
+    Sent with `synchronous_commit` off outside a transaction, as a read's audit_record is (see
+    _ASYNC_COMMIT). Counts as the request's audit for the middleware. (`audit=False`: the page
+    alone, for bench 6 to price the audit; never in production.)"""
+    flag = _request_audited.get()
+    if flag is not None:
+        flag[0] = True
+    names = ", ".join(f"c{i}" for i in range(columns))
+    order, limit = shown
+    q = connection.ops.quote_name
+    table, targets = q(AuditEvent._meta.db_table), ", ".join(q(f.column) for f in _FIELDS)
+    guard_sql, guard_params = guard
+    # Names from _meta and c0..cN, quoted or generated; every value travels as a parameter.
+    ctes = [
+        f"ok AS (SELECT {guard_sql} AS v)",
+        f"page ({names}) AS (SELECT q.* FROM ({sql}) q WHERE (SELECT v FROM ok))",  # noqa: S608
+    ]
+    if audit:
+        ctes.append(
+            f"audit AS (INSERT INTO {table} ({targets}) "  # noqa: S608
+            f"SELECT %s, %s, %s, %s, %s, %s, %s, p FROM (SELECT DISTINCT p FROM "
+            f"(SELECT c{patient_column} AS p FROM page ORDER BY {order} LIMIT {int(limit)}) shown_rows) shown)"
+        )
+    statement = f"WITH {', '.join(ctes)} SELECT ok.v, page.* FROM ok LEFT JOIN page ON TRUE"  # noqa: S608
+    audit_values = [
+        _FIELDS[0].get_db_prep_save(timezone.now(), connection),
+        actor.pk,
+        actor.role,
+        "read",
+        resource,
+        "",
+        detail[:200],
+    ]
+    values = [*guard_params, *params, *(audit_values if audit else [])]
+    asynchronous = _may_commit_asynchronously()
+    with connection.cursor() as cursor:
+        if asynchronous:
+            cursor.execute(_ASYNC_COMMIT + statement, values)
+            cursor.cursor.nextset()  # past SET LOCAL's empty result, to the page's rows
+        else:
+            cursor.execute(statement, values)
+        rows = cursor.fetchall()
+    if not rows[0][0]:
+        return False, []
+    # An empty page is one row of NULLs beside `ok` (the LEFT JOIN keeps `ok`'s row).
+    return True, [row[1:] for row in rows if any(v is not None for v in row[1:])]

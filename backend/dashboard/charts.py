@@ -19,13 +19,15 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-# ViewBox geometry; the SVG scales to its container's width (about 900 px on a 1366 px screen).
+# ViewBox geometry; the SVG scales to its container's width (about 900 px on a 1366 px screen, never
+# under 680 px: on a phone it scrolls sideways in its own box, dashboard.css .chart-scroll).
 WIDTH = 900
-LAB_HEIGHT = 230
+LAB_HEIGHT = 260  # tall enough that the narrow grade bands (G2–G4) keep room for their labels
 MARGIN_LEFT = 56
 MARGIN_RIGHT = 40
 MARGIN_TOP = 24
-PLOT_BOTTOM_GAP = 50  # dose-day strip and date labels under the plot
+PLOT_BOTTOM_GAP = 62  # dose-day strip, then the dates and the cycles' names under the plot
+CYCLE_ROW = 12  # the cycle's name, under its date
 SYMPTOM_ROW = 30
 SYMPTOM_LABEL_WIDTH = 230
 
@@ -63,8 +65,22 @@ class Marker:
 
 @dataclass(frozen=True)
 class AxisLabel:
+    """A date on the time axis; on a cycle's first day, the cycle's name ("C2") too, written under the
+    date, and a line across the plot."""
+
     at: datetime
     text: str
+    cycle: str = ""
+
+    @property
+    def cycle_start(self) -> bool:
+        return bool(self.cycle)
+
+
+# The x labels' font is 11 user units (dashboard.css .x-label); an estimate of a label's width on the
+# generous side, so that two labels never overlap, whatever the font the browser picks.
+X_LABEL_CHAR_WIDTH = 7.0
+X_LABEL_GAP = 8.0
 
 
 @dataclass(frozen=True)
@@ -180,18 +196,36 @@ def _frame_layers(chart_id: str, frame: TimeFrame, x: _XScale, top: float, botto
     out.append('<g class="cycle-lines">')
     for label in frame.axis_labels:
         lx = x(label.at)
-        out.append(f"<line {_attrs(x1=lx, y1=top, x2=lx, y2=bottom, class_='cycle-line')}/>")
+        css = "cycle-line" if label.cycle_start else "week-line"
+        out.append(f"<line {_attrs(x1=lx, y1=top, x2=lx, y2=bottom, class_=css)}/>")
     out.append("</g>")
     return out
 
 
+def axis_labels_placed(frame: TimeFrame, x: _XScale) -> list[tuple[float, AxisLabel]]:
+    """The labels that fit, left to right: cycle starts first, then each week that overlaps none of
+    them nor runs past the chart's edge. On a long period the weeks thin out; labels never overlap."""
+    taken: list[tuple[float, float]] = []
+    placed: list[tuple[float, AxisLabel]] = []
+    for label in sorted(frame.axis_labels, key=lambda label: not label.cycle_start):
+        left = x(label.at) + 3
+        right = left + len(label.text) * X_LABEL_CHAR_WIDTH
+        if right > WIDTH - 2 or any(left < end + X_LABEL_GAP and begin < right + X_LABEL_GAP for begin, end in taken):
+            continue
+        taken.append((left, right))
+        placed.append((left, label))
+    return sorted(placed, key=lambda item: item[0])
+
+
 def _axis_labels(frame: TimeFrame, x: _XScale, y: float) -> list[str]:
     out = ['<g class="x-labels">']
-    for label in frame.axis_labels:
-        anchor = "start"
-        out.append(
-            f"<text {_attrs(x=x(label.at) + 3, y=y, class_='x-label', text_anchor=anchor)}>{escape(label.text)}</text>"
-        )
+    for left, label in axis_labels_placed(frame, x):
+        out.append(f"<text {_attrs(x=left, y=y, class_='x-label', text_anchor='start')}>{escape(label.text)}</text>")
+        if label.cycle:
+            out.append(
+                f"<text {_attrs(x=left, y=y + CYCLE_ROW, class_='x-cycle', text_anchor='start')}>"
+                f"{escape(label.cycle)}</text>"
+            )
     out.append("</g>")
     return out
 
@@ -319,7 +353,7 @@ def render_lab_chart(chart: LabChart) -> str:
             + "</text>"
         )
     out.extend(_dose_strip(frame, x, bottom + 6))
-    out.extend(_axis_labels(frame, x, LAB_HEIGHT - 8))
+    out.extend(_axis_labels(frame, x, LAB_HEIGHT - 8 - CYCLE_ROW))
     out.append("</svg>")
     return "".join(out)
 
@@ -360,7 +394,7 @@ def render_symptom_chart(chart: SymptomChart) -> str:
 
     top = 12
     bottom = top + SYMPTOM_ROW * len(rows)
-    height = bottom + 30
+    height = bottom + 30 + CYCLE_ROW
     left, right = SYMPTOM_LABEL_WIDTH, WIDTH - MARGIN_RIGHT
     x = _XScale(frame, left, right)
     out = _open_svg(chart.chart_id, height, chart.title, symptom_summary(chart), "chart chart-symptoms")
@@ -379,7 +413,7 @@ def render_symptom_chart(chart: SymptomChart) -> str:
                 f"<text {_attrs(x=x(mark.at), y=cy + 4, text_anchor='middle')}>{escape(mark.text)}</text></g>"
             )
     out.append(f"<rect {_attrs(x=left, y=top, width=right - left, height=bottom - top, class_='plot-frame')}/>")
-    out.extend(_axis_labels(frame, x, height - 10))
+    out.extend(_axis_labels(frame, x, height - 10 - CYCLE_ROW))
     out.append("</svg>")
     return "".join(out)
 

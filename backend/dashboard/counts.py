@@ -21,7 +21,10 @@ class QueueCounts:
     open_critical: int
     open_urgent: int
     acknowledged: int
-    version: str  # changes whenever any alert of the clinic is raised or changes status
+    version: str  # changes whenever any alert of the clinic is raised, changes status or is assigned
+    # The queue's tabs: unresolved alerts assigned to the nurse asking, and to nobody.
+    mine: int = 0
+    unassigned: int = 0
 
     @property
     def open_total(self) -> int:
@@ -41,22 +44,31 @@ def version_time(version: str) -> datetime | None:
     return datetime.fromtimestamp(stamp, tz=UTC) if stamp > 0 else None
 
 
-def queue_counts(*, clinic_id: int) -> QueueCounts:
+def queue_counts(*, clinic_id: int, user_id: int | None = None) -> QueueCounts:
     """The header's counts and the version the polling compares, in two queries (bench/README.md,
     bench 3: one aggregate over every alert of the clinic took 48.6 ms on 50,000). The counts are
-    over unresolved alerts only, all the header shows. The version pairs their number with the
+    over unresolved alerts only, all the header shows (and, given `user_id`, the queue's tabs: hers,
+    and nobody's). The version pairs their number with the
     clinic's newest change (`_latest_change`): a new alert moves the count, acknowledging or
     resolving stamps `updated_at`. Counts first: an alert raised between the two reads then falls
     inside the version's time, so the next render does not flag it new a second time."""
+    mine = {"mine": Count("id", filter=Q(assigned_to_id=user_id))} if user_id is not None else {}
     row = Alert.objects.filter(patient__clinic_id=clinic_id, status__in=UNRESOLVED).aggregate(
+        **mine,
         unresolved=Count("id"),
         open_critical=Count("id", filter=Q(status=Status.OPEN, severity=Severity.CRITICAL)),
         open_urgent=Count("id", filter=Q(status=Status.OPEN, severity=Severity.URGENT)),
         acknowledged=Count("id", filter=Q(status=Status.ACKNOWLEDGED)),
+        unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
     )
     latest = _latest_change(clinic_id)
     return QueueCounts(
-        row["open_critical"], row["open_urgent"], row["acknowledged"], _version(latest, row["unresolved"])
+        row["open_critical"],
+        row["open_urgent"],
+        row["acknowledged"],
+        _version(latest, row["unresolved"]),
+        mine=row.get("mine", 0),
+        unassigned=row["unassigned"],
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -19,9 +18,8 @@ from backend.alerts.models import Alert, Status
 from backend.dashboard.adherence import AdherenceCell
 from backend.dashboard.clinical_terms import alert_title
 from backend.dashboard.patient_page import WINDOW_DAYS, PatientRecord, patient_record
-from backend.dashboard.presenters import TimelineEntry, lab_entry, symptom_entry
+from backend.dashboard.presenters import TimelineEntry, decision_text, lab_entry, symptom_entry
 from backend.dashboard.wording import drug_label, outcome_label
-from backend.patients.dose_decisions import dose_history
 from backend.patients.models import DoseDecision, Patient
 from shared import regimen
 
@@ -71,27 +69,6 @@ class CycleSummary:
         }
 
 
-def _mg(value: Decimal | None) -> str:
-    return format(value.normalize(), "f") if value is not None else "-"
-
-
-def decision_text(decision: DoseDecision) -> str:
-    """A decision as the patient page's dose history words it."""
-    parts = [str(decision.get_action_display())]
-    if decision.drug:
-        parts.append(drug_label(decision.drug))
-    text = " · ".join(parts)
-    if decision.from_mg is not None and decision.from_mg != decision.to_mg:
-        text += f" {_mg(decision.from_mg)} → {_mg(decision.to_mg)} mg"
-    if decision.delay_days:
-        text += " · " + _("%(days)d days") % {"days": decision.delay_days}
-    if decision.toxicity:
-        text += f" · {decision.toxicity}"
-        if decision.grade is not None:
-            text += " " + _("grade %(grade)d") % {"grade": decision.grade}
-    return text
-
-
 def _outcome(alert: Alert) -> str:
     if alert.status == Status.RESOLVED:
         return outcome_label(alert.outcome) if alert.outcome else _("Resolved")
@@ -126,7 +103,7 @@ def cycle_summary(*, patient: Patient, now: datetime) -> CycleSummary:
     ]
     decisions = [
         DecisionLine(d.decided_at, decision_text(d), d.reason, _by(d))
-        for d in dose_history(patient)
+        for d in record.decisions  # the whole dose history, read with the record
         if inside(d.decided_at)
     ]
     adherence = record.adherence

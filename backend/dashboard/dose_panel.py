@@ -78,6 +78,15 @@ class ClinicalProfileForm(forms.Form):
         help_text=gettext_lazy("Lenalidomide REMS: pregnancy tests and birth-control checks are reminded."),
     )
 
+    def __init__(self, *args: Any, patient: Patient | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if patient is not None and patient.date_of_birth is not None:
+            # One source of the age: the recorded date of birth gives the year (patient details).
+            field = self.fields["birth_year"]
+            field.disabled = True
+            field.help_text = gettext_lazy("From the date of birth (Patient details).")
+            self.initial["birth_year"] = patient.birth_year
+
     @staticmethod
     def initial_for(patient: Patient) -> dict[str, Any]:
         pregnant = {None: "", True: "yes", False: "no"}[patient.can_become_pregnant]
@@ -124,7 +133,7 @@ class DosePanel:
 
 def dose_panel(record: PatientRecord) -> DosePanel:
     patient = record.patient
-    history = dose_decisions.dose_history(patient)
+    history = record.decisions
     crcl, crcl_text = _crcl(patient, record)
     return DosePanel(
         latest_hold=_latest_hold(record, history),
@@ -166,14 +175,15 @@ def _latest_hold(record: PatientRecord, history: list[DoseDecision]) -> LatestHo
 
 
 def _crcl(patient: Patient, record: PatientRecord) -> tuple[Decimal | None, str]:
-    """Cockcroft-Gault from the latest creatinine of the page's window, the birth year, the weight
-    and the sex; the text says what is missing when it cannot be computed."""
+    """Cockcroft-Gault from the latest creatinine of the page's window, the age (exact from the date
+    of birth, else from the birth year: Patient.age_on), the weight and the sex; the text says what
+    is missing when it cannot be computed."""
     creatinine = record.labs.get("creatinine", [])
     missing = [
         name
         for name, value in (
             (_("a creatinine"), creatinine),
-            (_("the birth year"), patient.birth_year),
+            (_("the date of birth or birth year"), patient.age_on(record.today)),
             (_("the weight"), patient.weight_kg),
             (_("the sex"), patient.sex),
         )
@@ -181,11 +191,12 @@ def _crcl(patient: Patient, record: PatientRecord) -> tuple[Decimal | None, str]
     ]
     if missing:
         return None, _("CrCl not computed: %(missing)s not recorded.") % {"missing": ", ".join(missing)}
-    assert patient.birth_year is not None and patient.weight_kg is not None
+    age = patient.age_on(record.today)
+    assert age is not None and patient.weight_kg is not None
     latest = creatinine[-1]
     try:
         crcl = cockcroft_gault(
-            age_years=record.today.year - patient.birth_year,
+            age_years=age,
             weight_kg=patient.weight_kg,
             creatinine_mg_dl=latest.canonical_value,
             sex=patient.sex,
@@ -254,5 +265,6 @@ def context(
     return {
         "dose": panel,
         "dose_form": form or DoseDecisionForm(initial=initial),
-        "profile_form": profile_form or ClinicalProfileForm(initial=ClinicalProfileForm.initial_for(record.patient)),
+        "profile_form": profile_form
+        or ClinicalProfileForm(initial=ClinicalProfileForm.initial_for(record.patient), patient=record.patient),
     }

@@ -22,7 +22,7 @@ from backend.core.errors import ApplicationError
 from backend.dashboard.audit_trail import AuditFilters
 from backend.dashboard.clinical_terms import ANALYTE_NAMES, ctcae_term
 from backend.dashboard.services import ClinicSettings
-from backend.dashboard.triage_queue import ALERT_KINDS, STATUS_FILTERS, QueueFilters
+from backend.dashboard.triage_queue import ALERT_KINDS, QUEUE_VIEWS, STATUS_FILTERS, QueueFilters
 from backend.dashboard.wording import (
     AUDIT_ACTION_LABELS,
     KIND_LABELS,
@@ -37,6 +37,7 @@ from shared import regimen
 from shared.alert_policy import DEFAULT_POLICY, PolicyError, with_overrides
 from shared.analytes import ANALYTES
 from shared.lab_grading import ALL_CRITERIA, BASELINE_ANALYTES
+from shared.search_text import DATE_FORMATS
 
 
 @cache
@@ -73,6 +74,7 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
     patient = forms.CharField(max_length=120, required=False, label=gettext_lazy("Patient name"))
+    view = forms.ChoiceField(choices=[(v, v) for v in QUEUE_VIEWS], required=False)
 
     def filters(self) -> QueueFilters:
         """The filters asked for; a value that does not validate falls back to its default."""
@@ -82,6 +84,7 @@ class QueueFilterForm(forms.Form):
             severity=data.get("severity") or "",
             kind=data.get("kind") or "",
             patient=data.get("patient") or "",
+            view=data.get("view") or "all",
         )
 
 
@@ -169,12 +172,15 @@ class EnrollForm(forms.Form):
         gettext_lazy("Time zone"),
         gettext_lazy("Where the patient lives, e.g. America/New_York: reminders and cycle days follow it."),
     )
-    phone = forms.CharField(
-        max_length=40, required=False, label=gettext_lazy("Phone"), widget=forms.TextInput(attrs={"type": "tel"})
+    phone = forms.CharField(max_length=40, required=False, label=gettext_lazy("Phone"), widget=forms.TextInput(attrs={"type": "tel"}))
+    mrn = forms.CharField(max_length=40, required=False, label=gettext_lazy("MRN"))
+    date_of_birth = forms.DateField(
+        required=False,
+        label=gettext_lazy("Date of birth"),
+        input_formats=list(DATE_FORMATS),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    sex = forms.ChoiceField(
-        choices=_SEX_CHOICES, required=False, label=gettext_lazy("Sex (optional)"), help_text=SEX_HELP
-    )
+    sex = forms.ChoiceField(choices=_SEX_CHOICES, required=False, label=gettext_lazy("Sex (optional)"), help_text=SEX_HELP)
     can_become_pregnant = forms.ChoiceField(
         choices=[("", gettext_lazy("Not recorded")), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))],
         required=False,
@@ -218,6 +224,8 @@ class EnrollForm(forms.Form):
     # Service errors are keyed like the API's ("regimen.ixazomib_mg"); these are the form's names.
     SERVICE_FIELDS: Mapping[str, str] = {
         "timezone": "timezone",
+        "mrn": "mrn",
+        "date_of_birth": "date_of_birth",
         "regimen.ixazomib_mg": "ixazomib_mg",
         "regimen.lenalidomide_mg": "lenalidomide_mg",
         "regimen.dexamethasone_mg": "dexamethasone_mg",

@@ -54,8 +54,12 @@ def time_frame(record: PatientRecord) -> charts.TimeFrame:
                         % {"cycle": cycle, "first": nadir_first, "last": nadir_last},
                     )
                 )
-            if cycle_start >= first:
-                labels.append(charts.AxisLabel(_at(cycle_start, record), f"C{cycle} · {day_month(cycle_start)}"))
+            # A date every week of the cycle (days 1, 8, 15, 22); the first names the cycle.
+            for week in range(0, regimen.CYCLE_LENGTH_DAYS, 7):
+                day = cycle_start + timedelta(days=week)
+                if first <= day <= today:
+                    name = f"C{cycle}" if week == 0 else ""
+                    labels.append(charts.AxisLabel(_at(day, record), day_month(day), cycle=name))
     if not labels or labels[0].at > _at(first + timedelta(days=6), record):
         labels.insert(0, charts.AxisLabel(_at(first, record), day_month(first)))
     return charts.TimeFrame(

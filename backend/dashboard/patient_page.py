@@ -20,7 +20,8 @@ from backend.dashboard.adherence import Adherence, adherence_recent
 from backend.dashboard.counts import UNRESOLVED
 from backend.dashboard.holds import Hold, Lift, hold_lifts, holds_in_force
 from backend.patients.calendar import patient_calendar
-from backend.patients.models import Patient
+from backend.patients.dose_decisions import dose_history
+from backend.patients.models import DoseDecision, Patient
 from backend.patients.selectors import patient_devices
 from backend.patients.services import regimen_today
 from backend.records.baselines import PatientBaseline, baseline_rows
@@ -64,6 +65,8 @@ class PatientRecord:
     adherence: Adherence = field(default_factory=lambda: Adherence((), ()))
     # Each analyte graded against a baseline, with the baseline in force (None: the ULN rule alone).
     baselines: list[tuple[str, PatientBaseline | None]] = field(default_factory=list)
+    # The dose history, oldest first: the dose panel, the timeline and the alerts' decisions.
+    decisions: list[DoseDecision] = field(default_factory=list)
 
     @property
     def hold_reasons(self) -> list[tuple[str, list[str]]]:
@@ -122,6 +125,7 @@ def patient_record(*, patient: Patient, now: datetime, days: int = WINDOW_DAYS) 
     record.lifts = hold_lifts(alerts=alerts, tz=tz)
     record.adherence = adherence_recent(patient=patient, now=now, calendar=calendar)
     record.baselines = baseline_rows(patient)
+    record.decisions = dose_history(patient)
     return record
 
 

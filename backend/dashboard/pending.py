@@ -58,6 +58,10 @@ class Form:
 FORMS: dict[str, Form] = {
     "alert-resolve": Form(gettext_lazy("the resolve note"), _same("alert-resolve")),
     "alert-acknowledge": Form(gettext_lazy("an acknowledgement"), _queue),
+    "alert-assign": Form(gettext_lazy("assigning an alert"), _queue),
+    "alert-note": Form(gettext_lazy("the note on the alert"), _same("alert-resolve")),
+    "alert-decision": Form(gettext_lazy("the dose decision on the alert"), _same("alert-resolve")),
+    "patient-alerts-resolve": Form(gettext_lazy("resolving the ticked alerts"), _patient),
     "enroll": Form(gettext_lazy("the new patient"), _named("enroll")),
     "patient-code": Form(gettext_lazy("a new enrollment code"), _patient),
     "patient-timezone": Form(gettext_lazy("the time-zone change"), _patient),
@@ -68,6 +72,10 @@ FORMS: dict[str, Form] = {
     "patient-profile": Form(gettext_lazy("the clinical profile"), _patient),
     "patient-dose-decision": Form(gettext_lazy("the dose decision"), _patient),
     "patient-device-signout": Form(gettext_lazy("signing out the phone"), _patient),
+    "patient-details": Form(gettext_lazy("the patient's details"), _patient),
+    "patient-status": Form(gettext_lazy("the patient's status (pause, discharge or resume)"), _patient),
+    "patient-reminder-plan": Form(gettext_lazy("the reminder plan"), _patient),
+    "patients-search": Form(gettext_lazy("the patient search"), _named("patients")),
     "clinic-settings": Form(gettext_lazy("the clinic settings"), _named("clinic-settings")),
     "staff": Form(gettext_lazy("the new staff member"), _named("staff")),
     "staff-deactivate": Form(gettext_lazy("deactivating a staff member"), _named("staff")),
@@ -81,7 +89,6 @@ FORMS: dict[str, Form] = {
     "security-recovery-codes": Form(gettext_lazy("making new recovery codes"), _named("security")),
     "security-remove": Form(gettext_lazy("removing a second factor"), _named("security")),
     "account-language": Form(gettext_lazy("the language choice"), _named("security")),
-
 }
 
 # POST-only URLs that take no form: the passkey ceremonies' JSON, which answers a challenge held in

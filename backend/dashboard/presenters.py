@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -17,9 +18,11 @@ from django.utils.translation import gettext_lazy
 from backend.accounts.models import User
 from backend.alerts.models import Alert
 from backend.dashboard.clinical_terms import alert_title
+from backend.dashboard.counts import QueueCounts
 from backend.dashboard.patient_page import PatientRecord
 from backend.dashboard.triage_queue import QueueFilters, QueueRow
 from backend.dashboard.wording import drug_label, lab_reading_text, outcome_label, symptom_name
+from backend.patients.models import DoseDecision
 from backend.records.models import DoseLog, LabResult, LabSource, SymptomReport
 from shared import regimen
 from shared.symptoms import SYMPTOMS
@@ -51,7 +54,20 @@ class RowLinks:
     patient: str
     acknowledge: str
     resolve: str
+    assign: str
     queue: str  # where a form sent without JavaScript comes back to
+
+
+QUEUE_TAB_LABELS = {"mine": gettext_lazy("Mine"), "unassigned": gettext_lazy("Unassigned"), "all": gettext_lazy("All")}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTab:
+    view: str
+    label: str
+    count: int
+    url: str
+    current: bool
 
 
 class QueueLinks:
@@ -63,10 +79,26 @@ class QueueLinks:
         self.patient = IdUrl("dashboard:patient")
         self.acknowledge = IdUrl("dashboard:alert-acknowledge")
         self.resolve = IdUrl("dashboard:alert-resolve")
+        self.assign = IdUrl("dashboard:alert-assign")
 
     def of(self, row: QueueRow) -> RowLinks:
         alert = row.alert
-        return RowLinks(self.patient(alert.patient_id), self.acknowledge(alert.pk), self.resolve(alert.pk), self.queue)
+        return RowLinks(
+            self.patient(alert.patient_id),
+            self.acknowledge(alert.pk),
+            self.resolve(alert.pk),
+            self.assign(alert.pk),
+            self.queue,
+        )
+
+    def tabs(self, filters: QueueFilters, counts: QueueCounts) -> list[QueueTab]:
+        """The queue's tabs (Mine, Unassigned, All), each keeping the other filters, with the
+        number of unresolved alerts in it."""
+        found = {"mine": counts.mine, "unassigned": counts.unassigned, "all": counts.open_total + counts.acknowledged}
+        return [
+            QueueTab(view, str(label), found[view], self.page(replace(filters, view=view), 1), filters.view == view)
+            for view, label in QUEUE_TAB_LABELS.items()
+        ]
 
     def rows(self, rows: Sequence[QueueRow]) -> list[tuple[QueueRow, RowLinks]]:
         """Each row with its links, as the queue table loops over them."""
@@ -75,7 +107,9 @@ class QueueLinks:
     def page(self, filters: QueueFilters, number: int) -> str:
         """Page `number` of the queue under the same filters, in the filter form's own names."""
         # QueueFilters' fields are named as the form's (backend.dashboard.forms.QueueFilterForm).
-        params: dict[str, str | int] = {name: value for name, value in asdict(filters).items() if value}
+        params: dict[str, str | int] = {
+            name: value for name, value in asdict(filters).items() if value and (name, value) != ("view", "all")
+        }
         if number > 1:
             params["page"] = number
         return f"{self.queue}?{urlencode(params)}" if params else self.queue
@@ -166,7 +200,8 @@ def dose_day_entry(doses: Sequence[DoseLog]) -> TimelineEntry:
 
 
 def timeline(record: PatientRecord) -> list[TimelineDay]:
-    """Everything in the window, grouped by the patient's local day, newest first."""
+    """Everything in the window (the care team's dose decisions too), grouped by the patient's
+    local day, newest first."""
     entries: list[TimelineEntry] = []
     for rows in record.labs.values():
         entries.extend(lab_entry(lab) for lab in rows)
@@ -211,10 +246,48 @@ def timeline(record: PatientRecord) -> list[TimelineDay]:
             for note in alert.notes.all()
             if not note.resolves
         )
+    titles = {f"alert:{alert.pk}": alert.title for alert in record.alerts}
+    entries.extend(
+        decision_entry(d, titles.get(d.subject, "")) for d in record.decisions if d.decided_at >= first_at(record)
+    )
     days: dict[date, list[TimelineEntry]] = defaultdict(list)
     for entry in sorted(entries, key=lambda e: e.at, reverse=True):
         days[entry.at.astimezone(record.tz).date()].append(entry)
     return [TimelineDay(day, _position(record, day), items) for day, items in days.items()]
+
+
+def first_at(record: PatientRecord) -> datetime:
+    return datetime.combine(record.first, datetime.min.time(), tzinfo=record.tz)
+
+
+def decision_text(decision: DoseDecision) -> str:
+    """A decision as the patient page's dose history words it: 'Hold · Lenalidomide', 'Reduce one
+    dose level · Ixazomib 4 → 3 mg · thrombocytopenia grade 4', 'Delay the next cycle · 7 days'."""
+    parts = [str(decision.get_action_display())]
+    if decision.drug:
+        parts.append(drug_label(decision.drug))
+    text = " · ".join(parts)
+    if decision.from_mg is not None and decision.from_mg != decision.to_mg:
+        text += f" {_mg(decision.from_mg)} → {_mg(decision.to_mg)} mg"
+    if decision.delay_days:
+        text += " · " + _("%(days)d days") % {"days": decision.delay_days}
+    if decision.toxicity:
+        text += f" · {decision.toxicity}"
+        if decision.grade is not None:
+            text += " " + _("grade %(grade)d") % {"grade": decision.grade}
+    return text
+
+
+def _mg(value: Decimal | None) -> str:
+    return format(value.normalize(), "f") if value is not None else "-"
+
+
+def decision_entry(decision: DoseDecision, alert_title: str = "") -> TimelineEntry:
+    """A dose decision on the timeline, with the alert it was taken on, if any."""
+    title = str(_("Decision: %(what)s") % {"what": decision_text(decision)})
+    on = str(_("on the alert %(title)s") % {"title": alert_title}) if alert_title else ""
+    detail = " — ".join(part for part in (_by(decision.decided_by), on, decision.reason) if part)
+    return TimelineEntry(decision.decided_at, "decision", title, detail)
 
 
 def _position(record: PatientRecord, day: date) -> str:

@@ -25,6 +25,9 @@ QUEUE_PAGE_SIZE = 50
 # Pages further on (5,000,000 alerts in) are read as this one, so no offset walks further than that.
 QUEUE_PAGES_MAX = 100_000
 
+# The queue's tabs, by whom an alert is assigned to.
+QUEUE_VIEWS = ("mine", "unassigned", "all")
+
 STATUS_FILTERS = {
     "unresolved": pgettext_lazy("queue filter", "Open and acknowledged"),
     "open": pgettext_lazy("queue filter", "Open (not acknowledged)"),
@@ -51,6 +54,7 @@ class QueueFilters:
     severity: str = ""
     kind: str = ""
     patient: str = ""  # part of a name
+    view: str = "all"  # the tabs: "mine" (assigned to the nurse asking), "unassigned", "all"
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,11 @@ class Queue:
 
 
 def _queue_queryset(user: User, filters: QueueFilters) -> QuerySet[Alert]:
-    alerts = alerts_visible_to(user).select_related("acknowledged_by", "resolved_by")
+    alerts = alerts_visible_to(user).select_related("acknowledged_by", "resolved_by", "assigned_to")
+    if filters.view == "mine":
+        alerts = alerts.filter(assigned_to_id=user.pk)
+    elif filters.view == "unassigned":
+        alerts = alerts.filter(assigned_to__isnull=True)
     if filters.status == "resolved":
         alerts = alerts.filter(status=Status.RESOLVED).order_by("-resolved_at")
     else:
@@ -173,6 +181,10 @@ def _counted_total(*, filters: QueueFilters, counts: QueueCounts) -> int | None:
     of the page's queries together; their pages say where they are and whether more follow instead."""
     if filters.kind or filters.patient.strip():
         return None
+    if filters.view in ("mine", "unassigned"):
+        mine = filters.view == "mine"
+        unfiltered = filters.status == "unresolved" and not filters.severity
+        return (counts.mine if mine else counts.unassigned) if unfiltered else None
     severity = filters.severity if filters.severity in Severity.values else ""
     known = {
         ("unresolved", ""): counts.open_total + counts.acknowledged,
@@ -200,7 +212,7 @@ def queue_read(
     past the end (its alerts resolved meanwhile) reads as the last page when the total is known,
     else as the first. `seen_until`: the latest change the screen had already shown; alerts raised
     after it are flagged new. `counts`: pass them if already read."""
-    counts = counts or queue_counts(clinic_id=clinic.pk)
+    counts = counts or queue_counts(clinic_id=clinic.pk, user_id=user.pk)
     total = _counted_total(filters=filters, counts=counts)
     page = max(1, min(page, QUEUE_PAGES_MAX))
     if total is not None:

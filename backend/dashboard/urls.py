@@ -1,12 +1,14 @@
 from django.urls import path
 
 from backend.dashboard import (
+    alert_views,
     announce_views,
     delivery_views,
     integration_views,
     language_views,
     metrics_views,
     passkeys,
+    patient_admin_views,
     second_factor_views,
     staff_views,
     summary_views,
@@ -45,7 +47,17 @@ urlpatterns = [
     path("alerts/announce/", announce_views.critical_alerts, name="alerts-announce"),
     path("alerts/<uuid:alert_id>/acknowledge/", views.acknowledge, name="alert-acknowledge"),
     path("alerts/<uuid:alert_id>/resolve/", views.resolve, name="alert-resolve"),
-    path("patients/", views.patients, name="patients"),
+    # The alert workflow (backend.dashboard.alert_views).
+    path("alerts/<uuid:alert_id>/assign/", alert_views.alert_assign_view, name="alert-assign"),
+    path("alerts/<uuid:alert_id>/notes/", alert_views.alert_note_view, name="alert-note"),
+    path("alerts/<uuid:alert_id>/decision/", alert_views.alert_decision_view, name="alert-decision"),
+    path(
+        "patients/<uuid:patient_id>/alerts/resolve/",
+        alert_views.patient_alerts_resolve,
+        name="patient-alerts-resolve",
+    ),
+    path("patients/", patient_admin_views.patients, name="patients"),
+    path("patients/search/", patient_admin_views.patients_search, name="patients-search"),
     path("cycle-start/", views.cycle_start, name="cycle-start"),
     path("patients/new/", views.enroll, name="enroll"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
@@ -58,6 +70,13 @@ urlpatterns = [
         name="patient-device-signout",
     ),
     path("patients/<uuid:patient_id>/sex/", views.patient_sex, name="patient-sex"),
+    path("patients/<uuid:patient_id>/details/", patient_admin_views.patient_details, name="patient-details"),
+    path("patients/<uuid:patient_id>/status/", patient_admin_views.patient_care_status, name="patient-status"),
+    path(
+        "patients/<uuid:patient_id>/reminder-plan/",
+        patient_admin_views.patient_reminder_plan,
+        name="patient-reminder-plan",
+    ),
     path("patients/<uuid:patient_id>/baselines/", views.patient_baseline, name="patient-baseline"),
     path(
         "patients/<uuid:patient_id>/baselines/<str:analyte>/clear/",

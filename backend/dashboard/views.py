@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID, uuid4
 
 from django.conf import settings
@@ -27,11 +26,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.accounts.models import STAFF_ROLES, Clinic, User
+from backend.alerts.assignment import assignable_staff
 from backend.alerts.models import Alert
-from backend.alerts.services import alert_acknowledge, alert_notes, alert_resolve, alerts_visible_to
+from backend.alerts.services import alert_acknowledge, alert_resolve, alerts_visible_to
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError, NotFound
-from backend.dashboard import alert_actions, dose_panel, patient_charts, pending
+from backend.dashboard import alert_actions, alert_panel, dose_panel, patient_admin, patient_charts, pending
 from backend.dashboard.access import NOT_STAFF, admin_required, is_htmx, refuse, staff_required
 from backend.dashboard.audit_trail import AuditFilters, audit_events_for_clinic, clinic_patient_choices, patient_names
 from backend.dashboard.counts import queue_counts, version_time
@@ -50,7 +50,7 @@ from backend.dashboard.forms import (
 )
 from backend.dashboard.outcomes import clinic_outcomes, outcomes_csv
 from backend.dashboard.patient_page import patient_record
-from backend.dashboard.patients import patient_for, patient_list
+from backend.dashboard.patients import patient_for
 from backend.dashboard.presenters import QueueLinks, timeline
 from backend.dashboard.qr import qr_svg
 from backend.dashboard.response_panel import markers_from_form, response_panel
@@ -209,7 +209,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rendering and no audit rows."""
     fragment = is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
     shown = request.GET.get("v", "")
-    counts = queue_counts(clinic_id=_user(request).clinic_id)  # type: ignore[arg-type]
+    counts = queue_counts(clinic_id=_user(request).clinic_id, user_id=_user(request).pk)  # type: ignore[arg-type]
     if fragment and shown and shown == counts.version:
         return HttpResponse(status=204)
     clinic = _clinic(request)
@@ -237,6 +237,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "fragment": fragment,
         "new_rows": [row for row in queue.rows if row.is_new],
         "poll_seconds": getattr(settings, "CARELOOP_DASHBOARD_POLL_SECONDS", POLL_SECONDS_DEFAULT),
+        "tabs": links.tabs(filters, queue.counts),
+        "staff": list(assignable_staff(clinic.pk)),  # whom a row's alert can be assigned to
     }
     response = render(request, "dashboard/_queue_table.html" if fragment else "dashboard/queue.html", context)
     patch_vary_headers(response, ("HX-Request",))
@@ -244,7 +246,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _alert_or_none(request: HttpRequest, alert_id: UUID) -> Alert | None:
-    return alerts_visible_to(_user(request)).select_related("resolved_by").filter(pk=alert_id).first()
+    return alerts_visible_to(_user(request)).select_related("resolved_by", "assigned_to").filter(pk=alert_id).first()
 
 
 def _after_action(request: HttpRequest, said: alert_actions.Said) -> HttpResponse:
@@ -317,38 +319,16 @@ def resolve(request: HttpRequest, alert_id: UUID) -> HttpResponse:
     context = {
         "alert": alert,
         "form": form,
-        "notes": alert_notes(alert),
         "pending": kept is not None,
         "next": _safe_next(request, reverse("dashboard:queue")),
         "dialog": is_htmx(request),
+        **alert_panel.panel_context(alert),  # its thread, and the assign, note and decision forms
     }
     template = "dashboard/_resolve_form.html" if is_htmx(request) else "dashboard/resolve.html"
     return render(request, template, context)
 
 
 # --- Patients ---------------------------------------------------------------------------------
-
-
-@never_cache
-@require_GET
-@staff_required
-def patients(request: HttpRequest) -> HttpResponse:
-    name = request.GET.get("q", "")[:120]
-    listing = patient_list(
-        user=_user(request), now=timezone.now(), name=name, page=_page_number(request.GET.get("page"))
-    )
-    audit_record(  # no row for an empty list, which showed nobody
-        actor=_user(request),
-        action="read",
-        resource="patient",
-        patient_ids=(r.patient.pk for r in listing.rows),
-        detail="dashboard patient list",
-    )
-    # The pager keeps the name searched for.
-    kept = urlencode({"q": name}) + "&" if name else ""
-    return render(
-        request, "dashboard/patients.html", {"listing": listing, "rows": listing.rows, "q": name, "kept": kept}
-    )
 
 
 @never_cache
@@ -383,7 +363,11 @@ def _patient_page(
     baseline_form: BaselineForm | None = None,
     dose_form: dose_panel.DoseDecisionForm | None = None,
     profile_form: dose_panel.ClinicalProfileForm | None = None,
+    admin_forms: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> HttpResponse:
+    """The patient page; a refused form is shown as sent, with its reasons (the `*_form`s, and
+    `admin_forms` of backend.dashboard.patient_admin: details, care status, reminder plan)."""
     record = patient_record(patient=patient, now=timezone.now())
     # A time-zone change or a code asked for after the session had ended: offered again, filled in.
     kept_zone = kept_code = None
@@ -407,6 +391,9 @@ def _patient_page(
         "baseline_form": baseline_form or BaselineForm(),
         "response": response_panel(patient=patient, now=timezone.now()),
         **dose_panel.context(record, dose_form, profile_form),
+        **alert_panel.patient_alerts_context(record),  # the alerts' notes, decisions and bulk resolve
+        **patient_admin.context(patient, admin_forms),
+        **extra,
     }
     return render(request, "dashboard/patient.html", context)
 
@@ -525,7 +512,7 @@ def patient_dose_decision(request: HttpRequest, patient: Patient) -> HttpRespons
 @clinic_patient
 def patient_clinical_profile(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Birth year, weight, dialysis, can become pregnant; a refused value shows the page again."""
-    form = dose_panel.ClinicalProfileForm(request.POST)
+    form = dose_panel.ClinicalProfileForm(request.POST, patient=patient)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -653,6 +640,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
                 sex=data["sex"],
                 can_become_pregnant={"yes": True, "no": False}.get(data["can_become_pregnant"]),
+                mrn=data["mrn"],
+                date_of_birth=data["date_of_birth"],
                 regimen_input=RegimenInput(
                     data["start_date"], data["ixazomib_mg"], data["lenalidomide_mg"], data["dexamethasone_mg"]
                 ),

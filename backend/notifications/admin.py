@@ -34,4 +34,4 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Preference)
 class PreferenceAdmin(admin.ModelAdmin):
-    list_display = ("user", "channels", "disabled_channels", "quiet_start", "quiet_end", "timezone", "language")
+    list_display = ("user", "channels", "disabled_channels", "quiet_start", "quiet_end", "timezone")

@@ -128,7 +128,7 @@ class Preference(models.Model):
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
-    language = models.CharField(max_length=8, default="en")
+    # The language is the person's own, `User.language`, for everything CareLoop says to them.
 
 
 class RecordedMessage(models.Model):

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
+from backend.accounts.services import user_language_set
 from backend.api.fields import TimeZoneNameField, WallClockTimeField
 from backend.core.errors import ApplicationError
 from backend.notifications.models import Channel, Preference
@@ -59,7 +60,13 @@ class PreferenceSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(allow_blank=True, required=False, max_length=40)
     push_token = serializers.CharField(allow_blank=True, required=False, max_length=300)
     timezone = TimeZoneNameField(required=False, max_length=64, help_text="IANA name, e.g. Europe/Paris.")
-    language = serializers.CharField(required=False, max_length=8)
+    language = serializers.CharField(
+        source="user.language",
+        required=False,
+        allow_blank=True,
+        max_length=8,
+        help_text='The person\'s own language, for all CareLoop says to them: "en", "es", or "" for none chosen.',
+    )
 
     class Meta:
         model = Preference
@@ -91,8 +98,8 @@ class PreferenceSerializer(serializers.ModelSerializer):
 
     def validate_language(self, value: str) -> str:
         code = value.strip().lower()
-        if code not in _languages():
-            raise serializers.ValidationError("Must be a language code such as en, es or fr.")
+        if code and code not in _languages():
+            raise serializers.ValidationError(f"Must be one of: {', '.join(sorted(_languages()))}, or empty.")
         return code
 
     def validate_channels(self, value: list[str]) -> list[str]:
@@ -135,7 +142,11 @@ def preference_update(*, user: User, data: Any) -> Preference:
     serializer = PreferenceSerializer(current, data=data, partial=True)
     serializer.is_valid(raise_exception=True)
     before = {channel: getattr(current, field) for channel, field in ADDRESS_FIELD.items()}
-    for name, value in serializer.validated_data.items():
+    changes = dict(serializer.validated_data)
+    person = changes.pop("user", {})  # the language is the person's own, not this table's
+    if "language" in person:
+        user_language_set(user=user, language=person["language"])
+    for name, value in changes.items():
         setattr(current, name, value)
     current.disabled_channels = [
         c

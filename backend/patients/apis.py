@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
+from backend.accounts.services import user_language_set
 from backend.api.fields import OneTimeCodeField
 from backend.api.pagination import NewestFirst
 from backend.api.permissions import IsClinicStaff, IsPatient
@@ -23,9 +24,10 @@ from backend.patients.models import Patient
 from backend.patients.selectors import patients_visible_to
 from backend.patients.serializers import (
     PatientCreateInput,
+    PatientSelfSerializer,
+    PatientSelfUpdateInput,
     PatientSerializer,
     PatientStaffUpdateInput,
-    PatientTimezoneInput,
 )
 
 _CreateOutput = inline_serializer(
@@ -122,18 +124,9 @@ class PatientDetailApi(APIView):
         return Response(PatientSerializer(patient).data)
 
 
-def _timezone_change(request: Request, patient: Patient) -> Patient:
-    data = PatientTimezoneInput(data=request.data)
-    data.is_valid(raise_exception=True)
-    return services.patient_timezone_change(
-        patient=patient,
-        timezone_name=data.validated_data["timezone"],
-        changed_by=request.user,  # type: ignore[arg-type]
-    )
-
-
 class MeApi(APIView):
-    """The signed-in patient's own profile. PATCH changes the time zone (only), e.g. after a move."""
+    """The signed-in patient's own profile. PATCH changes the time zone (e.g. after a move), the
+    language (the phone's and their messages'), or both; nothing else."""
 
     permission_classes = [IsPatient]
 
@@ -143,15 +136,36 @@ class MeApi(APIView):
         patient: Patient | None = Patient.objects.filter(user_id=user.pk).first()
         if patient is None:
             raise NotFound()
+        patient.user = user  # the signed-in person: their language needs no query of its own
         return patient
 
-    @extend_schema(responses=PatientSerializer)
+    @extend_schema(responses=PatientSelfSerializer)
     def get(self, request: Request) -> Response:
-        return Response(PatientSerializer(self._own(request)).data)
+        return Response(PatientSelfSerializer(self._own(request)).data)
 
-    @extend_schema(request=PatientTimezoneInput, responses=PatientSerializer)
+    @extend_schema(request=PatientSelfUpdateInput, responses=PatientSelfSerializer)
     def patch(self, request: Request) -> Response:
-        return Response(PatientSerializer(_timezone_change(request, self._own(request))).data)
+        data = PatientSelfUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        with transaction.atomic():
+            patient = self._own(request)
+            if "language" in data.validated_data:
+                user_language_set(user=user, language=data.validated_data["language"])
+                audit_record(
+                    actor=user,
+                    action="update",
+                    resource="patient",
+                    patient_ids=[patient.pk],
+                    object_id=str(patient.pk),
+                    detail="language",
+                )
+            if "timezone" in data.validated_data:
+                patient = services.patient_timezone_change(
+                    patient=patient, timezone_name=data.validated_data["timezone"], changed_by=user
+                )
+        patient.user = user
+        return Response(PatientSelfSerializer(patient).data)
 
 
 class EnrollmentCodeApi(APIView):
@@ -199,7 +213,7 @@ class EnrollApi(FailuresThrottled, APIView):
             {
                 "token": token,
                 "role": "patient",
-                "patient": PatientSerializer(patient).data,
+                "patient": PatientSelfSerializer(patient).data,
                 "clinic": {"name": clinic.name, "phone": clinic.phone},
             },
             status=status.HTTP_201_CREATED,

@@ -1,6 +1,7 @@
 """What the labels' organ-function and REMS rules need to know about a patient, all optional: the
-birth year and weight (Cockcroft-Gault CrCl, shared.organ_function), dialysis, and whether the
-patient can become pregnant (lenalidomide REMS pregnancy tests, shared.rems)."""
+birth year (the date of birth's year when one is recorded: backend.patients.details) and weight
+(Cockcroft-Gault CrCl, shared.organ_function), dialysis, and whether the patient can become
+pregnant (lenalidomide REMS pregnancy tests, shared.rems)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from backend.patients.models import Patient
 WEIGHT_RANGE_KG = (Decimal(25), Decimal(300))
 #: Adults only (Cockcroft-Gault is an adult formula): 18 to 120 years before this year.
 AGE_RANGE = (18, 120)
+BIRTH_YEAR_FROM_DATE = (
+    "The patient's date of birth is recorded and gives the birth year: change or clear the date of birth "
+    "(dashboard, patient details) instead."
+)
 FIELDS = ("birth_year", "weight_kg", "on_dialysis", "can_become_pregnant")
 
 
@@ -51,6 +56,9 @@ def patient_clinical_profile_change(
     (not their values: the audit trail is read more widely than the record)."""
     _validate(profile, today)
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    # The date of birth, when recorded, is the one source of the age: birth_year is its year.
+    if locked.date_of_birth is not None and profile.birth_year != locked.date_of_birth.year:
+        raise ApplicationError({"birth_year": [BIRTH_YEAR_FROM_DATE]})
     changed = [name for name in FIELDS if getattr(locked, name) != getattr(profile, name)]
     if not changed:
         return locked

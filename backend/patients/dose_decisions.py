@@ -88,6 +88,8 @@ def dose_decision_record(
     * delay_cycle: day 1 of the cycle about to start (the next one on or after today, or the one
       already delayed) moves that many days later, and every later cycle with it
       (backend.patients.calendar); the reminders are re-planned.
+    * hold: the drug (or, with no drug, every drug still given) is on hold at its dose
+      (Patient.held_drugs): its reminders say so, until a resume, reduction or stop of it.
     Audited; the phone sees the new doses from its next sync."""
     _validate(data)
     now = now or timezone.now()
@@ -114,6 +116,14 @@ def dose_decision_record(
                 changes.append((drug, getattr(locked, field), Decimal(0)))
         if not changes:
             raise ApplicationError({"drug": ["Already stopped."]})
+    elif data.action == Action.HOLD:
+        # Every drug named (none: the whole regimen) that is still given and not already on hold.
+        for drug, field in DOSE_FIELDS.items():
+            if data.drug in ("", drug) and getattr(locked, field) != 0 and drug not in locked.held_drugs:
+                changes.append((drug, getattr(locked, field), getattr(locked, field)))
+        if not changes:
+            stopped = data.drug and getattr(locked, DOSE_FIELDS[data.drug]) == 0
+            raise ApplicationError({"drug": ["Stopped: there is nothing to hold." if stopped else "Already on hold."]})
     elif data.drug:
         current = getattr(locked, DOSE_FIELDS[data.drug])
         changes.append((data.drug, current, current))
@@ -143,6 +153,10 @@ def dose_decision_record(
     for drug, from_mg, to_mg in changes:
         if drug and from_mg != to_mg:
             setattr(locked, DOSE_FIELDS[drug], to_mg)
+    held = _held_after(locked.held_drugs, data, [drug for drug, _, _ in changes])
+    if held != locked.held_drugs:
+        locked.held_drugs = held
+        changed.append("held_drugs")
     if changed:
         locked.save(update_fields=changed)
     if changed or data.action == Action.DELAY_CYCLE:
@@ -159,6 +173,16 @@ def dose_decision_record(
     for field in changed:
         setattr(patient, field, getattr(locked, field))
     return rows
+
+
+def _held_after(held: list[str], data: DecisionInput, drugs: list[str]) -> list[str]:
+    """The drugs on hold after the decision: a hold adds its drugs; a resume, a reduction or a stop
+    of a drug (or of the whole regimen) ends its hold; a cycle delay leaves holds as they are."""
+    if data.action == Action.HOLD:
+        return [d for d in DOSE_FIELDS if d in held or d in drugs]
+    if data.action == Action.DELAY_CYCLE:
+        return list(held)
+    return [d for d in held if data.drug and d != data.drug]
 
 
 def dose_history(patient: Patient) -> list[DoseDecision]:

@@ -17,3 +17,8 @@ timezone_changed = Signal()
 #: A care-team decision changed the patient's doses (backend.patients.dose_decisions). Keyword
 #: arguments: `patient` (saved, with the new doses), `now`.
 regimen_changed = Signal()
+
+#: A patient was paused, discharged or made active again (backend.patients.care_status). Keyword
+#: arguments: `patient` (saved, with the new status), `old_status`, `now`. Reminders cancels the
+#: pending ones (or plans them again on resume); alerts stops or restarts escalation ladders.
+care_status_changed = Signal()

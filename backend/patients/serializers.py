@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
 from backend.api.fields import TimeZoneNameField, dose_level, dose_range
@@ -70,7 +71,7 @@ class PatientSerializer(serializers.ModelSerializer):
         return patient.user_id is not None
 
 
-NOT_CHANGEABLE_HERE = "Cannot be changed here: send only the time zone."
+NOT_CHANGEABLE_HERE = "Cannot be changed here: send only the time zone or the language."
 
 
 class PatientTimezoneInput(serializers.Serializer):
@@ -89,6 +90,40 @@ class PatientTimezoneInput(serializers.Serializer):
             if extra:
                 raise serializers.ValidationError({name: [self.refusal] for name in extra})
         return super().to_internal_value(data)
+
+
+class PatientSelfUpdateInput(PatientTimezoneInput):
+    """The patient's own profile (`PATCH /api/v1/me/`): the time zone, the language their phone and
+    their messages speak ("" for none chosen: the phone's own), or both."""
+
+    timezone = TimeZoneNameField(
+        max_length=64,
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+        help_text="IANA name, e.g. Europe/Berlin.",
+    )
+    language = serializers.ChoiceField(
+        choices=[code for code, _ in settings.LANGUAGES],
+        allow_blank=True,
+        required=False,
+        help_text='"en", "es", or "" for the phone\'s own language.',
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError({"timezone": ["Send the time zone, the language, or both."]})
+        return attrs
+
+
+class PatientSelfSerializer(PatientSerializer):
+    """The patient's own profile: what a nurse sees, and the language they chose ("" for none)."""
+
+    language = serializers.CharField(source="user.language", read_only=True, default="")
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "language"]
+        read_only_fields = fields
 
 
 NOT_CHANGEABLE_BY_STAFF = "Cannot be changed here: send only the time zone or the sex."

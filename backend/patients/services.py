@@ -19,6 +19,7 @@ from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.patients.calendar import delays_payload, patient_calendar
 from backend.patients.events import patient_created, timezone_changed
+from backend.patients.identity import identity_validate
 from backend.patients.models import SEX_CHOICES, EnrollmentCode, Patient
 from shared import regimen
 
@@ -31,6 +32,7 @@ CODE_EXPIRED = "This code has expired. Ask your care team for a new one."
 
 DEXAMETHASONE_RANGE_MG = (Decimal(4), Decimal(40))
 SEXES = tuple(key for key, _ in SEX_CHOICES)
+DOSE_DRUGS = tuple(d.value for d in regimen.Drug)
 
 
 @dataclass(frozen=True)
@@ -112,17 +114,26 @@ def patient_create(
     phone: str = "",
     sex: str = "",
     can_become_pregnant: bool | None = None,
+    mrn: str = "",
+    date_of_birth: date | None = None,
 ) -> tuple[Patient, str]:
-    """`sex` (optional, "female" or "male") picks the default reference limits of the patient's lab
-    values; left empty, the stricter of the women's and men's apply. `can_become_pregnant`
-    (optional) turns on the lenalidomide REMS pregnancy-test reminders (shared.rems)."""
+    """`mrn` (optional) is unique within the clinic; `date_of_birth` (optional) an adult's, and it
+    sets birth_year (backend.patients.identity). `sex` (optional, "female" or "male") picks the
+    default reference limits of the patient's lab values; left empty, the stricter of the women's
+    and men's apply. `can_become_pregnant` (optional) turns on the lenalidomide REMS pregnancy-test
+    reminders (shared.rems)."""
     if nurse.clinic_id is None:
         raise ApplicationError({"detail": ["You are not attached to a clinic."]}, status=403)
     timezone_validate(timezone_name)
     regimen_validate(regimen_input)
     if sex not in ("", *SEXES):
         raise ApplicationError({"sex": [f"Must be one of: {', '.join(SEXES)}, or left out."]})
+    mrn = mrn.strip()
+    identity_validate(clinic_id=nurse.clinic_id, mrn=mrn, date_of_birth=date_of_birth, today=timezone.localdate())
     patient = Patient.objects.create(
+        mrn=mrn,
+        date_of_birth=date_of_birth,
+        birth_year=date_of_birth.year if date_of_birth else None,
         clinic_id=nurse.clinic_id,
         display_name=display_name,
         timezone=timezone_name,
@@ -259,6 +270,9 @@ def regimen_today(
         # A drug the care team stopped (0 mg, dose_decisions) is no longer due.
         "drugs_due": [d.value for d in regimen.drugs_due(calendar, today) if d not in stopped],
         "in_nadir_window": regimen.is_in_nadir_window(calendar, today),
+        # Added to the contract's fields: the drugs the care team put on hold (dose_decisions), still
+        # listed in drugs_due as the label's holds are; the reminders say they are on hold.
+        "held_drugs": [d for d in patient.held_drugs or () if d in DOSE_DRUGS],
         "next_ixazomib": regimen.next_dose_date(calendar, regimen.Drug.IXAZOMIB, today).isoformat(),
         # Added to the contract's fields: the phone rebuilds the same calendar from start_date and
         # these ({cycle, delay_days}: day 1 of that cycle and later ones moves that much later).

@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from backend.alerts.checks import check_alerts_raise
 from backend.notifications.services import notify
+from backend.notifications.texts import inbox_text, language_of, shared_value
 from backend.patients.calendar import with_calendars
-from backend.patients.models import Patient
+from backend.patients.models import CareStatus, Patient
 from backend.records.models import LabResult
 from shared import regimen
 from shared.alert_policy import cycle_labs_missing_alert
@@ -75,7 +76,10 @@ def readiness_counts(patients: list[Patient], day1s: dict[UUID, date]) -> dict[t
 def cycle_labs_check(*, now: datetime | None = None) -> CycleLabsOutcome:
     now = now or timezone.now()
     patients, day1s, cycles = [], {}, {}
-    enrolled = Patient.objects.filter(user__isnull=False, user__is_active=True).select_related("user")
+    # A paused or discharged patient gets neither the task nor the reminder (patients.care_status).
+    enrolled = Patient.objects.filter(
+        user__isnull=False, user__is_active=True, care_status=CareStatus.ACTIVE
+    ).select_related("user")
     for patient, calendar in with_calendars(enrolled.iterator(chunk_size=2000), lambda p: p):
         upcoming = upcoming_day1(patient, now, calendar)
         if upcoming is not None:
@@ -104,14 +108,13 @@ def cycle_labs_check(*, now: datetime | None = None) -> CycleLabsOutcome:
 
 def _remind(patient: Patient, readiness: Readiness, now: datetime) -> int:
     assert patient.user is not None
+    language = language_of(patient.user)
+    day = shared_value(format_day(readiness.day1), language)
     item = notify(
         recipient=patient.user,
         kind="reminder",
-        title="Blood test needed before your next cycle",
-        body=(
-            f"Cycle {readiness.cycle} starts on {format_day(readiness.day1)}. Your care team needs your blood "
-            "count (ANC and platelets) before then. Have your blood test and enter the results in the app."
-        ),
+        title=inbox_text("cycle_labs.title", language),
+        body=inbox_text("cycle_labs.body", language, cycle=readiness.cycle, day=day),
         dedupe_key=f"cycle-labs:{patient.pk}:{readiness.cycle}",
         link=CYCLE_LABS_LINK,
         now=now,

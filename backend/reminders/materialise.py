@@ -17,7 +17,7 @@ from django.utils import timezone
 from backend.accounts.models import Role, User
 from backend.core.errors import ApplicationError
 from backend.patients.calendar import patient_calendar
-from backend.patients.models import Patient
+from backend.patients.models import CareStatus, Patient
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence, ReminderPlan
 from backend.reminders.plans import (
     CARE_TEAM_ONLY,
@@ -119,9 +119,8 @@ def plan_replan(plan: ReminderPlan, now: datetime) -> int:
     window_start = min(too_late, shared_reminders.local_instant(today, time(0), zone))
     window_end = now + horizon()
     calendar = patient_calendar(patient)  # the care team's cycle delays move the dose and test days
-    wanted = {
-        o.key: o
-        for o in shared_reminders.occurrences(
+    planned = (
+        shared_reminders.occurrences(
             plan.to_shared(),
             calendar,
             zone,
@@ -131,7 +130,10 @@ def plan_replan(plan: ReminderPlan, now: datetime) -> int:
             rems_profile=patient_rems_profile(patient),
             response_test=patient_response_test(patient, calendar),
         )
-    }
+        if patient.in_care
+        else []  # paused or discharged (patients.care_status): every pending one is cancelled
+    )
+    wanted = {o.key: o for o in planned}
     existing = {
         row.key: row
         for row in ReminderOccurrence.objects.filter(patient=patient).filter(
@@ -210,7 +212,9 @@ def reminders_materialise(*, now: datetime | None = None, limit: int = MATERIALI
     now = now or timezone.now()
     _plans_ensure_for_enrolled(now, limit)
     stale = (
-        ReminderPlan.objects.filter(patient__user__isnull=False, patient__user__is_active=True)
+        ReminderPlan.objects.filter(
+            patient__user__isnull=False, patient__user__is_active=True, patient__care_status=CareStatus.ACTIVE
+        )
         .filter(
             Q(materialised_until__isnull=True)
             | Q(materialised_until__lt=now + horizon() / 2)

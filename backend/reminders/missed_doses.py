@@ -15,8 +15,9 @@ from backend.accounts.models import User
 from backend.caregivers.selectors import caregivers_with_scope
 from backend.notifications.models import Notification
 from backend.notifications.services import notify
+from backend.notifications.texts import inbox_text, language_of, shared_text, shared_value
 from backend.patients.calendar import with_calendars
-from backend.patients.models import Patient
+from backend.patients.models import CareStatus, Patient
 from backend.records.models import DoseLog
 from backend.reminders.models import ReminderPlan
 from backend.reminders.selectors import held_drugs
@@ -47,9 +48,9 @@ class _MissedCandidate:
 def _missed_candidates(now: datetime) -> list[_MissedCandidate]:
     """Enrolled patients whose local yesterday was an ixazomib day, ended after they enrolled."""
     found = []
-    plans = ReminderPlan.objects.filter(patient__user__isnull=False, patient__user__is_active=True).select_related(
-        "patient", "patient__user"
-    )
+    plans = ReminderPlan.objects.filter(
+        patient__user__isnull=False, patient__user__is_active=True, patient__care_status=CareStatus.ACTIVE
+    ).select_related("patient", "patient__user")
     for plan, calendar in with_calendars(plans.iterator(chunk_size=2000), lambda p: p.patient):
         patient = plan.patient
         try:
@@ -127,14 +128,19 @@ def _missed_dose_notify(candidate: _MissedCandidate, now: datetime) -> int:
     )
     day = shared_reminders.format_day(candidate.day)
     sent = 0
+    language = language_of(candidate.user)
     with transaction.atomic():
         sent += (
             notify(
                 recipient=candidate.user,
                 kind="missed_dose",
-                title="Ixazomib dose not logged",
-                body=f"Your ixazomib dose of {day} is not logged. If you took it, log it in the app. "
-                f"If you did not: {advice.reason}",
+                title=inbox_text("missed_dose.title", language),
+                body=inbox_text(
+                    "missed_dose.body",
+                    language,
+                    day=shared_value(day, language),
+                    advice=shared_text(advice.reason, language),
+                ),
                 dedupe_key=candidate.dedupe_key,
                 link=MISSED_DOSE_LINK,
                 now=now,
@@ -142,12 +148,14 @@ def _missed_dose_notify(candidate: _MissedCandidate, now: datetime) -> int:
             is not None
         )
         for caregiver in _caregivers_for_missed_doses(patient):
+            theirs = language_of(caregiver)
+            name = patient.display_name
             sent += (
                 notify(
                     recipient=caregiver,
                     kind="missed_dose",
-                    title=f"{patient.display_name}: ixazomib dose not logged",
-                    body=f"{patient.display_name} has not logged the ixazomib dose of {day}.",
+                    title=inbox_text("missed_dose_caregiver.title", theirs, name=name),
+                    body=inbox_text("missed_dose_caregiver.body", theirs, name=name, day=shared_value(day, theirs)),
                     dedupe_key=candidate.dedupe_key,
                     patient_id=patient.pk,  # hidden from the caregiver once the patient revokes them
                     now=now,

@@ -92,4 +92,9 @@ class ReminderOccurrence(models.Model):
     def dedupe_key(self) -> str:
         """The notification's key: per patient and dose, not per row, so even a re-made row
         cannot notify twice."""
-        return f"reminder:{self.patient_id}:{self.key}"
+        return reminder_dedupe_key(self.patient_id, self.key)
+
+
+def reminder_dedupe_key(patient_id: object, key: str) -> str:
+    """ReminderOccurrence.dedupe_key from the two columns, for a dispatch that reads no model."""
+    return f"reminder:{patient_id}:{key}"

@@ -30,6 +30,13 @@ def on_regimen_changed(*, patient: Patient, now: datetime, **_: Any) -> None:
         reminders_replan(patient=patient, now=now)
 
 
+def on_care_status_changed(*, patient: Patient, now: datetime, **_: Any) -> None:
+    """Paused or discharged: the pending reminders are cancelled at once; active again: they are
+    planned from now, as after any re-plan (one due within the grace period is still sent, late)."""
+    if patient.user_id is not None:
+        reminders_replan(patient=patient, now=now)
+
+
 def on_response_test_inputs_changed(*, patient: Patient, now: datetime, **_: Any) -> None:
     """A new test on record, or a newly confirmed response, moves the next response test: its
     reminder is re-planned once the recompute has committed. Not inside it: the recompute holds the

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from backend.accounts.models import Clinic, Role, User
 from backend.alerts.models import Alert
 from backend.core.errors import ApplicationError, NotFound
+from backend.notifications.texts import inbox_text, shared_text, shared_value
 from backend.patients.calendar import patient_calendar
 from backend.patients.models import DoseDecision, Patient
 from backend.patients.selectors import patients_visible_to
@@ -34,6 +35,8 @@ MAX_UPCOMING_DAYS: Final = 14
 #: A dose logged as taken on its day but more than this after its planned time counts as late.
 LATE_AFTER: Final = timedelta(hours=4)
 _HOLDABLE: Final = frozenset({regimen.Drug.IXAZOMIB.value, regimen.Drug.LENALIDOMIDE.value})
+# What a hold may name: the label's (above) and the care team's (dexamethasone too).
+_DRUGS: Final = _HOLDABLE | {regimen.Drug.DEXAMETHASONE.value}
 
 
 def clinic_default_plan(clinic: Clinic) -> shared_reminders.ReminderPlan:
@@ -88,16 +91,17 @@ def patient_for_reminders(*, user: User, patient_id: object | None) -> Patient:
 
 
 def held_drugs(patient_ids: Iterable[object]) -> dict[object, set[str]]:
-    """Drugs the label holds now, per patient (one query): the holds in force of the patient's
-    alerts, which a later reading lifts and resolving does not (backend.alerts.episodes)."""
-    held: dict[object, set[str]] = defaultdict(set)
-    alerts = (
-        Alert.objects.filter(patient_id__in=list(patient_ids))
-        .exclude(holds_in_force=[])
-        .values_list("patient_id", "holds_in_force")
+    """Drugs on hold now, per patient (one query): the holds in force of the patient's alerts,
+    which a later reading lifts and resolving does not (backend.alerts.episodes), and the care
+    team's holds (a dose decision, Patient.held_drugs), which a later decision ends."""
+    ids = list(patient_ids)
+    label = (
+        Alert.objects.filter(patient_id__in=ids).exclude(holds_in_force=[]).values_list("patient_id", "holds_in_force")
     )
-    for patient_id, drugs in alerts:
-        held[patient_id] |= {d for d in drugs or () if d in _HOLDABLE}
+    decided = Patient.objects.filter(pk__in=ids).exclude(held_drugs=[]).values_list("pk", "held_drugs")
+    held: dict[object, set[str]] = defaultdict(set)
+    for patient_id, drugs in label.union(decided, all=True):
+        held[patient_id] |= {d for d in drugs or () if d in _DRUGS}
     return dict(held)
 
 
@@ -108,16 +112,15 @@ class ReminderMessage:
     on_hold: bool
 
 
-def reminder_message(kind: str, title: str, text: str, held: set[str]) -> ReminderMessage:
-    """What a reminder says; for a drug the label holds now, that it is on hold instead."""
+def reminder_message(kind: str, title: str, text: str, held: set[str], language: str = "en") -> ReminderMessage:
+    """What a reminder says, in `language`; for a drug the label holds now, that it is on hold instead."""
     if kind in held:
         return ReminderMessage(
-            title=f"{kind.capitalize()} is on hold",
-            text=f"Your care team asked you to hold {kind}: "
-            "do not take it until they tell you when to restart and at what dose.",
+            title=inbox_text("reminder_held.title", language, drug=shared_value(kind.capitalize(), language)),
+            text=inbox_text("reminder_held.body", language, drug=shared_value(kind, language)),
             on_hold=True,
         )
-    return ReminderMessage(title=title, text=text, on_hold=False)
+    return ReminderMessage(title=shared_text(title, language), text=shared_text(text, language), on_hold=False)
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,8 @@ def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, se
     if stored is None:
         held = held_drugs([patient.pk]).get(patient.pk, set())
         return clinic_default_plan(patient.clinic), held, _test_inputs(patient)
-    held = {drug for drug in _HOLDABLE if getattr(stored, f"held_{drug}")}
+    # The label's holds, and the care team's, read with the patient (no query of their own).
+    held = {drug for drug in _HOLDABLE if getattr(stored, f"held_{drug}")} | set(patient.held_drugs or ())
     test = (stored.test_on, bool(stored.test_responded), stored.test_every)  # type: ignore[attr-defined]
     try:
         return stored.to_shared(), held, test
@@ -185,9 +189,7 @@ def patient_rems_profile(patient: Patient) -> rems.RemsProfile:
     return rems.RemsProfile(can_become_pregnant=patient.can_become_pregnant is True, last_dose=last_dose)
 
 
-def _response_test(
-    start: regimen.Start, last_test: date | None, responded: bool, every: int | None
-) -> NextTest | None:
+def _response_test(start: regimen.Start, last_test: date | None, responded: bool, every: int | None) -> NextTest | None:
     if last_test is None:
         return None
     return next_test(
@@ -224,7 +226,10 @@ def upcoming_reminders(
 ) -> list[UpcomingReminder]:
     """Reminders from `now` for `days` days, straight from the plan (nothing stored is needed, so
     the phone can keep this list and show it offline), on the patient's calendar (`calendar`, when the
-    caller has it: the care team's cycle delays move the dose, draw and response-test days)."""
+    caller has it: the care team's cycle delays move the dose, draw and response-test days). None
+    for a paused or discharged patient (backend.patients.care_status)."""
+    if not patient.in_care:
+        return []
     calendar = calendar or patient_calendar(patient)
     plan, held, test_inputs = _plan_and_holds(patient)
     test = _response_test(calendar, *test_inputs) if test_inputs is not None else None

@@ -40,6 +40,14 @@ _SyncResponse = inline_serializer(
                 "care team entered, for the analytes CTCAE grades against a baseline."
             )
         ),
+        "care_status": serializers.DictField(
+            help_text=(
+                'Whether the care team follows the patient now: {"status": "active"|"paused"|"discharged", '
+                '"since": time or null, "alerts_paused": bool, "message": text to show ("" when active)}. '
+                "Paused or discharged: no reminders (the list is empty) and no alerts; what is logged is "
+                "still kept; the message says to call the clinic for urgent symptoms."
+            )
+        ),
     },
 )
 

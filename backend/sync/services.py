@@ -16,6 +16,7 @@ from backend.alerts.serializers import AlertSerializer
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.patients.calendar import patient_calendar
+from backend.patients.care_status import phone_care_status
 from backend.patients.models import Patient
 from backend.patients.services import regimen_today
 from backend.records.baselines import lab_contexts
@@ -77,4 +78,9 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
         # The patient's sex and baselines, so the phone grades a new entry as the server will.
         "lab_context": context_to_wire(lab_contexts([patient])[patient.pk]),
         "server_time": now.isoformat(),
+        # Added to the contract's fields: paused or discharged, the phone says that nobody watches
+        # the alerts and to call the clinic for urgent symptoms (patients.care_status).
+        "care_status": phone_care_status(patient),
+        # The person's language ("" for none chosen): the phone speaks it (mobile/language.py).
+        "language": user.language,
     }

@@ -17,7 +17,6 @@ from mobile.store import Entry, Store
 UPCOMING_DAYS = 7
 UPCOMING_MAX = 6
 # Wire field names a patient would not know, in words; the rest of a reason is the server's text.
-FIELD_WORDS = {"collected_at": "time", "reported_at": "time", "taken_at": "time", "id": ""}
 
 
 @dataclass(frozen=True)
@@ -70,9 +69,9 @@ def reasons(errors: Mapping[str, Any] | None) -> str:
     parts: list[str] = []
     for field, messages in (errors or {}).items():
         texts = messages if isinstance(messages, list) else [messages]
-        words = FIELD_WORDS.get(field.split(".")[-1], "")
+        words = S.FIELD_WORDS.get(field.split(".")[-1], "")
         for text in texts:
-            parts.append(f"{S.tr(words).capitalize()}: {S.tr(str(text))}" if words else S.tr(str(text)))
+            parts.append(f"{words.capitalize()}: {S.tr(str(text))}" if words else S.tr(str(text)))
     return " ".join(parts)
 
 

@@ -30,11 +30,12 @@ class InboxCard(Card):
 
 
 class MessagesScreen(BaseScreen):
-    inbox_note = StringProperty(S.MESSAGES_LOADING)
+    inbox_note = StringProperty("")
     has_rejected = BooleanProperty(False)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
+        self.inbox_note = S.MESSAGES_LOADING  # here, not as the default: in the language of now
         self.presenter = MessagesPresenter(self.app.store)
         self._shown: MessagesView | None = None
 

@@ -1,5 +1,5 @@
-"""Settings: reminder times, time zone, text size, the clinic's number, the people who help you,
-and signing out (a warning first, stronger when entries have not been sent). When the phone is set
+"""Settings: reminder times, time zone, language, text size, the clinic's number, the people who
+help you, and signing out (a warning first, stronger when entries have not been sent). When the phone is set
 to another zone than the server reminds in, it says so and offers to move (online only)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
-from mobile import device
+from mobile import device, language
 from mobile import strings as S
 from mobile.presenters.settings import STEP_MINUTES, TEXT_SCALES, SettingsPresenter
 from mobile.screens.base import BaseScreen, load_kv
@@ -30,6 +30,7 @@ class SettingsScreen(BaseScreen):
     zone_button = StringProperty("")
     zone_status = StringProperty("")
     zone_working = BooleanProperty(False)
+    language_status = StringProperty("")
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -40,6 +41,10 @@ class SettingsScreen(BaseScreen):
             button.bind(on_release=lambda _b, i=index: self.set_scale(i))
             self.ids.scales.add_widget(button)
             self._scale_buttons.append(button)
+        for code, name in S.LANGUAGE_NAMES.items():
+            button = Btn(caption=name, kind="choice", selected=code == language.current())
+            button.bind(on_release=lambda _b, c=code: self.choose_language(c))
+            self.ids.languages.add_widget(button)
 
     def on_leave(self, *_: object) -> None:
         self.confirming = False
@@ -106,6 +111,23 @@ class SettingsScreen(BaseScreen):
         self.app.text_scale = self.presenter.set_text_scale(index)
         for i, button in enumerate(self._scale_buttons):
             button.selected = i == index
+
+    def choose_language(self, code: str) -> None:
+        """Speak it here at once, and tell the clinic, which writes this person's messages in it.
+        Offline, the choice is kept and sent after the next sync."""
+        store = self.app.store
+        store.put_many({"language": code, "language_dirty": code})
+        self.app.use_language(code)  # this screen is built anew in the new language
+        self.app.background(lambda: self.app.api.me_update(language=code), lambda _a, e: self._language_sent(code, e))
+
+    def _language_sent(self, code: str, error: Exception | None) -> None:
+        if error is None:
+            if self.app.store.get("language_dirty") == code:
+                self.app.store.put("language_dirty", None)
+            return
+        screen = self.app.root.ids.sm.get_screen("settings") if self.app.root.ids.sm.has_screen("settings") else None
+        if screen is not None:
+            screen.language_status = S.SETTINGS_LANGUAGE_PENDING
 
     def ask_sign_out(self) -> None:
         self.warning = self.presenter.sign_out_warning()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
@@ -111,3 +112,39 @@ def test_a_symptom_chart_writes_each_grade_in_its_mark() -> None:
     assert root.get("role") == "img"
     assert '<g class="sym sym-g3">' in svg and ">3</text>" in svg and ">38.4</text>" in svg
     assert "Diarrhea: 1 report, worst Diarrhea, grade 3 on 3 Oct" in svg
+
+
+def week_labels(days: int) -> tuple[charts.AxisLabel, ...]:
+    """A date every week of `days`, every fourth week starting a cycle."""
+    return tuple(
+        charts.AxisLabel(T0 + timedelta(days=d), f"{d} Oct", f"C{d // 28 + 1}" if d % 28 == 0 else "")
+        for d in range(0, days, 7)
+    )
+
+
+def x_labels(svg: str, css: str = "x-label") -> list[tuple[float, str]]:
+    texts = parse(svg).iter(f"{SVG}text")
+    return [(float(t.get("x", 0)), t.text or "") for t in texts if t.get("class") == css]
+
+
+def test_every_week_has_a_date_under_the_axis_and_each_cycle_start_its_name_and_a_line() -> None:
+    svg = charts.render_lab_chart(platelets(axis_labels=week_labels(56)))
+    dates = x_labels(svg)
+    assert [shown for _, shown in dates] == [f"{day} Oct" for day in range(0, 56, 7)]
+    assert x_labels(svg, "x-cycle") == [(dates[0][0], "C1"), (dates[4][0], "C2")]  # under their dates
+    lines = [line.get("class") for line in parse(svg).iter(f"{SVG}line") if line.get("class", "").endswith("-line")]
+    assert lines.count("cycle-line") == 2 and lines.count("week-line") == 6
+
+
+def test_on_a_long_period_weeks_thin_out_and_no_two_labels_overlap_nor_pass_the_edge() -> None:
+    long = charts.TimeFrame(start=T0, end=T0 + timedelta(days=196), tz=UTC, axis_labels=week_labels(196))
+    svg = charts.render_lab_chart(
+        charts.LabChart("chart-platelets", "Platelets", "×10⁹/L", long, (), charts.bands_below([(4, 25), (1, 150)]))
+    )
+    shown = x_labels(svg)
+    assert len(x_labels(svg, "x-cycle")) == 7  # every cycle start kept
+    assert 7 < len(shown) < 28  # some weeks, not all
+    for (x0, text0), (x1, _) in itertools.pairwise(shown):
+        assert x0 + len(text0) * charts.X_LABEL_CHAR_WIDTH + charts.X_LABEL_GAP <= x1
+    x_last, text_last = shown[-1]
+    assert x_last + len(text_last) * charts.X_LABEL_CHAR_WIDTH <= charts.WIDTH

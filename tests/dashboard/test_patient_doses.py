@@ -69,9 +69,8 @@ def test_another_clinic_cannot_decide(other_browser: Client, patient: EnrolledPa
 def test_the_nurse_is_warned_when_the_dose_is_above_the_label_for_the_kidney_function(
     frozen: None, nurse_browser: Client, patient: EnrolledPatient
 ) -> None:
-    assert "CrCl not computed: a creatinine, the birth year, the weight, the sex not recorded." in text(
-        page(nurse_browser, patient)
-    )
+    missing = "a creatinine, the date of birth or birth year, the weight, the sex"
+    assert f"CrCl not computed: {missing} not recorded." in text(page(nurse_browser, patient))
     Patient.objects.filter(pk=patient.patient.pk).update(birth_year=1950, weight_kg=Decimal(60), sex="male")
     sync(patient, lab_results=[lab_item("creatinine", 2.0, "mg/dL")])
     shown = text(page(nurse_browser, patient))

@@ -53,11 +53,23 @@ def test_a_page_past_the_end_is_the_last_and_nonsense_the_first(
     assert shown(nurse_browser, asked)[0][0] == page
 
 
-def test_the_pager_keeps_the_search(nurse_browser: Client, five: list[str]) -> None:
-    names, page = shown(nurse_browser, "?q=a")  # all but Cy Chen
+def test_the_search_is_posted_kept_in_the_session_and_never_in_a_url(nurse_browser: Client, five: list[str]) -> None:
+    answer = nurse_browser.post("/patients/search/", {"q": "a"})  # all but Cy Chen
+    assert answer.status_code == 302 and answer["Location"] == "/patients/"
+    names, page = shown(nurse_browser)
     assert names == ["Eve Evans", "Ann Abel"]
-    assert "of <strong>4</strong>" in page and 'href="?q=a&amp;page=2" rel="next"' in page
-    assert shown(nurse_browser, "?q=a&page=2")[0] == ["Ben Bauer", "Dee Diaz"]
+    assert "of <strong>4</strong>" in page and 'href="?page=2" rel="next"' in page
+    assert shown(nurse_browser, "?page=2")[0] == ["Ben Bauer", "Dee Diaz"]
+    assert "q=" not in page
+    nurse_browser.post("/patients/search/", {"q": ""})  # cleared
+    assert "of <strong>5</strong>" in shown(nurse_browser)[1]
+
+
+def test_a_search_keeps_the_status_filter_and_the_sort_in_the_url(nurse_browser: Client, five: list[str]) -> None:
+    answer = nurse_browser.post("/patients/search/", {"q": "e", "status": "all", "sort": "-name"})
+    assert answer["Location"] == "/patients/?status=all&sort=-name"
+    answer = nurse_browser.post("/patients/search/", {"q": "e", "status": "nonsense", "sort": "drop table"})
+    assert answer["Location"] == "/patients/"
 
 
 def test_only_the_patients_shown_are_audited_as_read(nurse_browser: Client, five: list[str]) -> None:

@@ -32,6 +32,7 @@ class FakeState:
     start_date: date
     now: Callable[[], datetime]
     timezone: str = "America/New_York"
+    language: str = ""  # the person's language at the clinic ("" for none chosen)
     clinic_phone: str = "+1 555 0100"
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     alerts: list[dict[str, Any]] = field(default_factory=list)
@@ -182,10 +183,16 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
             if state.fail_sync_with is not None:  # the server is down for everything
                 self._send(state.fail_sync_with, {"errors": {"detail": ["Try again later."]}})
                 return
-            extra = sorted(k for k in body if k != "timezone") if isinstance(body, dict) else []
+            extra = sorted(k for k in body if k not in ("timezone", "language")) if isinstance(body, dict) else []
             if extra:
-                self._send(400, {"errors": {k: ["Cannot be changed here: send only the time zone."] for k in extra}})
+                refusal = "Cannot be changed here: send only the time zone or the language."
+                self._send(400, {"errors": {k: [refusal] for k in extra}})
                 return
+            if isinstance(body, dict) and body.get("language") in ("", "en", "es"):
+                state.language = body["language"]
+                if "timezone" not in body:
+                    self._send(200, self._me())
+                    return
             name = body.get("timezone") if isinstance(body, dict) else None
             try:
                 ZoneInfo(str(name))
@@ -199,7 +206,13 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
             self._send(200, self._me())
 
         def _me(self) -> dict[str, Any]:
-            return {"id": "p-1", "display_name": "Pat Doe", "timezone": state.timezone, "regimen": state.regimen()}
+            return {
+                "id": "p-1",
+                "display_name": "Pat Doe",
+                "timezone": state.timezone,
+                "regimen": state.regimen(),
+                "language": state.language,
+            }
 
         def do_POST(self) -> None:
             state.requests.append(("POST", self.path, self.headers.get("Authorization")))
@@ -246,6 +259,7 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                         "display_name": "Pat Doe",
                         "timezone": state.timezone,
                         "regimen": state.regimen(),
+                        "language": state.language,
                     },
                     "clinic": {"name": "Riverside Oncology", "phone": state.clinic_phone},
                 },
@@ -291,6 +305,7 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                     "alert_policy": state.alert_policy,
                     "lab_context": state.lab_context,
                     "server_time": datetime.now(UTC).isoformat(),
+                    "language": state.language,
                 },
             )
 

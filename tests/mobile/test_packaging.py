@@ -34,5 +34,9 @@ def test_staging_copies_the_app_and_shared_with_a_main_that_starts_it(tmp_path: 
     assert (staged / "main.py").read_text() == (REPO / "mobile" / "__main__.py").read_text()
     assert (staged / "mobile" / "app.kv").exists() and (staged / "mobile" / "screens" / "today.kv").exists()
     assert (staged / "shared" / "alert_policy.py").exists()
+    # the compiled catalogs (the phone has no compiler), not their sources
+    assert (staged / "mobile" / "locale" / "es" / "LC_MESSAGES" / "careloop.mo").exists()
+    assert (staged / "shared" / "locale" / "es" / "LC_MESSAGES" / "shared.mo").exists()
+    assert not list(staged.rglob("*.po"))
     assert {p.name for p in staged.iterdir()} == {"main.py", "mobile", "shared"}
     assert not list(staged.rglob("__pycache__")) and not list(staged.rglob("test_*.py"))

@@ -77,8 +77,13 @@ def test_reactivating_changes_only_an_inactive_account(nurse: Person) -> None:
 def test_unlocking_removes_the_usernames_failures_from_every_address(nurse: Person) -> None:
     for username, ip in (("nurse.nina", "10.0.0.1"), ("nurse.nina", "10.0.0.2"), ("nurse.nora", "10.0.0.1")):
         AccessAttempt.objects.create(
-            username=username, ip_address=ip, user_agent="t", http_accept="*/*", path_info="/signin/",
-            attempt_time=timezone.now(), failures_since_start=5,
+            username=username,
+            ip_address=ip,
+            user_agent="t",
+            http_accept="*/*",
+            path_info="/signin/",
+            attempt_time=timezone.now(),
+            failures_since_start=5,
         )
     assert services.sign_in_unlock(username="nurse.nina") == 2
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["nurse.nora"]

@@ -617,3 +617,32 @@ def test_a_second_patient_of_the_stricter_clinic_gets_it_too(nurse: Person, pati
 
     assert [a.grade for a in alerts] == [2]
     assert Alert.objects.count() == 2
+
+
+# --- cost ----------------------------------------------------------------------------------------
+
+
+def test_a_grading_task_reads_patients_and_clinics_with_its_claim_whatever_their_number(
+    nurse: Person, patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    """The commit -> alert path (bench 2): the claim brings each reading's patient and clinic along,
+    so grading costs the same statements for one patient as for patients of two clinics, and no
+    SELECT of patients or clinics of its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(*people: EnrolledPatient) -> list[str]:
+        ids = []
+        for person in people:
+            item = lab_item("platelets", 200)
+            assert sync(person, lab_results=[item]).status_code == 200
+            ids.append(uuid.UUID(item["id"]))
+        with CaptureQueriesContext(connection) as ctx:
+            assert readings_grade(lab_ids=ids).graded == len(ids)
+        return [q["sql"] for q in ctx.captured_queries]
+
+    one = statements(patient)
+    two_clinics = statements(make_patient(nurse, name="Pat Two"), other_patient)
+
+    assert len(one) == len(two_clinics)
+    assert not [q for q in one if q.startswith(('SELECT "patients_patient"', 'SELECT "accounts_clinic"'))]

@@ -159,3 +159,23 @@ def test_people_with_outside_channels_cost_the_same_few_statements_however_many(
 
     assert counts == [4, 4]
     assert (Notification.objects.count(), Delivery.objects.count()) == (21, 42)
+
+
+def test_the_batch_insert_writes_every_column_of_an_inbox_row() -> None:
+    """On PostgreSQL notify_many writes inbox rows as column arrays, not through the model: a column
+    added to Notification must be added there too, or this fails (rather than rows going in
+    without it)."""
+    from backend.notifications.services import _INBOX_COLUMNS
+
+    written = [name for name, _ in _INBOX_COLUMNS] + ["created_at", "read_at"]
+    assert sorted(written) == sorted(field.column for field in Notification._meta.concrete_fields)
+
+
+def test_a_recipient_given_by_id_gets_the_same_row_as_one_given_as_a_user(nurse: Person, clinic_admin: Person) -> None:
+    """A reminder dispatch names recipients by id (no User built per person)."""
+    notify_many(items=[_item(nurse), replace(_item(clinic_admin), recipient=clinic_admin.user.pk)], now=NOW)
+
+    by_user, by_id = (
+        Notification.objects.filter(recipient=person.user).values(*ROW_FIELDS).get() for person in (nurse, clinic_admin)
+    )
+    assert by_user == by_id

@@ -32,7 +32,7 @@ def test_without_preferences_only_the_inbox_is_on_in_the_patients_own_zone(patie
         "quiet_start": None,
         "quiet_end": None,
         "timezone": "America/New_York",
-        "language": "en",
+        "language": "",  # none chosen: the clinic's default (backend.notifications.texts.language_of)
     }
     assert not Preference.objects.exists()  # reading creates nothing
 
@@ -70,6 +70,9 @@ def test_patch_works_the_same(nurse: Person) -> None:
     response = nurse.client().patch(PREFERENCES_URL, {"language": "es"}, format="json")
 
     assert response.status_code == 200 and response.json()["language"] == "es"
+    # One language per person: the preference's is the person's own, the dashboard's too.
+    nurse.user.refresh_from_db()
+    assert nurse.user.language == "es"
 
 
 @pytest.mark.parametrize(

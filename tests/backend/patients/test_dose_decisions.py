@@ -161,3 +161,39 @@ def test_a_second_click_or_a_colleagues_decision_in_between_is_409_not_a_second_
     again = decide(nurse, patient, action="reduce", drug="lenalidomide", seen=seen)
     assert again.status_code == 409 and list(error_fields(again)) == ["seen"]
     assert doses(patient)[1] == 20
+
+
+def test_a_hold_keeps_the_dose_and_the_phone_and_its_reminders_say_on_hold_until_resumed(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    response = decide(nurse, patient, action="hold", drug="lenalidomide", reason="platelets 22")
+    assert response.status_code == 201, response.content
+    [item] = response.json()["decisions"]
+    assert (item["action"], item["drug"], item["from_mg"], item["to_mg"]) == ("hold", "lenalidomide", "25", "25")
+    assert doses(patient) == (Decimal(4), Decimal(25), Decimal(40))
+    body = sync(patient).json()
+    assert body["regimen"]["held_drugs"] == ["lenalidomide"]
+    lenalidomide = [r for r in body["reminders"] if r["kind"] == "lenalidomide"]
+    assert lenalidomide and all(r["on_hold"] for r in lenalidomide)
+    assert not any(r["on_hold"] for r in body["reminders"] if r["kind"] == "ixazomib")
+    assert decide(nurse, patient, action="hold", drug="lenalidomide").status_code == 400  # already on hold
+
+    assert decide(nurse, patient, action="resume_same", drug="lenalidomide", reason="recovered").status_code == 201
+    body = sync(patient).json()
+    assert body["regimen"]["held_drugs"] == []
+    assert not any(r["on_hold"] for r in body["reminders"])
+
+
+def test_a_hold_of_the_regimen_holds_every_drug_still_given_and_a_reduction_or_stop_ends_it(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    assert decide(nurse, patient, action="stop", drug="dexamethasone").status_code == 201
+    assert decide(nurse, patient, action="hold").status_code == 201
+    assert Patient.objects.get(pk=patient.patient.pk).held_drugs == ["ixazomib", "lenalidomide"]
+    assert decide(nurse, patient, action="reduce", drug="ixazomib").status_code == 201
+    assert Patient.objects.get(pk=patient.patient.pk).held_drugs == ["lenalidomide"]
+    assert decide(nurse, patient, action="delay_cycle", delay_days=7).status_code == 201
+    assert Patient.objects.get(pk=patient.patient.pk).held_drugs == ["lenalidomide"]  # a delay ends no hold
+    assert decide(nurse, patient, action="stop", drug="lenalidomide").status_code == 201
+    assert Patient.objects.get(pk=patient.patient.pk).held_drugs == []
+    assert decide(nurse, patient, action="hold", drug="lenalidomide").status_code == 400  # stopped: nothing to hold

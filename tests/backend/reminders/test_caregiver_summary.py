@@ -9,6 +9,7 @@ import pytest
 from backend.caregivers.models import CaregiverLink
 from backend.caregivers.services import caregiver_revoke
 from backend.notifications.models import Notification
+from backend.patients.care_status import patient_care_status_change
 from backend.reminders.caregiver_summary import daily_summaries_send
 from tests.backend.caregivers.support import make_caregiver, raise_alert
 from tests.backend.support import sync
@@ -86,3 +87,12 @@ def test_a_revoked_caregiver_gets_no_summary(patient: EnrolledPatient, logged_da
     caregiver_revoke(patient=patient.patient, link_id=CaregiverLink.objects.get(caregiver=carer.user).pk)
 
     assert daily_summaries_send(now=AT_SEVEN_PM) == 0
+
+
+def test_a_paused_or_discharged_patients_caregivers_get_no_summary(
+    patient: EnrolledPatient, logged_day: None, summary_caregiver: Person, nurse: Person
+) -> None:
+    patient_care_status_change(patient=patient.patient, status="paused", reason="inpatient", changed_by=nurse.user)
+    assert daily_summaries_send(now=AT_SEVEN_PM) == 0
+    patient_care_status_change(patient=patient.patient, status="active", reason="", changed_by=nurse.user)
+    assert daily_summaries_send(now=NEXT_EVENING) == 1

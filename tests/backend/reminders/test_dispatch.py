@@ -4,6 +4,7 @@ or dies half-way; to the inbox, then to the patient's outside channels."""
 from __future__ import annotations
 
 import threading
+import time as time_module
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -427,3 +428,67 @@ def test_rows_claimed_by_a_worker_that_dies_are_skipped_by_others_then_sent_once
     assert reminders_dispatch_due(now=moment).sent == 0
     assert Notification.objects.filter(kind="reminder").count() == 3
     connection.close()
+
+
+def _notifier_process(moment: datetime, limit: int, start: Any, results: Any) -> None:
+    """A notifier process of its own (forked): its own connection, batches until none is left."""
+    connections.close_all()  # never the parent's socket
+    start.wait(30)
+    sent = batches = 0
+    try:
+        while True:
+            outcome = reminders_dispatch_due(now=moment, limit=limit)
+            sent += outcome.sent
+            batches += 1
+            if not outcome.full:
+                break
+        results.put(("ok", sent, batches))
+    except BaseException as error:  # surfaced by the test
+        results.put(("error", repr(error), batches))
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="two processes need a database both can reach; SKIP LOCKED is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_two_notifier_processes_never_send_one_reminder_twice(
+    nurse: Person, clock: Callable[[datetime], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production runs the notifier with two processes (the Procfile's NOTIFY_CONCURRENCY): two OS
+    processes, each with its own PostgreSQL connection, drain the same 90 due reminders in batches
+    of 3. Each batch is slowed by 20 ms inside its transaction so the two overlap batch after
+    batch; every reminder is sent by exactly one of them, once, and both took part."""
+    import multiprocessing
+
+    people = _patients(nurse, clock, 30)
+    for person in people[::3]:
+        _push_with_quiet_hours_all_day(person)  # some batches write deliveries too
+    moment = ny(9)  # 3 due per patient
+    real_notify_many = dispatch.notify_many
+
+    def slow_notify_many(**kwargs: Any) -> None:
+        real_notify_many(**kwargs)
+        time_module.sleep(0.02)  # rows locked meanwhile: the other process must skip them
+
+    monkeypatch.setattr(dispatch, "notify_many", slow_notify_many)
+    connections.close_all()  # the children are forked: none may inherit an open connection
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(2), context.Queue()
+    processes = [context.Process(target=_notifier_process, args=(moment, 3, start, results)) for _ in range(2)]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(30)
+
+    assert [kind for kind, _, _ in outcomes] == ["ok", "ok"], outcomes
+    sent = [n for _, n, _ in outcomes]
+    assert sum(sent) == 90
+    assert min(sent) > 0  # both processes sent some: the batches really interleaved
+    assert ReminderOccurrence.objects.filter(status=OccurrenceStatus.SENT).count() == 90
+    assert not ReminderOccurrence.objects.filter(status=OccurrenceStatus.PENDING, due_at__lte=moment).exists()
+    notifications = Notification.objects.filter(kind="reminder")
+    assert notifications.count() == 90
+    assert len(set(notifications.values_list("recipient_id", "dedupe_key"))) == 90
+    assert Delivery.objects.count() == 30  # 10 patients with push, 3 reminders each, one delivery each
+    assert len(set(Delivery.objects.values_list("notification_id", flat=True))) == 30

@@ -120,3 +120,27 @@ def test_caregivers_with_the_missed_doses_scope_hear_too(
     assert notice.body == "Pat Doe has not logged the ixazomib dose of Sun 8 Nov."
     assert notice.patient_id == pat.patient.pk
     assert not Notification.objects.filter(recipient=other).exists()
+
+
+def test_a_spanish_speaking_patient_and_caregiver_hear_it_in_spanish(
+    pat: EnrolledPatient, clock: Callable[[datetime], None]
+) -> None:
+    from backend.accounts.models import User
+
+    _, code = invite_create(patient=pat.patient, scopes=["missed_doses"])
+    carer = invite_accept(code=code, username="ana.es", password="correct-horse-battery", display_name="Ana")
+    User.objects.filter(pk__in=[pat.user.pk, carer.link.caregiver.pk]).update(language="es")
+    clock(ny(DAY_9, 0))
+
+    assert missed_doses_notify() == 2
+
+    (nudge,) = nudges(pat)
+    assert nudge.title == "Dosis de ixazomib sin anotar"
+    assert nudge.body == (
+        "Su dosis de ixazomib del dom 8 nov no está anotada. Si la tomó, anótela en la aplicación. Si no la tomó: "
+        "Todavía puede tomarla hasta el jue 12 nov, 22:00. Después tome la siguiente dosis como siempre el "
+        "dom 15 nov, 22:00."
+    )
+    (theirs,) = Notification.objects.filter(recipient=carer.link.caregiver, kind="missed_dose")
+    assert theirs.title == "Pat Doe: dosis de ixazomib sin anotar"
+    assert theirs.body == "Pat Doe no ha anotado la dosis de ixazomib del dom 8 nov."

@@ -221,6 +221,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Driver]:
             "KIVY_NO_CONSOLELOG": "1",
             "KIVY_NO_FILELOG": "1",
             "KIVY_LOG_MODE": "PYTHON",  # leave pytest's logging alone
+            "LANGUAGE": "en",  # the phone's language: English, whatever this machine's (test_spanish.py sets es)
         }
     )
     from mobile.boot import configure

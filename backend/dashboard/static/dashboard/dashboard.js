@@ -51,6 +51,33 @@
     });
   }
 
+  // A chart or a table wider than a narrow screen scrolls in its own box (.chart-scroll, a flush
+  // card): that box is then reachable from the keyboard, named by its chart's title or its card's
+  // heading; otherwise it is no tab stop.
+  function scrollBoxes() {
+    document.querySelectorAll(".chart-scroll, .card--flush").forEach(function (box) {
+      const named = box.hasAttribute("aria-labelledby") || (box.hasAttribute("aria-label") && !box.dataset.scrollBox);
+      const title = box.querySelector("svg title, caption, h2");
+      if (box.scrollWidth > box.clientWidth + 1) {
+        // A chart opens on its latest weeks, at the right, where the nurse looks first.
+        if (box.tabIndex !== 0 && box.classList.contains("chart-scroll")) box.scrollLeft = box.scrollWidth;
+        box.tabIndex = 0;
+        if (!named) {
+          box.dataset.scrollBox = "1";
+          box.setAttribute("role", "region");
+          if (title) box.setAttribute("aria-label", title.textContent.trim());
+        }
+      } else {
+        box.removeAttribute("tabindex");
+        if (box.dataset.scrollBox) {
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+          delete box.dataset.scrollBox;
+        }
+      }
+    });
+  }
+
   function dialog() {
     return document.getElementById("dialog");
   }
@@ -62,6 +89,8 @@
 
     tick();
     localTimes(document);
+    scrollBoxes();
+    window.addEventListener("resize", scrollBoxes);
     setInterval(tick, 15000);
   });
 
@@ -76,7 +105,9 @@
     const d = dialog();
     if (d && event.detail.target.id === "dialog-body" && event.detail.target.childElementCount) {
       if (!d.open) d.showModal();
-      const first = d.querySelector("input:not([type=hidden]), textarea, select, button");
+      // The resolve form's first choice; the assign controls above it come after in the tab order too.
+      const first = d.querySelector("input[name=outcome]") ||
+        d.querySelector("input:not([type=hidden]), textarea, select, button");
       if (first) first.focus();
     }
   });
@@ -130,6 +161,65 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-sending]").forEach(function (form) { setSending(form, false); });
   });
+
+  // After an acknowledge, resolve or assign in the queue, the keyboard focus moves to the next
+  // alert row's first action (or to the queue's heading when no row is left), once the queue has
+  // been read again: the row acted on may be gone, and the focus must not fall to the page's top.
+  let lastRow = null;  // the id of the row whose control was used last (the dialog's alert)
+  let pendingFocus = null;
+
+  document.addEventListener("click", function (event) {
+    const row = event.target.closest && event.target.closest("[data-alert-row]");
+    if (row) lastRow = row.id;
+  }, true);
+
+  function rowsOf(table) {
+    return Array.prototype.slice.call(table.querySelectorAll("[data-alert-row]"));
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const elt = event.detail.elt;
+    if (!event.detail.successful || !elt || !elt.closest) return;
+    const form = elt.closest("form");
+    if (!form || !isPost(form)) return;
+    const row = elt.closest("[data-alert-row]");
+    const inDialog = elt.closest("#dialog");
+    const table = document.getElementById("queue-table");
+    const id = row ? row.id : (inDialog ? lastRow : null);
+    const acted = id && table ? document.getElementById(id) : null;
+    if (!acted || !table) return;
+    const rows = rowsOf(table);
+    const index = rows.indexOf(acted);
+    const next = rows[index + 1];
+    pendingFocus = { table: table, id: id, next: next ? next.id : null, index: index };
+  });
+
+  function firstAction(row) {
+    return row.querySelector(".col-actions button, .col-actions a") || row.querySelector("button, a");
+  }
+
+  function applyFocus() {
+    const table = document.getElementById("queue-table");
+    const d = dialog();
+    if (!pendingFocus || !table || table === pendingFocus.table || (d && d.open)) return;
+    const wanted = pendingFocus;
+    pendingFocus = null;
+    const rows = rowsOf(table);
+    let target = wanted.next ? document.getElementById(wanted.next) : null;
+    if (!target && !document.getElementById(wanted.id)) target = rows[Math.min(wanted.index, rows.length - 1)] || null;
+    const control = target ? firstAction(target) : null;
+    if (control) {
+      control.focus();
+    } else {
+      const heading = document.getElementById("queue-heading");
+      if (heading) heading.focus();
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", function () { applyFocus(); });
+  document.addEventListener("close", function (event) {
+    if (event.target === dialog()) setTimeout(applyFocus, 0);
+  }, true);
 
   // An emptied dialog must not keep a stale form for the next alert.
   document.addEventListener("close", function (event) {
