@@ -16,12 +16,17 @@ from backend.alerts.decisions import ThreadEntry, alert_subject, alert_thread
 from backend.alerts.models import Alert
 from backend.alerts.services import NOTE_MAX
 from backend.core.errors import ApplicationError
+from backend.dashboard.clinical_terms import alert_title
 from backend.dashboard.forms import NOTE_REQUIRED, OUTCOME_LABELS
 from backend.dashboard.patient_page import PatientRecord
+from backend.dashboard.wording import DRUG_LABELS
 from backend.patients import dose_decisions
 from backend.patients.models import DoseDecision
 
-_DRUG_CHOICES = [("", _("Whole regimen")), *((d, d.capitalize()) for d in dose_decisions.DOSE_FIELDS)]
+_DRUG_CHOICES = [
+    ("", _("Whole regimen")),
+    *((d, DRUG_LABELS.get(d, d.capitalize())) for d in dose_decisions.DOSE_FIELDS),
+]
 
 
 class AssignForm(forms.Form):
@@ -99,7 +104,7 @@ class BulkResolveForm(forms.Form):
 
     def __init__(self, *args: Any, alerts: list[Alert], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["alerts"].choices = [(str(a.pk), a.title) for a in alerts]
+        self.fields["alerts"].choices = [(str(a.pk), alert_title(a.title)) for a in alerts]
 
 
 def decision_seen(alert: Alert) -> int:

@@ -172,7 +172,9 @@ class EnrollForm(forms.Form):
         gettext_lazy("Time zone"),
         gettext_lazy("Where the patient lives, e.g. America/New_York: reminders and cycle days follow it."),
     )
-    phone = forms.CharField(max_length=40, required=False, label=gettext_lazy("Phone"), widget=forms.TextInput(attrs={"type": "tel"}))
+    phone = forms.CharField(
+        max_length=40, required=False, label=gettext_lazy("Phone"), widget=forms.TextInput(attrs={"type": "tel"})
+    )
     mrn = forms.CharField(max_length=40, required=False, label=gettext_lazy("MRN"))
     date_of_birth = forms.DateField(
         required=False,
@@ -180,7 +182,9 @@ class EnrollForm(forms.Form):
         input_formats=list(DATE_FORMATS),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    sex = forms.ChoiceField(choices=_SEX_CHOICES, required=False, label=gettext_lazy("Sex (optional)"), help_text=SEX_HELP)
+    sex = forms.ChoiceField(
+        choices=_SEX_CHOICES, required=False, label=gettext_lazy("Sex (optional)"), help_text=SEX_HELP
+    )
     can_become_pregnant = forms.ChoiceField(
         choices=[("", gettext_lazy("Not recorded")), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))],
         required=False,

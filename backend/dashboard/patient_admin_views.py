@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -110,7 +111,7 @@ def patients(request: HttpRequest) -> HttpResponse:
                 ("current", _("In care")),
                 ("paused", _("Paused")),
                 ("discharged", _("Discharged")),
-                ("all", _("All")),
+                ("all", pgettext("patients", "All")),
             )
         ],
         "sort": sort,
@@ -170,11 +171,11 @@ def patient_details(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 
 STATUS_SAID = {
-    CareStatus.ACTIVE: _("Active again: reminders are planned from now and new readings raise alerts."),
-    CareStatus.PAUSED: _(
+    CareStatus.ACTIVE: gettext_lazy("Active again: reminders are planned from now and new readings raise alerts."),
+    CareStatus.PAUSED: gettext_lazy(
         "Paused: no reminders, alerts, caregiver messages or escalations until resumed. Readings are still kept."
     ),
-    CareStatus.DISCHARGED: _(
+    CareStatus.DISCHARGED: gettext_lazy(
         "Discharged: no reminders, alerts, caregiver messages or escalations. Readings are still kept."
     ),
 }
