@@ -58,7 +58,6 @@ class Role(models.TextChoices):
     CAREGIVER = "caregiver", gettext_lazy("Caregiver")
 
 
-
 STAFF_ROLES = (Role.NURSE, Role.ADMIN)
 
 

@@ -29,7 +29,6 @@ urlpatterns = [
     path("signin/passkey/messages.js", passkeys.passkey_catalog, name="signin-passkey-messages"),
     path("account/security/", second_factor_views.security, name="security"),
     path("account/language/", language_views.language, name="account-language"),
-
     path("account/security/authenticator/", second_factor_views.authenticator_setup, name="security-authenticator"),
     path("account/security/recovery-codes/", second_factor_views.recovery_codes, name="security-recovery-codes"),
     path(

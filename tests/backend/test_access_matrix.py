@@ -95,7 +95,6 @@ MATRIX: dict[str, str] = {
     "dashboard:queue": "no no ok ok ok no no go go",
     "dashboard:account-language": "no no go go go no no go go",
     "dashboard:security": "no no ok ok ok no no go go",
-
     "dashboard:security-authenticator": "go go ok ok ok go go go go",
     "dashboard:security-passkey-added": "go go go go go go go go go",
     "dashboard:security-passkey-begin": "no no ok ok ok no no no no",
