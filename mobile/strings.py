@@ -247,6 +247,16 @@ def hold_title(drugs: list[str]) -> str:
 HOLD_TEXT = _("Your care team will tell you when to start again and at what dose.")
 ALERT_OPEN_TITLE = _("Your care team has been told")
 REJECTED_BANNER_TITLE = _("Something you entered was not accepted")
+# The care team paused or discharged the patient: no reminders, no alerts (the sync's care_status).
+CARE_PAUSED_TITLE = _("Reminders and alerts are paused")
+CARE_PAUSED_TEXT = _(
+    "Your care team has paused CareLoop's reminders and alerts. What you log is still kept. "
+    "For urgent symptoms, call your clinic now."
+)
+CARE_DISCHARGED_TEXT = _(
+    "You are discharged from CareLoop: no reminders or alerts. What you log is still kept. "
+    "For urgent symptoms, call your clinic now."
+)
 
 
 def rejected_banner(n: int) -> str:

@@ -293,7 +293,8 @@ class SyncEngine:
         if isinstance(answer.get("cursor"), str):
             updates["cursor"] = answer["cursor"]
         # alert_policy: the clinic's; lab_context: the patient's sex and baselines; both for Journal
-        for key in ("regimen", "reminders", "alert_policy", "lab_context"):
+        # care_status: paused or discharged, the phone stops its own reminders and says so (Today).
+        for key in ("regimen", "reminders", "alert_policy", "lab_context", "care_status"):
             if key in answer and answer[key] is not None:
                 updates[key] = json.dumps(answer[key], sort_keys=True)
         if isinstance(answer.get("server_time"), str):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from mobile import strings as S
-from mobile.presenters.context import ActiveAlert, PatientContext, active_alerts, held_drugs
+from mobile.presenters.context import ActiveAlert, PatientContext, active_alerts, care_paused, held_drugs
 from mobile.store import Store
 
 CRITICAL = "critical"
@@ -81,6 +81,10 @@ def banners(store: Store, ctx: PatientContext, now: datetime) -> list[Banner]:
     found: list[Banner] = []
     if store.get("signed_out"):
         found.append(Banner(CRITICAL, S.SYNC_ERROR_SIGNED_OUT, "", "call", S.call_button(ctx.clinic_phone)))
+    paused = care_paused(store)
+    if paused:
+        text = S.CARE_DISCHARGED_TEXT if paused == "discharged" else S.CARE_PAUSED_TEXT
+        found.append(Banner(URGENT, S.CARE_PAUSED_TITLE, text, "call", S.call_button(ctx.clinic_phone)))
     alerts: list[ActiveAlert] = active_alerts(store, now)
     critical = [a for a in alerts if a.severity == CRITICAL]
     if critical:

@@ -148,11 +148,21 @@ def held_drugs(alerts: list[ActiveAlert], store: Store | None = None) -> list[st
     return held
 
 
+def care_paused(store: Store) -> str:
+    """"paused" or "discharged" when the care team stopped CareLoop's reminders and alerts for this
+    patient (the sync answer's `care_status`), else "" (active, or a server that does not say)."""
+    status = store.get_json("care_status")
+    if isinstance(status, dict) and status.get("alerts_paused") and status.get("status") in ("paused", "discharged"):
+        return str(status["status"])
+    return ""
+
+
 def reminders_between(store: Store, start: datetime, end: datetime, now: datetime) -> list[Reminder]:
     """Reminders in `[start, end)`: the phone's own (same shared code as the server) merged with the
-    ones the server last sent; a held drug's reminder says not to take it."""
+    ones the server last sent; a held drug's reminder says not to take it. None at all while the care
+    team has paused or discharged the patient: the server sends none either."""
     ctx = load_context(store)
-    if ctx.regimen is None:
+    if ctx.regimen is None or care_paused(store):
         return []
     phone = phone_reminders(
         plan=ctx.plan,

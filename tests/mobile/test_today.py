@@ -254,3 +254,23 @@ def test_a_malformed_delay_list_is_read_as_no_delay(store: Store, journal: Journ
     _delay(store, [{"cycle": "2", "delay_days": 7}, {"cycle": 2, "delay_days": -3}, "x"])
 
     assert _view(store, journal, datetime(2026, 11, 29, 9, 0, tzinfo=NY)).cycle_text == "Cycle 2 · Day 1 of 28"
+
+
+def test_a_patient_the_care_team_paused_gets_no_reminders_and_is_told_to_call_for_urgent_symptoms(
+    store: Store, journal: Journal
+) -> None:
+    """The server stops reminding a paused patient; the phone, which reminds offline from its own
+    plan, stops too, and says why (the sync answer's care_status)."""
+    store.put("care_status", '{"status": "paused", "alerts_paused": true, "since": null, "message": ""}')
+    view = _view(store, journal)
+    assert view.reminders == []
+    first = view.banners[0]
+    assert (first.title, first.text, first.action) == (S.CARE_PAUSED_TITLE, S.CARE_PAUSED_TEXT, "call")
+
+
+def test_a_discharged_patient_is_told_so_and_an_active_one_sees_no_banner(store: Store, journal: Journal) -> None:
+    store.put("care_status", '{"status": "discharged", "alerts_paused": true}')
+    assert _view(store, journal).banners[0].text == S.CARE_DISCHARGED_TEXT
+    store.put("care_status", '{"status": "active", "alerts_paused": false}')
+    view = _view(store, journal)
+    assert view.reminders and S.CARE_PAUSED_TITLE not in [b.title for b in view.banners]
