@@ -37,6 +37,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 
@@ -63,15 +64,20 @@ class Entry:
 
 
 _entries: OrderedDict[str, Entry] = OrderedDict()
-_client_memo: list[Any] = [None, None]  # [the cache object, its Redis client]
+# One Redis client per server address, not per cache object: Django's `caches` hands each thread (and
+# each settings change) a cache object of its own, and a client per object left a connection open
+# for each (over a thousand in the test suite, where every test has its own KEY_PREFIX).
+_clients: dict[str, Any] = {}
 
 
 def _redis() -> tuple[Any, str]:
     """The shared cache's Redis client and the generation's key (under the cache's KEY_PREFIX)."""
     cache = caches["default"]
-    if _client_memo[0] is not cache:
-        _client_memo[:] = [cache, cache._cache.get_client(write=True)]  # type: ignore[attr-defined]
-    return _client_memo[1], cache.make_key(_GENERATION_KEY)
+    location = str(settings.CACHES["default"].get("LOCATION", ""))
+    client = _clients.get(location)
+    if client is None:
+        client = _clients[location] = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    return client, cache.make_key(_GENERATION_KEY)
 
 
 def generation() -> bytes | None:

@@ -67,7 +67,7 @@ def test_an_admin_unlocks_a_locked_out_nurse_and_adds_a_colleague(live_server: A
     assert "Locked out" not in page.locator("table").first.inner_text()
 
     sign_in(nina, base, "nurse.nina")  # at once, with her right password
-    assert "Triage" in nina.locator("nav").inner_text()
+    assert "Triage" in nina.locator("nav[aria-label=Main]").inner_text()
 
     page.get_by_label("First name").fill("Noor")
     page.get_by_label("Last name").fill("Haddad")
@@ -85,7 +85,7 @@ def test_an_admin_unlocks_a_locked_out_nurse_and_adds_a_colleague(live_server: A
 
     noor = browser.new_context(viewport=VIEWPORT).new_page()
     sign_in(noor, base, "nurse.noor", NEW_PASSWORD)
-    assert "Staff" not in noor.locator("nav").inner_text()  # a nurse: no admin pages
+    assert "Staff" not in noor.locator("nav[aria-label=Main]").inner_text()  # a nurse: no admin pages
 
     page.get_by_role("link", name="Deliveries").click()
     page.get_by_text("Twilio 21614").wait_for()
