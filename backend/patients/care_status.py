@@ -22,8 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import User
-from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.patients.changes import patient_change_audited
 from backend.patients.events import care_status_changed
 from backend.patients.models import CareStatus, Patient
 
@@ -67,14 +67,7 @@ def patient_care_status_change(
     for name in ("care_status", "care_status_since", "care_status_by", "care_status_reason"):
         setattr(patient, name, getattr(locked, name))
     care_status_changed.send(sender=Patient, patient=locked, old_status=old, now=now)
-    audit_record(
-        actor=changed_by,
-        action="update",
-        resource="patient",
-        patient_ids=[locked.pk],
-        object_id=str(locked.pk),
-        detail=f"care status: {old} -> {status}",
-    )
+    patient_change_audited(actor=changed_by, patient=locked, detail=f"care status: {old} -> {status}")
     return locked
 
 

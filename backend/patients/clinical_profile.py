@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from backend.accounts.models import User
-from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.patients.changes import patient_change_audited
 from backend.patients.models import Patient
 
 WEIGHT_RANGE_KG = (Decimal(25), Decimal(300))
@@ -66,12 +66,5 @@ def patient_clinical_profile_change(
         setattr(locked, name, getattr(profile, name))
         setattr(patient, name, getattr(profile, name))
     locked.save(update_fields=changed)
-    audit_record(
-        actor=changed_by,
-        action="update",
-        resource="patient",
-        patient_ids=[locked.pk],
-        object_id=str(locked.pk),
-        detail=f"clinical profile: {', '.join(changed)}",
-    )
+    patient_change_audited(actor=changed_by, patient=locked, detail=f"clinical profile: {', '.join(changed)}")
     return locked

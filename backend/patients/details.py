@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from backend.accounts.models import User
-from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.patients.changes import patient_change_audited
 from backend.patients.clinical_profile import WEIGHT_RANGE_KG
 from backend.patients.identity import MRN_TAKEN, identity_errors
 from backend.patients.models import Patient
@@ -84,12 +84,5 @@ def patient_details_change(*, patient: Patient, details: PatientDetails, changed
     for name in written:
         setattr(patient, name, getattr(locked, name))
     patient.search_name = locked.search_name
-    audit_record(
-        actor=changed_by,
-        action="update",
-        resource="patient",
-        patient_ids=[locked.pk],
-        object_id=str(locked.pk),
-        detail=f"details: {', '.join(changed)}",
-    )
+    patient_change_audited(actor=changed_by, patient=locked, detail=f"details: {', '.join(changed)}")
     return changed

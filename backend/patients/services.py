@@ -18,6 +18,7 @@ from backend.accounts.services import token_issue, tokens_revoke_all
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
 from backend.patients.calendar import delays_payload, patient_calendar
+from backend.patients.changes import patient_change_audited
 from backend.patients.events import patient_created, timezone_changed
 from backend.patients.identity import identity_validate
 from backend.patients.models import SEX_CHOICES, EnrollmentCode, Patient
@@ -226,14 +227,7 @@ def patient_timezone_change(
     timezone_changed.send(
         sender=Patient, patient=locked, old_zone=old, new_zone=timezone_name, now=now or timezone.now()
     )
-    audit_record(
-        actor=changed_by,
-        action="update",
-        resource="patient",
-        patient_ids=[locked.pk],
-        object_id=str(locked.pk),
-        detail=f"timezone: {old} -> {timezone_name}",
-    )
+    patient_change_audited(actor=changed_by, patient=locked, detail=f"timezone: {old} -> {timezone_name}")
     patient.timezone = timezone_name
     return locked
 
@@ -295,12 +289,6 @@ def patient_sex_change(*, patient: Patient, sex: str, changed_by: User) -> Patie
         return locked
     old, locked.sex = locked.sex, sex
     locked.save(update_fields=["sex"])
-    audit_record(
-        actor=changed_by,
-        action="update",
-        resource="patient",
-        patient_ids=[locked.pk],
-        object_id=str(locked.pk),
-        detail=f"sex: {old or 'not recorded'} -> {sex or 'not recorded'}",
-    )
+    detail = f"sex: {old or 'not recorded'} -> {sex or 'not recorded'}"
+    patient_change_audited(actor=changed_by, patient=locked, detail=detail)
     return locked
