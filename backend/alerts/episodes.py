@@ -9,9 +9,16 @@ latest reading of each analyte or symptom it touched. Here, in grading's transac
 2. each reading joins its episode or starts a new one, in memory: the worst grade, severity and
    holds, the readings listed, the words of the reading that made it worst; a worse reading
    restarts escalation and is announced again;
-3. the new episodes are inserted with `INSERT … ON CONFLICT DO NOTHING` against the
-   `one_episode_per_kind` partial unique index. One that another worker inserted meanwhile is
-   skipped by the database (PostgreSQL waits for that worker to commit), then locked and joined.
+3. the new episodes are inserted with `INSERT … ON CONFLICT DO NOTHING RETURNING id` against the
+   `one_episode_per_kind` partial unique index (one statement says which went in). One that another
+   worker inserted meanwhile is skipped by the database (PostgreSQL waits for that worker to
+   commit), then locked and joined.
+
+On PostgreSQL an episode's `readings`, which grows with every reading that joins, is neither read
+nor rewritten: the lock reads which of this batch's readings it already lists (so a reading graded
+twice is listed once), and the UPDATE appends the new ones in SQL (`readings || …`), so a join
+costs the same whatever the episode's length (bench/grading_episodes.py). SQLite reads and
+rewrites the list.
 
 So two workers grading readings of one patient at once make one episode, whichever commits first:
 the index decides, not a read followed by a write.
@@ -23,14 +30,19 @@ done so. Resolving an alert does not lift its hold; a superseded alert never hol
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import JSONField, Q
+from django.db.models.constants import OnConflict
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from backend.alerts.models import UNRESOLVED, Alert
@@ -124,28 +136,36 @@ def reading_entry(reading: Reading, candidate: AlertCandidate) -> dict[str, obje
 
 
 def episodes_apply(
-    *, raised: Sequence[Raised], latest: Mapping[tuple[UUID, str], Reading], now: datetime | None = None
+    *,
+    raised: Sequence[Raised],
+    latest: Mapping[tuple[UUID, str], Reading],
+    now: datetime | None = None,
+    paused: Iterable[UUID] | None = None,
 ) -> EpisodesOutcome:
     """Join or start the episodes of `raised` (in the caller's transaction), and bring every locked
-    episode's holds up to the `latest` reading of each (patient, analyte or symptom)."""
+    episode's holds up to the `latest` reading of each (patient, analyte or symptom). `paused`: the
+    patients of `raised` who are not active, when the caller read them already (grading's claim)."""
     now = now or timezone.now()
     # A paused or discharged patient's readings are graded and kept, but raise or join no alert
     # (patients.care_status); they still bring holds up to date below (`latest`): data, not alerts.
-    paused = (
-        set(
-            Patient.objects.filter(pk__in={r.reading.patient_id for r in raised})
-            .exclude(care_status=CareStatus.ACTIVE)
-            .values_list("pk", flat=True)
+    if paused is None:
+        paused = (
+            set(
+                Patient.objects.filter(pk__in={r.reading.patient_id for r in raised})
+                .exclude(care_status=CareStatus.ACTIVE)
+                .values_list("pk", flat=True)
+            )
+            if raised
+            else set()
         )
-        if raised
-        else set()
-    )
-    raised = [r for r in raised if r.reading.patient_id not in paused]
+    skipped = set(paused)
+    raised = [r for r in raised if r.reading.patient_id not in skipped]
     patients = {r.reading.patient_id for r in raised} | {patient for patient, _ in latest}
     if not patients:
         return EpisodesOutcome([], [])
-    book = _Book(now)
-    book.load(_locked(Q(patient_id__in=patients) & (Q(status__in=UNRESOLVED) | ~Q(holds_in_force=[]))))
+    book = _Book(now, in_sql=appends_in_sql())
+    which = Q(patient_id__in=patients) & (Q(status__in=UNRESOLVED) | ~Q(holds_in_force=[]))
+    book.load(_locked(which, listing=[str(r.reading.source_id) for r in raised] if book.in_sql else None))
     for item in sorted(raised, key=lambda r: r.reading.observed_at):
         book.add(item)
     book.follow(latest)
@@ -163,8 +183,32 @@ def alert_raise(*, reading: Reading, candidate: AlertCandidate, now: datetime | 
     return episodes_apply(raised=[Raised(reading, candidate)], latest={}, now=now)
 
 
-def _locked(which: Q) -> list[Alert]:
-    return list(Alert.objects.select_for_update(of=("self",)).filter(which).order_by("id"))
+def appends_in_sql() -> bool:
+    """Whether episodes' readings are appended in SQL (PostgreSQL's jsonb) rather than rewritten."""
+    return connection.vendor == "postgresql"
+
+
+# Which of the batch's readings (%s: their ids) an episode lists already, read under its lock.
+_LISTED_SQL = "ARRAY(SELECT e->>'id' FROM jsonb_array_elements(readings) e WHERE e->>'id' = ANY(%s))"
+# The new entries (%s: a jsonb array, in time order) after the listed ones: appended when none is
+# older than the last listed (the usual case), else the whole list sorted again (a backlog reading),
+# stably as `sorted(..., key=_at)` sorts it.
+_APPEND_SQL = """CASE
+WHEN jsonb_array_length(readings) = 0
+  OR (readings -> -1 ->> 'observed_at')::timestamptz <= (%s::jsonb -> 0 ->> 'observed_at')::timestamptz
+THEN readings || %s::jsonb
+ELSE (SELECT jsonb_agg(e ORDER BY (e ->> 'observed_at')::timestamptz, n)
+      FROM jsonb_array_elements(readings || %s::jsonb) WITH ORDINALITY AS t(e, n))
+END"""
+
+
+def _locked(which: Q, listing: list[str] | None = None) -> list[Alert]:
+    """The episodes, locked. With `listing` (PostgreSQL), without their readings: each carries
+    `listed`, which of the readings of `listing` it lists."""
+    alerts = Alert.objects.select_for_update(of=("self",)).filter(which).order_by("id")
+    if listing is not None:
+        alerts = alerts.defer("readings").annotate(listed=RawSQL(_LISTED_SQL, [listing]))  # noqa: S611 constant SQL, bound values
+    return list(alerts)
 
 
 def _episode_key(alert: Alert) -> tuple[UUID, str, bool]:
@@ -174,8 +218,10 @@ def _episode_key(alert: Alert) -> tuple[UUID, str, bool]:
 class _Book:
     """The episodes of a grading batch's patients, worked on in memory, then written."""
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, *, in_sql: bool = False) -> None:
         self.now = now
+        self.in_sql = in_sql  # loaded episodes' readings are appended in SQL, not loaded
+        self.appended: dict[UUID, list[dict[str, object]]] = {}  # per loaded episode, when in_sql
         self.episodes: dict[tuple[UUID, str, bool], Alert] = {}  # open or acknowledged
         self.by_patient: dict[UUID, dict[UUID, Alert]] = {}  # every loaded or new alert, per patient
         self.alerts: dict[UUID, Alert] = {}
@@ -209,9 +255,13 @@ class _Book:
     def _join(self, episode: Alert, item: Raised) -> bool:
         """Add the reading to the episode; True if it made the episode worse (announced again)."""
         reading, candidate = item.reading, item.candidate
-        if any(entry.get("id") == str(reading.source_id) for entry in episode.readings):
+        if self._lists(episode, str(reading.source_id)):
             return False  # graded twice somehow: listed once
-        episode.readings = sorted([*episode.readings, reading_entry(reading, candidate)], key=_at)
+        entry = reading_entry(reading, candidate)
+        if self._appends(episode):
+            self.appended.setdefault(episode.pk, []).append(entry)
+        else:
+            episode.readings = sorted([*episode.readings, entry], key=_at)
         episode.updated_at = self.now
         grade = _worst_grade(episode.grade, candidate.grade)
         critical = Severity.CRITICAL in (episode.severity, candidate.severity)
@@ -238,6 +288,16 @@ class _Book:
         episode.escalation_level, episode.next_escalation_at = 0, None  # escalation.py schedules it again
         return True
 
+    def _appends(self, episode: Alert) -> bool:
+        """Whether the episode was loaded without its readings (appended in SQL on save)."""
+        return self.in_sql and episode.pk not in self.new and hasattr(episode, "listed")
+
+    def _lists(self, episode: Alert, source_id: str) -> bool:
+        if self._appends(episode):
+            listed: list[str] = episode.listed or []
+            return source_id in listed or any(e["id"] == source_id for e in self.appended.get(episode.pk, ()))
+        return any(entry.get("id") == source_id for entry in episode.readings)
+
     def follow(self, latest: Mapping[tuple[UUID, str], Reading]) -> None:
         """Every loaded or new episode's holds follow the latest reading of what held them."""
         for (patient_id, key), reading in latest.items():
@@ -248,7 +308,11 @@ class _Book:
 
     def save_changed(self) -> None:
         for pk in sorted(self.changed - set(self.new)):
-            self.alerts[pk].save(update_fields=_UPDATED_FIELDS)
+            alert = self.alerts[pk]
+            if self._appends(alert):
+                _save_appending(alert, self.appended.get(pk, []))
+            else:
+                alert.save(update_fields=_UPDATED_FIELDS)
 
     def insert_new(self, latest: Mapping[tuple[UUID, str], Reading]) -> None:
         """Insert the new episodes; join the ones another worker's insert beat into that episode."""
@@ -256,8 +320,7 @@ class _Book:
         for _ in range(MAX_ROUNDS):
             if not pending:
                 return
-            Alert.objects.bulk_create(pending, batch_size=500, ignore_conflicts=True)
-            inserted = set(Alert.objects.filter(pk__in=[a.pk for a in pending]).values_list("pk", flat=True))
+            inserted = _inserted(pending)
             self.raised.extend(a.pk for a in pending if a.pk in inserted and not a.superseded)
             pending = [a for a in pending if a.pk not in inserted]
             if pending:
@@ -290,6 +353,33 @@ class _Book:
             if worse:
                 self.worsened_ids.add(winner.pk)
         return retry
+
+
+def _save_appending(alert: Alert, entries: list[dict[str, object]]) -> None:
+    """One UPDATE of the episode's fields that appends `entries` to its readings in SQL."""
+    values: dict[str, Any] = {name: getattr(alert, name) for name in _UPDATED_FIELDS if name != "readings"}
+    if entries:
+        added = json.dumps(sorted(entries, key=_at))
+        values["readings"] = RawSQL(_APPEND_SQL, [added] * 3, output_field=JSONField())  # noqa: S611 constant SQL
+    Alert.objects.filter(pk=alert.pk).update(**values)
+
+
+def _inserted(alerts: list[Alert]) -> set[UUID]:
+    """Insert, skipping those the unique constraints refuse; the ids that went in, from the
+    INSERT's own RETURNING (no SELECT after it)."""
+    fields = [f for f in Alert._meta.local_concrete_fields if not f.generated]
+    size = min(500, connection.ops.bulk_batch_size(fields, alerts) or 500)
+    inserted: set[UUID] = set()
+    for start in range(0, len(alerts), size):
+        query = InsertQuery(Alert, on_conflict=OnConflict.IGNORE)
+        query.insert_values(fields, alerts[start : start + size])
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [Alert._meta.pk]  # what execute_sql would do, but every row
+        ((sql, params),) = compiler.as_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            inserted.update(Alert._meta.pk.to_python(row[0]) for row in cursor.fetchall())
+    return inserted
 
 
 def _started(item: Raised, now: datetime) -> Alert:

@@ -31,7 +31,7 @@ from backend.accounts.models import Clinic
 from backend.alerts.episodes import Raised, episodes_apply
 from backend.alerts.fever_context import fever_nadir_days
 from backend.alerts.readings import History, history_read, lab_reading, symptom_graded, symptom_reading
-from backend.patients.models import Patient
+from backend.patients.models import CareStatus, Patient
 from backend.records.baselines import lab_contexts, local_day
 from backend.records.models import LabResult, SymptomReport
 from shared.alert_policy import (
@@ -141,7 +141,11 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
             policy_of=lambda patient_id: _policy(policies, clinic_of[patient_id]),
         )
         outcome = episodes_apply(
-            raised=[_raised(row, c, history) for row, c in raised], latest=history.latest(), now=now
+            raised=[_raised(row, c, history) for row, c in raised],
+            latest=history.latest(),
+            now=now,
+            # The claim read each patient (select_related): no SELECT of their care status again.
+            paused={r.patient_id for r in [*labs, *symptoms] if r.patient.care_status != CareStatus.ACTIVE},
         )
     return GradingOutcome(len(labs) + len(symptoms), outcome.raised, outcome.worsened)
 
