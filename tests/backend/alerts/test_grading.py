@@ -21,7 +21,7 @@ from backend.alerts.models import Alert
 from backend.patients.models import Patient
 from backend.records.models import LabResult, SymptomReport
 from shared.symptoms import SYMPTOMS, Kind, grade_symptom
-from tests.backend.support import grade_all, sync
+from tests.backend.support import IS_POSTGRES, grade_all, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
 BOTH = ["ixazomib", "lenalidomide"]
@@ -646,3 +646,54 @@ def test_a_grading_task_reads_patients_and_clinics_with_its_claim_whatever_their
 
     assert len(one) == len(two_clinics)
     assert not [q for q in one if q.startswith(('SELECT "patients_patient"', 'SELECT "accounts_clinic"'))]
+
+
+def _task_statements(patient: EnrolledPatient, item: dict[str, Any]) -> list[str]:
+    """What the grading task sends the database for one synced reading (its transaction's
+    savepoint aside: the task's own transaction is BEGIN/COMMIT, which Django does not capture)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert sync(patient, lab_results=[item]).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert readings_grade(lab_ids=[uuid.UUID(item["id"])]).graded == 1
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_one_alerting_lab_costs_seven_statements_whether_it_starts_or_joins_an_episode(
+    patient: EnrolledPatient,
+) -> None:
+    """Bench 2's path: claim, baselines, lab context, mark graded, history, lock the episodes, then
+    one INSERT … RETURNING (a new episode) or one UPDATE (a join). No SELECT of the inserted ids,
+    nor of the patients' care status (the claim read it)."""
+    starts = _task_statements(patient, lab_item("platelets", 20, collected_at="2026-11-20T06:00:00-05:00"))
+    joins = _task_statements(patient, lab_item("platelets", 22, collected_at="2026-11-20T07:00:00-05:00"))
+
+    assert (len(starts), len(joins)) == (7, 7), [starts, joins]
+    assert starts[-1].startswith("INSERT") and '"alerts_alert"' in starts[-1] and "RETURNING" in starts[-1]
+    assert joins[-1].startswith('UPDATE "alerts_alert"')
+    assert Alert.objects.get(patient=patient.patient).readings[-1]["value"] == "Platelets 22 ×10⁹/L"
+
+
+def test_a_join_costs_the_same_statements_however_long_the_episode(patient: EnrolledPatient) -> None:
+    """An episode's readings grow with every reading that joins; on PostgreSQL the task neither
+    reads nor rewrites them (appended in SQL), so its statements do not change with the length."""
+    at = timezone.now() - timedelta(days=2)
+
+    def joined(minutes: int) -> list[str]:
+        when = (at + timedelta(minutes=minutes)).isoformat()
+        return _task_statements(patient, lab_item("platelets", 20, collected_at=when))
+
+    _task_statements(patient, lab_item("platelets", 20, collected_at=at.isoformat()))
+    short = joined(1)
+    for minutes in range(2, 30):
+        joined(minutes)
+    long = joined(30)
+
+    (alert,) = Alert.objects.filter(patient=patient.patient)
+    assert len(alert.readings) == 31
+    assert len(short) == len(long) == 7
+    if IS_POSTGRES:  # the lock reads the episode without its readings, the UPDATE appends
+        (locked,) = [q for q in long if q.startswith('SELECT "alerts_alert"')]
+        assert '"alerts_alert"."readings"' not in locked.split(" FROM ")[0]
+        assert "readings ||" in long[-1]
