@@ -115,7 +115,7 @@ def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOut
         clinic_of = {r.patient_id: r.patient.clinic for r in [*labs, *symptoms]}
         raised: list[tuple[LabResult | SymptomReport, AlertCandidate]] = []
         patients: dict[UUID, Patient] = {lab.patient_id: lab.patient for lab in labs}
-        contexts = lab_contexts(patients.values())
+        contexts = lab_contexts(patients.values(), analytes={lab.analyte for lab in labs})
         for lab in labs:
             patient = patients[lab.patient_id]
             context = (contexts[patient.pk], local_day(patient, lab.collected_at))

@@ -660,16 +660,16 @@ def _task_statements(patient: EnrolledPatient, item: dict[str, Any]) -> list[str
     return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
 
 
-def test_one_alerting_lab_costs_seven_statements_whether_it_starts_or_joins_an_episode(
+def test_one_alerting_lab_costs_five_statements_whether_it_starts_or_joins_an_episode(
     patient: EnrolledPatient,
 ) -> None:
-    """Bench 2's path: claim, baselines, lab context, mark graded, history, lock the episodes, then
-    one INSERT … RETURNING (a new episode) or one UPDATE (a join). No SELECT of the inserted ids,
-    nor of the patients' care status (the claim read it)."""
+    """Bench 2's path: claim, mark graded, history, lock the episodes, then one INSERT … RETURNING
+    (a new episode) or one UPDATE (a join). No SELECT of the inserted ids, nor of the patients'
+    care status (the claim read it), nor of baselines (platelets have no baseline arm)."""
     starts = _task_statements(patient, lab_item("platelets", 20, collected_at="2026-11-20T06:00:00-05:00"))
     joins = _task_statements(patient, lab_item("platelets", 22, collected_at="2026-11-20T07:00:00-05:00"))
 
-    assert (len(starts), len(joins)) == (7, 7), [starts, joins]
+    assert (len(starts), len(joins)) == (5, 5), [starts, joins]
     assert starts[-1].startswith("INSERT") and '"alerts_alert"' in starts[-1] and "RETURNING" in starts[-1]
     assert joins[-1].startswith('UPDATE "alerts_alert"')
     assert Alert.objects.get(patient=patient.patient).readings[-1]["value"] == "Platelets 22 ×10⁹/L"
@@ -692,8 +692,19 @@ def test_a_join_costs_the_same_statements_however_long_the_episode(patient: Enro
 
     (alert,) = Alert.objects.filter(patient=patient.patient)
     assert len(alert.readings) == 31
-    assert len(short) == len(long) == 7
+    assert len(short) == len(long) == 5
     if IS_POSTGRES:  # the lock reads the episode without its readings, the UPDATE appends
         (locked,) = [q for q in long if q.startswith('SELECT "alerts_alert"')]
         assert '"alerts_alert"."readings"' not in locked.split(" FROM ")[0]
         assert "readings ||" in long[-1]
+
+
+def test_a_lab_with_a_baseline_arm_reads_the_baselines_and_one_without_does_not(patient: EnrolledPatient) -> None:
+    """Baselines grade creatinine, ALT, AST, alkaline phosphatase and bilirubin only: a batch of
+    none of them skips their two queries (tests/backend/records/test_baselines.py grades with them)."""
+    platelets = _task_statements(patient, lab_item("platelets", 200))
+    creatinine = _task_statements(patient, lab_item("creatinine", 1.0, "mg/dL"))
+
+    assert not [q for q in platelets if "records_labbaseline" in q]
+    assert [q for q in creatinine if "records_labbaseline" in q]
+    assert len(creatinine) == len(platelets) + 2
