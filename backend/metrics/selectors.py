@@ -181,16 +181,23 @@ def _key_columns(prefix: str, early: datetime) -> dict[str, Any]:
     }
 
 
+def _responded(clinic_id: int, patient: str) -> ExpressionWrapper:
+    """Whether the patient has responded, as of now: `IN` a list of the clinic's responders, which
+    PostgreSQL reads once into a hash (an EXISTS per patient costs a lookup per row, and its cost
+    estimate turned JIT compilation on: 18 ms of 33)."""
+    responders = PatientResponse.objects.filter(patient__clinic_id=clinic_id, responded=True).values("patient_id")
+    return ExpressionWrapper(Q(**{f"{patient}__in": responders}), output_field=BooleanField())
+
+
 def _patients(clinic_id: int, period: Period, now: datetime) -> list[_Group]:
     """The clinic's patients enrolled before the period ended, grouped by what their figures depend
     on (two queries: the clinic's default antiviral times, the grouped count)."""
     default_times = Clinic.objects.filter(pk=clinic_id).values_list("antiviral_times", flat=True).first()
     default_per_day = len(default_times or DEFAULT_ANTIVIRAL_TIMES)
     early = period.start - timedelta(days=2)
-    responded = PatientResponse.objects.filter(patient_id=OuterRef("pk"), responded=True)
     rows = (
         Patient.objects.filter(clinic_id=clinic_id, created_at__lt=min(period.end, now))
-        .annotate(**_key_columns("", early), responded_now=Exists(responded))
+        .annotate(**_key_columns("", early), responded_now=_responded(clinic_id, "pk"))
         .values(*_ADHERENCE_KEY, "responded_now")
         .annotate(n=Count("pk"))
         .order_by()
@@ -443,10 +450,7 @@ def _response_tests(clinic_id: int, groups: list[_Group], period: Period) -> tup
         found = _test_days(g.start, first, last, g.responded, every)
         days[(g.key, g.responded)] = found
         due += len(found) * g.count
-    if not due:
-        return 0, 0
     early = period.start - timedelta(days=2)
-    responded = PatientResponse.objects.filter(patient_id=OuterRef("patient_id"), responded=True)
     drawn = (
         MarkerResult.objects.filter(
             patient__clinic_id=clinic_id,
@@ -454,7 +458,7 @@ def _response_tests(clinic_id: int, groups: list[_Group], period: Period) -> tup
             collected_at__gte=period.start - TEST_LEEWAY,
             collected_at__lt=period.end + TEST_LEEWAY,
         )
-        .annotate(**_key_columns("patient__", early), responded_now=Exists(responded))
+        .annotate(**_key_columns("patient__", early), responded_now=_responded(clinic_id, "patient_id"))
         .values_list("patient_id", "collected_at", *_ADHERENCE_KEY, "responded_now")
     )
     by_patient: dict[object, tuple[tuple[date, ...], set[date]]] = {}
