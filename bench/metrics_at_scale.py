@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench import report
-from bench.queue_at_scale import PREFIX, Seeder, _latency, _queries, _uid
+from bench.queue_at_scale import Seeder, _latency, _queries, _uid
 from bench.stack import Env, scaled
 
 TARGET_MS = 200.0
@@ -31,6 +31,7 @@ HISTORY_DAYS = float(os.environ.get("BENCH_METRICS_HISTORY_DAYS", "1167"))
 DRAWS_PER_PATIENT = 6  # blood-draw reminders over the 180 days
 ESCALATED_SHARE = 20  # one alert in 20 has an escalation step
 MORE = {"reminders": 0xBE000006}
+SEED_SPACE = 2  # ids apart from bench 3's and patients_list's (bench/queue_at_scale.Seeder)
 # Sizes as fractions of the full 10,000 patients / 500,000 alerts: BENCH_METRICS_STEPS=0.1,0.3,1 for
 # the 1k / 3k / 10k patients curve.
 STAGES = [
@@ -46,7 +47,7 @@ def _seed_more(seeder: Seeder, patients: tuple[int, int], alerts: tuple[int, int
     from backend.reminders.models import ReminderOccurrence
 
     stamps, ns = seeder.stamps, len(seeder.stamps)
-    pp, pa = PREFIX["patients"], PREFIX["alerts"]
+    pp, pa = seeder.prefix["patients"], seeder.prefix["alerts"]
     n_patients, n_alerts = patients[1], alerts[1]
     for key in (*MORE, "steps"):
         seeder.counts.setdefault(key, 0)
@@ -108,7 +109,7 @@ def run(env: Env) -> dict[str, Any]:
     clinic = clinic_make("Metrics Clinic", 0)
     nurse = User.objects.get(pk=clinic.nurse_id)
     patients, readings, alerts = scaled(10_000, 100), scaled(1_000_000, 1000), scaled(500_000, 1000)
-    seeder = Seeder(env, clinic.clinic_id)
+    seeder = Seeder(env, clinic.clinic_id, space=SEED_SPACE)
     step = HISTORY_DAYS * 86400 / len(seeder.stamps)
     seeder.stamps = [
         (seeder.now - timedelta(seconds=step * k + 7)).isoformat(sep=" ") for k in range(len(seeder.stamps))

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench import report
-from bench.queue_at_scale import PREFIX, Seeder, _uid
+from bench.queue_at_scale import Seeder, _uid
 from bench.stack import Env, scaled
 
 SIZES = (100, 1_000, 10_000)
@@ -105,7 +105,7 @@ def seed_responses(seeder: Seeder, first: int, count: int) -> float:
     from backend.response.models import PatientResponse, ResponseAssessment
 
     t0 = time.perf_counter()
-    pp = PREFIX["patients"]
+    pp = seeder.prefix["patients"]
     now = datetime.now(UTC).isoformat(sep=" ")
     seeder.counts.setdefault("responses", 0)
     seeder.counts.setdefault("assessments", 0)
@@ -184,7 +184,7 @@ def run(env: Env) -> dict[str, Any]:
     browser.force_login(nurse)
     api = Client()
     bearer = {"Authorization": f"Bearer {clinic.nurse_token}"}
-    seeder = Seeder(env, clinic.clinic_id)
+    seeder = Seeder(env, clinic.clinic_id, space=1)  # ids apart from bench 3's
     sizes = [scaled(n, 10) for n in SIZES]
     seeded = 0
     seed_seconds = 0.0

@@ -56,9 +56,12 @@ def _uid(prefix: int, i: int) -> str:
 class Seeder:
     """COPY-based seeding of one clinic, in steps that add to what is there."""
 
-    def __init__(self, env: Env, clinic_id: int) -> None:
+    def __init__(self, env: Env, clinic_id: int, space: int = 0) -> None:
         self.env = env
         self.clinic_id = clinic_id
+        # Benches that share one database in `make bench` (run_all: bench 3, patients_list, bench 11)
+        # each seed in a space of their own, or their rows' ids clash (UniqueViolation).
+        self.prefix = {k: v + (space << 16) for k, v in PREFIX.items()}
         self.counts = {k: 0 for k in PREFIX}
         now = datetime.now(UTC).replace(microsecond=0)
         self.now = now
@@ -125,7 +128,7 @@ class Seeder:
         n_pat = p0 + patients  # readings spread over every patient seeded so far
         stamps, clinic = self.stamps, self.clinic_id
         ns = len(stamps)
-        pp = PREFIX["patients"]
+        pp = self.prefix["patients"]
 
         def pid(i: int) -> str:
             return _uid(pp, i % n_pat)
@@ -156,7 +159,7 @@ class Seeder:
             n_labs = int(readings * SHARES["labs"])
             n_sym = int(readings * SHARES["symptoms"])
             n_dose = readings - n_labs - n_sym
-            pl, ps, pd = PREFIX["labs"], PREFIX["symptoms"], PREFIX["doses"]
+            pl, ps, pd = self.prefix["labs"], self.prefix["symptoms"], self.prefix["doses"]
             labs = [(a, u, str(v)) for a, u, _, v in LABS]
             self._copy(
                 conn,
@@ -211,7 +214,7 @@ class Seeder:
                 lambda i: f"{_uid(pd, i)}\t{pid(i)}\t{stamps[i % ns]}\t{i:064x}\tixazomib\ttaken\t{stamps[i % ns]}",
                 "doses",
             )
-            pa = PREFIX["alerts"]
+            pa = self.prefix["alerts"]
 
             def alert(i: int) -> str:
                 kind, grade, severity, hold, title = KINDS[i % 4]

@@ -1,5 +1,5 @@
-"""The clinic's figures over a period, read with a fixed number of queries (eleven on PostgreSQL,
-twelve on SQLite, whatever the number of patients or alerts: tests/backend/metrics/test_selectors.py
+"""The clinic's figures over a period, read with a fixed number of queries (ten on PostgreSQL,
+eleven on SQLite, whatever the number of patients or alerts: tests/backend/metrics/test_selectors.py
 counts them), each an
 aggregate or a narrow list the arithmetic of shared.service_metrics turns into figures.
 
@@ -16,7 +16,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    When,
+)
 
 from backend.accounts.models import Clinic
 from backend.alerts.models import Alert, EscalationStep, Severity
@@ -98,16 +111,26 @@ class ServiceMetrics:
 
 
 @dataclass(frozen=True)
-class _Patient:
-    id: object
-    clinic_id: int
+class _Group:
+    """Patients whose figures are computed alike: the same zone, regimen start, stopped drugs,
+    antiviral times, response (as of now) and, for those enrolled near the period, enrollment
+    instant. The calendar work is done once per group (a few hundred for 10,000 patients), not
+    once per patient."""
+
+    key: tuple[object, ...]  # the adherence key (_ADHERENCE_KEY's values), as the dose-log query groups
+    count: int
     zone: ZoneInfo
-    enrolled_at: datetime
+    enrolled_at: datetime | None  # None: long before the period (any earlier instant gives the same figures)
     enrolled_on: date  # the local date of enrollment, or any date before the period if earlier
-    today: date  # the patient's local date now
+    today: date  # the zone's local date now
     start: date
     stopped: frozenset[regimen.Drug]
     antiviral_per_day: int
+    responded: bool
+
+
+# What a patient's doses due depend on, as columns of the patient (prefixed from the dose log).
+_ADHERENCE_KEY = ("tz", "start", "ixa_off", "len_off", "dex_off", "plan_times", "recent")
 
 
 def clinic_metrics(*, clinic_id: int, period: Period, now: datetime) -> ServiceMetrics:
@@ -117,15 +140,14 @@ def clinic_metrics(*, clinic_id: int, period: Period, now: datetime) -> ServiceM
     steps = EscalationStep.objects.filter(
         alert__patient__clinic_id=clinic_id, at__gte=period.start, at__lt=period.end
     ).aggregate(steps=Count("pk"), alerts=Count("alert_id", distinct=True), on_call=Count("pk", filter=Q(level=2)))
-    due, taken = _adherence(patients, period, now)
+    due, taken = _adherence(clinic_id, patients, period, now)
     tests_due, tests_done = _response_tests(clinic_id, patients, period)
     draws = _lab_draws(clinic_id, period, now)
-    last_day = min(period.last, now.date())
-    days = [sm.enrolled_days(p.enrolled_at.date(), period.first, last_day) for p in patients]
+    enrolled, patient_days = _patient_days(patients, period, now)
     return ServiceMetrics(
         period=period,
-        patients=sum(1 for d in days if d),
-        patient_days=sum(days),
+        patients=enrolled,
+        patient_days=patient_days,
         nurses=nurses,
         escalation_steps=steps["steps"],
         escalated_alerts=steps["alerts"],
@@ -140,37 +162,81 @@ def clinic_metrics(*, clinic_id: int, period: Period, now: datetime) -> ServiceM
     )
 
 
-def _patients(clinic_id: int, period: Period, now: datetime) -> list[_Patient]:
-    """The clinic's patients enrolled before the period ended, with their reminder plan's antiviral
-    times or the clinic's default (two queries). Local dates are worked out once per zone, and a
-    patient's enrollment date only when it falls near the period (10,000 patients, bench 9)."""
+def _key_columns(prefix: str, early: datetime) -> dict[str, Any]:
+    """The grouping columns, read from the patient (prefix "") or through a foreign key to it."""
+    return {
+        "tz": F(f"{prefix}timezone"),
+        "start": F(f"{prefix}start_date"),
+        "ixa_off": ExpressionWrapper(Q(**{f"{prefix}ixazomib_mg": 0}), output_field=BooleanField()),
+        "len_off": ExpressionWrapper(Q(**{f"{prefix}lenalidomide_mg": 0}), output_field=BooleanField()),
+        "dex_off": ExpressionWrapper(Q(**{f"{prefix}dexamethasone_mg": 0}), output_field=BooleanField()),
+        "plan_times": F(f"{prefix}reminder_plan__antiviral_times"),
+        # Enrolled near or in the period: the enrollment instant matters (its local date, and the
+        # dose logs before it do not count). Earlier: all such patients are alike.
+        "recent": Case(
+            When(**{f"{prefix}created_at__gte": early}, then=F(f"{prefix}created_at")),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+    }
+
+
+def _responded(clinic_id: int, patient: str) -> ExpressionWrapper:
+    """Whether the patient has responded, as of now: `IN` a list of the clinic's responders, which
+    PostgreSQL reads once into a hash (an EXISTS per patient costs a lookup per row, and its cost
+    estimate turned JIT compilation on: 18 ms of 33)."""
+    responders = PatientResponse.objects.filter(patient__clinic_id=clinic_id, responded=True).values("patient_id")
+    return ExpressionWrapper(Q(**{f"{patient}__in": responders}), output_field=BooleanField())
+
+
+def _patients(clinic_id: int, period: Period, now: datetime) -> list[_Group]:
+    """The clinic's patients enrolled before the period ended, grouped by what their figures depend
+    on (two queries: the clinic's default antiviral times, the grouped count)."""
     default_times = Clinic.objects.filter(pk=clinic_id).values_list("antiviral_times", flat=True).first()
     default_per_day = len(default_times or DEFAULT_ANTIVIRAL_TIMES)
-    rows = Patient.objects.filter(clinic_id=clinic_id, created_at__lt=min(period.end, now)).values_list(
-        "id",
-        "timezone",
-        "created_at",
-        "start_date",
-        "ixazomib_mg",
-        "lenalidomide_mg",
-        "dexamethasone_mg",
-        "reminder_plan__antiviral_times",
+    early = period.start - timedelta(days=2)
+    rows = (
+        Patient.objects.filter(clinic_id=clinic_id, created_at__lt=min(period.end, now))
+        .annotate(**_key_columns("", early), responded_now=_responded(clinic_id, "pk"))
+        .values(*_ADHERENCE_KEY, "responded_now")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     long_before = period.first - timedelta(days=2)
-    early = period.start - timedelta(days=2)
     zones: dict[str, tuple[ZoneInfo, date]] = {}
     found = []
-    for pid, zone_name, enrolled_at, start, ixa, len_, dex, plan_times in rows:
+    for row in rows:
+        zone_name = row["tz"]
         if zone_name not in zones:
             zone = ZoneInfo(zone_name)
             zones[zone_name] = (zone, now.astimezone(zone).date())
         zone, today = zones[zone_name]
-        enrolled_on = enrolled_at.astimezone(zone).date() if enrolled_at >= early else long_before
-        doses = {"ixazomib": ixa, "lenalidomide": len_, "dexamethasone": dex}
-        stopped = regimen.stopped_drugs(doses) if not all(doses.values()) else frozenset()
+        recent = row["recent"]
+        enrolled_on = recent.astimezone(zone).date() if recent is not None else long_before
+        stopped = frozenset(
+            drug for drug, off in zip(IRD_DRUGS, (row["ixa_off"], row["len_off"], row["dex_off"]), strict=True) if off
+        )
+        plan_times = row["plan_times"]
         per_day = default_per_day if plan_times is None else len(plan_times)
-        found.append(_Patient(pid, clinic_id, zone, enrolled_at, enrolled_on, today, start, stopped, per_day))
+        key = _hashable([row[k] for k in _ADHERENCE_KEY])
+        found.append(
+            _Group(
+                key, row["n"], zone, recent, enrolled_on, today, row["start"], stopped, per_day, row["responded_now"]
+            )
+        )
     return found
+
+
+def _patient_days(groups: list[_Group], period: Period, now: datetime) -> tuple[int, int]:
+    """Patients enrolled on some day of the period, and their patient-days (UTC dates)."""
+    last_day = min(period.last, now.date())
+    patients = days = 0
+    for g in groups:
+        # A patient enrolled long before counts from the period's first day.
+        n = sm.enrolled_days(g.enrolled_at.date() if g.enrolled_at else period.first, period.first, last_day)
+        patients += g.count if n else 0
+        days += g.count * n
+    return patients, days
 
 
 class _Percentile(Aggregate):  # type: ignore[misc]
@@ -295,71 +361,114 @@ def _test_days(start: date, first: date, last: date, responded: bool, every: int
     )
 
 
-def _adherence(patients: list[_Patient], period: Period, now: datetime) -> tuple[int, int]:
+def _adherence(clinic_id: int, groups: list[_Group], period: Period, now: datetime) -> tuple[int, int]:
     """Doses due on each patient's own calendar days of the period, from the first whole day after
     enrollment up to yesterday (today's may still be taken), and the doses logged as taken on those
-    days (one grouped count), at most as many as were due per patient and drug: a dose logged twice
-    or on a day off does not lift adherence above what was asked."""
-    due: dict[tuple[object, str], int] = {}
+    days, at most as many as were due per patient and drug: a dose logged twice or on a day off does
+    not lift adherence above what was asked. Due: once per group. Taken: one query counting, per
+    group and drug, the patients who logged n doses (the cap is per patient, the rows per group)."""
+    due: dict[tuple[tuple[object, ...], str], int] = {}  # per patient of the group
+    total = 0
     windows: dict[str, tuple[datetime, datetime]] = {}
-    for p in patients:
-        first = max(period.first, p.enrolled_on + timedelta(days=1))
-        last = min(period.last, p.today - timedelta(days=1))
+    for g in groups:
+        first = max(period.first, g.enrolled_on + timedelta(days=1))
+        last = min(period.last, g.today - timedelta(days=1))
         if last < first:
             continue
-        for drug, count in _doses_due(p.start, first, last, p.stopped, p.antiviral_per_day):
-            due[(p.id, drug)] = count
-        key = p.zone.key
+        for drug, count in _doses_due(g.start, first, last, g.stopped, g.antiviral_per_day):
+            due[(g.key, drug)] = count
+            total += count * g.count
+        key = g.zone.key
         if key not in windows:
-            end_day = min(period.last + timedelta(days=1), p.today)
-            windows[key] = (local_instant(period.first, time(0), p.zone), local_instant(end_day, time(0), p.zone))
+            end_day = min(period.last + timedelta(days=1), g.today)
+            windows[key] = (local_instant(period.first, time(0), g.zone), local_instant(end_day, time(0), g.zone))
     if not due:
         return 0, 0
     # One window per time zone of the clinic's patients (a handful), so the count stays one query.
     in_window = Q()
     for key, (start, end) in windows.items():
         in_window |= Q(patient__timezone=key, taken_at__gte=start, taken_at__lt=end)
-    taken = (
-        DoseLog.objects.filter(in_window, patient__clinic_id=patients[0].clinic_id, status="taken")
+    per_patient = (
+        DoseLog.objects.filter(in_window, patient__clinic_id=clinic_id, status="taken")
         .filter(taken_at__gte=F("patient__created_at"))
-        .values_list("patient_id", "drug")
+        .annotate(**_key_columns("patient__", period.start - timedelta(days=2)))
+        .values("patient_id", "drug", *_ADHERENCE_KEY)
         .annotate(n=Count("pk"))
         .order_by()
     )
-    logged = sum(min(n, due.get((pid, drug), 0)) for pid, drug, n in taken)
-    return sum(due.values()), logged
+    sql, params = per_patient.query.sql_with_params()
+    columns = ", ".join(connection.ops.quote_name(c) for c in (*_ADHERENCE_KEY, "drug", "n"))
+    with connection.cursor() as cursor:
+        # The ORM cannot group an aggregate again: the per-patient count, wrapped (its own SQL).
+        cursor.execute(f"SELECT {columns}, COUNT(*) FROM ({sql}) per_patient GROUP BY {columns}", params)  # noqa: S608
+        rows = cursor.fetchall()
+    logged = 0
+    convert = _converters(per_patient)
+    for row in rows:
+        values = [f(v) for f, v in zip(convert, row[: len(_ADHERENCE_KEY)], strict=True)]
+        drug, n, patients = row[len(_ADHERENCE_KEY) :]
+        logged += patients * min(n, due.get((_hashable(values), drug), 0))
+    return total, logged
 
 
-def _response_tests(clinic_id: int, patients: list[_Patient], period: Period) -> tuple[int, int]:
+def _hashable(values: list[object]) -> tuple[object, ...]:
+    """A group's key as a dict key: the antiviral times (JSON) are a list."""
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
+def _converters(queryset: Any) -> list[Any]:
+    """Turn the raw grouped rows' key columns into what the ORM gives for them (booleans, dates,
+    JSON, aware datetimes on SQLite), so they match the patient query's keys."""
+    query = queryset.query
+    compiler = query.get_compiler(using=queryset.db)
+    found = []
+    for name in _ADHERENCE_KEY:
+        expression = query.annotations[name]
+        backend = compiler.connection.ops.get_db_converters(expression)
+        field = expression.output_field.get_db_converters(compiler.connection)
+
+        def convert(value: object, fs: list[Any] = backend + field, e: Any = expression) -> object:
+            for f in fs:
+                value = f(value, e, compiler.connection)
+            return value
+
+        found.append(convert)
+    return found
+
+
+def _response_tests(clinic_id: int, groups: list[_Group], period: Period) -> tuple[int, int]:
     """Cycles whose day 1 fell in the period, after enrollment and at least a week ago, at which
     CareLoop's schedule asks for SPEP/UPEP/FLC, and those with one drawn within a week of day 1
-    (three queries: the clinic's setting, who responded, the test days). Whether a patient
-    responded is read as of now."""
+    (two queries: the clinic's setting, the test draws with their patient's group). Whether a
+    patient responded is read as of now. Due: once per group; done: per test drawn."""
     every = clinic_test_every_cycles(clinic_id)
-    responded = set(
-        PatientResponse.objects.filter(patient__clinic_id=clinic_id, responded=True).values_list(
-            "patient_id", flat=True
-        )
-    )
-    drawn = {
-        (pid, at.date())
-        for pid, at in MarkerResult.objects.filter(
+    days: dict[tuple[tuple[object, ...], bool], tuple[date, ...]] = {}
+    due = 0
+    for g in groups:
+        last = min(period.last, g.today - TEST_LEEWAY)
+        first = max(period.first, g.enrolled_on)
+        found = _test_days(g.start, first, last, g.responded, every)
+        days[(g.key, g.responded)] = found
+        due += len(found) * g.count
+    early = period.start - timedelta(days=2)
+    drawn = (
+        MarkerResult.objects.filter(
             patient__clinic_id=clinic_id,
             marker__in=TEST_MARKERS,
             collected_at__gte=period.start - TEST_LEEWAY,
             collected_at__lt=period.end + TEST_LEEWAY,
-        ).values_list("patient_id", "collected_at")
-    }
-    by_patient: dict[object, list[date]] = defaultdict(list)
-    for pid, day in drawn:
-        by_patient[pid].append(day)
-    due = done = 0
-    for p in patients:
-        last = min(period.last, p.today - TEST_LEEWAY)
-        first = max(period.first, p.enrolled_on)
-        for day1 in _test_days(p.start, first, last, p.id in responded, every):
-            due += 1
-            done += any(abs((d - day1).days) <= TEST_LEEWAY.days for d in by_patient.get(p.id, ()))
+        )
+        .annotate(**_key_columns("patient__", early), responded_now=_responded(clinic_id, "patient_id"))
+        .values_list("patient_id", "collected_at", *_ADHERENCE_KEY, "responded_now")
+    )
+    by_patient: dict[object, tuple[tuple[date, ...], set[date]]] = {}
+    for pid, at, *key, responded_now in drawn:
+        test_days = days.get((_hashable(key), responded_now))
+        if test_days:
+            by_patient.setdefault(pid, (test_days, set()))[1].add(at.date())
+    done = 0
+    for test_days, drawn_on in by_patient.values():
+        done += sum(any(abs((d - day1).days) <= TEST_LEEWAY.days for d in drawn_on) for day1 in test_days)
     return due, done
 
 

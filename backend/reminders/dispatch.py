@@ -95,9 +95,7 @@ def reminders_dispatch_due(*, now: datetime | None = None, limit: int = CLAIM_BA
             return DispatchOutcome(skipped=skipped)
         # No phone, or paused or discharged since it was planned (patients.care_status): cancelled.
         unreachable = {
-            o.pk
-            for o in claimed
-            if o.user_id is None or not o.user_active or o.care_status != CareStatus.ACTIVE
+            o.pk for o in claimed if o.user_id is None or not o.user_active or o.care_status != CareStatus.ACTIVE
         }
         # A reminder to take a dose already logged that day could make someone take it twice.
         logged = _already_logged([o for o in claimed if o.pk not in unreachable])
