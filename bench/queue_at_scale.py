@@ -117,6 +117,7 @@ class Seeder:
         import psycopg
 
         from backend.alerts.models import Alert
+        from backend.alerts.tally import tally_fold
         from backend.patients.models import Patient
         from backend.records.models import DoseLog, LabResult, SymptomReport
 
@@ -264,6 +265,10 @@ class Seeder:
 
             for model in (Patient, LabResult, SymptomReport, DoseLog, Alert):
                 conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
+            # The COPY's statement trigger added one delta row per bucket (alerts 0012): fold them as
+            # beat would, and keep the tally's statistics fresh for the header's sum.
+            tally_fold()
+            conn.execute("VACUUM ANALYZE alerts_alerttally")
         return time.perf_counter() - t0
 
 
@@ -309,6 +314,27 @@ def _queries(path: str, headers: dict[str, str], client: Any) -> tuple[int, int,
         len(ctx.captured_queries),
         [f"{float(q['time']) * 1000:.1f} ms: {q['sql'][:110]}" for q in slowest],
     )
+
+
+def _header_counts(clinic_id: int, user_id: int, n: int = 21) -> str:
+    """The queue header's counts in-process, median of `n`: the tally's sum (what the page runs on
+    PostgreSQL) beside the direct count over the clinic's unresolved alerts it replaced."""
+    from statistics import median
+
+    from backend.alerts.tally import tally_counts
+    from backend.dashboard.counts import _direct_counts
+
+    def ms(count: Any) -> float:
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            count()
+            times.append((time.perf_counter() - t0) * 1000)
+        return median(times)
+
+    tally = ms(lambda: tally_counts(clinic_id=clinic_id, user_id=user_id))
+    direct = ms(lambda: _direct_counts(clinic_id, user_id))
+    return f"tally {tally:.2f} ms, direct count {direct:.2f} ms (median of {n}, load {os.getloadavg()[0]:.2f})"
 
 
 def _latency(env: Env, path: str, headers: dict[str, str], n: int) -> tuple[list[float], dict[int, int], int]:
@@ -367,6 +393,7 @@ def run(env: Env) -> dict[str, Any]:
 
     measured: dict[str, dict[str, Any]] = {}
     seeding: list[str] = []
+    headers_counted: list[str] = []
     seed_seconds = 0.0
     seeded = {"patients": 0, "readings": 0, "alerts": 0}
     for step in STEPS:
@@ -382,6 +409,8 @@ def run(env: Env) -> dict[str, Any]:
         added = want["readings"] - seeded["readings"]
         seeding.append(f"{stage}: +{added:,} readings in {took:.0f}s ({added / took if took else 0:,.0f}/s)")
         seeded = want
+        headers_counted.append(f"header counts at {stage}: {_header_counts(clinic.clinic_id, nurse.pk)}")
+        print(f"   {headers_counted[-1]}", flush=True)
         for label, path, headers in targets:
             in_process_headers = {"Authorization": headers["Authorization"]} if "Authorization" in headers else {}
             status, count, sqls = _queries(
@@ -409,6 +438,7 @@ def run(env: Env) -> dict[str, Any]:
         f"p95 < {TARGET_MS:.0f} ms and queries flat: {report.target(met_all)}   load average (1 min) "
         f"{data['load_avg']}",
     ]
+    notes += headers_counted
     if not dashboard:
         notes.append("dashboard queue page: skipped (no backend.dashboard view at / yet)")
         data["dashboard"] = {"skipped": "no backend.dashboard view at / yet"}
