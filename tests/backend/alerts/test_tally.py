@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +23,7 @@ from backend.dashboard.counts import _direct_counts, queue_counts
 from backend.patients.models import Patient
 from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
 
-pytestmark = pytest.mark.skipif(
+postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the tally's triggers are PostgreSQL's; SQLite counts directly"
 )
 
@@ -63,6 +64,7 @@ def tally_rows() -> list[tuple[Any, ...]]:
     )
 
 
+@postgresql_only
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_tally_equals_the_direct_count_over_a_random_history(
@@ -191,6 +193,7 @@ class _RolledBack(Exception):
     pass
 
 
+@postgresql_only
 @pytest.mark.django_db
 def test_folding_keeps_every_sum_and_clears_buckets_back_to_zero(nurse: Person, patient: EnrolledPatient) -> None:
     alerts = [new_alert(patient.patient, severity=Severity.CRITICAL) for _ in range(3)]
@@ -211,6 +214,7 @@ def test_folding_keeps_every_sum_and_clears_buckets_back_to_zero(nurse: Person, 
     assert tally_counts(clinic_id=clinic) == UnresolvedCounts(0, 0, 0, 0, 0, 0)
 
 
+@postgresql_only
 @pytest.mark.django_db
 def test_the_headers_queries_do_not_grow_with_the_alerts(nurse: Person, patient: EnrolledPatient) -> None:
     clinic = patient.patient.clinic_id
@@ -231,6 +235,7 @@ def test_the_headers_queries_do_not_grow_with_the_alerts(nurse: Person, patient:
     assert (counts.open_critical + counts.open_urgent, counts.acknowledged, counts.unassigned) == (151, 50, 201)
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_fold_beside_an_uncommitted_writer_loses_nothing(nurse: Person, patient: EnrolledPatient) -> None:
     """A writer's deltas not yet committed stay out of a concurrent fold and count once it commits."""
@@ -262,6 +267,7 @@ def test_a_fold_beside_an_uncommitted_writer_loses_nothing(nurse: Person, patien
     assert counts == _direct_counts(clinic, None)
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_seeds_the_tally_from_the_alerts_there(nurse: Person, other_patient: EnrolledPatient) -> None:
     patient = make_patient(nurse)
@@ -286,3 +292,16 @@ def test_the_migration_seeds_the_tally_from_the_alerts_there(nurse: Person, othe
     clinics = [patient.patient.clinic_id, other_patient.patient.clinic_id]
     assert_tally_matches(clinics, [None, nurse.user.pk])
     assert tally_counts(clinic_id=clinics[0], user_id=nurse.user.pk) == UnresolvedCounts(3, 1, 1, 1, 2, 1)
+
+
+def test_beat_folds_the_tally_every_minute() -> None:
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "careloop.alerts.fold_tally"]
+    assert [e["schedule"] for e in entries] == [settings.CARELOOP_TALLY_FOLD_EVERY_SECONDS] == [60.0]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's path: no triggers, the direct count")
+def test_on_sqlite_the_header_counts_the_alerts_and_the_fold_does_nothing(patient: EnrolledPatient) -> None:
+    new_alert(patient.patient, severity=Severity.CRITICAL).save()
+    assert not AlertTally.objects.exists() and tally_fold() == 0
+    assert queue_counts(clinic_id=patient.patient.clinic_id).open_critical == 1
