@@ -5,6 +5,7 @@ idempotent; the migration seeds it from the alerts there; the header's queries d
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
@@ -292,6 +294,21 @@ def test_the_migration_seeds_the_tally_from_the_alerts_there(nurse: Person, othe
     clinics = [patient.patient.clinic_id, other_patient.patient.clinic_id]
     assert_tally_matches(clinics, [None, nurse.user.pk])
     assert tally_counts(clinic_id=clinics[0], user_id=nurse.user.pk) == UnresolvedCounts(3, 1, 1, 1, 2, 1)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_recount_repairs_writes_that_bypassed_the_triggers(nurse: Person, patient: EnrolledPatient) -> None:
+    new_alert(patient.patient, severity=Severity.CRITICAL).save()
+    with connection.cursor() as cur:  # as a data-only restore with --disable-triggers would
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute("UPDATE alerts_alert SET status = 'acknowledged'")
+        cur.execute("SET LOCAL session_replication_role = origin")
+    clinic = patient.patient.clinic_id
+    assert tally_counts(clinic_id=clinic) != _direct_counts(clinic, None)
+    call_command("tally_recount", stdout=io.StringIO())
+    assert tally_counts(clinic_id=clinic) == _direct_counts(clinic, None)
+    assert tally_counts(clinic_id=clinic).acknowledged == 1
 
 
 def test_beat_folds_the_tally_every_minute() -> None:
