@@ -120,6 +120,7 @@ class Seeder:
         import psycopg
 
         from backend.alerts.models import Alert
+        from backend.alerts.tally import tally_fold
         from backend.patients.models import Patient
         from backend.records.models import DoseLog, LabResult, SymptomReport
 
@@ -267,6 +268,10 @@ class Seeder:
 
             for model in (Patient, LabResult, SymptomReport, DoseLog, Alert):
                 conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
+            # The COPY's statement trigger added one delta row per bucket (alerts 0012): fold them as
+            # beat would, and keep the tally's statistics fresh for the header's sum.
+            tally_fold()
+            conn.execute("VACUUM ANALYZE alerts_alerttally")
         return time.perf_counter() - t0
 
 
@@ -311,6 +316,74 @@ def _queries(path: str, headers: dict[str, str], client: Any) -> tuple[int, int,
         response.status_code,
         len(ctx.captured_queries),
         [f"{float(q['time']) * 1000:.1f} ms: {q['sql'][:110]}" for q in slowest],
+    )
+
+
+def _header_counts(clinic_id: int, user_id: int, n: int = 21) -> str:
+    """The queue header's counts in-process, median of `n`: the tally's sum (what the page runs on
+    PostgreSQL) beside the direct count over the clinic's unresolved alerts it replaced."""
+    from statistics import median
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backend.alerts.tally import tally_counts
+    from backend.dashboard.counts import _direct_counts
+
+    def ms(count: Any) -> float:
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            count()
+            times.append((time.perf_counter() - t0) * 1000)
+        return median(times)
+
+    def executed(count: Any) -> float:
+        """The query's own execution time in PostgreSQL (EXPLAIN ANALYZE, warm), without Python's."""
+        with CaptureQueriesContext(connection) as ctx:
+            count()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {ctx.captured_queries[-1]['sql']}")
+            return float(_plan(cursor.fetchone()[0])["Execution Time"])
+
+    tally_c = lambda: tally_counts(clinic_id=clinic_id, user_id=user_id)  # noqa: E731
+    direct_c = lambda: _direct_counts(clinic_id, user_id)  # noqa: E731
+    tally, direct = ms(tally_c), ms(direct_c)
+    return (
+        f"tally {tally:.2f} ms, direct count {direct:.2f} ms (in-process, median of {n}); SQL execution "
+        f"{executed(tally_c):.3f} ms vs {executed(direct_c):.2f} ms (load {os.getloadavg()[0]:.2f})"
+    )
+
+
+def _plan(value: Any) -> dict[str, Any]:
+    """EXPLAIN (FORMAT JSON)'s one plan, whether the driver parsed the JSON or not."""
+    plans = json.loads(value) if isinstance(value, str) else value
+    return dict(plans[0])
+
+
+def _trigger_cost(rows: int = 50_000) -> str:
+    """What the tally's insert trigger adds to a bulk write: a copy of `rows` alerts inserted in one
+    statement and rolled back, its trigger's time from EXPLAIN ANALYZE."""
+    from django.db import connection, transaction
+
+    from backend.alerts.models import Alert
+
+    columns = [f.column for f in Alert._meta.concrete_fields]
+    fresh = {"id": "gen_random_uuid()", "source_id": "gen_random_uuid()", "kind": "kind || '-copy'"}
+    names = ", ".join(f'"{c}"' for c in columns)
+    select = ", ".join(fresh.get(c, f'"{c}"') for c in columns)
+    # Column names from the model, a constant row count: nothing from outside reaches the SQL.
+    statement = f"EXPLAIN (ANALYZE, FORMAT JSON) INSERT INTO alerts_alert ({names}) SELECT {select} FROM alerts_alert"  # noqa: S608
+    statement += f" LIMIT {int(rows)}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+        plan = _plan(cursor.fetchone()[0])
+        transaction.set_rollback(True)
+    triggers = {t["Trigger Name"]: t["Time"] for t in plan.get("Triggers", [])}
+    tally = sum(t for name, t in triggers.items() if "tally" in name)
+    return (
+        f"tally trigger on one {rows:,}-row INSERT: {tally:.0f} ms of {plan['Execution Time']:.0f} ms "
+        f"(rolled back; load {os.getloadavg()[0]:.2f})"
     )
 
 
@@ -370,6 +443,7 @@ def run(env: Env) -> dict[str, Any]:
 
     measured: dict[str, dict[str, Any]] = {}
     seeding: list[str] = []
+    headers_counted: list[str] = []
     seed_seconds = 0.0
     seeded = {"patients": 0, "readings": 0, "alerts": 0}
     for step in STEPS:
@@ -385,6 +459,8 @@ def run(env: Env) -> dict[str, Any]:
         added = want["readings"] - seeded["readings"]
         seeding.append(f"{stage}: +{added:,} readings in {took:.0f}s ({added / took if took else 0:,.0f}/s)")
         seeded = want
+        headers_counted.append(f"header counts at {stage}: {_header_counts(clinic.clinic_id, nurse.pk)}")
+        print(f"   {headers_counted[-1]}", flush=True)
         for label, path, headers in targets:
             in_process_headers = {"Authorization": headers["Authorization"]} if "Authorization" in headers else {}
             status, count, sqls = _queries(
@@ -412,6 +488,9 @@ def run(env: Env) -> dict[str, Any]:
         f"p95 < {TARGET_MS:.0f} ms and queries flat: {report.target(met_all)}   load average (1 min) "
         f"{data['load_avg']}",
     ]
+    headers_counted.append(_trigger_cost())
+    print(f"   {headers_counted[-1]}", flush=True)
+    notes += headers_counted
     if not dashboard:
         notes.append("dashboard queue page: skipped (no backend.dashboard view at / yet)")
         data["dashboard"] = {"skipped": "no backend.dashboard view at / yet"}

@@ -199,3 +199,25 @@ class AlertNote(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["alert", "created_at"])]
+
+
+class AlertTally(models.Model):
+    """The triage queue's header counts per clinic, kept by the database itself (alerts 0012).
+
+    Append-only signed deltas: PostgreSQL triggers on alerts_alert (insert, delete, a change of
+    status, severity, patient or assignee) and on patients_patient (a patient moving clinic) add a
+    row per changed bucket in the statement's own transaction, whatever wrote the alert (ORM, bulk,
+    raw SQL, COPY), so the sum cannot drift from the alerts. Rows, not one counter per clinic: writers
+    never wait on a hot row. `backend.alerts.tally.tally_fold` (beat, every minute) folds each
+    clinic's deltas into one row per bucket. Unresolved alerts only (open or acknowledged); on SQLite
+    there are no triggers and the header counts the alerts directly (backend.dashboard.counts)."""
+
+    id = models.BigAutoField(primary_key=True)
+    clinic_id = models.BigIntegerField()  # no foreign key: the triggers' writes check nothing
+    status = models.CharField(max_length=16, choices=Status.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    assigned_to_id = models.BigIntegerField(null=True, blank=True)  # the queue's "mine" and "unassigned"
+    delta = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic_id", "status", "severity"], name="alert_tally_bucket")]

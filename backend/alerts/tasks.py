@@ -11,7 +11,7 @@ from uuid import UUID
 from celery import shared_task
 from django.conf import settings
 
-from backend.alerts import announce, checks, escalation, grading
+from backend.alerts import announce, checks, escalation, grading, tally
 
 logger = logging.getLogger(__name__)
 
@@ -113,3 +113,10 @@ def check_count_trends(**_: Any) -> int:
         logger.info("early warnings: %d alerts", len(raised))
         announce_alerts.delay(alert_ids=[str(i) for i in raised])
     return len(raised)
+
+
+@shared_task(name="careloop.alerts.fold_tally", acks_late=True, ignore_result=True, max_retries=0)
+def fold_tally(**_: Any) -> int:
+    """Beat runs this every CARELOOP_TALLY_FOLD_EVERY_SECONDS: each clinic's tally deltas become one
+    row per bucket, so the header's sum stays a few rows. Safe twice, or beside a running fold."""
+    return tally.tally_fold()

@@ -364,6 +364,8 @@ CARELOOP_STALE_LABS_EVERY_SECONDS = float(os.environ.get("CARELOOP_STALE_LABS_EV
 CARELOOP_TRENDS_EVERY_SECONDS = float(os.environ.get("CARELOOP_TRENDS_EVERY_SECONDS", "300"))
 CARELOOP_TRENDS_LOOKBACK_SECONDS = float(os.environ.get("CARELOOP_TRENDS_LOOKBACK_SECONDS", "86400"))
 CARELOOP_CYCLE_LABS_EVERY_SECONDS = float(os.environ.get("CARELOOP_CYCLE_LABS_EVERY_SECONDS", "1800"))
+# The queue header's tally (backend.alerts.tally): how often beat folds each clinic's deltas.
+CARELOOP_TALLY_FOLD_EVERY_SECONDS = float(os.environ.get("CARELOOP_TALLY_FOLD_EVERY_SECONDS", "60"))
 # Liveness for /healthz (backend.config.health): beat sends a heartbeat to each queue this often and
 # records its own; one older than the stale limit fails the check.
 CARELOOP_HEARTBEAT_EVERY_SECONDS = float(os.environ.get("CARELOOP_HEARTBEAT_EVERY_SECONDS", "15"))
@@ -386,6 +388,7 @@ CELERY_BEAT_SCHEDULE = {
     # message claimed by a worker that crashed goes out within lease + 15 s (README, "Notifications").
     "deliveries-send-due": {"task": "careloop.notifications.send_due", "schedule": 15.0},
     "alerts-escalate": {"task": "careloop.alerts.escalate", "schedule": float(CARELOOP_ESCALATION_EVERY_SECONDS)},
+    "alerts-fold-tally": {"task": "careloop.alerts.fold_tally", "schedule": CARELOOP_TALLY_FOLD_EVERY_SECONDS},
     # Every 15 minutes; each patient's caregivers get one summary a day, from 19:00 in the patient's zone.
     "caregivers-daily-summaries": {"task": "careloop.caregivers.daily_summaries", "schedule": 900.0},
     "reminders-tick": {"task": "careloop.reminders.tick", "schedule": CARELOOP_REMINDERS_EVERY_SECONDS},

@@ -50,7 +50,13 @@ def test_every_task_is_served_by_a_procfile_worker(task_name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "task_name", ["careloop.alerts.grade_readings", "careloop.alerts.sweep_ungraded", "careloop.alerts.escalate"]
+    "task_name",
+    [
+        "careloop.alerts.grade_readings",
+        "careloop.alerts.sweep_ungraded",
+        "careloop.alerts.escalate",
+        "careloop.alerts.fold_tally",  # the queue header's tally: maintenance beside escalation
+    ],
 )
 def test_grading_and_escalation_stay_on_the_grading_queue(task_name: str) -> None:
     assert queue_of(task_name) == "celery"

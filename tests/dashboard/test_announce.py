@@ -112,7 +112,9 @@ def test_it_costs_the_same_queries_for_one_critical_alert_as_for_two_hundred(
 
     assert len(many.captured_queries) == len(one.captured_queries)
     own = [q for q in many.captured_queries if '"alerts_alert"' in q["sql"]]
-    assert len(own) == 3  # the queue's counts and version, the newest arrival
+    # The queue's version and the newest arrival; the counts too on SQLite (on PostgreSQL they are
+    # the tally's sum, backend.alerts.tally).
+    assert len(own) == (2 if connection.vendor == "postgresql" else 3)
 
 
 def test_polling_leaves_no_audit_row(nurse_browser: Client, patient: EnrolledPatient) -> None:
