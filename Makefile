@@ -48,6 +48,7 @@ test: lint $(FHIR_NODE)/node_modules/.package-lock.json $(A11Y_NODE)/node_module
 # import-linter reads its contracts from pyproject.toml: the backend's layers, shared/ kept pure, no cycles.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict shared
 	$(BIN)/lint-imports --no-cache
 

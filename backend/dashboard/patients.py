@@ -42,9 +42,7 @@ _NEVER = datetime(1900, 1, 1, tzinfo=UTC)  # sorts a patient with no reading bef
 def _last_reading() -> Coalesce:
     """The time of the patient's latest lab value (collected) or symptom report, or _NEVER."""
     lab = LabResult.objects.filter(patient_id=OuterRef("pk")).order_by("-collected_at").values("collected_at")[:1]
-    symptom = (
-        SymptomReport.objects.filter(patient_id=OuterRef("pk")).order_by("-reported_at").values("reported_at")[:1]
-    )
+    symptom = SymptomReport.objects.filter(patient_id=OuterRef("pk")).order_by("-reported_at").values("reported_at")[:1]
     # Coalesce each first: PostgreSQL's GREATEST skips NULLs, SQLite's MAX() returns NULL: same answer.
     never = Value(_NEVER, output_field=DateTimeField())
     return Greatest(

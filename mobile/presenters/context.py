@@ -149,7 +149,7 @@ def held_drugs(alerts: list[ActiveAlert], store: Store | None = None) -> list[st
 
 
 def care_paused(store: Store) -> str:
-    """"paused" or "discharged" when the care team stopped CareLoop's reminders and alerts for this
+    """ "paused" or "discharged" when the care team stopped CareLoop's reminders and alerts for this
     patient (the sync answer's `care_status`), else "" (active, or a server that does not say)."""
     status = store.get_json("care_status")
     if isinstance(status, dict) and status.get("alerts_paused") and status.get("status") in ("paused", "discharged"):

@@ -78,13 +78,21 @@ def build_world() -> World:
     invite, _ = invite_create(patient=maria.patient, scopes=["critical_alerts"])
     credential, _ = credential_create(admin=clinic_admin.user, name="Riverside lab system")
     notification = notify(
-        recipient=nurse.user, kind="alert", title="Grade 4 platelets", body="Maria Lopez", dedupe_key="walk",
+        recipient=nurse.user,
+        kind="alert",
+        title="Grade 4 platelets",
+        body="Maria Lopez",
+        dedupe_key="walk",
         patient_id=maria.patient.pk,
     )
     assert notification is not None
     # A delivery to the clinic's on-call contact, for the clinic admin's delivery log.
-    contact_notify(clinic=nurse.user.clinic, contact_key="walk-on-call", kind="escalation",  # type: ignore[arg-type]
-                   addresses={"sms": "+15550100199"})
+    contact_notify(
+        clinic=nurse.user.clinic,
+        contact_key="walk-on-call",
+        kind="escalation",  # type: ignore[arg-type]
+        addresses={"sms": "+15550100199"},
+    )
     people: dict[str, Person | None] = {
         "patient": maria,
         "other patient": otto,

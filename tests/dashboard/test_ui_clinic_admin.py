@@ -35,7 +35,10 @@ def failed_on_call_sms(admin: Person, nurse: Person) -> None:
     assert clinic is not None
     contact_notify(clinic=clinic, contact_key="ui-on-call", kind="escalation", addresses={"sms": "+15550100199"})
     Delivery.objects.filter(contact_key="ui-on-call").update(
-        status=DeliveryStatus.FAILED, attempts=5, last_error="Twilio 21614: not a mobile number", sent_at=None,
+        status=DeliveryStatus.FAILED,
+        attempts=5,
+        last_error="Twilio 21614: not a mobile number",
+        sent_at=None,
         attempted_at=timezone.now(),
     )
 

@@ -30,9 +30,7 @@ def fever(
     return evaluate_symptom(DEFAULT_POLICY, "fever", grade, latest_anc=latest_anc, nadir_day=nadir_day)
 
 
-@pytest.mark.parametrize(
-    ("temperature", "kind"), [("37.9", None), ("38.0", "fever"), ("38.1", "fever")]
-)
+@pytest.mark.parametrize(("temperature", "kind"), [("37.9", None), ("38.0", "fever"), ("38.1", "fever")])
 def test_a_fever_in_the_nadir_window_with_no_recent_anc_says_febrile_neutropenia_cannot_be_ruled_out(
     temperature: str, kind: str | None
 ) -> None:

@@ -43,10 +43,18 @@ def settings_under(env: dict[str, str]) -> dict[str, object]:
         " 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER')}))"
     )
     full = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "DJANGO_SETTINGS_MODULE": "backend.config.settings"}
-    out = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup();" + code],
-        cwd=REPO, env={**full, **env}, capture_output=True, text=True, check=True,
-    ).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", "import django; django.setup();" + code],
+            cwd=REPO,
+            env={**full, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return eval(out)  # noqa: S307 - our own repr of a dict of plain values
 
 

@@ -78,9 +78,7 @@ def test_a_caregivers_message_about_another_clinics_patient_stays_with_that_clin
     assert about_otto in delivery_log.clinic_deliveries(theirs)
 
 
-def test_rows_name_the_recipient_and_mask_the_address(
-    nurse: Person, patient: EnrolledPatient
-) -> None:
+def test_rows_name_the_recipient_and_mask_the_address(nurse: Person, patient: EnrolledPatient) -> None:
     reachable(nurse, phone="+15550100101")
     reachable(patient)
     message(nurse, "n1", patient)

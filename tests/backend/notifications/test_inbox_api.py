@@ -59,7 +59,11 @@ def test_reading_the_inbox_puts_each_patient_its_items_name_on_the_record(
     nurse: Person, patient: EnrolledPatient
 ) -> None:
     notify(
-        recipient=nurse.user, kind="alert", title="Grade 4 platelets", body="Pat Doe: 18", dedupe_key="p",
+        recipient=nurse.user,
+        kind="alert",
+        title="Grade 4 platelets",
+        body="Pat Doe: 18",
+        dedupe_key="p",
         patient_id=patient.patient.pk,
     )
     _tell(nurse, "about nobody")
