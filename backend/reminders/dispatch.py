@@ -21,10 +21,10 @@ from backend.reminders.models import OccurrenceStatus, ReminderOccurrence, remin
 from backend.reminders.selectors import held_drugs, reminder_message
 from shared import reminders as shared_reminders
 
-#: Rows claimed per transaction. A batch costs a fixed few statements (claim, sent mark, held drugs,
-#: preferences, one INSERT for the inbox items, and for the patients with a preference row the new
-#: ones and their deliveries), whatever its size: no model instance per reminder, no statement per
-#: reminder. Measured in one process on PostgreSQL (bench 4's rows, inbox only): 500 a batch
+#: Rows claimed per transaction. A batch costs a fixed few statements (claim with its sent mark, dose
+#: logs, held drugs, preferences, one INSERT for the inbox items, and for the patients with a
+#: preference row the new ones and their deliveries), whatever its size: no model instance per
+#: reminder, no statement per reminder. Measured in one process on PostgreSQL (bench 4's rows, inbox only): 500 a batch
 #: ≈ 7,000 reminders/s, 2,000 ≈ 9,500/s; a batch of 2,000 holds its row locks for ≈ 0.2 s, and
 #: other workers skip past them (SKIP LOCKED) meanwhile.
 CLAIM_BATCH = 2000
