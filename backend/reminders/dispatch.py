@@ -134,10 +134,10 @@ def reminders_dispatch_due(*, now: datetime | None = None, limit: int = CLAIM_BA
 def _claim_as_sent(now: datetime, too_late: datetime, limit: int) -> list[_Claimed]:
     """Up to `limit` due reminders, oldest first, locked and marked sent in the caller's transaction.
 
-    PostgreSQL: ONE statement, `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
-    RETURNING`, joined to the patient and user columns in the same statement. A separate claim and
-    sent mark cost two round trips and made the server find each row twice (bench 4: the sent mark
-    was 100–294 ms of a 2,000-row batch). Other workers skip the locked rows, as before.
+    PostgreSQL: ONE statement, the locking `SELECT … FOR UPDATE SKIP LOCKED LIMIT n`, the `UPDATE …
+    RETURNING` of those rows and the read of their patient and user columns, as CTEs. A separate
+    claim and sent mark cost two round trips and made the server find each row twice (bench 4: the
+    sent mark was 100–294 ms of a 2,000-row batch). Other workers skip the locked rows, as before.
     Elsewhere (SQLite, whose write lock serialises dispatchers): the claim, then one sent mark."""
     if connection.vendor == "postgresql":
         return _claim_as_sent_postgresql(now, too_late, limit)
@@ -161,19 +161,20 @@ def _claim_as_sent_postgresql(now: datetime, too_late: datetime, limit: int) -> 
     occurrences = ReminderOccurrence._meta.db_table
     patients = Patient._meta.db_table
     users = User._meta.db_table
-    # The CTE's UPDATE is the one write; its RETURNING rows are joined to read the patient and user
-    # columns (a patient's user may be gone: LEFT JOIN, then "unreachable" above).
+    # `picked` locks the rows (MATERIALIZED: evaluated exactly once, never re-run by the plan as an
+    # IN (subquery) could be); the UPDATE is the one write; its RETURNING rows are joined to read
+    # the patient and user columns (a patient's user may be gone: LEFT JOIN, then "unreachable").
     sql = f"""
-        WITH claimed AS (
-            UPDATE {occurrences} SET status = %s, claimed_at = %s, sent_at = %s
-            WHERE id IN (
-                SELECT id FROM {occurrences}
-                WHERE status = %s AND due_at <= %s AND due_at >= %s
-                ORDER BY due_at
-                LIMIT %s
-                FOR UPDATE SKIP LOCKED
-            )
-            RETURNING id, patient_id, kind, key, title, text, local_date, due_at
+        WITH picked AS MATERIALIZED (
+            SELECT id FROM {occurrences}
+            WHERE status = %s AND due_at <= %s AND due_at >= %s
+            ORDER BY due_at
+            LIMIT %s
+            FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE {occurrences} o SET status = %s, claimed_at = %s, sent_at = %s
+            FROM picked WHERE o.id = picked.id
+            RETURNING o.id, o.patient_id, o.kind, o.key, o.title, o.text, o.local_date, o.due_at
         )
         SELECT c.id, c.patient_id, c.kind, c.key, c.title, c.text, c.local_date, c.due_at,
                p.timezone, p.user_id, u.is_active, p.care_status, u.language
@@ -182,7 +183,7 @@ def _claim_as_sent_postgresql(now: datetime, too_late: datetime, limit: int) -> 
         LEFT JOIN {users} u ON u.id = p.user_id
         ORDER BY c.due_at, c.id
     """  # noqa: S608 - table names from the models, values as parameters
-    params = [OccurrenceStatus.SENT, now, now, OccurrenceStatus.PENDING, now, too_late, limit]
+    params = [OccurrenceStatus.PENDING, now, too_late, limit, OccurrenceStatus.SENT, now, now]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [_Claimed._make(row) for row in cursor.fetchall()]
