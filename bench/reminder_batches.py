@@ -25,8 +25,8 @@ FIRST = 900_000  # patient and user numbers of their own (bench.reminders counts
 
 # The first match names the statement (lower-cased SQL).
 _GROUPS = (
-    ("claim + mark sent", ("with claimed as",)),
-    ("claim", ("for update skip locked",)),
+    ("claim + mark sent", ("with picked as",)),  # one statement since round 3
+    ("claim", ("for update",)),
     ("mark sent", ('"sent_at" =',)),
     ("skip overdue", ('update "reminders_reminderoccurrence"',)),
     ("dose logs", ("records_doselog",)),
