@@ -128,15 +128,20 @@ def _one_size(env: Env, total: int, first: int) -> dict[str, Any]:
     env.redis_flush()
     env.worker_stop()
     env.worker(concurrency=2, line="notifier")
+
     # Earlier sizes are all sent, so any pending row is this size's. The probe reads the first entry
     # of the dispatch's own partial index (a join on the clinic, or a count, made PostgreSQL scan the
     # table past every row already sent, several times a second: the probe cost more than the work).
-    probe = ReminderOccurrence.objects.filter(status="pending").order_by("due_at").values_list("pk")[:1]
+    # A fresh query each time: a QuerySet kept across the loop caches its first result, and then
+    # the probe never sees the rows go and waits out TIMEOUT_S.
+    def still_due() -> bool:
+        return ReminderOccurrence.objects.filter(status="pending").order_by("due_at").values_list("pk")[:1].exists()
+
     t0 = time.perf_counter()
     dispatch_due.delay()
     left = True
     while time.perf_counter() - t0 < TIMEOUT_S:
-        left = bool(list(probe))
+        left = still_due()
         if not left:
             break
         time.sleep(0.2)

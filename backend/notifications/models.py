@@ -20,7 +20,11 @@ class Notification(models.Model):
     person it is for can read it, signed in. Outside channels carry none of it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: the unique (recipient, dedupe_key) and (recipient, -created_at) begin with
+    # it, and each inbox item written (a million in bench 4) writes an entry in every index.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     kind = models.CharField(max_length=32)  # alert, escalation, reminder, missed_dose, caregiver, system, ...
     title = models.CharField(max_length=160)
     body = models.TextField(blank=True)

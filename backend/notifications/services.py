@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from backend.accounts.models import Clinic, Role, User
 from backend.caregivers.selectors import linked_patient_ids
+from backend.notifications.ids import uuid7
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, Preference
 from backend.notifications.texts import external_text, language_of
 from backend.notifications.transports.base import TransportError
@@ -100,7 +101,7 @@ class InboxItem:
 
     def row(self, now: datetime, pk: UUID | None = None) -> Notification:
         return Notification(
-            id=pk or uuid.uuid4(),
+            id=pk or uuid7(),
             recipient_id=self.recipient_pk,
             kind=self.kind,
             title=self.title[:160],
@@ -211,8 +212,10 @@ def notify_many(*, items: Sequence[InboxItem], now: datetime | None = None, at_i
         return
     now = now or timezone.now()
     preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in={item.recipient_pk for item in items})}
-    # A fixed order, so two batches that share events lock their keys in the same order.
-    ordered = sorted(((item.recipient_pk, item.dedupe_key[:200]), uuid.uuid4(), item) for item in items)
+    # A fixed order, so two batches that share events lock their keys in the same order; the ids are
+    # made in that order, time-ordered (ids.uuid7), so the inserts append to the primary-key index.
+    keyed = sorted((((item.recipient_pk, item.dedupe_key[:200]), item) for item in items), key=lambda pair: pair[0])
+    ordered = [(key, uuid7(), item) for key, item in keyed]
     if connection.vendor == "postgresql":
         _inbox_insert([(pk, item) for _, pk, item in ordered], now)
     else:
@@ -242,7 +245,10 @@ def _inbox_insert(rows: Sequence[tuple[UUID, InboxItem]], now: datetime) -> None
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Notification._meta.db_table} ({names}, created_at, read_at)"  # noqa: S608 - fixed names
-            f" SELECT *, %s, NULL FROM unnest({arrays}) ON CONFLICT DO NOTHING",
+            f" SELECT *, %s, NULL FROM unnest({arrays})"
+            # Only the event already in the inbox is skipped: any other conflict (an id) is an error
+            # that rolls the batch back (and un-sends it), never an inbox item silently dropped.
+            " ON CONFLICT (recipient_id, dedupe_key) DO NOTHING",
             [now, *columns],
         )
 

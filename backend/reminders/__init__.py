@@ -15,8 +15,9 @@ How a reminder is sent exactly once (style guide §9 rules 4-5):
    start date changed, the pending rows are re-timed in place (same key: one reminder per dose) and
    those no longer planned are cancelled.
 2. `reminders_dispatch_due` (beat, then self-re-triggering while a backlog lasts) claims due
-   pending rows with SELECT … FOR UPDATE SKIP LOCKED (on SQLite the IMMEDIATE transaction holds
-   the write lock instead), records them as sent, then writes the inbox items and their outside
+   pending rows with SELECT … FOR UPDATE SKIP LOCKED and records them as sent in the same statement
+   on PostgreSQL (UPDATE … RETURNING; on SQLite a claim then a mark, the IMMEDIATE transaction
+   holding the write lock), takes back those not to send, then writes the inbox items and their outside
    deliveries (notifications.notify_many, keyed per patient and dose), all in ONE transaction. A
    worker killed before the commit leaves no trace: the rows are still pending and the next run
    sends them once; after the commit, everything is recorded and nothing runs again. The outside
