@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -127,6 +128,16 @@ def browser(settings: Any) -> Iterator[CspWatchedBrowser]:
 
 def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def wait_until(page: Any, expression: str, timeout_s: float = 10.0) -> None:
+    """Polls `expression` with page.evaluate until it is true. Not page.wait_for_function: Playwright
+    re-checks a string predicate with eval() inside the page, which the dashboard's policy (no
+    'unsafe-eval') refuses whenever the first check fails: a test that failed only when slow."""
+    deadline = monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert monotonic() < deadline, f"not true within {timeout_s} s: {expression}"
+        page.wait_for_timeout(50)
 
 
 def sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> None:
@@ -440,7 +451,7 @@ def test_a_content_security_policy_violation_fails_the_browser_tests(
           document.body.insertAdjacentHTML("beforeend", '<p style="color: red">x</p>');
         }"""
     )
-    page.wait_for_function("() => window.__cspViolations.length >= 2")  # the events come asynchronously
+    wait_until(page, "window.__cspViolations.length >= 2")  # the events come asynchronously
     assert page.evaluate("() => window.injected === undefined")  # blocked, not run
     assert any("script-src" in v for v in browser.violations), browser.violations
     assert any("style-src" in v for v in browser.violations), browser.violations

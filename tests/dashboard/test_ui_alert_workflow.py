@@ -14,7 +14,7 @@ import pytest
 from backend.alerts.models import Alert, AlertNote, Status
 from backend.patients.models import DoseDecision, Patient
 from tests.dashboard.support import raise_alerts
-from tests.dashboard.test_ui import CHROMIUM, VIEWPORT, browser, off_loop, shot, sign_in
+from tests.dashboard.test_ui import CHROMIUM, VIEWPORT, browser, off_loop, shot, sign_in, wait_until
 from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
 
 __all__ = ["browser"]  # the Chromium fixture, shared with test_ui
@@ -61,7 +61,7 @@ def test_assign_notes_a_hold_from_the_alert_and_a_bulk_resolve(
     # Assign to me from the first row: it stays in "All", the focus moves to the next row's first action.
     page.locator(f"#{first}").get_by_role("button", name=re.compile("^Assign to me")).click()
     page.locator(".queue-tab[data-view=mine]").get_by_text("1").wait_for()
-    page.wait_for_function(f"(document.activeElement.closest('[data-alert-row]') || {{}}).id === '{second}'")
+    wait_until(page, f"(document.activeElement.closest('[data-alert-row]') || {{}}).id === '{second}'")
     assert page.evaluate("document.activeElement.closest('.col-actions') !== null")
     assert "Assigned to you" in page.locator(f"#{first}").inner_text()
     shot(page, "50_queue_assigned_to_me")
@@ -79,7 +79,7 @@ def test_assign_notes_a_hold_from_the_alert_and_a_bulk_resolve(
         row = rows(page)[0]
         page.locator(f"#{row}").get_by_role("button", name=re.compile("^Assign to me")).click()
         page.locator(f"#{row}").wait_for(state="detached")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'queue-heading'")
+    wait_until(page, "document.activeElement && document.activeElement.id === 'queue-heading'")
     assert page.locator(".queue-tab[data-view=mine] .count-pill").inner_text() == "3"
     shot(page, "51_queue_unassigned_emptied")
 
