@@ -59,7 +59,8 @@ class Plan:
 
 class PreparedQuery(Generic[M]):
     """`build(value)` returns the queryset for one value (a single filter value may appear in it
-    several times); `placeholder` must be a value of the same type that no real call passes."""
+    several times); `placeholder` must be a value of the same type that no real call passes, or
+    None for a query without a value (one that reads only what `run`'s WITH clause gives it)."""
 
     def __init__(self, build: Callable[[Any], QuerySet[M]], placeholder: Any, using: str = "default") -> None:
         self._build = build
@@ -80,8 +81,8 @@ class PreparedQuery(Generic[M]):
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         params = list(params)
-        slots = [i for i, p in enumerate(params) if p == self._placeholder]
-        if not slots:
+        slots = [i for i, p in enumerate(params) if p == self._placeholder] if self._placeholder is not None else []
+        if self._placeholder is not None and not slots:
             raise ValueError("The placeholder value does not reach the SQL's parameters.")
         info = compiler.klass_info
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
@@ -98,9 +99,11 @@ class PreparedQuery(Generic[M]):
             columns=[(s[0].target.model, s[0].target.attname) for s in selected],
         )
 
-    def run(self, value: Any) -> list[M]:
+    def run(self, value: Any = None, *, with_sql: str = "", with_params: Sequence[Any] = ()) -> list[M]:
+        """`with_sql`: a `WITH …` clause sent before the query (its parameters first), e.g. a
+        data-modifying statement whose RETURNING the query reads."""
         plan = self.plan()
         with plan.connection.cursor() as cursor:
-            cursor.execute(plan.sql, plan.bind(value))
+            cursor.execute(with_sql + plan.sql, [*with_params, *plan.bind(value)])
             rows = cursor.fetchall()
         return plan.instances(rows)
