@@ -28,20 +28,22 @@ class Plan:
     compiler: Any
     sql: str
     params: list[Any]
-    slots: list[int]  # where the placeholder value goes in `params`
+    slots: list[tuple[int, int]]  # (where in `params`, which value) for each placeholder value
+    several: bool  # the placeholder is a tuple of values
     init_list: list[str]
     fields: tuple[int, int]  # the model's own columns in a row: [start, end)
     populators: list[Any]
-    columns: list[tuple[type[Model], str]]  # (model, attname) of every selected column, in order
+    columns: list[tuple[type[Model] | None, str]]  # (model, attname) of every selected column, in order
 
-    def column(self, model: type[Model], attname: str) -> int:
+    def column(self, model: type[Model] | None, attname: str) -> int:
         """The position of `model.attname` in a row."""
         return self.columns.index((model, attname))
 
     def bind(self, value: Any) -> list[Any]:
         params = list(self.params)
-        for i in self.slots:
-            params[i] = value
+        values = value if self.several else (value,)
+        for i, which in self.slots:
+            params[i] = values[which]
         return params
 
     def instances(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
@@ -53,6 +55,8 @@ class Plan:
             obj = compiler.klass_info["model"].from_db(db, self.init_list, row[start:end])
             for populator in self.populators:
                 populator.populate(row, obj)
+            for name, position in (compiler.annotation_col_map or {}).items():
+                setattr(obj, name, row[position])
             out.append(obj)
         return out
 
@@ -60,7 +64,8 @@ class Plan:
 class PreparedQuery(Generic[M]):
     """`build(value)` returns the queryset for one value (a single filter value may appear in it
     several times); `placeholder` must be a value of the same type that no real call passes, or
-    None for a query without a value (one that reads only what `run`'s WITH clause gives it)."""
+    None for a query without a value (one that reads only what `run`'s WITH clause gives it), or a
+    tuple of such values for a query of several (`build`, `run` and `bind` then take tuples)."""
 
     def __init__(self, build: Callable[[Any], QuerySet[M]], placeholder: Any, using: str = "default") -> None:
         self._build = build
@@ -81,8 +86,10 @@ class PreparedQuery(Generic[M]):
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         params = list(params)
-        slots = [i for i, p in enumerate(params) if p == self._placeholder] if self._placeholder is not None else []
-        if self._placeholder is not None and not slots:
+        several = isinstance(self._placeholder, tuple)
+        values = self._placeholder if several else () if self._placeholder is None else (self._placeholder,)
+        slots = [(i, which) for i, p in enumerate(params) for which, v in enumerate(values) if p == v]
+        if {which for _, which in slots} != set(range(len(values))):
             raise ValueError("The placeholder value does not reach the SQL's parameters.")
         info = compiler.klass_info
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
@@ -93,10 +100,14 @@ class PreparedQuery(Generic[M]):
             sql=sql,
             params=params,
             slots=slots,
+            several=several,
             init_list=[s[0].target.attname for s in selected[start:end]],
             fields=(start, end),
             populators=get_related_populators(info, compiler.select, connection.alias),
-            columns=[(s[0].target.model, s[0].target.attname) for s in selected],
+            # An annotation's column is named by its alias.
+            columns=[
+                (s[0].target.model, s[0].target.attname) if hasattr(s[0], "target") else (None, s[2]) for s in selected
+            ],
         )
 
     def run(self, value: Any = None, *, with_sql: str = "", with_params: Sequence[Any] = ()) -> list[M]:
