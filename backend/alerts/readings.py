@@ -14,7 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID
+
+from django.db import connection
+from django.db.models import QuerySet
 
 from backend.alerts.episodes import Reading
 from backend.alerts.models import SourceType
@@ -134,13 +138,21 @@ class History:
 
 
 def history_read(
-    *, labs: Sequence[LabResult], symptoms: Sequence[SymptomReport], policy_of: Callable[[UUID], AlertPolicy]
+    *,
+    labs: Sequence[LabResult],
+    symptoms: Sequence[SymptomReport],
+    policy_of: Callable[[UUID], AlertPolicy],
+    writes_grades: bool = False,
 ) -> History:
     """The graded readings of the patients and analytes (symptoms) of `labs` and `symptoms` from
-    the oldest of them on; graded already, so these rows are among them."""
+    the oldest of them on; graded already, so these rows are among them.
+
+    `writes_grades` (PostgreSQL): each statement also stores the grades of its `labs` or `symptoms`
+    (an `UPDATE` in its WITH clause; graded_at was set by the claim), saving grading a round trip.
+    The statement reads the rows as they were before it, so those rows' grades are taken from here."""
     history = History()
     if labs:
-        for row in (
+        lab_rows = (
             LabResult.objects.filter(
                 patient_id__in={r.patient_id for r in labs},
                 analyte__in={r.analyte for r in labs},
@@ -149,12 +161,13 @@ def history_read(
             )
             .only("id", "patient_id", "analyte", "value", "unit", "canonical_value", "grade", "collected_at")
             .order_by("collected_at")
-        ):
+        )
+        for row in _with_grades(lab_rows, labs) if writes_grades else lab_rows:
             rule = policy_of(row.patient_id).labs.get(row.analyte)
             meets = None if row.grade is None or rule is None else rule.alert.fires(row.grade, frozenset())
             history.rows[(row.patient_id, row.analyte)].append((lab_reading(row), meets))
     if symptoms:
-        for report in (
+        symptom_rows = (
             SymptomReport.objects.filter(
                 patient_id__in={r.patient_id for r in symptoms},
                 symptom__in={r.symptom for r in symptoms},
@@ -163,11 +176,31 @@ def history_read(
             )
             .only("id", "patient_id", "symptom", "answers", "grade", "reported_at")
             .order_by("reported_at")
-        ):
+        )
+        for report in _with_grades(symptom_rows, symptoms) if writes_grades else symptom_rows:
             graded = _safely_graded(report)
             meets = None if graded is None else _meets(policy_of(report.patient_id), report.symptom, graded)
             history.rows[(report.patient_id, report.symptom)].append((symptom_reading(report, graded), meets))
     return history
+
+
+R = TypeVar("R", LabResult, SymptomReport)
+
+
+def _with_grades(rows: QuerySet[R], graded: Sequence[R]) -> list[R]:
+    """`rows`, read by the statement that also writes the grades of `graded` (PostgreSQL)."""
+    table = connection.ops.quote_name(rows.model._meta.db_table)
+    sql, params = rows.query.sql_with_params()
+    write = (  # the table's name; values are bound
+        f'WITH "graded" AS (UPDATE {table} SET "grade" = "g"."grade" FROM unnest(%s::uuid[], %s::smallint[]) '  # noqa: S608
+        f'AS "g"("id", "grade") WHERE {table}."id" = "g"."id") '
+    )
+    grades = {r.pk: r.grade for r in graded}
+    found = list(rows.model.objects.raw(write + sql, [list(grades), list(grades.values()), *params]))
+    for row in found:
+        if row.pk in grades:  # read as it was before the statement: its grade is the one just written
+            row.grade = grades[row.pk]
+    return found
 
 
 def _safely_graded(report: SymptomReport) -> SymptomGrade | None:

@@ -38,7 +38,7 @@ class Plan:
     columns: list[tuple[type[Model] | None, str]]
     annotations: list[tuple[str, int]]  # (attribute, position in a row) set on each instance
 
-    def column(self, model: type[Model], attname: str) -> int:
+    def column(self, model: type[Model] | None, attname: str) -> int:
         """The position of `model.attname` in a row."""
         return self.columns.index((model, attname))
 
@@ -66,11 +66,10 @@ class Plan:
 class PreparedQuery(Generic[M]):
     """`build(*values)` returns the queryset for those values (a value may appear in it several
     times); each placeholder must be a value of its value's type that no real call passes, and
-    equal to no other parameter of the query."""
+    equal to no other parameter of the query. A query may take no value at all when it reads only
+    what `run`'s WITH clause gives it."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], *placeholders: Any, using: str = "default") -> None:
-        if not placeholders:
-            raise ValueError("A prepared query takes at least one value.")
         self._build = build
         self._placeholders = placeholders
         self._using = using
@@ -118,9 +117,11 @@ class PreparedQuery(Generic[M]):
             annotations=list((compiler.annotation_col_map or {}).items()),
         )
 
-    def _fetch(self, plan: Plan, values: tuple[Any, ...]) -> list[Any]:
+    def _fetch(
+        self, plan: Plan, values: tuple[Any, ...], with_sql: str = "", with_params: Sequence[Any] = ()
+    ) -> list[Any]:
         with plan.connection.cursor() as cursor:
-            cursor.execute(plan.sql, plan.bind(*values))
+            cursor.execute(with_sql + plan.sql, [*with_params, *plan.bind(*values)])
             return cursor.fetchall()
 
     def _compiles(self) -> bool:
@@ -128,12 +129,16 @@ class PreparedQuery(Generic[M]):
         # to its hex, a time to text), so a placeholder is not found as it is: the ORM runs there.
         return bool(connections[self._using].vendor == "postgresql")
 
-    def run(self, *values: Any) -> list[M]:
-        """The model instances `list(build(*values))` gives."""
+    def run(self, *values: Any, with_sql: str = "", with_params: Sequence[Any] = ()) -> list[M]:
+        """The model instances `list(build(*values))` gives. `with_sql`: a `WITH …` clause sent
+        before the query (its parameters first), e.g. a data-modifying statement whose RETURNING
+        the query reads (PostgreSQL only: the ORM path could not send it)."""
         if not self._compiles():
+            if with_sql:
+                raise NotImplementedError("A WITH clause needs the compiled query (PostgreSQL).")
             return list(self._build(*values))
         plan = self.plan()
-        return plan.instances(self._fetch(plan, values))
+        return plan.instances(self._fetch(plan, values, with_sql, with_params))
 
     def rows(self, *values: Any) -> list[tuple[Any, ...]]:
         """The rows `list(build(*values))` gives for a `values_list()` query: converted as the ORM

@@ -207,6 +207,27 @@ def test_sweeping_twice_raises_no_second_alert(patient: EnrolledPatient) -> None
     assert Alert.objects.count() == 1
 
 
+def test_a_grading_that_fails_leaves_its_readings_to_the_sweeper(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim marks its rows graded in the grading's transaction: a failure after it rolls the
+    mark back with everything else, so the sweeper (or the task's retry) grades them."""
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+
+    def fails(**_: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("backend.alerts.grading.episodes_apply", fails)
+        with pytest.raises(RuntimeError):
+            readings_grade(**enqueued[0])
+
+    assert list(LabResult.objects.values_list("grade", "graded_at")) == [(None, None)]
+    assert Alert.objects.count() == 0
+    assert (grade_all().graded, Alert.objects.count()) == (1, 1)
+    assert list(LabResult.objects.values_list("grade", flat=True)) == [4]
+
+
 def test_the_sweeper_leaves_what_the_task_graded(patient: EnrolledPatient, enqueued: list[dict[str, Any]]) -> None:
     sync(patient, lab_results=[lab_item("platelets", 20)])
     readings_grade(**enqueued[0])
@@ -660,16 +681,25 @@ def _task_statements(patient: EnrolledPatient, item: dict[str, Any]) -> list[str
     return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
 
 
-def test_one_alerting_lab_costs_five_statements_whether_it_starts_or_joins_an_episode(
+# Bench 2's path on PostgreSQL: the claim marks graded_at in its own statement and the history's
+# statement writes the grade, so a task is 4 statements; SQLite marks in an UPDATE of its own.
+TASK_STATEMENTS = 4 if IS_POSTGRES else 5
+
+
+def test_one_alerting_lab_costs_four_statements_whether_it_starts_or_joins_an_episode(
     patient: EnrolledPatient,
 ) -> None:
-    """Bench 2's path: claim, mark graded, history, lock the episodes, then one INSERT … RETURNING
-    (a new episode) or one UPDATE (a join). No SELECT of the inserted ids, nor of the patients'
-    care status (the claim read it), nor of baselines (platelets have no baseline arm)."""
+    """Bench 2's path: claim (and mark graded), history (and write the grade), lock the episodes,
+    then one INSERT … RETURNING (a new episode) or one UPDATE (a join). No SELECT of the inserted
+    ids, nor of the patients' care status (the claim read it), nor of baselines (platelets have no
+    baseline arm)."""
     starts = _task_statements(patient, lab_item("platelets", 20, collected_at="2026-11-20T06:00:00-05:00"))
     joins = _task_statements(patient, lab_item("platelets", 22, collected_at="2026-11-20T07:00:00-05:00"))
 
-    assert (len(starts), len(joins)) == (5, 5), [starts, joins]
+    assert (len(starts), len(joins)) == (TASK_STATEMENTS, TASK_STATEMENTS), [starts, joins]
+    if IS_POSTGRES:
+        assert starts[0].startswith('WITH "claimed" AS (UPDATE "records_labresult" SET "graded_at"')
+        assert starts[1].startswith('WITH "graded" AS (UPDATE "records_labresult" SET "grade"')
     assert starts[-1].startswith("INSERT") and '"alerts_alert"' in starts[-1] and "RETURNING" in starts[-1]
     assert joins[-1].startswith('UPDATE "alerts_alert"')
     assert Alert.objects.get(patient=patient.patient).readings[-1]["value"] == "Platelets 22 ×10⁹/L"
@@ -692,7 +722,7 @@ def test_a_join_costs_the_same_statements_however_long_the_episode(patient: Enro
 
     (alert,) = Alert.objects.filter(patient=patient.patient)
     assert len(alert.readings) == 31
-    assert len(short) == len(long) == 5
+    assert len(short) == len(long) == TASK_STATEMENTS
     if IS_POSTGRES:  # the lock reads the episode without its readings, the UPDATE appends
         (locked,) = [q for q in long if q.startswith('SELECT "alerts_alert"')]
         assert '"alerts_alert"."readings"' not in locked.split(" FROM ")[0]

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
+from backend.accounts.models import Clinic
 from backend.alerts.models import Alert
 from backend.core.prepared import PreparedQuery
 from backend.patients.models import Patient
@@ -100,3 +101,24 @@ def test_two_equal_placeholders_are_refused(db: None) -> None:
     query = PreparedQuery(lambda a, b: Patient.objects.filter(Q(pk=a) | Q(pk=b)), NO_PATIENT, NO_PATIENT)
     with pytest.raises(ValueError, match="equal"):
         query.plan()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compiled on PostgreSQL only")
+def test_a_query_without_a_value_reads_what_its_with_clause_gives(db: None) -> None:
+    Clinic.objects.create(name="Lakeside")
+    Clinic.objects.create(name="Hillcrest")
+    query = PreparedQuery(
+        lambda: Clinic.objects.extra(where=['"accounts_clinic"."name" IN (SELECT "name" FROM "chosen")'])
+    )
+
+    (clinic,) = query.run(with_sql='WITH "chosen" ("name") AS (SELECT %s) ', with_params=["Hillcrest"])
+
+    assert clinic.name == "Hillcrest"
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the ORM path: SQLite")
+def test_a_with_clause_is_refused_where_the_orm_runs_the_query(db: None) -> None:
+    query = PreparedQuery(lambda: Clinic.objects.all())
+
+    with pytest.raises(NotImplementedError):
+        query.run(with_sql='WITH "chosen" ("name") AS (SELECT %s) ', with_params=["Hillcrest"])
