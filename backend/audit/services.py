@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.audit.models import AuditEvent
-from backend.core.prepared import prepared_cursor
+from backend.core.prepared import run_prepared
 
 # Every column but the id, in this order; `patient_id` is the only one that differs between rows.
 _FIELDS = [
@@ -179,10 +179,8 @@ def audited_select(
     ]
     values = [*guard_params, *params, *(audit_values if audit else [])]
     # One statement (no SET LOCAL before it), so it can be prepared: parsed and planned once per
-    # connection (backend.core.prepared.prepared_cursor).
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(statement, values)
-        rows = cursor.fetchall()
+    # connection, and its own connection check (backend.core.prepared.run_prepared).
+    rows = run_prepared(connection, statement, values)
     if not rows[0][0]:
         return False, []
     # An empty page is one row of NULLs beside `ok` (the LEFT JOIN keeps `ok`'s row).

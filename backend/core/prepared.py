@@ -131,7 +131,7 @@ def _prepared_cursor_class() -> Any:
 
 
 @contextmanager
-def prepared_cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
+def prepared_cursor(connection: BaseDatabaseWrapper, *, health_check: bool = True) -> Iterator[Any]:
     """A cursor (PostgreSQL, psycopg 3) whose statements are bound on the server and prepared once
     per connection, so each later run skips PostgreSQL's parse and plan: the alert list's one
     statement (token check, page, audit INSERT) spent 0.41-0.60 ms planning for 0.15-0.25 ms
@@ -139,12 +139,13 @@ def prepared_cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
     preparing off (`prepare_threshold`) for connection poolers that cannot keep prepared
     statements; this deployment connects directly, and only statements run here are prepared.
     Wrapped as Django wraps its own cursors: counted and logged as any other statement, its
-    errors Django's."""
+    errors Django's. (`health_check=False`: see run_prepared.)"""
     from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg.pq import Format
 
-    connection.close_if_health_check_failed()
+    if health_check:
+        connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         if connection.connection.prepare_threshold is None:
@@ -159,3 +160,44 @@ def prepared_cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
         cursor = connection._prepare_cursor(raw)
     with cursor:
         yield cursor
+
+
+# A connection ended by its server between two requests (a restart, pg_terminate_backend): the
+# server said so before our statement could run (SQLSTATE 57P01, admin_shutdown), or the client
+# already knew it closed. Nothing of the statement ran, so it may be sent again on a new connection.
+_ENDED_BEFORE_IT_RAN = {"57P01"}
+
+
+def _ended_before_it_ran(error: BaseException) -> bool:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) in _ENDED_BEFORE_IT_RAN or (
+        getattr(cause, "sqlstate", None) is None and "the connection is closed" in str(cause)
+    )
+
+
+def run_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql`, through prepared_cursor, without Django's health check first: with
+    CONN_HEALTH_CHECKS the first statement of every request is preceded by a `SELECT 1` round trip
+    (22% of the alert list's in-process time; bench/README.md, bench 6). Instead the statement
+    itself is the check: on a connection its server had ended before the statement ran, it is sent
+    once more on a new connection, which is what the health check would have given. Only outside a
+    transaction (inside one, the transaction is lost with its connection and the error stands).
+    Any other error stands too (the request fails; Django replaces the connection after it, as
+    without health checks), because the statement may have run and a second audit row would be
+    written for one read."""
+    from django.db import OperationalError
+
+    retry = connection.connection is not None and not connection.in_atomic_block
+    try:
+        with prepared_cursor(connection, health_check=False) as cursor:
+            cursor.execute(sql, params)
+            rows = list(cursor.fetchall())
+    except OperationalError as error:
+        if not retry or not _ended_before_it_ran(error):
+            raise
+        connection.close()
+        with prepared_cursor(connection, health_check=False) as cursor:
+            cursor.execute(sql, params)
+            rows = list(cursor.fetchall())
+    connection.health_check_done = True  # it answered: later statements of the request skip the check too
+    return rows

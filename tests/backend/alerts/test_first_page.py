@@ -19,7 +19,7 @@ from backend.alerts.first_page import first_page
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
 from tests.backend.audit.support import last_audit_id
-from tests.backend.support import ALERTS_URL
+from tests.backend.support import ALERTS_URL, end_this_connection_from_outside
 from tests.factories import EnrolledPatient, Person, make_patient
 
 on_postgresql = pytest.mark.skipif(
@@ -125,6 +125,22 @@ def test_on_its_own_a_page_commits_its_audit_without_waiting_for_the_disk(patien
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone() == ("on",)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_page_on_a_connection_the_database_ended_is_answered_and_audited_once(patient: EnrolledPatient) -> None:
+    """No health check before the page's statement (backend.core.prepared.run_prepared): a connection
+    ended by a database restart is replaced as the check would have, and the read recorded once."""
+    alerts(patient, 2)
+    first_page(patient.user, {})
+    before = last_audit_id()
+    end_this_connection_from_outside()
+
+    rows = first_page(patient.user, {})
+
+    assert rows is not None and len(rows) == 2
+    assert list(AuditEvent.objects.filter(id__gt=before).values_list("patient_id", flat=True)) == [patient.patient.pk]
 
 
 @on_postgresql
