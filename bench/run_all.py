@@ -247,7 +247,8 @@ def _summary(records: dict[str, dict[str, Any]], total: float) -> None:
         add(
             "12 soak",
             "RSS flat ±10%, 0 errors",
-            f"{r['seconds'] / 60:.1f} min, {r['phones']['requests']:,} syncs + {r['nurses']['requests']:,} polls, "
+            f"{r['measured_seconds'] / 60:.0f} min after {r['warm_at_s'] / 60:.0f} min warm-up, "
+            f"{r['phones']['requests']:,} syncs + {r['nurses']['requests']:,} polls, "
             f"{r['errors']} errors, " + (f"grew: {', '.join(grown)}" if grown else "every process flat"),
             r["target_met"],
         )

@@ -1,13 +1,15 @@
 """Bench 12, soak: 50 phones each syncing a small batch (1–3 labs, symptoms or doses, some of them
-alerting) about every second, and 5 nurses polling `GET /api/v1/alerts/?status=open` every 2 s, for
-10 minutes (`BENCH_SOAK_SECONDS`, default 600, times BENCH_SCALE), against the Procfile's processes:
-`web` (gunicorn, 2 workers), `worker` (grading), `notifier` and `beat`.
+alerting) about every second, and 5 nurses polling `GET /api/v1/alerts/?status=open` every 2 s,
+against the Procfile's processes: `web` (gunicorn, 2 workers), `worker` (grading), `notifier` and
+`beat`. The same load runs for a warm-up (`BENCH_SOAK_WARMUP_SECONDS`, default 180) and then for
+the measured 10 minutes (`BENCH_SOAK_SECONDS`, default 600), both times BENCH_SCALE.
 
 Every ~15 s the resident memory (VmRSS from /proc/<pid>/status) of every process is sampled:
 gunicorn's master and workers, the Celery worker and its pool children, the notifier and its
-children, beat, redis-server. Per process: RSS at the end of the first minute (warm), at the end,
-the change and the maximum. Verdict: every process flat within ±10% of its warm figure after the
-warm-up, and 0 errors in both request streams.
+children, beat, redis-server. Per process: RSS at the end of the warm-up (warm), at the end, the
+change and the maximum. Verdict: every sample of the measured minutes within ±10% of warm, no
+process replaced, and 0 errors in both request streams over the whole run, warm-up included.
+The former rule (warm at 60 s into the load) is printed beside it.
 
 `PhoneStream` is reused by bench 2's "under load" mode.
 """
@@ -36,14 +38,27 @@ PHONE_PERIOD_S = 1.0
 NURSE_PERIOD_S = 2.0
 ALERTING_SHARE = 0.05  # of lab items: platelets 20 ×10^9/L, grade 4
 TOLERANCE = 0.10
+FORMER_WARM_S = 60.0  # rounds 2–3: the first minute of the ten counted as warm-up
+
+
+def _seconds(name: str, default: float, least: float) -> float:
+    try:
+        base = float(os.environ.get(name, str(default)))
+    except ValueError:
+        base = default
+    return max(least, base * scale())
 
 
 def soak_seconds() -> float:
-    try:
-        base = float(os.environ.get("BENCH_SOAK_SECONDS", "600"))
-    except ValueError:
-        base = 600.0
-    return max(30.0, base * scale())
+    """The measured part of the soak."""
+    return _seconds("BENCH_SOAK_SECONDS", 600.0, 30.0)
+
+
+def warmup_seconds() -> float:
+    """The same load before the measured part. Round 3's two runs (bench/README.md) showed the
+    grading worker's pool processes growing for about 150 s under the full 50 syncs/s before they
+    stood still; three minutes covers that with room, and is fixed here, not fitted per run."""
+    return _seconds("BENCH_SOAK_WARMUP_SECONDS", 180.0, 1.0)
 
 
 @dataclass
@@ -101,27 +116,43 @@ def small_batch(rng: random.Random, now: datetime, cursor: str | None) -> dict[s
     return body
 
 
-class PhoneStream:
-    """`phones` threads, each a phone syncing a small batch every `period` s (open loop: a slow
-    answer does not delay the next due time beyond itself), carrying the cursor the server returns."""
+class _Clients:
+    """`len(tokens)` threads, each sending a request every ~`period` s (open loop: a slow answer
+    does not delay the next due time beyond itself) on its own keep-alive connection. A subclass
+    says what each client sends (`_request`) and what counts as an error in the answer (`_check`)."""
 
-    def __init__(self, port: int, tokens: list[str], period: float = PHONE_PERIOD_S, seed: int = 12) -> None:
-        self.port, self.tokens, self.period, self.seed = port, tokens, period, seed
+    def __init__(self, port: int, tokens: list[str], period: float) -> None:
+        self.port, self.tokens, self.period = port, tokens, period
         self.stream = Stream()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def _phone(self, k: int, token: str) -> None:
-        rng = random.Random(self.seed * 1000 + k)
+    def _first_due(self, k: int, rng: random.Random) -> float:
+        return rng.uniform(0, self.period)
+
+    def _next_period(self, rng: random.Random) -> float:
+        return self.period
+
+    def _request(self, k: int, token: str, rng: random.Random, state: dict[str, Any]) -> bytes:
+        raise NotImplementedError
+
+    def _check(self, status: int, body: bytes, state: dict[str, Any]) -> tuple[int, str]:
+        return status, "" if status == 200 else f"HTTP {status}: {body[:200]!r}"
+
+    def _seed(self, k: int) -> int:
+        return k
+
+    def _client(self, k: int, token: str) -> None:
+        rng = random.Random(self._seed(k))
         conn = Connection("127.0.0.1", self.port)
-        cursor: str | None = None
-        due = time.perf_counter() + rng.uniform(0, self.period)  # spread the phones over a period
+        state: dict[str, Any] = {}
+        due = time.perf_counter() + self._first_due(k, rng)
         while not self._stop.is_set():
             delay = due - time.perf_counter()
             if delay > 0 and self._stop.wait(delay):
                 break
-            due += self.period * rng.uniform(0.8, 1.2)
-            raw = build_request("POST", "/api/v1/sync/", token=token, body=small_batch(rng, datetime.now(UTC), cursor))
+            due += self._next_period(rng)
+            raw = self._request(k, token, rng, state)
             t0 = time.perf_counter()
             try:
                 status, body = conn.request(raw)
@@ -130,23 +161,13 @@ class PhoneStream:
                 self.stream.record(0, None, repr(exc))
                 continue
             ms = (time.perf_counter() - t0) * 1000
-            error = ""
-            if status == 200:
-                try:
-                    answer = json.loads(body)
-                    cursor = answer.get("cursor", cursor)
-                    if answer.get("rejected"):
-                        status, error = 422, f"rejected: {answer['rejected'][:1]}"  # counted as an error
-                except ValueError:
-                    status, error = 0, "not JSON"
-            else:
-                error = f"HTTP {status}: {body[:200]!r}"
+            status, error = self._check(status, body, state)
             self.stream.record(ms, status, error)
         conn.close()
 
-    def start(self) -> PhoneStream:
+    def start(self) -> _Clients:
         self._threads = [
-            threading.Thread(target=self._phone, args=(k, tok), daemon=True) for k, tok in enumerate(self.tokens)
+            threading.Thread(target=self._client, args=(k, tok), daemon=True) for k, tok in enumerate(self.tokens)
         ]
         for t in self._threads:
             t.start()
@@ -159,45 +180,48 @@ class PhoneStream:
         return self.stream
 
 
-class NurseStream:
+class PhoneStream(_Clients):
+    """Phones syncing a small batch every ~`period` s (±20%, spread over the first period), each
+    carrying the cursor the server returned; a 200 that rejected an item counts as an error."""
+
+    def __init__(self, port: int, tokens: list[str], period: float = PHONE_PERIOD_S, seed: int = 12) -> None:
+        super().__init__(port, tokens, period)
+        self.seed = seed
+
+    def _seed(self, k: int) -> int:
+        return self.seed * 1000 + k
+
+    def _next_period(self, rng: random.Random) -> float:
+        return self.period * rng.uniform(0.8, 1.2)
+
+    def _request(self, k: int, token: str, rng: random.Random, state: dict[str, Any]) -> bytes:
+        body = small_batch(rng, datetime.now(UTC), state.get("cursor"))
+        return build_request("POST", "/api/v1/sync/", token=token, body=body)
+
+    def _check(self, status: int, body: bytes, state: dict[str, Any]) -> tuple[int, str]:
+        if status != 200:
+            return status, f"HTTP {status}: {body[:200]!r}"
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            return 0, "not JSON"
+        state["cursor"] = answer.get("cursor", state.get("cursor"))
+        if answer.get("rejected"):
+            return 422, f"rejected: {answer['rejected'][:1]}"  # counted as an error
+        return status, ""
+
+
+class NurseStream(_Clients):
+    """Nurses polling the open alerts every `period` s, spread evenly over the first period."""
+
     def __init__(self, port: int, tokens: list[str], period: float = NURSE_PERIOD_S) -> None:
-        self.port, self.tokens, self.period = port, tokens, period
-        self.stream = Stream()
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        super().__init__(port, tokens, period)
 
-    def _nurse(self, k: int, token: str) -> None:
-        conn = Connection("127.0.0.1", self.port)
-        raw = build_request("GET", "/api/v1/alerts/?status=open", token=token)
-        due = time.perf_counter() + k * self.period / max(1, len(self.tokens))
-        while not self._stop.is_set():
-            delay = due - time.perf_counter()
-            if delay > 0 and self._stop.wait(delay):
-                break
-            due += self.period
-            t0 = time.perf_counter()
-            try:
-                status, body = conn.request(raw)
-            except Exception as exc:
-                conn.close()
-                self.stream.record(0, None, repr(exc))
-                continue
-            self.stream.record((time.perf_counter() - t0) * 1000, status, f"HTTP {status}: {body[:200]!r}")
-        conn.close()
+    def _first_due(self, k: int, rng: random.Random) -> float:
+        return k * self.period / max(1, len(self.tokens))
 
-    def start(self) -> NurseStream:
-        self._threads = [
-            threading.Thread(target=self._nurse, args=(k, tok), daemon=True) for k, tok in enumerate(self.tokens)
-        ]
-        for t in self._threads:
-            t.start()
-        return self
-
-    def stop(self) -> Stream:
-        self._stop.set()
-        for t in self._threads:
-            t.join(30)
-        return self.stream
+    def _request(self, k: int, token: str, rng: random.Random, state: dict[str, Any]) -> bytes:
+        return build_request("GET", "/api/v1/alerts/?status=open", token=token)
 
 
 # -- memory -------------------------------------------------------------------------------------
@@ -367,7 +391,8 @@ def run(env: Env) -> dict[str, Any]:
 
 def _soak(env: Env, beat: Proc) -> dict[str, Any]:
     seconds = soak_seconds()
-    warm_at = min(60.0, seconds / 4)
+    warm_at = warmup_seconds()  # the measured part starts here; its first sample is `warm`
+    former_warm_at = min(FORMER_WARM_S, seconds / 4)
     interval = max(1.0, min(15.0, seconds / 20))
     clinic, nurse_tokens = soak_clinic()
     procs: dict[str, Proc] = {"beat": beat}
@@ -383,8 +408,9 @@ def _soak(env: Env, beat: Proc) -> dict[str, Any]:
     phones = PhoneStream(env.web_port, [p.token for p in clinic.patients]).start()
     nurses = NurseStream(env.web_port, nurse_tokens).start()
     load: list[float] = []
-    while time.perf_counter() - t_wall < seconds:
-        time.sleep(min(interval, seconds - (time.perf_counter() - t_wall)) if seconds > 0 else 0)
+    total = warm_at + seconds
+    while time.perf_counter() - t_wall < total:
+        time.sleep(min(interval, total - (time.perf_counter() - t_wall)))
         load.append(os.getloadavg()[0])
     phone = phones.stop().summary()
     nurse = nurses.stop().summary()
@@ -398,9 +424,9 @@ def _soak(env: Env, beat: Proc) -> dict[str, Any]:
 
     alerts = Alert.objects.count()
     rows_out = verdicts(sampler.series, warm_at)
-    all_flat = all(r["flat"] for r in rows_out if r["flat"] is not None) and all(
-        r["flat"] is not None for r in rows_out
-    )
+    all_flat = all(r["flat"] is True for r in rows_out)
+    former = verdicts(sampler.series, former_warm_at)
+    former_grew = [r["process"] for r in former if r["flat"] is not True]
     errors = phone["errors"] + nurse["errors"]
     met = all_flat and errors == 0 and not sampler.replaced
     rows = [
@@ -408,7 +434,8 @@ def _soak(env: Env, beat: Proc) -> dict[str, Any]:
         for r in rows_out
     ]
     notes = [
-        f"{elapsed:.0f} s (BENCH_SOAK_SECONDS × BENCH_SCALE), warm = RSS at {warm_at:.0f} s, a sample every "
+        f"{elapsed:.0f} s: {warm_at:.0f} s of warm-up (BENCH_SOAK_WARMUP_SECONDS) then {seconds:.0f} s measured "
+        f"(BENCH_SOAK_SECONDS), both × BENCH_SCALE; warm = RSS at {warm_at:.0f} s, a sample every "
         f"{interval:.0f} s; load average {min(load or [0]):.1f}–{max(load or [0]):.1f}",
         f"phones: {PHONES} syncing 1–3 items every ~{PHONE_PERIOD_S:g} s (offered {PHONES / PHONE_PERIOD_S:g}/s, "
         f"served {phone['requests'] / elapsed:.1f}/s): {phone['requests']:,} requests, "
@@ -419,7 +446,10 @@ def _soak(env: Env, beat: Proc) -> dict[str, Any]:
         f"p99 {nurse['p99_ms']} ms" + (f"; first error {nurse['first_error']}" if nurse["first_error"] else ""),
         f"alerts in the database at the end: {alerts:,}",
         f"processes replaced during the soak: {', '.join(sampler.replaced) or 'none'}",
-        f"every process flat within ±{TOLERANCE:.0%} after warm-up and 0 errors: {report.target(met)}",
+        f"the former rule (warm at {former_warm_at:.0f} s into the load, every later sample within ±{TOLERANCE:.0%}): "
+        + (f"outside: {', '.join(former_grew)}" if former_grew else "every process within"),
+        f"every process flat within ±{TOLERANCE:.0%} through the measured {seconds / 60:.0f} min and 0 errors "
+        f"(warm-up included): {report.target(met)}",
     ]
     return report.emit(
         "soak",
@@ -428,7 +458,9 @@ def _soak(env: Env, beat: Proc) -> dict[str, Any]:
         rows,
         {
             "seconds": round(elapsed, 1),
+            "measured_seconds": round(seconds, 1),
             "warm_at_s": warm_at,
+            "former_rule_outside": former_grew,
             "sample_interval_s": interval,
             "phones": phone,
             "phone_syncs_per_s": round(phone["requests"] / elapsed, 1),

@@ -64,6 +64,17 @@ class LabItem:
 
     def fingerprint(self) -> str:
         lab = self.lab
+        at = _utc_json(self.collected_at)
+        number = lab.value
+        if at is not None and lab.reference_low is None and lab.reference_high is None and type(number) is Decimal:
+            # The common entry, written in one step: what the general path below writes for it.
+            analyte, unit = lab.analyte.key, lab.unit.key
+            if type(analyte) is str and type(unit) is str:
+                return _digest(
+                    f'{{"analyte":{encode_basestring_ascii(analyte)},"collected_at":{at},"reference_high":null,'
+                    f'"reference_low":null,"unit":{encode_basestring_ascii(unit)},'
+                    f'"value":"{format(number.normalize(), "f")}"}}'
+                )
         fields = _json_fields(
             lab.analyte.key, self.collected_at, lab.reference_high, lab.reference_low, lab.unit.key, lab.value
         )
@@ -95,6 +106,10 @@ class SymptomItem:
     def fingerprint(self) -> str:
         answers = dict(self.answers)
         written = _json_object(answers)
+        at = _utc_json(self.reported_at)
+        if written is not None and at is not None and type(self.symptom) is str:
+            symptom = encode_basestring_ascii(self.symptom)
+            return _digest(f'{{"answers":{written},"reported_at":{at},"symptom":{symptom}}}')
         fields = None if written is None else _json_fields(self.reported_at, self.symptom)
         if written is not None and fields is not None:
             reported_at, symptom = fields
@@ -110,6 +125,10 @@ class DoseItem:
     taken_at: datetime
 
     def fingerprint(self) -> str:
+        at = _utc_json(self.taken_at)
+        if at is not None and type(self.drug) is DoseDrug and type(self.status) is DoseStatus:
+            # Enum values are plain lower-case words: JSON writes them as they are, in quotes.
+            return _digest(f'{{"drug":"{self.drug.value}","status":"{self.status.value}","taken_at":{at}}}')
         fields = _json_fields(self.drug.value, self.status.value, self.taken_at)
         if fields is not None:
             drug, status, taken_at = fields
@@ -162,6 +181,14 @@ def _json_value(value: object) -> str | None:
         return "false"
     if type(value) is int:
         return int.__repr__(value)
+    return None
+
+
+def _utc_json(value: object) -> str | None:
+    """A time in UTC (what `parse_time` returns) as `_json_value` writes it, else None. Its
+    isoformat is digits and `-:.+T` alone, which JSON writes unescaped in quotes."""
+    if type(value) is datetime and value.tzinfo is UTC:
+        return f'"{value.isoformat()}"'
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import Clinic, Role, User
 from backend.accounts.services import staff_create, token_issue
+from backend.alerts.models import Alert, Severity, SourceType
 from backend.patients.models import Patient
 from backend.patients.services import RegimenInput, patient_create, patient_enroll
 
@@ -89,3 +90,25 @@ def dose_item(drug: str = "ixazomib", status: str = "taken", **extra: Any) -> di
 
 
 __all__ = ["Clinic", "EnrolledPatient", "Person", "dose_item", "lab_item", "make_nurse", "make_patient", "symptom_item"]
+
+
+def graded_alert(patient: Patient, at: datetime, **fields: Any) -> Alert:
+    """An unsaved grade 3 platelet alert as grading leaves it, raised at `at` from a count drawn two
+    hours before; `fields` override any of it (a unique `kind` gives the alert its own episode)."""
+    values: dict[str, Any] = {
+        "patient": patient,
+        "kind": "thrombocytopenia",
+        "grade": 3,
+        "severity": Severity.URGENT,
+        "title": "Platelets 28 ×10^9/L (grade 3)",
+        "message": "Platelets 28 ×10^9/L: grade 3 thrombocytopenia.",
+        "patient_advice": "Call your care team today.",
+        "rule_source": "CTCAE v5.0",
+        "source_type": SourceType.LAB_RESULT,
+        "source_id": uuid.uuid4(),
+        "observed_at": at - timedelta(hours=2),
+        "created_at": at,
+        "updated_at": at,
+    }
+    values.update(fields)
+    return Alert(**values)

@@ -24,6 +24,11 @@ RECOVERY_CODE_COUNT = 10
 # 31 letters and digits that cannot be mistaken for one another (no 0/o, 1/l/i).
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _CODE_LENGTH = 10
+# django-otp doubles the wait after each wrong code in a row (1, 2, 4 s ...) with no practical
+# ceiling: thirty wrong tries by anyone would keep the nurse out for years. Counted no further than
+# this, the wait stops at 2^9 = 512 s (under nine minutes), still about 170 guesses a day at most of
+# a million codes, and the sign-in lockout counts every wrong code beside it.
+BACKOFF_FAILURES_CAP = 10
 
 WRONG_CODE = "That code did not work. Check the time on your phone, or use a recovery code."
 WAIT = "Too many wrong codes in a row: wait a few seconds before the next try."
@@ -149,6 +154,8 @@ def code_verify(*, user: User, code: object) -> CodeCheck:
         kind = "recovery code"
     if device is None:
         return CodeCheck()
+    # Capped in memory before the check; a further wrong code saves cap + 1, capped again next time.
+    device.throttling_failure_count = min(device.throttling_failure_count, BACKOFF_FAILURES_CAP)
     allowed, why = device.verify_is_allowed()
     if not allowed:
         until = (why or {}).get("locked_until")

@@ -6,7 +6,9 @@ request to the next only in one value (the patient's user id, the nurse's clinic
 queryset is built once with a placeholder value, compiled, and the placeholder's positions in its
 parameters are remembered; a run substitutes the value, executes the same SQL, and builds the
 model instances as the ORM's own iterator does (its converters, `from_db`, `select_related`
-populators), so the instances are the ones `list(queryset)` would give.
+populators, annotations), so the instances are the ones `list(queryset)` would give. A query may
+take several values (one placeholder each), and a `values_list` query's rows come back converted as
+the ORM converts them (`rows`).
 """
 
 from __future__ import annotations
@@ -31,20 +33,22 @@ class Plan:
     compiler: Any
     sql: str
     params: list[Any]
-    slots: list[int]  # where the placeholder value goes in `params`
+    slots: list[tuple[int, int]]  # (position in `params`, which value) of every placeholder
     init_list: list[str]
     fields: tuple[int, int]  # the model's own columns in a row: [start, end)
     populators: list[Any]
-    columns: list[tuple[type[Model], str]]  # (model, attname) of every selected column, in order
+    # (model, attname) of every selected column, in order; (None, alias) for an annotation.
+    columns: list[tuple[type[Model] | None, str]]
+    annotations: list[tuple[str, int]]  # (attribute, position in a row) set on each instance
 
     def column(self, model: type[Model], attname: str) -> int:
         """The position of `model.attname` in a row."""
         return self.columns.index((model, attname))
 
-    def bind(self, value: Any) -> list[Any]:
+    def bind(self, *values: Any) -> list[Any]:
         params = list(self.params)
-        for i in self.slots:
-            params[i] = value
+        for i, which in self.slots:
+            params[i] = values[which]
         return params
 
     def instances(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
@@ -56,17 +60,22 @@ class Plan:
             obj = compiler.klass_info["model"].from_db(db, self.init_list, row[start:end])
             for populator in self.populators:
                 populator.populate(row, obj)
+            for attr, position in self.annotations:
+                setattr(obj, attr, row[position])
             out.append(obj)
         return out
 
 
 class PreparedQuery(Generic[M]):
-    """`build(value)` returns the queryset for one value (a single filter value may appear in it
-    several times); `placeholder` must be a value of the same type that no real call passes."""
+    """`build(*values)` returns the queryset for those values (a value may appear in it several
+    times); each placeholder must be a value of its value's type that no real call passes, and
+    equal to no other parameter of the query."""
 
-    def __init__(self, build: Callable[[Any], QuerySet[M]], placeholder: Any, using: str = "default") -> None:
+    def __init__(self, build: Callable[..., QuerySet[M]], *placeholders: Any, using: str = "default") -> None:
+        if not placeholders:
+            raise ValueError("A prepared query takes at least one value.")
         self._build = build
-        self._placeholder = placeholder
+        self._placeholders = placeholders
         self._using = using
         self._plans: dict[int, Plan] = {}
 
@@ -79,16 +88,23 @@ class PreparedQuery(Generic[M]):
         return plan
 
     def _compile(self, connection: Any) -> Plan:
-        queryset = self._build(self._placeholder)
+        queryset = self._build(*self._placeholders)
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         params = list(params)
-        slots = [i for i, p in enumerate(params) if p == self._placeholder]
-        if not slots:
-            raise ValueError("The placeholder value does not reach the SQL's parameters.")
+        slots = [(i, which) for i, p in enumerate(params) for which, v in enumerate(self._placeholders) if p == v]
+        if {which for _, which in slots} != set(range(len(self._placeholders))):
+            raise ValueError("A placeholder value does not reach the SQL's parameters.")
+        if len({i for i, _ in slots}) != len(slots):
+            raise ValueError("Two placeholders are equal: each must be a value of its own.")
         info = compiler.klass_info
-        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
         selected = compiler.select[: compiler.col_count]
+        if info is None:  # values() / values_list(): rows only
+            start = end = 0
+            populators: list[Any] = []
+        else:
+            start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+            populators = get_related_populators(info, compiler.select, connection.alias)
         return Plan(
             connection=connection,
             compiler=compiler,
@@ -97,16 +113,38 @@ class PreparedQuery(Generic[M]):
             slots=slots,
             init_list=[s[0].target.attname for s in selected[start:end]],
             fields=(start, end),
-            populators=get_related_populators(info, compiler.select, connection.alias),
-            columns=[(s[0].target.model, s[0].target.attname) for s in selected],
+            populators=populators,
+            columns=[
+                (s[0].target.model, s[0].target.attname) if hasattr(s[0], "target") else (None, s[2] or "")
+                for s in selected
+            ],
+            annotations=list((compiler.annotation_col_map or {}).items()),
         )
 
-    def run(self, value: Any) -> list[M]:
-        plan = self.plan()
+    def _fetch(self, plan: Plan, values: tuple[Any, ...]) -> list[Any]:
         with plan.connection.cursor() as cursor:
-            cursor.execute(plan.sql, plan.bind(value))
-            rows = cursor.fetchall()
-        return plan.instances(rows)
+            cursor.execute(plan.sql, plan.bind(*values))
+            return cursor.fetchall()
+
+    def _compiles(self) -> bool:
+        # Elsewhere (SQLite) the ORM converts some values before they become parameters (a UUID
+        # to its hex, a time to text), so a placeholder is not found as it is: the ORM runs there.
+        return bool(connections[self._using].vendor == "postgresql")
+
+    def run(self, *values: Any) -> list[M]:
+        """The model instances `list(build(*values))` gives."""
+        if not self._compiles():
+            return list(self._build(*values))
+        plan = self.plan()
+        return plan.instances(self._fetch(plan, values))
+
+    def rows(self, *values: Any) -> list[tuple[Any, ...]]:
+        """The rows `list(build(*values))` gives for a `values_list()` query: converted as the ORM
+        converts them (its field converters), as tuples."""
+        if not self._compiles():
+            return [tuple(row) for row in self._build(*values)]
+        plan = self.plan()
+        return list(plan.compiler.results_iter(results=[self._fetch(plan, values)], tuple_expected=True))
 
 
 _ONLY_WHEN_ASKED = 2**62

@@ -1,8 +1,10 @@
 """The one-page PDF of a patient's last cycle (backend.dashboard.cycle_summary), drawn with ReportLab.
 
 One page, always: each list is cut to a number of lines, and the lines are lowered until the whole
-sheet fits on one A4 page; whatever is cut is said ("and 12 more"). The font is Bitstream Vera, which
-ReportLab ships (no system font needed), embedded so that the text can be read back and searched."""
+sheet fits on one A4 page; whatever is cut is said ("and 12 more"). The font is DejaVu Sans (Vera's
+shapes and widths, with the letters of every European alphabet: Łucja, Kőrösi, Çelik, Σοφία, Ольга),
+shipped in backend/dashboard/fonts (no system font needed) and embedded, so that the text can be
+read back and searched. ReportLab's own Vera drew those letters as empty boxes."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -31,10 +32,9 @@ from backend.dashboard.presenters import TimelineEntry
 from backend.dashboard.wording import drug_label
 
 FONT, BOLD = "CareLoopSans", "CareLoopSans-Bold"
-_FONTS = Path(reportlab.__file__).parent / "fonts"
-# Glyphs Vera lacks, written another way: the units' superscripts as superscripts, arrows in words.
+_FONTS = Path(__file__).parent / "fonts"
+# The units' superscripts set as superscripts: at the body's size a superscript glyph is too small to read.
 _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9"}
-_SPELLED = {"→": "->"}
 # The lines each list starts with, lowered in turn until the sheet fits on one page.
 LIMITS = (40, 32, 26, 21, 17, 14, 12, 10, 8, 6, 5, 4, 3, 2, 1)
 SEVERITIES = {"critical": _lazy("Critical"), "urgent": _lazy("Urgent")}
@@ -43,15 +43,13 @@ GRADE_COLOURS = {3: colors.HexColor("#fde8e6"), 4: colors.HexColor("#f9c9c3")}
 
 def _register_fonts() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(_FONTS / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(_FONTS / "VeraBd.ttf")))
+        pdfmetrics.registerFont(TTFont(FONT, str(_FONTS / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont(BOLD, str(_FONTS / "DejaVuSans-Bold.ttf")))
 
 
 def markup(text: str) -> str:
-    """Plain text as a Paragraph's markup: escaped, with the glyphs the font lacks rewritten."""
+    """Plain text as a Paragraph's markup: escaped, superscript digits set as superscripts."""
     out = escape(text)
-    for glyph, spelled in _SPELLED.items():
-        out = out.replace(glyph, escape(spelled))
     for glyph, digit in _SUPERSCRIPTS.items():
         out = out.replace(glyph, f"<super>{digit}</super>")
     return out

@@ -7,21 +7,32 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
+from django.db.models import Q, QuerySet
+
+from backend.core.prepared import PreparedQuery
 from backend.patients.models import DoseDecision, Patient
 from shared import regimen
 
 T = TypeVar("T")
 
 
-def _delay_rows(patient_ids: Iterable[UUID]) -> dict[UUID, list[tuple[date, int]]]:
-    rows = (
-        DoseDecision.objects.filter(patient_id__in=list(patient_ids), action=DoseDecision.Action.DELAY_CYCLE)
+def _delays(patients: Q) -> QuerySet[DoseDecision, tuple[Any, ...]]:
+    return (
+        DoseDecision.objects.filter(patients, action=DoseDecision.Action.DELAY_CYCLE)
         .order_by("decided_at", "pk")
         .values_list("patient_id", "effective_on", "delay_days")
     )
+
+
+# One patient's (every sync's): compiled once per connection (backend.core.prepared); the
+# placeholder is no patient's id.
+_ONE = PreparedQuery(lambda patient_id: _delays(Q(patient_id=patient_id)), UUID("00000000-0000-4000-8000-ca1e00000004"))
+
+
+def _by_patient(rows: Iterable[tuple[Any, ...]]) -> dict[UUID, list[tuple[date, int]]]:
     found: dict[UUID, list[tuple[date, int]]] = defaultdict(list)
     for patient_id, effective_on, days in rows:
         if days:
@@ -29,9 +40,13 @@ def _delay_rows(patient_ids: Iterable[UUID]) -> dict[UUID, list[tuple[date, int]
     return found
 
 
+def _delay_rows(patient_ids: Iterable[UUID]) -> dict[UUID, list[tuple[date, int]]]:
+    return _by_patient(_delays(Q(patient_id__in=list(patient_ids))))
+
+
 def patient_calendar(patient: Patient) -> regimen.Calendar:
     """The patient's calendar, delays included (one query)."""
-    return regimen.calendar_from_delays(patient.start_date, _delay_rows([patient.pk]).get(patient.pk, []))
+    return regimen.calendar_from_delays(patient.start_date, _by_patient(_ONE.rows(patient.pk)).get(patient.pk, []))
 
 
 def calendars_for(patients: Iterable[Patient]) -> dict[UUID, regimen.Calendar]:

@@ -12,20 +12,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 from types import MappingProxyType
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.core.prepared import PreparedQuery
 from backend.patients.models import Patient
 from backend.records.models import LabBaseline, LabResult
 from shared.analytes import Sex
@@ -64,14 +66,42 @@ def _sex(patient: Patient) -> Sex | None:
         return None
 
 
+def _readings(before: Q) -> QuerySet[LabResult, tuple[Any, ...]]:
+    """The readings a baseline may be taken from (`before`: whose, and before when), latest first."""
+    return (
+        LabResult.objects.filter(before, analyte__in=BASELINE_ANALYTES)
+        .order_by("patient_id", "analyte", "-collected_at", "-received_at")
+        .values_list("patient_id", "analyte", "value", "unit", "reference_high", "collected_at")
+    )
+
+
+# One patient's (every sync's lab context): compiled once per connection (backend.core.prepared).
+# Placeholders: no patient has this id, and no cycle 1 starts on this day.
+_NO_PATIENT = UUID("00000000-0000-4000-8000-ba5e00000003")
+_ENTERED = PreparedQuery(
+    lambda patient_id: LabBaseline.objects.filter(patient_id=patient_id).select_related("entered_by"), _NO_PATIENT
+)
+_READINGS = PreparedQuery(
+    lambda patient_id, end: _readings(Q(patient_id=patient_id, collected_at__lt=end)),
+    _NO_PATIENT,
+    datetime(1901, 1, 1, 0, 0, 1, 3, tzinfo=UTC),
+)
+
+
 def baselines_for(patients: Iterable[Patient]) -> dict[UUID, dict[str, PatientBaseline]]:
     """Each patient's baselines by analyte: entered ones first, then the last reading on or before
-    cycle 1 day 1 for the analytes without one. Two queries."""
+    cycle 1 day 1 for the analytes without one. Two queries (for one patient, compiled once)."""
     by_id = {p.pk: p for p in patients}
     found: dict[UUID, dict[str, PatientBaseline]] = {pk: {} for pk in by_id}
     if not by_id:
         return found
-    for row in LabBaseline.objects.filter(patient_id__in=list(by_id)).select_related("entered_by"):
+    one = next(iter(by_id.values())) if len(by_id) == 1 else None
+    entered = (
+        _ENTERED.run(one.pk)
+        if one is not None
+        else LabBaseline.objects.filter(patient_id__in=list(by_id)).select_related("entered_by")
+    )
+    for row in entered:
         try:
             baseline = baseline_parse(
                 row.analyte, row.value, row.unit, row.reference_high, on=row.collected_on, source=SOURCE_ENTERED
@@ -81,12 +111,11 @@ def baselines_for(patients: Iterable[Patient]) -> dict[UUID, dict[str, PatientBa
             continue
         who = row.entered_by.get_full_name() or row.entered_by.username if row.entered_by else ""
         found[row.patient_id][row.analyte] = PatientBaseline(baseline, who, row.entered_at)
-    before = reduce(or_, (Q(patient_id=pk, collected_at__lt=cycle_1_day_1_end(p)) for pk, p in by_id.items()))
-    rows = (
-        LabResult.objects.filter(before, analyte__in=BASELINE_ANALYTES)
-        .order_by("patient_id", "analyte", "-collected_at", "-received_at")
-        .values_list("patient_id", "analyte", "value", "unit", "reference_high", "collected_at")
-    )
+    if one is not None:
+        rows = _READINGS.rows(one.pk, cycle_1_day_1_end(one))
+    else:
+        before = reduce(or_, (Q(patient_id=pk, collected_at__lt=cycle_1_day_1_end(p)) for pk, p in by_id.items()))
+        rows = list(_readings(before))
     for patient_id, analyte, value, unit, reference_high, collected_at in rows:
         if analyte in found[patient_id]:
             continue  # entered, or a later reading already taken

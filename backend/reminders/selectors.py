@@ -12,11 +12,12 @@ from typing import Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from backend.accounts.models import Clinic, Role, User
 from backend.alerts.models import Alert
 from backend.core.errors import ApplicationError, NotFound
+from backend.core.prepared import PreparedQuery
 from backend.notifications.texts import inbox_text, shared_text, shared_value
 from backend.patients.calendar import patient_calendar
 from backend.patients.models import DoseDecision, Patient
@@ -132,23 +133,33 @@ class UpcomingReminder:
 _TestInputs = tuple[date | None, bool, int | None]  # last test day, responded, the clinic's interval
 
 
-def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, set[str], _TestInputs | None]:
-    """The plan, the held drugs and the next response test in one query: this runs on every sync,
-    the phone's hot path. (`icontains` on the JSON list works alike on PostgreSQL and SQLite; drug
-    names are fixed words.)"""
+def _plan_query(patient_id: UUID, clinic_id: int) -> QuerySet[ReminderPlan]:
     holding = Alert.objects.filter(patient_id=OuterRef("pk")).exclude(holds_in_force=[])
     response = PatientResponse.objects.filter(patient_id=OuterRef("pk"))
-    every = ClinicResponseSettings.objects.filter(clinic_id=patient.clinic_id).values("test_every_cycles")[:1]
-    stored = (
-        ReminderPlan.objects.filter(pk=patient.pk)
+    every = ClinicResponseSettings.objects.filter(clinic_id=clinic_id).values("test_every_cycles")[:1]
+    return (
+        ReminderPlan.objects.filter(pk=patient_id)
         .annotate(**{f"held_{drug}": Exists(holding.filter(holds_in_force__icontains=drug)) for drug in _HOLDABLE})
         .annotate(
             test_on=Subquery(response.values("last_test_on")[:1]),
             test_responded=Subquery(response.values("responded")[:1]),
             test_every=Subquery(every),
         )
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+# Compiled once per connection: building and compiling its subqueries cost several times the
+# query's own round trip on every sync (bench/README.md, bench 1). Placeholders: no such ids.
+_PLAN = PreparedQuery(_plan_query, UUID("00000000-0000-4000-8000-9e3100000002"), -(2**62) + 13)
+
+
+def _plan_and_holds(patient: Patient) -> tuple[shared_reminders.ReminderPlan, set[str], _TestInputs | None]:
+    """The plan, the held drugs and the next response test in one query: this runs on every sync,
+    the phone's hot path. (`icontains` on the JSON list works alike on PostgreSQL and SQLite; drug
+    names are fixed words.)"""
+    found = _PLAN.run(patient.pk, patient.clinic_id)
+    stored = found[0] if found else None
     if stored is None:
         held = held_drugs([patient.pk]).get(patient.pk, set())
         return clinic_default_plan(patient.clinic), held, _test_inputs(patient)

@@ -3,8 +3,9 @@ phone needs back. It stands above records, alerts and reminders because it uses 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Q
 
@@ -15,6 +16,7 @@ from backend.alerts.models import Alert, Status
 from backend.alerts.serializers import AlertSerializer
 from backend.audit.services import audit_record
 from backend.core.errors import ApplicationError
+from backend.core.prepared import PreparedQuery
 from backend.patients.calendar import patient_calendar
 from backend.patients.care_status import phone_care_status
 from backend.patients.models import Patient
@@ -29,13 +31,40 @@ from shared.lab_context import context_to_wire
 
 ALERTS_PER_ANSWER = 200
 
+# Every sync runs the queries below with other values only: compiled once per connection
+# (backend.core.prepared), as the ORM compiling them cost more CPU than running them.
+# Placeholders, only compiled with (each unlike any constant of its query).
+_NO_USER = -(2**62) + 11
+_NO_PATIENT = UUID("00000000-0000-4000-8000-5e1f00000001")
+_NO_TIME = datetime(1901, 1, 1, 0, 0, 1, 7, tzinfo=UTC)
+
+_PATIENT = PreparedQuery(
+    lambda user_id: Patient.objects.select_related("clinic").filter(user_id=user_id).order_by("pk")[:1], _NO_USER
+)
+
+
+def _newest_alerts(patient_id: UUID, since: datetime | None) -> Any:
+    alerts = Alert.objects.filter(patient_id=patient_id).order_by("-created_at")
+    # First sync: the alerts in force, and resolved ones whose label hold a later reading has not
+    # lifted yet (the phone shows that hold as the dashboard does).
+    alerts = (
+        alerts.filter(updated_at__gte=since)
+        if since
+        else alerts.filter(~Q(status=Status.RESOLVED) | ~Q(holds_in_force=[]))
+    )
+    return alerts[:ALERTS_PER_ANSWER]
+
+
+_ALERTS_FIRST = PreparedQuery(lambda patient_id: _newest_alerts(patient_id, None), _NO_PATIENT)
+_ALERTS_SINCE = PreparedQuery(_newest_alerts, _NO_PATIENT, _NO_TIME)
+
 
 def sync_patient(user: User) -> Patient:
     """The device's patient, with the clinic in the same query (the answer carries its policy)."""
-    patient = Patient.objects.select_related("clinic").filter(user_id=user.pk).first()
-    if patient is None:
+    found = _PATIENT.run(user.pk)
+    if not found:
         raise ApplicationError({"detail": ["This device is not enrolled for a patient."]}, status=403)
-    return patient
+    return found[0]
 
 
 def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> dict[str, Any]:
@@ -48,15 +77,7 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
     markers = markers_sync_ingest(patient=patient, raw_items=sections["marker_results"], now=now)
     result.accepted += markers.accepted
     result.rejected += markers.rejected
-    alerts = Alert.objects.filter(patient=patient).order_by("-created_at")
-    # First sync: the alerts in force, and resolved ones whose label hold a later reading has not
-    # lifted yet (the phone shows that hold as the dashboard does).
-    alerts = (
-        alerts.filter(updated_at__gte=since)
-        if since
-        else alerts.filter(~Q(status=Status.RESOLVED) | ~Q(holds_in_force=[]))
-    )
-    recent = list(alerts[:ALERTS_PER_ANSWER])
+    recent = _ALERTS_SINCE.run(patient.pk, since) if since else _ALERTS_FIRST.run(patient.pk)
     for alert in recent:
         alert.patient = patient  # the serializer's patient_name: this patient, no join to fetch it again
     audit_record(

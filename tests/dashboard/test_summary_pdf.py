@@ -19,13 +19,14 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 
 from backend.alerts.models import Alert
 from backend.alerts.services import alert_resolve
 from backend.audit.models import AuditEvent
 from backend.dashboard.adherence import adherence_recent
 from backend.dashboard.cycle_summary import cycle_summary
-from backend.dashboard.summary_pdf import summary_pdf
+from backend.dashboard.summary_pdf import FONT, summary_pdf
 from backend.patients import dose_decisions
 from backend.patients.models import Patient
 from tests.backend.caregivers.support import make_caregiver
@@ -132,7 +133,7 @@ def test_the_summary_is_one_page_with_the_last_cycles_values_grades_doses_alerts
         assert alert.title in shown
     assert "Dose held" in shown
     assert (
-        "Reduce one dose level · Lenalidomide 25 -> 20 mg · thrombocytopenia grade 4 — Platelets 22 on day 21" in shown
+        "Reduce one dose level · Lenalidomide 25 → 20 mg · thrombocytopenia grade 4 — Platelets 22 on day 21" in shown
     )
     assert re.search(r"Hold Ixazomib and Lenalidomide: Platelets 22 ×10 ?9/L on 19 Dec: hold until", shown), shown
 
@@ -207,3 +208,29 @@ def test_before_cycle_1_the_summary_says_so(frozen: None, nurse: Person) -> None
     pages, shown = pdf_text(download(signed_in(nurse), later).content)
 
     assert pages == 1 and "Cycle 1 has not started (planned for 4 Jan 2027)." in shown
+
+
+NAMES = [
+    "Łucja Wąsowska-Żak",
+    "Ágnes Kőrösi-Szűcs",
+    "Jiří Dvořák",
+    "Ayşe Çelik-Gündoğdu",
+    "Σοφία Παππά",
+    "Ольга Ёлкина",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_name_in_any_european_alphabet_is_printed_with_its_own_letters(
+    frozen: None, nurse: Person, name: str
+) -> None:
+    patient = make_patient(nurse, name=name, start=date(2026, 11, 1))
+
+    content = summary_pdf(cycle_summary(patient=patient.patient, now=timezone.now()))
+    pages, shown = pdf_text(content)
+
+    assert pages == 1 and name in shown
+    font = pdfmetrics.getFont(FONT).face
+    assert all(ord(letter) in font.charToGlyph for letter in name + "→×—–·"), [
+        letter for letter in name if ord(letter) not in font.charToGlyph
+    ]

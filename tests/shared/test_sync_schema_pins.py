@@ -634,3 +634,54 @@ def test_a_symptom_fingerprint_fails_on_the_first_bad_answer_in_key_order_as_bef
     answers = {"b": Decimal("sNaN"), "a": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))}
     item = SymptomItem(uuid.UUID(ID), "fever", answers, NOW)
     assert outcome(item.fingerprint) == outcome(reference_item_fingerprint, item) == ("raised", OverflowError)
+
+
+# The items' one-step writing of the common entry (a time in UTC, as parse_time returns it; a lab
+# without a reference range) against the general path it stands in for, on any such values.
+utc_times = st.datetimes(timezones=st.just(UTC))
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    analyte=st.sampled_from(sorted(ANALYTES)),
+    unit_index=st.integers(0, 2),
+    value=st.one_of(decimals, scalars),
+    at=st.one_of(utc_times, times),
+)
+def test_a_common_lab_items_fingerprint_is_the_general_paths(
+    analyte: str, unit_index: int, value: Any, at: Any
+) -> None:
+    target = ANALYTES[analyte]
+    unit = target.units[unit_index % len(target.units)]
+    item = LabItem(uuid.UUID(ID), LabValue(target, value, unit, Decimal(1), None, None), at)
+    general = {
+        "analyte": target.key,
+        "value": value,
+        "unit": unit.key,
+        "collected_at": at,
+        "reference_low": None,
+        "reference_high": None,
+    }
+    assert outcome(item.fingerprint) == outcome(fingerprint, general)
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    symptom=st.one_of(st.sampled_from(sorted(SYMPTOMS)), texts, scalars),
+    answers=st.dictionaries(
+        st.one_of(texts, st.sampled_from(["severity", "pain", "temperature_c"])), scalars, max_size=4
+    ),
+    at=st.one_of(utc_times, times, scalars),
+)
+def test_a_common_symptom_items_fingerprint_is_the_general_paths(symptom: Any, answers: Any, at: Any) -> None:
+    item = SymptomItem(uuid.UUID(ID), symptom, answers, at)
+    general = {"symptom": symptom, "answers": dict(answers), "reported_at": at}
+    assert outcome(item.fingerprint) == outcome(fingerprint, general)
+
+
+@settings(deadline=None, max_examples=200)
+@given(drug=st.sampled_from(DoseDrug), status=st.sampled_from(DoseStatus), at=st.one_of(utc_times, times, scalars))
+def test_a_common_dose_items_fingerprint_is_the_general_paths(drug: DoseDrug, status: DoseStatus, at: Any) -> None:
+    item = DoseItem(uuid.UUID(ID), drug, status, at)
+    general = {"drug": drug.value, "status": status.value, "taken_at": at}
+    assert outcome(item.fingerprint) == outcome(fingerprint, general)

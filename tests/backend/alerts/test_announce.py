@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from backend.alerts import announce
 from backend.alerts.announce import alerts_announce
-from backend.alerts.models import Alert, Severity, SourceType
+from backend.alerts.models import Alert, Severity
 from backend.notifications.models import Delivery, Notification
 from tests.backend.caregivers.support import make_caregiver, prefer
-from tests.factories import EnrolledPatient, Person
+from tests.factories import EnrolledPatient, Person, graded_alert
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -25,20 +25,16 @@ def _alerts(patient: EnrolledPatient, count: int, *, critical: bool = True) -> l
     """Graded alerts as grading leaves them, not yet announced: each of its own kind, since one
     patient has one open alert per kind (alerts are episodes)."""
     return Alert.objects.bulk_create(
-        Alert(
-            patient=patient.patient,
+        graded_alert(
+            patient.patient,
+            NOW,
             kind=f"burst-{uuid.uuid4().hex[:8]}",
             grade=4 if critical else 3,
             severity=Severity.CRITICAL if critical else Severity.URGENT,
             title="Platelets very low",
             message="Platelets 18",
             patient_advice="Call the clinic now.",
-            rule_source="CTCAE v5.0",
-            source_type=SourceType.LAB_RESULT,
-            source_id=uuid.uuid4(),
             observed_at=NOW,
-            created_at=NOW,
-            updated_at=NOW,
         )
         for _ in range(count)
     )

@@ -21,7 +21,7 @@ from backend.accounts.models import STAFF_ROLES
 from backend.alerts.models import Alert, EscalationStep, Severity, SourceType, Status
 from backend.alerts.serializers import AlertSerializer, EscalationStepSerializer
 from tests.backend.support import ALERTS_URL, rows
-from tests.factories import EnrolledPatient, Person
+from tests.factories import EnrolledPatient, Person, graded_alert
 
 NOW = datetime(2026, 11, 20, 13, 30, 15, 123456, tzinfo=UTC)
 
@@ -42,23 +42,13 @@ class DrfAlertSerializer(AlertSerializer):
 
 def make_alert(patient: EnrolledPatient, **fields: Any) -> Alert:
     values: dict[str, Any] = {
-        "patient": patient.patient,
-        "kind": "thrombocytopenia",
-        "grade": 3,
-        "severity": Severity.URGENT,
         "hold_drugs": ["ixazomib", "lenalidomide"],
-        "title": "Platelets 28 ×10^9/L (grade 3)",
-        "message": "Platelets 28 ×10^9/L: grade 3 thrombocytopenia.",
         "patient_advice": "Stop ixazomib and lenalidomide; call your care team today.",
         "rule_source": "NINLARO USPI Table 3; CTCAE v5.0",
-        "source_type": SourceType.LAB_RESULT,
-        "source_id": uuid.uuid4(),
-        "observed_at": NOW - timedelta(hours=2),
-        "created_at": NOW,
-        "updated_at": NOW,
     }
-    values.update(fields)
-    return Alert.objects.create(**values)
+    alert = graded_alert(patient.patient, NOW, **(values | fields))
+    alert.save(force_insert=True)
+    return alert
 
 
 @pytest.fixture

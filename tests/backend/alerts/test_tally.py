@@ -19,11 +19,11 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
-from backend.alerts.models import Alert, AlertTally, Severity, SourceType, Status
+from backend.alerts.models import Alert, AlertTally, Severity, Status
 from backend.alerts.tally import UnresolvedCounts, tally_counts, tally_fold
 from backend.dashboard.counts import _direct_counts, queue_counts
 from backend.patients.models import Patient
-from tests.factories import EnrolledPatient, Person, make_nurse, make_patient
+from tests.factories import EnrolledPatient, Person, graded_alert, make_nurse, make_patient
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the tally's triggers are PostgreSQL's; SQLite counts directly"
@@ -33,23 +33,7 @@ NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 def new_alert(patient: Patient, **fields: Any) -> Alert:
-    values: dict[str, Any] = {
-        "patient": patient,
-        "kind": f"k-{uuid.uuid4().hex[:12]}",  # its own episode: no unique clash however many
-        "grade": 3,
-        "severity": Severity.URGENT,
-        "title": "Platelets 28 ×10^9/L (grade 3)",
-        "message": "Platelets 28 ×10^9/L: grade 3 thrombocytopenia.",
-        "patient_advice": "Call your care team today.",
-        "rule_source": "CTCAE v5.0",
-        "source_type": SourceType.LAB_RESULT,
-        "source_id": uuid.uuid4(),
-        "observed_at": NOW - timedelta(hours=2),
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    values.update(fields)
-    return Alert(**values)
+    return graded_alert(patient, NOW, kind=f"k-{uuid.uuid4().hex[:12]}", **fields)  # its own episode
 
 
 def assert_tally_matches(clinic_ids: list[int], user_ids: list[int | None]) -> None:

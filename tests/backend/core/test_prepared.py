@@ -1,89 +1,102 @@
-"""Specification of `prepared_cursor` (backend.core.prepared): a statement run through it is parsed
-and planned by PostgreSQL once per connection, counted as any other, and nothing else is prepared."""
+"""Specification of a query compiled once (backend.core.prepared): with any values bound, the same
+instances (annotations and `select_related` included) and the same rows as the ORM's own run of
+the queryset, one statement each; the ORM itself where the placeholders cannot be found (SQLite)."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
+from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
-from backend.accounts.models import User
-from backend.core.prepared import prepared_cursor, run_prepared
-from tests.backend.support import IS_POSTGRES, end_this_connection_from_outside
+from backend.alerts.models import Alert
+from backend.core.prepared import PreparedQuery
+from backend.patients.models import Patient
+from tests.backend.support import grade_all, sync
+from tests.factories import EnrolledPatient, lab_item
 
-pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="prepared statements: PostgreSQL's (CI runs it)")
-
-STATEMENT = "SELECT %s::int + 1 AS careloop_prepared_probe"
-
-
-def prepared() -> list[tuple[str, int]]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
-        return list(cursor.fetchall())
+NO_PATIENT = uuid.UUID("00000000-0000-4000-8000-7e5700000001")
+NO_TIME = datetime(1901, 1, 1, 0, 0, 1, 9, tzinfo=UTC)
 
 
-def run(value: int) -> int:
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(STATEMENT, [value])
-        return int(cursor.fetchone()[0])
+def low_counts(patient: EnrolledPatient, *values: int) -> None:
+    """Grade 3–4 platelet counts an hour apart, graded (they raise or join an alert)."""
+    now = datetime.now(UTC)
+    items = [
+        lab_item("platelets", v, collected_at=(now - timedelta(hours=i + 1)).isoformat()) for i, v in enumerate(values)
+    ]
+    assert sync(patient, lab_results=items).status_code == 200
+    grade_all()
 
 
-@pytest.mark.django_db
-def test_it_prepares_a_statement_once_and_runs_it_with_fresh_values() -> None:
-    assert [run(v) for v in (1, 2, 41)] == [2, 3, 42]
-
-    mine = [(sql, runs) for sql, runs in prepared() if "careloop_prepared_probe" in sql]
-    assert mine == [("SELECT $1::int + 1 AS careloop_prepared_probe", 3)]
-
-
-@pytest.mark.django_db
-def test_djangos_own_statements_stay_unprepared() -> None:
-    run(1)
-    before = prepared()
-
-    for _ in range(10):  # psycopg's default threshold would prepare after 5
-        list(User.objects.filter(pk=1))
-
-    assert prepared() == before
+def alerts_since(patient_id: Any, since: datetime) -> Any:
+    return (
+        Alert.objects.filter(patient_id=patient_id, created_at__gte=since)
+        .filter(~Q(status="resolved") | ~Q(holds_in_force=[]))
+        .select_related("patient__clinic")
+        .annotate(seen=Count("patient__alerts"))
+        .order_by("-created_at", "pk")[:50]
+    )
 
 
-@pytest.mark.django_db
-def test_its_statements_are_counted_as_djangos_own() -> None:
-    with CaptureQueriesContext(connection) as captured:
-        run(7)
-
-    # As sent: the values travel apart from the SQL.
-    assert [q["sql"] for q in captured.captured_queries] == ["SELECT $1::int + 1 AS careloop_prepared_probe"]
+def as_compared(alerts: list[Alert]) -> list[tuple[Any, ...]]:
+    return [(a.pk, a.grade, a.hold_drugs, a.created_at, a.patient.clinic.name, a.seen) for a in alerts]  # type: ignore[attr-defined]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_run_prepared_sends_no_health_check_and_counts_as_one() -> None:
-    run(1)  # the connection is open
-    connection.health_check_done = False  # as at the start of a request
-    checks = []
-    original = connection.is_usable
-    connection.is_usable = lambda: checks.append(1) or original()  # type: ignore[method-assign]
-    try:
-        assert run_prepared(connection, STATEMENT, [2]) == [(3,)]
-    finally:
-        del connection.is_usable
-
-    assert checks == []
-    assert connection.health_check_done  # the statement answered: the request's next ones skip it too
-
-
-@pytest.mark.django_db(transaction=True)
-def test_run_prepared_on_a_connection_its_server_ended_runs_once_on_a_new_one() -> None:
-    run(1)
-    end_this_connection_from_outside()
-
-    assert run_prepared(connection, STATEMENT, [41]) == [(42,)]
+def test_a_query_of_two_values_gives_what_the_orm_gives_for_any_values(
+    patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    low_counts(patient, 20, 30, 40)
+    low_counts(other_patient, 15)
+    query = PreparedQuery(alerts_since, NO_PATIENT, NO_TIME)
+    hour_ago = datetime.now(UTC) - timedelta(minutes=30)
+    for who in (patient, other_patient):
+        for since in (datetime(2000, 1, 1, tzinfo=UTC), hour_ago, datetime.now(UTC) + timedelta(days=1)):
+            expected = as_compared(list(alerts_since(who.patient.pk, since)))
+            with CaptureQueriesContext(connection) as captured:
+                found = as_compared(query.run(who.patient.pk, since))
+            assert found == expected
+            assert len(captured.captured_queries) == 1
+    assert as_compared(query.run(patient.patient.pk, datetime(2000, 1, 1, tzinfo=UTC)))  # not vacuous
 
 
-@pytest.mark.django_db
-def test_inside_a_transaction_a_lost_connection_is_an_error() -> None:
-    run(1)
-    end_this_connection_from_outside()
+def test_rows_are_the_orms_values_list_converted(patient: EnrolledPatient) -> None:
+    low_counts(patient, 20, 30)
 
-    with pytest.raises(OperationalError):
-        run_prepared(connection, STATEMENT, [1])
+    def build(patient_id: Any) -> Any:
+        return (
+            Alert.objects.filter(patient_id=patient_id)
+            .order_by("created_at")
+            .values_list("patient_id", "grade", "hold_drugs", "created_at")
+        )
+
+    found = PreparedQuery(build, NO_PATIENT).rows(patient.patient.pk)
+    assert found == [tuple(row) for row in build(patient.patient.pk)]
+    assert found and isinstance(found[0][0], uuid.UUID) and isinstance(found[0][3], datetime)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compiled on PostgreSQL only")
+def test_the_sql_is_compiled_once_per_connection(patient: EnrolledPatient) -> None:
+    query = PreparedQuery(lambda pk: Patient.objects.filter(pk=pk), NO_PATIENT)
+    first = query.plan()
+    assert [p.pk for p in query.run(patient.patient.pk)] == [patient.patient.pk]
+    assert query.plan() is first
+    assert query.run(uuid.uuid4()) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compiled on PostgreSQL only")
+def test_a_placeholder_the_sql_does_not_take_is_refused(db: None) -> None:
+    query = PreparedQuery(lambda pk, _unused: Patient.objects.filter(pk=pk), NO_PATIENT, NO_TIME)
+    with pytest.raises(ValueError, match="does not reach"):
+        query.plan()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compiled on PostgreSQL only")
+def test_two_equal_placeholders_are_refused(db: None) -> None:
+    query = PreparedQuery(lambda a, b: Patient.objects.filter(Q(pk=a) | Q(pk=b)), NO_PATIENT, NO_PATIENT)
+    with pytest.raises(ValueError, match="equal"):
+        query.plan()

@@ -18,7 +18,7 @@ from backend.records.baselines import baselines_for, lab_contexts
 from backend.records.models import LabBaseline, LabResult
 from shared.lab_values import parse_lab_value
 from tests.backend.support import grade_all, sync
-from tests.factories import EnrolledPatient, Person, lab_item
+from tests.factories import EnrolledPatient, Person, lab_item, make_patient
 
 BEFORE_C1D1 = "2026-10-30T08:00:00-04:00"
 ON_C1D1_EVENING = "2026-11-01T23:30:00-05:00"  # still 1 Nov in New York (04:30 UTC on 2 Nov)
@@ -70,6 +70,25 @@ def test_an_entered_baseline_wins_over_the_readings(patient: EnrolledPatient, nu
 def test_an_analyte_without_a_baseline_rule_has_none(patient: EnrolledPatient) -> None:
     synced(patient, lab_item("platelets", 200, "K/uL", collected_at=BEFORE_C1D1))
     assert baselines_for([patient.patient])[patient.patient.pk] == {}
+
+
+def test_several_patients_baselines_read_together_are_each_ones_read_alone(nurse: Person) -> None:
+    """One patient's baselines are read by a query compiled once (the sync's lab context); several
+    patients' by the ORM: the same baselines either way, each patient's own."""
+    first, second = make_patient(nurse), make_patient(nurse, name="Sam Second", tz="Asia/Tokyo")
+    synced(first, lab_item("creatinine", 0.6, "mg/dL", collected_at=BEFORE_C1D1))
+    synced(first, lab_item("alt", 30, "U/L", collected_at=ON_C1D1_EVENING))
+    synced(second, lab_item("creatinine", 0.8, "mg/dL", collected_at=BEFORE_C1D1))
+    synced(second, lab_item("alt", 40, "U/L", collected_at=ON_C1D1_EVENING))  # 2 Nov in Tokyo: too late
+    response = nurse.client().put(baselines_url(second, "ast"), {"value": 25, "unit": "U/L"}, format="json")
+    assert response.status_code == 200, response.json()
+
+    together = baselines_for([first.patient, second.patient])
+
+    assert together[first.patient.pk] == baselines_for([first.patient])[first.patient.pk]
+    assert together[second.patient.pk] == baselines_for([second.patient])[second.patient.pk]
+    assert sorted(together[first.patient.pk]) == ["alt", "creatinine"]
+    assert sorted(together[second.patient.pk]) == ["ast", "creatinine"]
 
 
 # --- grading with it ----------------------------------------------------------------------------
