@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.audit.models import AuditEvent
+from backend.core.prepared import run_prepared
 
 # Every column but the id, in this order; `patient_id` is the only one that differs between rows.
 _FIELDS = [
@@ -108,6 +109,11 @@ def audit_record(
 _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
 
 
+# The same for audited_select, inside its statement: `ok` is read first and once (the page waits on
+# it), so the setting is made before anything is written and holds until the statement's commit.
+_ASYNC_IN_STATEMENT = ", set_config('synchronous_commit', 'off', true) AS async_commit"
+
+
 def _may_commit_asynchronously() -> bool:
     return (
         connection.vendor == "postgresql"
@@ -136,9 +142,10 @@ def audited_select(
     cursor page fetches one row more than it shows, to know there is a next page, and that row's
     patient was not shown. `guard`: a boolean SQL expression (and its parameters) evaluated in the
     same snapshot; false, the statement reads and records nothing and answers (False, []).
-    Sent with `synchronous_commit` off outside a transaction, as a read's audit_record is (see
-    _ASYNC_COMMIT). Counts as the request's audit for the middleware. (`audit=False`: the page
-    alone, for bench 6 to price the audit; never in production.)"""
+    With `synchronous_commit` off outside a transaction, as a read's audit_record is (see
+    _ASYNC_COMMIT); prepared on the server, once per connection (its plan reused). Counts as the
+    request's audit for the middleware. (`audit=False`: the page alone, for bench 6 to price the
+    audit; never in production.)"""
     flag = _request_audited.get()
     if flag is not None:
         flag[0] = True
@@ -147,9 +154,11 @@ def audited_select(
     q = connection.ops.quote_name
     table, targets = q(AuditEvent._meta.db_table), ", ".join(q(f.column) for f in _FIELDS)
     guard_sql, guard_params = guard
+    # Outside a transaction the statement is its own: set_config(..., true) lasts until its commit.
+    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
     # Names from _meta and c0..cN, quoted or generated; every value travels as a parameter.
     ctes = [
-        f"ok AS (SELECT {guard_sql} AS v)",
+        f"ok AS (SELECT {guard_sql} AS v{_ASYNC_IN_STATEMENT if asynchronous else ''})",
         f"page ({names}) AS (SELECT q.* FROM ({sql}) q WHERE (SELECT v FROM ok))",  # noqa: S608
     ]
     if audit:
@@ -169,14 +178,9 @@ def audited_select(
         detail[:200],
     ]
     values = [*guard_params, *params, *(audit_values if audit else [])]
-    asynchronous = _may_commit_asynchronously()
-    with connection.cursor() as cursor:
-        if asynchronous:
-            cursor.execute(_ASYNC_COMMIT + statement, values)
-            cursor.cursor.nextset()  # past SET LOCAL's empty result, to the page's rows
-        else:
-            cursor.execute(statement, values)
-        rows = cursor.fetchall()
+    # One statement (no SET LOCAL before it), so it can be prepared: parsed and planned once per
+    # connection, and its own connection check (backend.core.prepared.run_prepared).
+    rows = run_prepared(connection, statement, values)
     if not rows[0][0]:
         return False, []
     # An empty page is one row of NULLs beside `ok` (the LEFT JOIN keeps `ok`'s row).

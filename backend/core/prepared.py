@@ -13,11 +13,14 @@ the ORM converts them (`rows`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -147,3 +150,97 @@ class PreparedQuery(Generic[M]):
             return [tuple(row) for row in self._build(*values)]
         plan = self.plan()
         return list(plan.compiler.results_iter(results=[self._fetch(plan, values)], tuple_expected=True))
+
+
+_ONLY_WHEN_ASKED = 2**62
+
+
+@cache
+def _prepared_cursor_class() -> Any:
+    # PostgreSQL's module, imported on first use only: SQLite deployments never get here.
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class Prepared(ServerBindingCursor):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None) -> Any:
+            return super().execute(query, params, prepare=True, binary=binary)
+
+        def _send_query_prepared(self, name: bytes, pgq: Any, *, binary: Any = None) -> None:
+            # psycopg records the query it sent only when unprepared; Django's query log reads it
+            # (as the SQL sent: $1, $2, ... with the values apart).
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, binary=binary)
+
+    return Prepared
+
+
+@contextmanager
+def prepared_cursor(connection: BaseDatabaseWrapper, *, health_check: bool = True) -> Iterator[Any]:
+    """A cursor (PostgreSQL, psycopg 3) whose statements are bound on the server and prepared once
+    per connection, so each later run skips PostgreSQL's parse and plan: the alert list's one
+    statement (token check, page, audit INSERT) spent 0.41-0.60 ms planning for 0.15-0.25 ms
+    executing (EXPLAIN ANALYZE; bench/README.md, bench 6). Django leaves psycopg's automatic
+    preparing off (`prepare_threshold`) for connection poolers that cannot keep prepared
+    statements; this deployment connects directly, and only statements run here are prepared.
+    Wrapped as Django wraps its own cursors: counted and logged as any other statement, its
+    errors Django's. (`health_check=False`: see run_prepared.)"""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    if health_check:
+        connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        if connection.connection.prepare_threshold is None:
+            # Django's None turns psycopg's preparing off altogether, `prepare=True` included. Never
+            # reached, this threshold leaves every other statement unprepared (Django's own cursors
+            # bind on the client and are never prepared anyway).
+            connection.connection.prepare_threshold = _ONLY_WHEN_ASKED
+        raw = _prepared_cursor_class()(connection.connection)
+        # As Django's create_cursor: times in the connection's zone.
+        if connection.timezone != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+            register_tzloader(connection.timezone, raw)
+        cursor = connection._prepare_cursor(raw)
+    with cursor:
+        yield cursor
+
+
+# A connection ended by its server between two requests (a restart, pg_terminate_backend): the
+# server said so before our statement could run (SQLSTATE 57P01, admin_shutdown), or the client
+# already knew it closed. Nothing of the statement ran, so it may be sent again on a new connection.
+_ENDED_BEFORE_IT_RAN = {"57P01"}
+
+
+def _ended_before_it_ran(error: BaseException) -> bool:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) in _ENDED_BEFORE_IT_RAN or (
+        getattr(cause, "sqlstate", None) is None and "the connection is closed" in str(cause)
+    )
+
+
+def run_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql`, through prepared_cursor, without Django's health check first: with
+    CONN_HEALTH_CHECKS the first statement of every request is preceded by a `SELECT 1` round trip
+    (22% of the alert list's in-process time; bench/README.md, bench 6). Instead the statement
+    itself is the check: on a connection its server had ended before the statement ran, it is sent
+    once more on a new connection, which is what the health check would have given. Only outside a
+    transaction (inside one, the transaction is lost with its connection and the error stands).
+    Any other error stands too (the request fails; Django replaces the connection after it, as
+    without health checks), because the statement may have run and a second audit row would be
+    written for one read."""
+    from django.db import OperationalError
+
+    retry = connection.connection is not None and not connection.in_atomic_block
+    try:
+        with prepared_cursor(connection, health_check=False) as cursor:
+            cursor.execute(sql, params)
+            rows = list(cursor.fetchall())
+    except OperationalError as error:
+        if not retry or not _ended_before_it_ran(error):
+            raise
+        connection.close()
+        with prepared_cursor(connection, health_check=False) as cursor:
+            cursor.execute(sql, params)
+            rows = list(cursor.fetchall())
+    connection.health_check_done = True  # it answered: later statements of the request skip the check too
+    return rows

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, connections
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
@@ -93,3 +94,16 @@ def error_fields(response: Response) -> dict[str, Any]:
     body = response.json()
     assert set(body) >= {"errors"}, body
     return body["errors"]
+
+
+def end_this_connection_from_outside() -> None:
+    """What a database restart does to an idle connection: its server ends it (SQLSTATE 57P01)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+    finally:
+        other.close()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backend.accounts.models import DeviceToken, User, hash_token
@@ -18,7 +19,7 @@ from backend.alerts.first_page import first_page
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
 from tests.backend.audit.support import last_audit_id
-from tests.backend.support import ALERTS_URL
+from tests.backend.support import ALERTS_URL, end_this_connection_from_outside
 from tests.factories import EnrolledPatient, Person, make_patient
 
 on_postgresql = pytest.mark.skipif(
@@ -104,6 +105,53 @@ def test_a_patients_first_page_and_its_audit_are_one_round_trip(
     assert list(
         AuditEvent.objects.filter(id__gt=before).values_list("actor_id", "action", "resource", "patient_id")
     ) == [(patient.user.pk, "read", "alert", patient.patient.pk)]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_on_its_own_a_page_commits_its_audit_without_waiting_for_the_disk(patient: EnrolledPatient) -> None:
+    """As a read's audit_record: synchronous_commit off for the page's own statement only (set in
+    it, so the statement can be prepared), the connection's next transactions durable again."""
+    alerts(patient, 2)
+    assert not connection.in_atomic_block
+
+    with CaptureQueriesContext(connection) as captured:
+        rows = first_page(patient.user, {})
+
+    assert rows is not None and len(rows) == 2
+    assert len(captured.captured_queries) == 1
+    assert "set_config('synchronous_commit', 'off', true)" in captured.captured_queries[0]["sql"]
+    assert AuditEvent.objects.filter(patient_id=patient.patient.pk, action="read").count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_page_on_a_connection_the_database_ended_is_answered_and_audited_once(patient: EnrolledPatient) -> None:
+    """No health check before the page's statement (backend.core.prepared.run_prepared): a connection
+    ended by a database restart is replaced as the check would have, and the read recorded once."""
+    alerts(patient, 2)
+    first_page(patient.user, {})
+    before = last_audit_id()
+    end_this_connection_from_outside()
+
+    rows = first_page(patient.user, {})
+
+    assert rows is not None and len(rows) == 2
+    assert list(AuditEvent.objects.filter(id__gt=before).values_list("patient_id", flat=True)) == [patient.patient.pk]
+
+
+@on_postgresql
+def test_inside_a_transaction_a_page_commits_its_audit_with_it(patient: EnrolledPatient) -> None:
+    alerts(patient, 1)
+    assert connection.in_atomic_block  # pytest-django's, as a view that also writes would have
+
+    with CaptureQueriesContext(connection) as captured:
+        first_page(patient.user, {})
+
+    assert "synchronous_commit" not in captured.captured_queries[0]["sql"]
 
 
 @on_postgresql

@@ -1,0 +1,90 @@
+"""Specification of `prepared_cursor` and `run_prepared` (backend.core.prepared): a statement run
+through them is parsed and planned by PostgreSQL once per connection, counted as any other, and
+nothing else is prepared; no health check before it, and a connection its server ended is replaced."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
+
+from backend.accounts.models import User
+from backend.core.prepared import prepared_cursor, run_prepared
+from tests.backend.support import IS_POSTGRES, end_this_connection_from_outside
+
+pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="prepared statements: PostgreSQL's (CI runs it)")
+
+STATEMENT = "SELECT %s::int + 1 AS careloop_prepared_probe"
+
+
+def prepared() -> list[tuple[str, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return list(cursor.fetchall())
+
+
+def run(value: int) -> int:
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(STATEMENT, [value])
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+def test_it_prepares_a_statement_once_and_runs_it_with_fresh_values() -> None:
+    assert [run(v) for v in (1, 2, 41)] == [2, 3, 42]
+
+    mine = [(sql, runs) for sql, runs in prepared() if "careloop_prepared_probe" in sql]
+    assert mine == [("SELECT $1::int + 1 AS careloop_prepared_probe", 3)]
+
+
+@pytest.mark.django_db
+def test_djangos_own_statements_stay_unprepared() -> None:
+    run(1)
+    before = prepared()
+
+    for _ in range(10):  # psycopg's default threshold would prepare after 5
+        list(User.objects.filter(pk=1))
+
+    assert prepared() == before
+
+
+@pytest.mark.django_db
+def test_its_statements_are_counted_as_djangos_own() -> None:
+    with CaptureQueriesContext(connection) as captured:
+        run(7)
+
+    # As sent: the values travel apart from the SQL.
+    assert [q["sql"] for q in captured.captured_queries] == ["SELECT $1::int + 1 AS careloop_prepared_probe"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_prepared_sends_no_health_check_and_counts_as_one() -> None:
+    run(1)  # the connection is open
+    connection.health_check_done = False  # as at the start of a request
+    checks = []
+    original = connection.is_usable
+    connection.is_usable = lambda: checks.append(1) or original()  # type: ignore[method-assign]
+    try:
+        assert run_prepared(connection, STATEMENT, [2]) == [(3,)]
+    finally:
+        del connection.is_usable
+
+    assert checks == []
+    assert connection.health_check_done  # the statement answered: the request's next ones skip it too
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_prepared_on_a_connection_its_server_ended_runs_once_on_a_new_one() -> None:
+    run(1)
+    end_this_connection_from_outside()
+
+    assert run_prepared(connection, STATEMENT, [41]) == [(42,)]
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_a_lost_connection_is_an_error() -> None:
+    run(1)
+    end_this_connection_from_outside()
+
+    with pytest.raises(OperationalError):
+        run_prepared(connection, STATEMENT, [1])
