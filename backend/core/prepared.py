@@ -205,29 +205,30 @@ def prepared_cursor(connection: BaseDatabaseWrapper, *, health_check: bool = Tru
         yield cursor
 
 
-# A connection ended by its server between two requests (a restart, pg_terminate_backend): the
-# server said so before our statement could run (SQLSTATE 57P01, admin_shutdown), or the client
-# already knew it closed. Nothing of the statement ran, so it may be sent again on a new connection.
-_ENDED_BEFORE_IT_RAN = {"57P01"}
+# The server's word that it ended the connection (admin or crash shutdown, cannot connect now).
+_ENDED_BY_SERVER = {"57P01", "57P02", "57P03"}
 
 
-def _ended_before_it_ran(error: BaseException) -> bool:
-    cause = error.__cause__
-    return getattr(cause, "sqlstate", None) in _ENDED_BEFORE_IT_RAN or (
-        getattr(cause, "sqlstate", None) is None and "the connection is closed" in str(cause)
-    )
+def _connection_lost(connection: BaseDatabaseWrapper, error: BaseException) -> bool:
+    """The error lost the connection (the server said so, or the socket is closed or broken), as
+    opposed to an error of the statement on a connection still good (a timeout, a constraint)."""
+    if getattr(error.__cause__, "sqlstate", None) in _ENDED_BY_SERVER:
+        return True
+    raw = connection.connection
+    return raw is None or bool(raw.closed) or bool(getattr(raw, "broken", False))
 
 
 def run_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of `sql`, through prepared_cursor, without Django's health check first: with
     CONN_HEALTH_CHECKS the first statement of every request is preceded by a `SELECT 1` round trip
     (22% of the alert list's in-process time; bench/README.md, bench 6). Instead the statement
-    itself is the check: on a connection its server had ended before the statement ran, it is sent
-    once more on a new connection, which is what the health check would have given. Only outside a
-    transaction (inside one, the transaction is lost with its connection and the error stands).
-    Any other error stands too (the request fails; Django replaces the connection after it, as
-    without health checks), because the statement may have run and a second audit row would be
-    written for one read."""
+    itself is the check: when it loses the connection (its server ended it between two requests,
+    or the socket broke), it is sent once more on a new connection, which is what the health check
+    would have given, so a dropped connection fails no request. Only outside a transaction (inside
+    one, the transaction is lost with its connection and the error stands), and never for an
+    error of the statement on a good connection. If the connection broke after the statement
+    committed, the retry records the read's audit rows a second time: a read counted twice, never
+    a read unrecorded nor a nurse's poll failed."""
     from django.db import OperationalError
 
     retry = connection.connection is not None and not connection.in_atomic_block
@@ -236,7 +237,7 @@ def run_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any
             cursor.execute(sql, params)
             rows = list(cursor.fetchall())
     except OperationalError as error:
-        if not retry or not _ended_before_it_ran(error):
+        if not retry or not _connection_lost(connection, error):
             raise
         connection.close()
         with prepared_cursor(connection, health_check=False) as cursor:

@@ -4,6 +4,9 @@ nothing else is prepared; no health check before it, and a connection its server
 
 from __future__ import annotations
 
+import os
+import socket
+
 import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
@@ -88,3 +91,28 @@ def test_inside_a_transaction_a_lost_connection_is_an_error() -> None:
 
     with pytest.raises(OperationalError):
         run_prepared(connection, STATEMENT, [1])
+
+
+def break_this_connections_socket() -> None:
+    """A connection lost without a word from its server (a network cut): the socket just ends."""
+    socket.socket(fileno=os.dup(connection.connection.fileno())).shutdown(socket.SHUT_RDWR)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_prepared_on_a_connection_lost_without_a_word_runs_once_on_a_new_one() -> None:
+    run(1)
+    break_this_connections_socket()
+
+    assert run_prepared(connection, STATEMENT, [41]) == [(42,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_of_the_statement_on_a_good_connection_is_not_sent_again() -> None:
+    run(1)
+    sent = []
+    with CaptureQueriesContext(connection) as captured:
+        with pytest.raises(Exception, match="division by zero"):
+            run_prepared(connection, "SELECT 1 / %s::int AS careloop_prepared_zero", [0])
+        sent = [q for q in captured.captured_queries if "careloop_prepared_zero" in q["sql"]]
+
+    assert len(sent) == 1
