@@ -231,17 +231,18 @@ def run_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any
     a read unrecorded nor a nurse's poll failed."""
     from django.db import OperationalError
 
-    retry = connection.connection is not None and not connection.in_atomic_block
-    try:
+    def once() -> list[tuple[Any, ...]]:
         with prepared_cursor(connection, health_check=False) as cursor:
             cursor.execute(sql, params)
-            rows = list(cursor.fetchall())
+            return list(cursor.fetchall())
+
+    retry = connection.connection is not None and not connection.in_atomic_block
+    try:
+        rows = once()
     except OperationalError as error:
         if not retry or not _connection_lost(connection, error):
             raise
         connection.close()
-        with prepared_cursor(connection, health_check=False) as cursor:
-            cursor.execute(sql, params)
-            rows = list(cursor.fetchall())
+        rows = once()
     connection.health_check_done = True  # it answered: later statements of the request skip the check too
     return rows
