@@ -25,7 +25,7 @@ from uuid import UUID
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -52,6 +52,11 @@ from shared.lab_context import LabContext
 from shared.lab_values import parse_lab_value
 
 SWEEP_BATCH = 500
+#: Waiting readings a grading task claims besides its own, per table (the task's `also_waiting`).
+#: Under load each sync queues a task; one that grades what the others wait for leaves them
+#: nothing but a claim that finds no row, so one worker keeps up (bench 2 beside 50 phones). Bounded
+#: so that a backlog (after a Redis outage) is shared among tasks and the sweeper in short transactions.
+COALESCE_BATCH = 200
 logger = logging.getLogger(__name__)
 
 
@@ -81,9 +86,19 @@ def policy_for(clinic: Clinic) -> AlertPolicy:
         return DEFAULT_POLICY
 
 
-def readings_grade(*, lab_ids: Sequence[UUID] = (), symptom_ids: Sequence[UUID] = ()) -> GradingOutcome:
-    """Grade the given readings if nobody has yet (the per-sync task)."""
-    return _grade(Q(id__in=list(lab_ids)), Q(id__in=list(symptom_ids)), limit=None)
+def readings_grade(
+    *, lab_ids: Sequence[UUID] = (), symptom_ids: Sequence[UUID] = (), also_waiting: int = 0
+) -> GradingOutcome:
+    """Grade the given readings if nobody has yet (the per-sync task); and, with `also_waiting`,
+    up to that many other ungraded readings of each kind given (labs, symptoms), oldest first,
+    that no other grader holds: the readings of syncs whose own tasks are still queued."""
+    return _grade(
+        Q(id__in=list(lab_ids)),
+        Q(id__in=list(symptom_ids)),
+        limit=None,
+        # Only kinds the task was given: a task of one kind adds no statement for the other.
+        waiting=(also_waiting if lab_ids else 0, also_waiting if symptom_ids else 0),
+    )
 
 
 def ungraded_sweep(*, older_than: timedelta, now: datetime | None = None, limit: int = SWEEP_BATCH) -> GradingOutcome:
@@ -118,7 +133,20 @@ def _claimed(model: type[M]) -> PreparedQuery[M]:
 _CLAIMED: dict[type[Any], PreparedQuery[Any]] = {LabResult: _claimed(LabResult), SymptomReport: _claimed(SymptomReport)}
 
 
-def _claim(model: type[M], which: Q, limit: int | None, now: datetime) -> list[M]:
+def _waiting(model: type[M], count: int) -> QuerySet[M, UUID]:
+    """The oldest `count` ungraded rows no other grader holds (the partial index on ungraded rows)."""
+    return (
+        model.objects.filter(graded_at__isnull=True)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:count]
+    )
+
+
+def _claim(model: type[M], which: Q, limit: int | None, now: datetime, waiting: int = 0) -> list[M]:
+    if waiting and not marks_in_claim():
+        # SQLite: the IMMEDIATE transaction already holds the write lock, nobody else claims.
+        which = which | Q(pk__in=_waiting(model, waiting))
     rows = (
         model.objects.filter(which, graded_at__isnull=True)
         .select_for_update(skip_locked=True, of=("self",))
@@ -137,18 +165,31 @@ def _claim(model: type[M], which: Q, limit: int | None, now: datetime) -> list[M
     except EmptyResultSet:  # no ids given: nothing to claim, no statement
         return []
     table = connection.ops.quote_name(model._meta.db_table)
+    if not waiting:
+        return _CLAIMED[model].run(
+            # The table's name and the ORM's compiled SQL; values are bound.
+            with_sql=f'WITH "claimed" AS (UPDATE {table} SET "graded_at" = %s WHERE "id" IN ({sql}) RETURNING "id") ',  # noqa: S608
+            with_params=[now, *params],
+        )
+    # Each set is locked in its own CTE (PostgreSQL allows no FOR UPDATE inside a UNION), then
+    # joined on the primary key: never a scan of the table, whatever its size. The CTEs name their
+    # column: the ORM calls it "pk", and an unknown "id" would silently mean the outer row's own.
+    more, more_params = _waiting(model, waiting).query.sql_with_params()
     return _CLAIMED[model].run(
-        # The table's name and the ORM's compiled SQL; values are bound.
-        with_sql=f'WITH "claimed" AS (UPDATE {table} SET "graded_at" = %s WHERE "id" IN ({sql}) RETURNING "id") ',  # noqa: S608
-        with_params=[now, *params],
+        with_sql=(  # the table's name and the ORM's compiled SQL; values are bound
+            f'WITH "own"("id") AS ({sql}), "waiting"("id") AS ({more}), '  # noqa: S608
+            f'"claimed" AS (UPDATE {table} SET "graded_at" = %s WHERE "id" IN '
+            '(SELECT "id" FROM "own" UNION SELECT "id" FROM "waiting") RETURNING "id") '
+        ),
+        with_params=[*params, *more_params, now],
     )
 
 
-def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None) -> GradingOutcome:
+def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None, waiting: tuple[int, int] = (0, 0)) -> GradingOutcome:
     now = timezone.now()
     with transaction.atomic():
-        labs = _claim(LabResult, lab_filter, limit, now)
-        symptoms = _claim(SymptomReport, symptom_filter, limit, now)
+        labs = _claim(LabResult, lab_filter, limit, now, waiting[0])
+        symptoms = _claim(SymptomReport, symptom_filter, limit, now, waiting[1])
         if not labs and not symptoms:
             return GradingOutcome(0, [])
         policies: dict[int, AlertPolicy] = {}

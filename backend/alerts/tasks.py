@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 )
 def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | None = None, **_: Any) -> int:
     outcome = grading.readings_grade(
-        lab_ids=[UUID(i) for i in lab_ids or ()], symptom_ids=[UUID(i) for i in symptom_ids or ()]
+        lab_ids=[UUID(i) for i in lab_ids or ()],
+        symptom_ids=[UUID(i) for i in symptom_ids or ()],
+        also_waiting=grading.COALESCE_BATCH,
     )
     if outcome.to_announce:
         logger.info(

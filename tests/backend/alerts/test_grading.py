@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from backend.accounts.models import Clinic
-from backend.alerts.grading import readings_grade, ungraded_sweep
+from backend.alerts.grading import COALESCE_BATCH, readings_grade, ungraded_sweep
 from backend.alerts.models import Alert
 from backend.patients.models import Patient
 from backend.records.models import LabResult, SymptomReport
@@ -250,6 +250,96 @@ def test_readings_of_one_kind_make_one_episode_listing_each(patient: EnrolledPat
     (alert,) = alerts_after(patient, lab_results=[first, second])
 
     assert sorted(r["id"] for r in alert.readings) == sorted([first["id"], second["id"]])
+
+
+# --- one task, many syncs (the task's `also_waiting`) ----------------------------------------------
+
+
+def test_a_grading_task_also_grades_the_readings_whose_tasks_still_wait(
+    patient: EnrolledPatient, other_patient: EnrolledPatient, enqueued: list[dict[str, Any]]
+) -> None:
+    """Under load every sync queues a task; the first to run grades what the others wait for, and
+    those find nothing to do: each reading graded once, each alert raised once."""
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+    sync(other_patient, symptom_reports=[symptom_item("diarrhea", {"stools_above_usual": 9})])
+    sync(other_patient, lab_results=[lab_item("anc", 0.4)])
+    first, second, third = enqueued
+
+    outcome = readings_grade(**third, also_waiting=COALESCE_BATCH)
+
+    assert (outcome.graded, len(outcome.alerts_raised)) == (2, 2)  # both labs; the symptom is not a lab
+    assert readings_grade(**first, also_waiting=COALESCE_BATCH).graded == 0
+    assert readings_grade(**second, also_waiting=COALESCE_BATCH).graded == 1
+    assert not LabResult.objects.filter(graded_at__isnull=True).exists()
+    assert not SymptomReport.objects.filter(graded_at__isnull=True).exists()
+    assert Alert.objects.count() == 3
+
+
+def test_a_lab_task_leaves_a_waiting_symptom_to_its_own_task(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]]
+) -> None:
+    """A task claims waiting readings only of the kinds it was given (no statement for the other)."""
+    sync(patient, symptom_reports=[symptom_item("diarrhea", {"stools_above_usual": 9})])
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+
+    assert readings_grade(**enqueued[1], also_waiting=COALESCE_BATCH).graded == 1
+    assert SymptomReport.objects.get().graded_at is None
+
+
+def test_a_task_takes_at_most_its_batch_of_waiting_readings_the_oldest_first(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]]
+) -> None:
+    waiting = [lab_item("platelets", 150 + n) for n in range(4)]
+    for item in waiting:
+        sync(patient, lab_results=[item])
+    own = lab_item("platelets", 20)
+    sync(patient, lab_results=[own])
+
+    assert readings_grade(**enqueued[-1], also_waiting=2).graded == 3
+
+    graded = set(LabResult.objects.filter(graded_at__isnull=False).values_list("id", flat=True))
+    assert graded == {uuid.UUID(i["id"]) for i in (own, waiting[0], waiting[1])}
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="two connections at once: PostgreSQL (SQLite serialises writers)")
+@pytest.mark.django_db(transaction=True)
+def test_a_waiting_reading_another_grader_holds_is_skipped_not_waited_for(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]]
+) -> None:
+    """SKIP LOCKED: a task neither waits for a reading another grader has claimed nor grades it
+    twice; its own reading is graded at once."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    held = lab_item("platelets", 20)
+    sync(patient, lab_results=[held])
+    sync(patient, lab_results=[lab_item("platelets", 22)])
+    holding, release = threading.Event(), threading.Event()
+
+    def other_grader() -> None:
+        try:
+            with transaction.atomic():
+                list(LabResult.objects.select_for_update().filter(pk=held["id"]))
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_grader)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        outcome = readings_grade(**enqueued[1], also_waiting=COALESCE_BATCH)
+    finally:
+        release.set()
+        thread.join(30)
+
+    assert outcome.graded == 1
+    assert LabResult.objects.get(pk=held["id"]).graded_at is None  # left to its own task
+    assert readings_grade(**enqueued[0], also_waiting=COALESCE_BATCH).graded == 1
+    assert Alert.objects.count() == 1  # one episode listing both
+    connection.close()
 
 
 def test_one_batch_grades_several_patients_and_clinics(
@@ -677,7 +767,7 @@ def _task_statements(patient: EnrolledPatient, item: dict[str, Any]) -> list[str
 
     assert sync(patient, lab_results=[item]).status_code == 200
     with CaptureQueriesContext(connection) as ctx:
-        assert readings_grade(lab_ids=[uuid.UUID(item["id"])]).graded == 1
+        assert readings_grade(lab_ids=[uuid.UUID(item["id"])], also_waiting=COALESCE_BATCH).graded == 1
     return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
 
 
@@ -698,7 +788,8 @@ def test_one_alerting_lab_costs_four_statements_whether_it_starts_or_joins_an_ep
 
     assert (len(starts), len(joins)) == (TASK_STATEMENTS, TASK_STATEMENTS), [starts, joins]
     if IS_POSTGRES:
-        assert starts[0].startswith('WITH "claimed" AS (UPDATE "records_labresult" SET "graded_at"')
+        assert starts[0].startswith('WITH "own"("id") AS (SELECT "records_labresult"."id"')
+        assert '"claimed" AS (UPDATE "records_labresult" SET "graded_at"' in starts[0]
         assert starts[1].startswith('WITH "graded" AS (UPDATE "records_labresult" SET "grade"')
     assert starts[-1].startswith("INSERT") and '"alerts_alert"' in starts[-1] and "RETURNING" in starts[-1]
     assert joins[-1].startswith('UPDATE "alerts_alert"')
