@@ -114,11 +114,15 @@ _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
 _ASYNC_IN_STATEMENT = ", set_config('synchronous_commit', 'off', true) AS async_commit"
 
 
+def _own_transaction_on_postgresql() -> bool:
+    """A statement sent now commits alone (no outer transaction) on PostgreSQL."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
 def _may_commit_asynchronously() -> bool:
-    return (
-        connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    # SET LOCAL travels with the INSERT in one simple query: client-side binding only.
+    return _own_transaction_on_postgresql() and not connection.settings_dict.get("OPTIONS", {}).get(
+        "server_side_binding"
     )
 
 
@@ -155,7 +159,7 @@ def audited_select(
     table, targets = q(AuditEvent._meta.db_table), ", ".join(q(f.column) for f in _FIELDS)
     guard_sql, guard_params = guard
     # Outside a transaction the statement is its own: set_config(..., true) lasts until its commit.
-    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
+    asynchronous = _own_transaction_on_postgresql()
     # Names from _meta and c0..cN, quoted or generated; every value travels as a parameter.
     ctes = [
         f"ok AS (SELECT {guard_sql} AS v{_ASYNC_IN_STATEMENT if asynchronous else ''})",

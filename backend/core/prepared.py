@@ -207,6 +207,10 @@ def prepared_cursor(connection: BaseDatabaseWrapper, *, health_check: bool = Tru
 
 # The server's word that it ended the connection (admin or crash shutdown, cannot connect now).
 _ENDED_BY_SERVER = {"57P01", "57P02", "57P03"}
+# "cached plan must not change result type": a migration changed a table the prepared statement
+# reads while this process kept its connection. The statement did not run; a new connection
+# prepares it afresh, so a deploy that migrates before restarting the web fails no request.
+_PLAN_OUTDATED = "0A000"
 
 
 def _connection_lost(connection: BaseDatabaseWrapper, error: BaseException) -> bool:
@@ -224,12 +228,13 @@ def run_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any
     (22% of the alert list's in-process time; bench/README.md, bench 6). Instead the statement
     itself is the check: when it loses the connection (its server ended it between two requests,
     or the socket broke), it is sent once more on a new connection, which is what the health check
-    would have given, so a dropped connection fails no request. Only outside a transaction (inside
+    would have given, so a dropped connection fails no request; likewise a statement whose plan a
+    migration outdated (_PLAN_OUTDATED). Only outside a transaction (inside
     one, the transaction is lost with its connection and the error stands), and never for an
     error of the statement on a good connection. If the connection broke after the statement
     committed, the retry records the read's audit rows a second time: a read counted twice, never
     a read unrecorded nor a nurse's poll failed."""
-    from django.db import OperationalError
+    from django.db import NotSupportedError, OperationalError
 
     def once() -> list[tuple[Any, ...]]:
         with prepared_cursor(connection, health_check=False) as cursor:
@@ -239,8 +244,9 @@ def run_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any
     retry = connection.connection is not None and not connection.in_atomic_block
     try:
         rows = once()
-    except OperationalError as error:
-        if not retry or not _connection_lost(connection, error):
+    except (OperationalError, NotSupportedError) as error:
+        outdated = getattr(error.__cause__, "sqlstate", None) == _PLAN_OUTDATED
+        if not retry or not (outdated or _connection_lost(connection, error)):
             raise
         connection.close()
         rows = once()

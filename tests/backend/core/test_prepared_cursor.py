@@ -1,14 +1,16 @@
 """Specification of `prepared_cursor` and `run_prepared` (backend.core.prepared): a statement run
 through them is parsed and planned by PostgreSQL once per connection, counted as any other, and
-nothing else is prepared; no health check before it, and a connection its server ended is replaced."""
+nothing else is prepared; no health check before it, and a connection its server ended (or a
+statement a migration outdated) is replaced."""
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import NotSupportedError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from backend.accounts.models import User
@@ -116,3 +118,48 @@ def test_an_error_of_the_statement_on_a_good_connection_is_not_sent_again() -> N
         sent = [q for q in captured.captured_queries if "careloop_prepared_zero" in q["sql"]]
 
     assert len(sent) == 1
+
+
+def change_the_tables_columns_from_outside(table: str) -> None:
+    """What a migration run by the deploy does while this process keeps its connection open."""
+    import psycopg
+
+    with psycopg.connect(dbname=connection.settings_dict["NAME"], **_server(), autocommit=True) as other:
+        other.execute(f"ALTER TABLE {table} ALTER COLUMN x TYPE text")
+
+
+def _server() -> dict[str, object]:
+    settings = connection.settings_dict
+    return {k: v for k, v in (("host", settings["HOST"]), ("port", settings["PORT"]), ("user", settings["USER"])) if v}
+
+
+@pytest.fixture
+def probe_table() -> Iterator[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE careloop_prepared_table (id int, x int); INSERT INTO careloop_prepared_table VALUES (1, 5)"
+        )
+    yield "careloop_prepared_table"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS careloop_prepared_table")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_whose_table_a_migration_changed_is_prepared_afresh(probe_table: str) -> None:
+    """PostgreSQL refuses a prepared plan whose result type changed ("cached plan must not change
+    result type"); the statement did not run, so it is sent once more on a new connection."""
+    statement = f"SELECT * FROM {probe_table} WHERE id = %s"  # noqa: S608 (the fixture's table)
+    assert run_prepared(connection, statement, [1]) == [(1, 5)]
+    change_the_tables_columns_from_outside(probe_table)
+
+    assert run_prepared(connection, statement, [1]) == [(1, "5")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_an_outdated_plan_is_an_error(probe_table: str) -> None:
+    statement = f"SELECT * FROM {probe_table} WHERE id = %s"  # noqa: S608 (the fixture's table)
+    run_prepared(connection, statement, [1])
+    change_the_tables_columns_from_outside(probe_table)
+
+    with pytest.raises(NotSupportedError), transaction.atomic():
+        run_prepared(connection, statement, [1])
