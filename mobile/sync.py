@@ -23,7 +23,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +32,7 @@ from mobile import strings as S
 from mobile.api import ApiClient, ApiError, NotAvailable, Unreachable
 from mobile.config import BACKOFF_BASE_S, BACKOFF_CAP_S, MAX_ROUNDS, RESUME_S, SYNC_BATCH, SYNC_EVERY_S
 from mobile.reminders import TIME_FIELDS
-from mobile.store import SECTIONS, Store
+from mobile.store import SECTIONS, Entry, Store
 
 # The care team's changes to the reminder plan (antiviral drug, nadir draws) are fetched this often.
 PLAN_REFRESH = timedelta(hours=6)
@@ -137,18 +137,17 @@ class SyncEngine:
             items = [e.item for e in batch if e.section == section]
             if items:
                 body[section] = items
-        self.store.count_attempt([e.id for e in batch])
         try:
             answer = self._post(body)
         except Unreachable as exc:
-            self._failed(S.SYNC_ERROR_OFFLINE if exc.status is None else S.SYNC_ERROR_SERVER, exc)
+            self._failed(S.SYNC_ERROR_OFFLINE if exc.status is None else S.SYNC_ERROR_SERVER, exc, batch)
             raise
         except SignedOut as exc:
             self.store.put("signed_out", self.now().isoformat())
-            self._failed(S.SYNC_ERROR_SIGNED_OUT, exc)
+            self._failed(S.SYNC_ERROR_SIGNED_OUT, exc, batch)
             raise
         except ApiError as exc:
-            self._failed(S.sync_error_refused(exc.message), exc)
+            self._failed(S.sync_error_refused(exc.message), exc, batch)
             raise
         result = self._apply(answer, {e.id for e in batch})
         if not result.more:
@@ -283,9 +282,7 @@ class SyncEngine:
             if isinstance(row, Mapping) and row.get("id") in sent:
                 errors = row.get("errors")
                 rejected[str(row["id"])] = errors if isinstance(errors, Mapping) else {"detail": [str(errors)]}
-        self.store.settle(accepted=accepted, rejected=rejected)
         alerts = answer.get("alerts") or []
-        alert_count = self.store.upsert_alerts(alerts if isinstance(alerts, list) else [])
         updates: dict[str, str | None] = {
             "last_sync_ok": self.now().isoformat(),
             "last_sync_error": None,
@@ -303,7 +300,13 @@ class SyncEngine:
         # unless a choice made on this phone still waits to be sent.
         if isinstance(answer.get("language"), str) and not self.store.get("language_dirty"):
             updates["language"] = answer["language"]
-        self.store.put_many(updates)
+        # One commit for the whole answer: the cursor never moves past alerts not stored, and a
+        # round costs one sync of the disk, not three.
+        with self.store.transaction():
+            self.store.count_attempt(sent)  # counted with its outcome: no commit of its own before sending
+            self.store.settle(accepted=accepted, rejected=rejected)
+            alert_count = self.store.upsert_alerts(alerts if isinstance(alerts, list) else [])
+            self.store.put_many(updates)
         unanswered = sent - set(accepted) - set(rejected)
         if unanswered:
             # The server must name every item; if it did not, they stay pending and go again.
@@ -311,9 +314,11 @@ class SyncEngine:
         more = self.store.pending_count() > 0 and len(sent) > len(unanswered)
         return RoundResult(len(sent), len(accepted), len(rejected), alert_count, more)
 
-    def _failed(self, message: str, exc: Exception) -> None:
+    def _failed(self, message: str, exc: Exception, batch: Sequence[Entry] = ()) -> None:
         logger.info("sync failed: %s", exc)
-        self.store.put("last_sync_error", message)
+        with self.store.transaction():
+            self.store.count_attempt([e.id for e in batch])
+            self.store.put("last_sync_error", message)
 
 
 class Backoff:

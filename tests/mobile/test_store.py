@@ -84,3 +84,32 @@ def test_wipe_deletes_the_session_the_entries_and_the_alerts(store: Store) -> No
     store.upsert_alerts([{"id": "al-1", "status": "open", "created_at": ""}])
     store.wipe()
     assert (store.token, store.pending_count(), store.alerts(), store.entries()) == (None, 0, [], [])
+
+
+def test_a_commit_is_one_write_of_a_log_that_survives_a_power_cut(tmp_path: Path) -> None:
+    """WAL with synchronous=FULL: an entry saved is on disk, and a commit syncs one log, not the
+    rollback journal's several files (bench 7: a backlog is many commits)."""
+    path = tmp_path / "phone.sqlite3"
+    store = Store(path)
+    _add(store, "a", "2026-11-15T09:00:00-05:00")
+
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_writes_in_one_transaction_are_kept_together_or_not_at_all(store: Store) -> None:
+    _add(store, "a", "2026-11-15T09:00:00-05:00")
+
+    try:
+        with store.transaction():
+            store.settle(accepted=["a"], rejected={})
+            store.put_many({"cursor": "c1"})
+            raise RuntimeError("the phone ran out of space")
+    except RuntimeError:
+        pass
+
+    assert (store.entry("a").state, store.cursor) == (PENDING, None)  # type: ignore[union-attr]
+    with store.transaction():
+        store.settle(accepted=["a"], rejected={})
+        store.put_many({"cursor": "c1"})
+    assert (store.entry("a").state, store.cursor) == (ACCEPTED, "c1")  # type: ignore[union-attr]

@@ -3,6 +3,7 @@ are applied, and what happens when the network or the server fails. Replays must
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -278,3 +279,24 @@ def test_a_plan_the_server_refuses_does_not_fail_the_sync(engine: SyncEngine, ap
     SettingsPresenter(store).shift_time("lab_draw_time", 30)
     engine.sync_once()
     assert store.get("reminder_plan_dirty") == "1"  # kept: it goes with the next sync
+
+
+def test_an_answer_is_kept_whole_or_not_at_all(
+    engine: SyncEngine, journal: Journal, api: ScriptedApi, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settled entries, alerts and the cursor are one commit: an answer the phone could not store
+    (its disk full) leaves the entries pending, to go again, and the cursor where it was."""
+    entry_id = journal.record_lab("platelets", 18, "10^9/L", NOW).entry_id
+
+    def full(*_: Any, **__: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "put_many", full)
+    with pytest.raises(sqlite3.OperationalError):
+        engine.sync_once()
+    monkeypatch.undo()
+
+    assert (store.entry(entry_id).state, store.cursor) == (PENDING, None)  # type: ignore[union-attr]
+    engine.sync_once()
+    assert store.entry(entry_id).state == ACCEPTED  # type: ignore[union-attr]
+    assert store.cursor is not None
