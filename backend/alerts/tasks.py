@@ -26,11 +26,15 @@ logger = logging.getLogger(__name__)
     retry_backoff_max=60,
 )
 def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | None = None, **_: Any) -> int:
-    outcome = grading.readings_grade(
-        lab_ids=[UUID(i) for i in lab_ids or ()],
-        symptom_ids=[UUID(i) for i in symptom_ids or ()],
-        also_waiting=grading.COALESCE_BATCH,
-    )
+    labs, symptoms = [UUID(i) for i in lab_ids or ()], [UUID(i) for i in symptom_ids or ()]
+    try:
+        outcome = grading.readings_grade(lab_ids=labs, symptom_ids=symptoms, also_waiting=grading.COALESCE_BATCH)
+    except Exception:
+        # A waiting reading that fails its whole batch (not one row: those raise a review alert)
+        # would otherwise fail every task that takes it, the oldest first: this task's own readings
+        # are graded alone, as before batching, and the waiting ones keep their own tasks.
+        logger.exception("grading with the waiting readings failed; grading this task's own alone")
+        outcome = grading.readings_grade(lab_ids=labs, symptom_ids=symptoms)
     if outcome.to_announce:
         logger.info(
             "graded %d readings, raised %d alerts, made %d worse",

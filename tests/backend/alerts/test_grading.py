@@ -829,3 +829,29 @@ def test_a_lab_with_a_baseline_arm_reads_the_baselines_and_one_without_does_not(
     assert not [q for q in platelets if "records_labbaseline" in q]
     assert [q for q in creatinine if "records_labbaseline" in q]
     assert len(creatinine) == len(platelets) + 2
+
+
+def test_a_waiting_reading_that_fails_its_batch_does_not_stop_the_tasks_own(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oldest first, a waiting reading whose batch fails (a fault beyond one row's grading) would
+    be in every task's batch: the task then grades its own readings alone, as before batching."""
+    from backend.alerts import grading
+    from backend.alerts.tasks import grade_readings
+
+    poison = lab_item("platelets", 20)
+    sync(patient, lab_results=[poison])
+    sync(patient, lab_results=[lab_item("platelets", 150)])  # normal: no alert to announce
+    real_apply = grading.episodes_apply
+
+    def fails_with_the_poison(**kwargs: Any) -> Any:
+        if any(str(r.reading.source_id) == poison["id"] for r in kwargs["raised"]):
+            raise RuntimeError("a fault that rolls back the whole batch")
+        return real_apply(**kwargs)
+
+    monkeypatch.setattr(grading, "episodes_apply", fails_with_the_poison)
+    handed_over = {k: [str(i) for i in v] for k, v in enqueued[1].items()}
+
+    assert grade_readings(**handed_over) == 1
+    assert LabResult.objects.get(pk=poison["id"]).graded_at is None  # left to its own task and the sweeper
+    assert LabResult.objects.filter(graded_at__isnull=False).count() == 1
