@@ -2,12 +2,12 @@
 
 Two steps, for the caller to take in order (backend/records/services.py):
 
-1. `insert_all`: every row of every batch, in one savepoint, or none of them if any id is stored
-   already. On PostgreSQL a binary `COPY` per table. This is the common case: a phone sends each
-   entry once. Measured per 500-item sync, in-process CPU of the request / of its PostgreSQL
-   backend: a SELECT of existing ids and `bulk_create` per section 34-40 / 12-14 ms; the SELECT
-   and the INSERT … unnest below 20-23 / 9-13 ms; that INSERT alone (RETURNING the ids it
-   inserted) 18-20 / 8.5 ms; COPY 15-17 / 6-7.5 ms.
+1. `insert_all`: every row of every batch, in one savepoint (or, outside a transaction, in a
+   transaction of its own), or none of them if any id is stored already. On PostgreSQL a binary
+   `COPY` per table. This is the common case: a phone sends each entry once. Measured per 500-item
+   sync, in-process CPU of the request / of its PostgreSQL backend: a SELECT of existing ids and
+   `bulk_create` per section 34-40 / 12-14 ms; the SELECT and the INSERT … unnest below 20-23 /
+   9-13 ms; that INSERT alone (RETURNING the ids it inserted) 18-20 / 8.5 ms; COPY 15-17 / 6-7.5 ms.
 2. `insert_skipping_stored`, after a replay or a reused id made step 1 fail: the rows whose id is not
    stored, and which were inserted. On PostgreSQL one `INSERT … SELECT … FROM unnest(%s::uuid[], …)
    ON CONFLICT (id) DO NOTHING RETURNING id` per table, so an entry that another sync stores at the
@@ -104,10 +104,12 @@ class Inserted:
 def insert_all(batches: Sequence[Batch]) -> bool:
     """Insert every row of every batch; if any id is stored already, insert none and return False.
 
-    Call inside `transaction.atomic()`: the attempt runs in a savepoint of it. A row the database
-    refuses for its own values returns False too; `insert_skipping_stored` then finds it.
+    Inside `transaction.atomic()` the attempt runs in a savepoint of it. Outside one (the sync's
+    common case) it is a transaction of its own, committed when every row went in: no SAVEPOINT and
+    RELEASE round trips, as a refusal rolls back a transaction that holds nothing else. A row the
+    database refuses for its own values returns False too; `insert_skipping_stored` then finds it.
     """
-    todo = _nonempty(batches)
+    todo = _nonempty(batches, outside_atomic_ok=True)
     try:
         with transaction.atomic(), connection.wrap_database_errors:
             for batch in todo:
@@ -151,8 +153,8 @@ def _insert_isolating_refusals(batch: Batch, insert: Callable[[Batch], set[Any]]
     return done
 
 
-def _nonempty(batches: Sequence[Batch]) -> list[Batch]:
-    assert connection.in_atomic_block, "bulk inserts must run inside transaction.atomic()"
+def _nonempty(batches: Sequence[Batch], *, outside_atomic_ok: bool = False) -> list[Batch]:
+    assert outside_atomic_ok or connection.in_atomic_block, "bulk inserts must run inside transaction.atomic()"
     todo = [b for b in batches if b.keys]
     for batch in todo:
         _check_columns(batch.model, frozenset(batch.same), frozenset(batch.each))

@@ -195,22 +195,22 @@ def sync_ingest(
     commits. `new_*_ids` are exactly the rows this call inserted. `lab_source`: where the lab
     results came from (the FHIR lab feed passes its own), written on every new row of the batch.
 
-    Round trips when every id is new: one bulk write per non-empty section, in a savepoint (a COPY
-    on PostgreSQL). With ids already stored (replays, reused ids) that write fails and takes
-    nothing; then one SELECT of the stored rows per section, and one INSERT of the new ones. An
-    item whose row the database refuses is rejected alone (NOT_STORABLE), the rest stored.
+    Round trips when every id is new: one bulk write per non-empty section (a COPY on PostgreSQL),
+    in a transaction of its own, or in a savepoint of the caller's. With ids already stored
+    (replays, reused ids) that write fails and takes nothing; then one SELECT of the stored rows
+    per section, and one INSERT of the new ones. An item whose row the database refuses is
+    rejected alone (NOT_STORABLE), the rest stored.
     """
     now = now or timezone.now()
     parsed = [(section, *_parse_all(section, sections.get(section.name, []), now)) for section in _SECTIONS]
     # The first entry of each id is the one to store; later ones must match it.
     firsts = [_first_of_each_id(items) for _, items, _ in parsed]
-    with transaction.atomic():
-        inserted, stored = _insert(
-            [(section, first) for (section, _, _), first in zip(parsed, firsts, strict=True)],
-            patient,
-            now,
-            lab_source,
-        )
+    inserted, stored = _insert(
+        [(section, first) for (section, _, _), first in zip(parsed, firsts, strict=True)],
+        patient,
+        now,
+        lab_source,
+    )
     result = IngestResult()
     for (section, items, rejected), first, done, known in zip(parsed, firsts, inserted, stored, strict=True):
         result.rejected.extend(rejected)
@@ -225,9 +225,21 @@ def _insert(
     sections: list[tuple[_Section, dict[UUID, _Parsed]]], patient: Patient, now: datetime, lab_source: LabSource
 ) -> tuple[list[bulk.Inserted], list[_Stored]]:
     """Store the new entries; return, per section, the ids inserted (and those the database
-    refused) and the rows stored before."""
+    refused) and the rows stored before.
+
+    Every id new (the common case): one attempt, all or nothing, in the caller's transaction if it
+    has one, else in its own (no savepoint to pay for: bulk.insert_all). Otherwise, in one
+    transaction: the rows stored, then the new ones inserted.
+    """
     if bulk.insert_all([_batch(section, first, patient, now, lab_source) for section, first in sections]):
         return [bulk.Inserted(set(first), {}) for _, first in sections], [{} for _ in sections]
+    with transaction.atomic():
+        return _insert_skipping_stored(sections, patient, now, lab_source)
+
+
+def _insert_skipping_stored(
+    sections: list[tuple[_Section, dict[UUID, _Parsed]]], patient: Patient, now: datetime, lab_source: LabSource
+) -> tuple[list[bulk.Inserted], list[_Stored]]:
     stored = [_stored(section, list(first)) for section, first in sections]
     new = [
         {row_id: entry for row_id, entry in first.items() if row_id not in known}
