@@ -2,8 +2,8 @@
 
 Two steps, for the caller to take in order (backend/records/services.py):
 
-1. `insert_all`: every row of every batch, in one savepoint (or, outside a transaction, in a
-   transaction of its own), or none of them if any id is stored already. On PostgreSQL a binary
+1. `insert_all`: every row of every batch, in one savepoint (or none when it is the transaction's
+   first work), or none of them if any id is stored already. On PostgreSQL a binary
    `COPY` per table. This is the common case: a phone sends each entry once. Measured per 500-item
    sync, in-process CPU of the request / of its PostgreSQL backend: a SELECT of existing ids and
    `bulk_create` per section 34-40 / 12-14 ms; the SELECT and the INSERT … unnest below 20-23 /
@@ -101,17 +101,18 @@ class Inserted:
     refused: dict[Any, Exception]
 
 
-def insert_all(batches: Sequence[Batch]) -> bool:
+def insert_all(batches: Sequence[Batch], *, savepoint: bool = True) -> bool:
     """Insert every row of every batch; if any id is stored already, insert none and return False.
 
-    Inside `transaction.atomic()` the attempt runs in a savepoint of it. Outside one (the sync's
-    common case) it is a transaction of its own, committed when every row went in: no SAVEPOINT and
-    RELEASE round trips, as a refusal rolls back a transaction that holds nothing else. A row the
-    database refuses for its own values returns False too; `insert_skipping_stored` then finds it.
+    Call inside `transaction.atomic()`: the attempt runs in a savepoint of it. `savepoint=False`
+    when the attempt is the transaction's first work (the sync's common case): a refusal then marks
+    the whole transaction for rollback, which the caller leaves at once, and a batch of new ids
+    pays no SAVEPOINT and RELEASE round trips. A row the database refuses for its own values
+    returns False too; `insert_skipping_stored` then finds it.
     """
-    todo = _nonempty(batches, outside_atomic_ok=True)
+    todo = _nonempty(batches)
     try:
-        with transaction.atomic(), connection.wrap_database_errors:
+        with transaction.atomic(savepoint=savepoint), connection.wrap_database_errors:
             for batch in todo:
                 if connection.vendor == "postgresql":
                     _copy(batch)
@@ -153,8 +154,8 @@ def _insert_isolating_refusals(batch: Batch, insert: Callable[[Batch], set[Any]]
     return done
 
 
-def _nonempty(batches: Sequence[Batch], *, outside_atomic_ok: bool = False) -> list[Batch]:
-    assert outside_atomic_ok or connection.in_atomic_block, "bulk inserts must run inside transaction.atomic()"
+def _nonempty(batches: Sequence[Batch]) -> list[Batch]:
+    assert connection.in_atomic_block, "bulk inserts must run inside transaction.atomic()"
     todo = [b for b in batches if b.keys]
     for batch in todo:
         _check_columns(batch.model, frozenset(batch.same), frozenset(batch.each))
