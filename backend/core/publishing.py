@@ -48,7 +48,13 @@ class Publisher:
             logger.info("%s not queued: the broker failed less than %ss ago", task.name, self.circuit.pause_seconds)
             return False
         try:
-            task.apply_async(kwargs=kwargs, connection=self._connection(task), retry=False)
+            task.apply_async(
+                kwargs=kwargs,
+                connection=self._connection(task),
+                retry=False,
+                argsrepr="()",
+                kwargsrepr=kwargs_summary(kwargs),
+            )
         except Exception as error:
             self._drop_connection()
             self.circuit.failed()
@@ -86,6 +92,17 @@ class Publisher:
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.collect()
+
+
+def kwargs_summary(kwargs: dict[str, Any]) -> str:
+    """What the message's headers show of its arguments (task events, Flower): a list by its length.
+    Celery's own repr walks every item (a sync's reading ids: 0.22 ms a publish for 40 ids, 0.44
+    for 400, measured with timeit) to show ids that nobody reads there."""
+    shown = (
+        f"{name!r}: <{len(value)} items>" if isinstance(value, list | tuple) else f"{name!r}: {value!r}"[:80]
+        for name, value in kwargs.items()
+    )
+    return "{" + ", ".join(shown) + "}"
 
 
 _publisher: Publisher | None = None

@@ -2,12 +2,12 @@
 
 Two steps, for the caller to take in order (backend/records/services.py):
 
-1. `insert_all`: every row of every batch, in one savepoint, or none of them if any id is stored
-   already. On PostgreSQL a binary `COPY` per table. This is the common case: a phone sends each
-   entry once. Measured per 500-item sync, in-process CPU of the request / of its PostgreSQL
-   backend: a SELECT of existing ids and `bulk_create` per section 34-40 / 12-14 ms; the SELECT
-   and the INSERT … unnest below 20-23 / 9-13 ms; that INSERT alone (RETURNING the ids it
-   inserted) 18-20 / 8.5 ms; COPY 15-17 / 6-7.5 ms.
+1. `insert_all`: every row of every batch, in one savepoint (or none when it is the transaction's
+   first work), or none of them if any id is stored already. On PostgreSQL a binary
+   `COPY` per table. This is the common case: a phone sends each entry once. Measured per 500-item
+   sync, in-process CPU of the request / of its PostgreSQL backend: a SELECT of existing ids and
+   `bulk_create` per section 34-40 / 12-14 ms; the SELECT and the INSERT … unnest below 20-23 /
+   9-13 ms; that INSERT alone (RETURNING the ids it inserted) 18-20 / 8.5 ms; COPY 15-17 / 6-7.5 ms.
 2. `insert_skipping_stored`, after a replay or a reused id made step 1 fail: the rows whose id is not
    stored, and which were inserted. On PostgreSQL one `INSERT … SELECT … FROM unnest(%s::uuid[], …)
    ON CONFLICT (id) DO NOTHING RETURNING id` per table, so an entry that another sync stores at the
@@ -101,15 +101,18 @@ class Inserted:
     refused: dict[Any, Exception]
 
 
-def insert_all(batches: Sequence[Batch]) -> bool:
+def insert_all(batches: Sequence[Batch], *, savepoint: bool = True) -> bool:
     """Insert every row of every batch; if any id is stored already, insert none and return False.
 
-    Call inside `transaction.atomic()`: the attempt runs in a savepoint of it. A row the database
-    refuses for its own values returns False too; `insert_skipping_stored` then finds it.
+    Call inside `transaction.atomic()`: the attempt runs in a savepoint of it. `savepoint=False`
+    when the attempt is the transaction's first work (the sync's common case): a refusal then marks
+    the whole transaction for rollback, which the caller leaves at once, and a batch of new ids
+    pays no SAVEPOINT and RELEASE round trips. A row the database refuses for its own values
+    returns False too; `insert_skipping_stored` then finds it.
     """
     todo = _nonempty(batches)
     try:
-        with transaction.atomic(), connection.wrap_database_errors:
+        with transaction.atomic(savepoint=savepoint), connection.wrap_database_errors:
             for batch in todo:
                 if connection.vendor == "postgresql":
                     _copy(batch)

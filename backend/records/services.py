@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from backend.core.errors import ApplicationError
@@ -187,6 +187,7 @@ def sync_ingest(
     sections: Mapping[str, Sequence[object]],
     now: datetime | None = None,
     lab_source: LabSource = LabSource.PHONE,
+    before_commit: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult:
     """Store what is valid and new; report every item as accepted or rejected.
 
@@ -194,40 +195,53 @@ def sync_ingest(
     content, or another patient's id, is rejected. Nothing is stored unless the whole insert
     commits. `new_*_ids` are exactly the rows this call inserted. `lab_source`: where the lab
     results came from (the FHIR lab feed passes its own), written on every new row of the batch.
+    `before_commit(result)`: the caller's own writes about this result (the sync's audit row),
+    made in the transaction that stores the rows, so they commit together (one commit, not two).
 
-    Round trips when every id is new: one bulk write per non-empty section, in a savepoint (a COPY
-    on PostgreSQL). With ids already stored (replays, reused ids) that write fails and takes
-    nothing; then one SELECT of the stored rows per section, and one INSERT of the new ones. An
+    Round trips when every id is new: one bulk write per non-empty section (a COPY on PostgreSQL),
+    with no savepoint unless the caller has a transaction open. With ids already stored (replays,
+    reused ids) that write fails and takes nothing; then, in a new transaction (or a savepoint of
+    the caller's), one SELECT of the stored rows per section, and one INSERT of the new ones. An
     item whose row the database refuses is rejected alone (NOT_STORABLE), the rest stored.
     """
     now = now or timezone.now()
     parsed = [(section, *_parse_all(section, sections.get(section.name, []), now)) for section in _SECTIONS]
     # The first entry of each id is the one to store; later ones must match it.
     firsts = [_first_of_each_id(items) for _, items, _ in parsed]
+    entries = [(section, first) for (section, _, _), first in zip(parsed, firsts, strict=True)]
+
+    def classified(inserted: list[bulk.Inserted], stored: list[_Stored]) -> IngestResult:
+        result = IngestResult()
+        for (section, items, rejected), first, done, known in zip(parsed, firsts, inserted, stored, strict=True):
+            result.rejected.extend(rejected)
+            _classify(section, items, first, done, known, patient, result)
+        if before_commit is not None:
+            before_commit(result)
+        return result
+
+    if not any(first for _, first in entries):  # nothing to store: the caller's writes alone
+        return classified([bulk.Inserted(set(), {}) for _ in entries], [{} for _ in entries])
+    # Every id new (the common case): stored all at once. When this opens the transaction, the
+    # write is its first work, so a refusal (an id stored already) rolls back the transaction,
+    # nothing else in it, and needs no savepoint.
+    fresh = not connection.in_atomic_block
+    with transaction.atomic(savepoint=False):
+        batches = [_batch(section, first, patient, now, lab_source) for section, first in entries]
+        if bulk.insert_all(batches, savepoint=not fresh):
+            return classified([bulk.Inserted(set(first), {}) for _, first in entries], [{} for _ in entries])
     with transaction.atomic():
-        inserted, stored = _insert(
-            [(section, first) for (section, _, _), first in zip(parsed, firsts, strict=True)],
-            patient,
-            now,
-            lab_source,
-        )
-    result = IngestResult()
-    for (section, items, rejected), first, done, known in zip(parsed, firsts, inserted, stored, strict=True):
-        result.rejected.extend(rejected)
-        _classify(section, items, first, done, known, patient, result)
-    return result
+        return classified(*_insert_skipping_stored(entries, patient, now, lab_source))
 
 
 _Stored = dict[UUID, tuple[str, UUID]]  # id -> (fingerprint, owner) of rows stored before this sync
 
 
-def _insert(
+def _insert_skipping_stored(
     sections: list[tuple[_Section, dict[UUID, _Parsed]]], patient: Patient, now: datetime, lab_source: LabSource
 ) -> tuple[list[bulk.Inserted], list[_Stored]]:
-    """Store the new entries; return, per section, the ids inserted (and those the database
-    refused) and the rows stored before."""
-    if bulk.insert_all([_batch(section, first, patient, now, lab_source) for section, first in sections]):
-        return [bulk.Inserted(set(first), {}) for _, first in sections], [{} for _ in sections]
+    """After a refused first attempt: the rows stored before, then the new ones inserted; return,
+    per section, the ids inserted (and those the database refused) and the rows stored before.
+    Call inside `transaction.atomic()`."""
     stored = [_stored(section, list(first)) for section, first in sections]
     new = [
         {row_id: entry for row_id, entry in first.items() if row_id not in known}

@@ -22,7 +22,7 @@ from backend.patients.care_status import phone_care_status
 from backend.patients.models import Patient
 from backend.patients.services import regimen_today
 from backend.records.baselines import lab_contexts
-from backend.records.services import payload_sections, sync_ingest
+from backend.records.services import IngestResult, payload_sections, sync_ingest
 from backend.reminders.selectors import upcoming_reminders_payload
 from backend.response.services import markers_sync_ingest
 from backend.sync.cursor import cursor_decode, cursor_encode
@@ -72,21 +72,26 @@ def sync_exchange(*, user: User, patient: Patient, body: Any, now: datetime) -> 
     commits, and build the answer from the database alone: Redis is never waited on here."""
     sections = payload_sections(body)
     since = cursor_decode(body.get("cursor"))
-    result = sync_ingest(patient=patient, sections=sections, now=now)
-    grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids)
+    # The markers first: their counts are in the audit row, which commits with the readings.
     markers = markers_sync_ingest(patient=patient, raw_items=sections["marker_results"], now=now)
+
+    def audit(stored: IngestResult) -> None:
+        audit_record(
+            actor=user,
+            action="sync",
+            resource="patient",
+            patient_ids=[patient.pk],  # type: ignore[arg-type]
+            detail=f"accepted {len(stored.accepted) + len(markers.accepted)} "
+            f"rejected {len(stored.rejected) + len(markers.rejected)}",
+        )
+
+    result = sync_ingest(patient=patient, sections=sections, now=now, before_commit=audit)
+    grading_enqueue_on_commit(lab_ids=result.new_lab_ids, symptom_ids=result.new_symptom_ids)
     result.accepted += markers.accepted
     result.rejected += markers.rejected
     recent = _ALERTS_SINCE.run(patient.pk, since) if since else _ALERTS_FIRST.run(patient.pk)
     for alert in recent:
         alert.patient = patient  # the serializer's patient_name: this patient, no join to fetch it again
-    audit_record(
-        actor=user,
-        action="sync",
-        resource="patient",
-        patient_ids=[patient.pk],  # type: ignore[arg-type]
-        detail=f"accepted {len(result.accepted)} rejected {len(result.rejected)}",
-    )
     calendar = patient_calendar(patient)  # one read of the care team's cycle delays for both uses
     return {
         "accepted": result.accepted,

@@ -3,8 +3,11 @@ skipped after one bounded attempt for a pause, without raising; then tried again
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,6 +54,24 @@ def test_with_the_broker_up_the_task_is_queued(publisher: Publisher, broker: Red
     assert publisher.publish(grade_readings, kwargs=KWARGS) is True
     assert queued(broker) == 2
     assert not publisher.circuit.is_open
+
+
+def test_the_message_carries_every_id_and_its_headers_only_their_count(
+    publisher: Publisher, broker: RedisServer
+) -> None:
+    kwargs = {"lab_ids": [str(uuid.uuid4()) for _ in range(3)], "symptom_ids": [str(uuid.uuid4())]}
+
+    assert publisher.publish(grade_readings, kwargs=kwargs) is True
+
+    raw = redis.Redis.from_url(broker.url).lindex("celery", 0)
+    assert raw is not None
+    message = json.loads(raw)
+    args, sent_kwargs, _ = json.loads(base64.b64decode(message["body"]))
+    assert (args, sent_kwargs) == ([], kwargs)
+    assert (message["headers"]["argsrepr"], message["headers"]["kwargsrepr"]) == (
+        "()",
+        "{'lab_ids': <3 items>, 'symptom_ids': <1 items>}",
+    )
 
 
 def test_with_the_broker_stopped_the_publish_fails_without_raising_and_opens_the_circuit(

@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from backend.records import bulk, services
 from backend.records.models import DoseLog, LabResult, LabSource, Reading, SymptomReport
@@ -401,7 +402,7 @@ def test_an_entry_deleted_while_the_sync_ran_is_not_claimed_as_stored(
     """If a stored row vanishes between the insert that skipped it and the read of it (a patient's
     data being deleted), the entry is neither new nor a replay: the phone is told to send it again."""
     item = dose_item()
-    monkeypatch.setattr(bulk, "insert_all", lambda batches: False)
+    monkeypatch.setattr(bulk, "insert_all", lambda batches, savepoint=True: False)
     monkeypatch.setattr(bulk, "insert_skipping_stored", lambda batches: [bulk.Inserted(set(), {}) for _ in batches])
 
     result = services.sync_ingest(patient=patient.patient, sections={"dose_logs": [item]}, now=NOW)
@@ -487,3 +488,78 @@ def test_an_entry_another_sync_is_storing_is_waited_for_and_stored_once(
     new = [mine["id"]] if other_commits else [theirs["id"], mine["id"]]
     assert [str(i) for i in result.new_dose_ids] == new
     assert sorted(str(i) for i in DoseLog.objects.values_list("id", flat=True)) == sorted([theirs["id"], mine["id"]])
+
+
+# --- outside a transaction, as the sync's request runs ------------------------------------------
+# The tests above run inside the test's transaction, where the first attempt takes a savepoint. A
+# request has none open: the attempt is then the transaction's first work and takes no savepoint,
+# and a refusal rolls the whole transaction back before the fallback runs in a new one.
+
+
+def statements(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"].split(None, 1)[0].upper() for q in captured.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_batch_of_new_ids_is_stored_without_a_savepoint(patient: EnrolledPatient) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        result = services.sync_ingest(patient=patient.patient, sections=body(), now=NOW)
+
+    assert result.rejected == [] and len(result.accepted) == len(LABS) + len(SYMPTOMS) + len(DOSES)
+    assert not {"SAVEPOINT", "RELEASE"} & set(statements(captured))
+    expected = expected_rows(patient)
+    assert {name: stored_rows(name) for name in SECTIONS} == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_replay_mixed_with_new_items_stores_each_entry_once(
+    patient: EnrolledPatient,
+) -> None:
+    sent = body()
+    services.sync_ingest(patient=patient.patient, sections={"dose_logs": sent["dose_logs"][:1]}, now=NOW)
+    reused = lab_item(value=42)
+    services.sync_ingest(patient=patient.patient, sections={"lab_results": [reused]}, now=NOW)
+    sent["lab_results"] = [*sent["lab_results"], reused | {"value": 24}]
+
+    result = services.sync_ingest(patient=patient.patient, sections=sent, now=NOW)
+
+    assert result.rejected == [{"id": reused["id"], "section": "lab_results", "errors": {"id": [services.ID_REUSED]}}]
+    assert result.accepted == [raw["id"] for name in SECTIONS for raw in body()[name]]
+    assert [str(i) for i in result.new_dose_ids] == [raw["id"] for raw in body()["dose_logs"][1:]]
+    assert [str(i) for i in result.new_lab_ids] == [raw["id"] for raw in body()["lab_results"]]
+    expected = expected_rows(patient)
+    for name in SECTIONS:
+        assert {k: v for k, v in stored_rows(name).items() if k != reused["id"]} == expected[name], name
+    assert LabResult.objects.get(pk=reused["id"]).value == 42
+
+
+class AuditFailed(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("replay", [False, True], ids=["all-new", "with-a-replay"])
+def test_outside_a_transaction_the_callers_writes_commit_with_the_rows_or_nothing_is_stored(
+    patient: EnrolledPatient, replay: bool
+) -> None:
+    """`before_commit` (the sync's audit row) is in the rows' transaction: if it fails, no row is
+    stored, on the first attempt and on the fallback after a replay alike."""
+    stored_before = body()["dose_logs"][:1] if replay else []
+    if stored_before:
+        services.sync_ingest(patient=patient.patient, sections={"dose_logs": stored_before}, now=NOW)
+    seen: list[services.IngestResult] = []
+
+    def fail(result: services.IngestResult) -> None:
+        seen.append(result)
+        assert connection.in_atomic_block, "before_commit runs inside the rows' transaction"
+        raise AuditFailed
+
+    with pytest.raises(AuditFailed):
+        services.sync_ingest(patient=patient.patient, sections=body(), now=NOW, before_commit=fail)
+
+    assert len(seen) == 1 and len(seen[0].accepted) == len(LABS) + len(SYMPTOMS) + len(DOSES)
+    assert {name: list(stored_rows(name)) for name in SECTIONS} == {
+        "lab_results": [],
+        "symptom_reports": [],
+        "dose_logs": [raw["id"] for raw in stored_before],
+    }

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -16,6 +16,8 @@ from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
 from backend.records.models import DoseLog, LabResult, SymptomReport
 from backend.records.services import ID_REUSED
+from tests.backend.response.support import day
+from tests.backend.response.support import item as marker_item
 from tests.backend.support import SYNC_URL, error_fields, grade_all, post_json, post_raw, sync
 from tests.factories import EnrolledPatient, Person, dose_item, lab_item, symptom_item
 
@@ -116,6 +118,39 @@ def test_a_sync_is_audited(patient: EnrolledPatient) -> None:
         patient.user.pk,
         "accepted 1 rejected 1",
     )
+
+
+def test_a_syncs_audit_row_counts_its_markers_too(patient: EnrolledPatient) -> None:
+    """The markers are stored first, so the one audit row, written with the readings, counts them."""
+    good = marker_item("serum_m_protein", 2.1, "g/dL", on=day(0))
+    bad = marker_item("lambda_flc", 12, "mg/24h", on=day(0))
+
+    response = sync(patient, lab_results=[lab_item()], marker_results=[good, bad])
+
+    assert response.status_code == 200
+    (event,) = AuditEvent.objects.filter(action="sync")
+    assert event.detail == "accepted 2 rejected 1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_whose_audit_row_cannot_be_written_stores_nothing(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]]
+) -> None:
+    """Every write audited: the readings and their audit row commit together or not at all."""
+
+    def fail_the_audit(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "audit_auditevent" in sql:
+            raise DatabaseError("disk full")
+        return execute(sql, params, many, context)
+
+    client = patient.client()
+    client.raise_request_exception = False
+    with connection.execute_wrapper(fail_the_audit):
+        response = client.post(SYNC_URL, {"lab_results": [lab_item()], "dose_logs": [dose_item()]}, format="json")
+
+    assert response.status_code == 500
+    assert counts() == (0, 0, 0)
+    assert enqueued == []
 
 
 # --- every list is optional -------------------------------------------------------------------
