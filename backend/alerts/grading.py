@@ -1,8 +1,9 @@
 """Grade stored readings and raise their alerts, in bulk and exactly once.
 
 Whoever grades (the per-batch task right after a sync, which also takes readings still waiting for
-their own tasks, or the sweeper later) claims the rows first: `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock of an IMMEDIATE transaction
-on SQLite, and `graded_at IS NULL` in the filter on both. A row is graded by whoever claims it; a
+their own tasks, or the sweeper later) claims the rows first: `SELECT … FOR UPDATE SKIP LOCKED` on
+PostgreSQL, the write lock of an IMMEDIATE transaction on SQLite, and `graded_at IS NULL` in the
+filter on both. A row is graded by whoever claims it; a
 second grader finds nothing to do. The unique constraint on the alert's source is the last guard:
 one reading raises at most one alert even if everything above failed.
 
