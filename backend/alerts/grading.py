@@ -108,6 +108,33 @@ def ungraded_sweep(*, older_than: timedelta, now: datetime | None = None, limit:
     return _grade(Q(received_at__lte=cutoff), Q(received_at__lte=cutoff), limit=limit)
 
 
+def ungraded_one_by_one(
+    *, older_than: timedelta, now: datetime | None = None, limit: int = SWEEP_BATCH
+) -> tuple[GradingOutcome, list[UUID]]:
+    """After a sweep's batch failed as a whole (a fault beyond one row's grading, which raises a
+    review alert instead): the same oldest readings graded one at a time, so that the one that
+    fails its batch holds back no other; it stays ungraded and is logged by id for the operators.
+    → what was graded, and the ids that failed alone."""
+    cutoff = (now or timezone.now()) - older_than
+    graded = 0
+    raised: list[UUID] = []
+    worsened: list[UUID] = []
+    failed: list[UUID] = []
+    for model, kind in ((LabResult, "lab_ids"), (SymptomReport, "symptom_ids")):
+        waiting = model.objects.filter(graded_at__isnull=True, received_at__lte=cutoff).order_by("received_at")
+        for reading_id in waiting.values_list("pk", flat=True)[:limit]:
+            try:
+                outcome = readings_grade(**{kind: [reading_id]})
+            except Exception:
+                logger.exception("could not grade %s %s even alone; it stays ungraded", model.__name__, reading_id)
+                failed.append(reading_id)
+                continue
+            graded += outcome.graded
+            raised += outcome.alerts_raised
+            worsened += outcome.alerts_worsened
+    return GradingOutcome(graded, raised, worsened), failed
+
+
 M = TypeVar("M", LabResult, SymptomReport)
 
 

@@ -75,7 +75,14 @@ def sweep_ungraded(**_: Any) -> int:
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     graded = 0
     while True:
-        outcome = grading.ungraded_sweep(older_than=older_than, limit=grading.SWEEP_BATCH)
+        try:
+            outcome = grading.ungraded_sweep(older_than=older_than, limit=grading.SWEEP_BATCH)
+        except Exception:
+            # Oldest first, a batch that fails would fail every sweep: one at a time instead, the
+            # failing reading left (and logged), every other one graded; the next tick goes on.
+            logger.exception("a sweep batch failed; grading its readings one at a time")
+            outcome, _ = grading.ungraded_one_by_one(older_than=older_than, limit=grading.SWEEP_BATCH)
+            deadline = 0.0
         graded += outcome.graded
         if outcome.to_announce:
             announce_alerts.delay(alert_ids=[str(i) for i in outcome.to_announce])
