@@ -1,12 +1,14 @@
 """The triage queue's rows as HTML, written out here rather than by the template engine.
 
-Rendered by `{% queue_rows %}` in _queue_table.html. As a template these rows were more than half of a
-queue page's time (50 rows, ~140 template nodes each: ≈ 44 of 79 ms in-process, issue 17 target 3);
-written out they cost a tenth of that. The markup, words and escaping are the template's, to the
-byte: tests/dashboard/test_queue_rows.py pins it against golden/queue_rows.html, in both languages.
-The row's "Assign to" forms are _alert_assign.html's (which the resolve dialog still renders) as the
-queue sends them: `in_dialog` false. Every value from the database goes through conditional_escape;
-the words are gettext's with the template's own msgids, so the catalog keeps them."""
+Rendered by `{% queue_rows %}` in _queue_table.html. As a template these rows were more than half
+of a queue page's time (50 rows, ~140 template nodes each: ≈ 44 of 79 ms in-process, issue 17
+target 3); written out they cost about a seventh (the same 50 rows: 70 -> 10.5 ms, busy machine).
+The markup, words and escaping are the retired template's (_queue_rows.html), to the byte:
+tests/dashboard/test_queue_rows.py pins the rows against golden/queue_rows.html, and their "Assign
+to" cell against _alert_assign.html (which the resolve dialog still renders; here as the queue
+included it, `in_dialog` false) in both languages. Every value from the database goes through
+conditional_escape; the words are gettext's with the template's own msgids, so the catalog keeps
+them."""
 
 from __future__ import annotations
 
