@@ -9,9 +9,9 @@ from django import template
 from django.utils import formats
 
 from backend.accounts.models import Role
-from backend.dashboard import badges, clinical_terms, wording
+from backend.dashboard import badges, clinical_terms, jinja, wording
 from backend.dashboard.badges import SEVERITY_TEXT
-from backend.dashboard.queue_rows import queue_rows_html
+from backend.dashboard.queue_rows_context import queue_rows_context
 
 register = template.Library()
 
@@ -126,10 +126,9 @@ def grade_badge(grade: int | None) -> str:
 
 @register.simple_tag(takes_context=True)
 def queue_rows(context: template.Context) -> str:
-    """The queue table's rows (backend.dashboard.queue_rows), with the page's CSRF token and reader."""
-    return queue_rows_html(
-        context["rows"],
-        staff=context["staff"],
-        user_id=context["user"].pk,
-        csrf_token=context.get("csrf_token"),
+    """The queue table's rows, rendered by Jinja2 (backend.dashboard.queue_rows_context says why), with
+    the page's CSRF token and reader."""
+    rows = queue_rows_context(
+        context["rows"], staff=context["staff"], user_id=context["user"].pk, csrf_token=context.get("csrf_token")
     )
+    return jinja.render("dashboard/queue_rows.html", rows)
