@@ -2,13 +2,14 @@
 (the queue's rows: backend/dashboard/queue_rows_context.py). Built once; its templates live in
 backend/dashboard/jinja2/.
 
-Escaping is Django's, not markupsafe's: every `{{ value }}` goes through conditional_escape first
+Escaping is Django's, not markupsafe's: every `{{ value }}` is escaped first as Django escapes it
 (`finalize`), so the markup is byte for byte what a Django template sends (`&#x27;`, not `&#39;`),
-and Django's safe strings (badges, the CSRF input) pass unchanged, as markupsafe honours their
-`__html__`. Autoescape stays on: a value is never sent raw by mistake."""
+and safe strings, Django's (the badges) or Jinja2's, pass unchanged, as both have `__html__`.
+Autoescape stays on: a value is never sent raw by mistake."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ import jinja2
 from django.conf import settings
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from markupsafe import Markup
 
 from backend.dashboard import badges, clinical_terms, wording
 
@@ -26,6 +28,14 @@ def fill(phrase: str, **values: Any) -> SafeString:
     """A translated phrase with its %(name)s placeholders filled by escaped values, as Django's
     {% blocktranslate %} does: the phrase is the catalog's (ours), the values are escaped."""
     return mark_safe(phrase % {name: conditional_escape(value) for name, value in values.items()})  # noqa: S308
+
+
+def escape_as_django(value: Any) -> Any:
+    """Django's conditional_escape, to the byte (html.escape), without its wrapper for lazy strings,
+    which was a third of the rows' time: a page escapes some 2,500 values."""
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(html.escape(str(value)))  # noqa: S704 - escaped here
 
 
 def _duration(value: timedelta | None) -> str:
@@ -50,7 +60,7 @@ FILTERS: Mapping[str, Any] = {
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "jinja2"),
     autoescape=True,
-    finalize=conditional_escape,
+    finalize=escape_as_django,
     # An edited template shows without a restart under runserver; otherwise it is read once.
     auto_reload=settings.DEBUG,
 )

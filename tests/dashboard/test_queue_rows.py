@@ -1,8 +1,8 @@
 """The markup of a queue row, pinned: what the nurse, her screen reader, htmx and the browser tests
 rely on (ids, classes, the hidden words, links, the forms and their CSRF token). golden/queue_rows.html
 was recorded from the row template as it was before the rows were made cheap to render (a
-`{% url %}` per link, an include and two inclusion tags per row); the rows written out now in Python
-(backend.dashboard.queue_rows) must send the same, whitespace aside. Their "Assign to" forms must be
+`{% url %}` per link, an include and two inclusion tags per row); the rows rendered now by Jinja2
+(jinja2/dashboard/queue_rows.html) must send the same, whitespace aside. Their "Assign to" forms must be
 the resolve dialog's template (_alert_assign.html) as the queue includes it, to the byte."""
 
 from __future__ import annotations
