@@ -31,8 +31,9 @@ def fill(phrase: str, **values: Any) -> SafeString:
 
 
 def escape_as_django(value: Any) -> Any:
-    """Django's conditional_escape, to the byte (html.escape), without its wrapper for lazy strings,
-    which was a third of the rows' time: a page escapes some 2,500 values."""
+    """Django's conditional_escape, to the byte (html.escape), without its wrapper for lazy strings:
+    a page escapes some 2,500 values, and through that wrapper they were nearly half the rows' time
+    under cProfile."""
     if hasattr(value, "__html__"):
         return value
     return Markup(html.escape(str(value)))  # noqa: S704 - escaped here
