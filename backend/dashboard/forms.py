@@ -12,9 +12,10 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Clinic
 from backend.alerts.models import Severity
@@ -56,9 +57,32 @@ class SignInForm(forms.Form):
     )
 
 
+class FixedChoicesSelect(forms.Select):
+    """A <select> whose choices are fixed when its form class is defined, rendered once per name,
+    value, attributes and language and kept. The queue's three filters (27 options, a template
+    include each in Django's widget templates) cost as much as the rest of the page's template."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        # The choices' values are in the key; their labels follow the language.
+        choices = tuple(str(v) for v, _label in self.choices)
+        key = (name, repr(value), tuple(sorted((attrs or {}).items())), choices, get_language(), renderer)
+        html = _SELECTS.get(key)
+        if html is None:
+            html = super().render(name, value, attrs, renderer)
+            if len(_SELECTS) >= SELECTS_KEPT:  # a value nobody offers (?severity=x) is kept too: bounded
+                _SELECTS.clear()
+            _SELECTS[key] = html
+        return html
+
+
+SELECTS_KEPT = 256
+_SELECTS: dict[tuple[Any, ...], SafeString] = {}
+
+
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=list(STATUS_FILTERS.items()), required=False)
+    status = forms.ChoiceField(choices=list(STATUS_FILTERS.items()), required=False, widget=FixedChoicesSelect)
     severity = forms.ChoiceField(
+        widget=FixedChoicesSelect,
         choices=[
             ("", gettext_lazy("Any severity")),
             (Severity.CRITICAL, gettext_lazy("Critical")),
@@ -67,6 +91,7 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
     kind = forms.ChoiceField(
+        widget=FixedChoicesSelect,
         choices=[
             ("", gettext_lazy("Any kind")),
             *sorted(((k, KIND_LABELS.get(k) or kind_label(k)) for k in ALERT_KINDS), key=lambda c: str(c[1])),

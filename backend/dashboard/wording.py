@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.utils import formats
 from django.utils.functional import Promise
@@ -191,3 +192,10 @@ def symptom_name(key: str) -> str:
     """The CTCAE term nurses chart with (the phone shows the patient's plain name)."""
     symptom = SYMPTOMS.get(key)
     return clinical_terms.ctcae_term(symptom.ctcae_term) if symptom else key.replace("_", " ").capitalize()
+
+
+def person_name(user: Any) -> str:
+    """A staff member as the dashboard names them: full name, else username ("someone" if gone)."""
+    if user is None:
+        return _("someone")
+    return str(user.get_full_name() or user.username)

@@ -1,8 +1,9 @@
 """The markup of a queue row, pinned: what the nurse, her screen reader, htmx and the browser tests
 rely on (ids, classes, the hidden words, links, the forms and their CSRF token). golden/queue_rows.html
 was recorded from the row template as it was before the rows were made cheap to render (a
-`{% url %}` per link, an include and two inclusion tags per row); the rows built now from URLs
-reversed once (presenters.QueueLinks) and cached badges must send the same, whitespace aside."""
+`{% url %}` per link, an include and two inclusion tags per row); the rows rendered now by Jinja2
+(jinja2/dashboard/queue_rows.html) must send the same, whitespace aside. Their "Assign to" forms must be
+the resolve dialog's template (_alert_assign.html) as the queue includes it, to the byte."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse, set_script_prefix
+from django.utils import translation
 
+from backend.accounts.models import User
+from backend.alerts.assignment import assignable_staff
 from backend.alerts.models import Alert, Severity, SourceType, Status
 from backend.dashboard.presenters import QueueLinks
 from backend.patients.models import Patient
@@ -231,3 +236,98 @@ def test_the_links_keep_the_prefix_the_site_is_mounted_under() -> None:
         assert links.queue == "/careloop/"
     finally:
         set_script_prefix("/")
+
+
+def assign_cells(response: object) -> dict[str, str]:
+    """Each row's "Assigned to" cell by alert id, the CSRF token's mask replaced by a marker."""
+    body = CSRF.sub(r"\1CSRF\2", response.content.decode())  # type: ignore[attr-defined]
+    rows = re.finditer(
+        r'<tr id="alert-([0-9a-f-]{36})".*?<td class="col-assign">(.*?)</td>\n  <td class="col-actions">',
+        body,
+        flags=re.S,
+    )
+    return {m[1]: m[2] for m in rows}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_rows_assignment_is_the_dialogs_template_as_the_queue_includes_it(
+    nurse_browser: Client, nurse: Person, clinic_admin: Person, patient: EnrolledPatient, language: str
+) -> None:
+    """Unassigned, assigned to the reader, to a colleague; open, acknowledged and resolved: the row's
+    cell is byte for byte what _alert_assign.html renders with `in_dialog` false, in either language."""
+    User.objects.filter(pk=nurse.user.pk).update(language=language)
+    p = patient.patient
+    admin = clinic_admin.user
+    alerts = [
+        add_alert(p, key=11, severity=Severity.CRITICAL, status=Status.OPEN, minutes=20),
+        add_alert(
+            p, key=12, severity=Severity.URGENT, status=Status.OPEN, minutes=30, kind="diarrhea", assigned_to=nurse.user
+        ),
+        add_alert(
+            p, key=13, severity=Severity.URGENT, status=Status.OPEN, minutes=40, kind="nausea", assigned_to=admin
+        ),
+        add_alert(
+            p,
+            key=14,
+            severity=Severity.URGENT,
+            status=Status.ACKNOWLEDGED,
+            minutes=50,
+            kind="neutropenia",
+            assigned_to=admin,
+            acknowledged_by=admin,
+            acknowledged_at=NOW - timedelta(minutes=5),
+        ),
+        add_alert(
+            p,
+            key=15,
+            severity=Severity.CRITICAL,
+            status=Status.RESOLVED,
+            minutes=60,
+            assigned_to=nurse.user,
+            resolved_by=nurse.user,
+            resolved_at=NOW - timedelta(minutes=1),
+            outcome="dose_held",
+        ),
+    ]
+    with time_machine.travel(NOW, tick=False):
+        shown = {**assign_cells(queue(nurse_browser)), **assign_cells(queue(nurse_browser, status="resolved"))}
+    staff = list(assignable_staff(nurse.user.clinic_id))
+    assert len(staff) == 2
+    with translation.override(language):
+        for alert in Alert.objects.select_related("patient", "assigned_to").filter(pk__in=[a.pk for a in alerts]):
+            context = {
+                "a": alert,
+                "staff": staff,
+                "user": nurse.user,
+                "assign_url": reverse("dashboard:alert-assign", args=[alert.pk]),
+                "next_url": reverse("dashboard:queue"),
+                "in_dialog": False,
+                "csrf_token": "x" * 64,
+            }
+            expected = CSRF.sub(r"\1CSRF\2", render_to_string("dashboard/_alert_assign.html", context))
+            assert shown[str(alert.pk)] == expected, alert.pk
+
+
+def test_names_titles_and_values_from_the_database_are_escaped(
+    nurse_browser: Client, nurse: Person, clinic_admin: Person, patient: EnrolledPatient
+) -> None:
+    p = patient.patient
+    Patient.objects.filter(pk=p.pk).update(display_name="Zoë <b>\"&'")
+    User.objects.filter(pk=clinic_admin.user.pk).update(first_name="<i>Ada</i>")
+    add_alert(
+        p,
+        key=21,
+        severity=Severity.CRITICAL,
+        status=Status.OPEN,
+        minutes=20,
+        title="<script>alert(1)</script>",
+        assigned_to=clinic_admin.user,
+        readings=[reading("<img src=x>", 4, "critical", NOW - timedelta(minutes=20))],
+    )
+    with time_machine.travel(NOW, tick=False):
+        row = row_markup(queue(nurse_browser))[str(uuid.UUID(int=21))]
+    assert "<script>" not in row and "<img" not in row and "<b>" not in row and "<i>Ada" not in row
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in row
+    assert "Zoë &lt;b&gt;&quot;&amp;&#x27;" in row
+    assert "&lt;i&gt;Ada&lt;/i&gt;" in row
+    assert '<div class="alert-value">&lt;img src=x&gt;</div>' in row

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from django import template
-from django.dispatch import receiver
-from django.template.loader import render_to_string
 from django.utils import formats
-from django.utils.autoreload import file_changed
-from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 
 from backend.accounts.models import Role
-from backend.dashboard import clinical_terms, wording
+from backend.dashboard import badges, clinical_terms, jinja, wording
+from backend.dashboard.badges import SEVERITY_TEXT
+from backend.dashboard.queue_rows_context import queue_rows_context
 
 register = template.Library()
-
-SEVERITY_TEXT = {"critical": gettext_lazy("Critical"), "urgent": gettext_lazy("Urgent")}
 
 
 @register.filter
@@ -118,41 +111,24 @@ def get_item(mapping: dict[Any, Any], key: Any) -> Any:
 
 @register.filter
 def person(user: Any) -> str:
-    if user is None:
-        return _("someone")
-    return user.get_full_name() or user.username
-
-
-# The badges are rendered once per value and kept: the queue shows two a row, and rendering their
-# templates each time (an inclusion tag) was a fifth of rendering the page. Severities, sizes and
-# grades are a handful of values; the bound is for whatever else a caller passes.
+    return wording.person_name(user)
 
 
 @register.simple_tag
 def severity_badge(severity: str, size: str = "") -> str:
-    return _severity_badge(severity, size, get_language())
+    return badges.severity_badge(severity, size)
 
 
 @register.simple_tag
 def grade_badge(grade: int | None) -> str:
-    return _grade_badge(grade, get_language())
+    return badges.grade_badge(grade)
 
 
-# Kept per language too: the badge's words are the reader's.
-@lru_cache(maxsize=64)
-def _severity_badge(severity: str, size: str, language: str) -> str:
-    text = SEVERITY_TEXT.get(severity, severity.capitalize())
-    return render_to_string("dashboard/_severity.html", {"severity": severity, "text": text, "size": size})
-
-
-@lru_cache(maxsize=64)
-def _grade_badge(grade: int | None, language: str) -> str:
-    return render_to_string("dashboard/_grade.html", {"grade": grade})
-
-
-@receiver(file_changed, dispatch_uid="dashboard_badges_changed")
-def _badges_changed(sender: object, file_path: Path, **kwargs: Any) -> None:
-    """runserver: an edited template shows without a restart, as Django's own loaders do."""
-    if file_path.suffix == ".html":
-        _severity_badge.cache_clear()
-        _grade_badge.cache_clear()
+@register.simple_tag(takes_context=True)
+def queue_rows(context: template.Context) -> str:
+    """The queue table's rows, rendered by Jinja2 (backend.dashboard.queue_rows_context says why), with
+    the page's CSRF token and reader."""
+    rows = queue_rows_context(
+        context["rows"], staff=context["staff"], user_id=context["user"].pk, csrf_token=context.get("csrf_token")
+    )
+    return jinja.render("dashboard/queue_rows.html", rows)
