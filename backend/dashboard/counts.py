@@ -103,10 +103,11 @@ def _tallied(clinic_id: int, user_id: int | None) -> tuple[UnresolvedCounts, dat
         query = _TALLIED[key] = PreparedQuery(_tallied_query(user_id is not None), *placeholders)
     values = (clinic_id, user_id) if user_id is not None else (clinic_id,)
     rows = query.rows(*values)
-    # No such clinic: nothing counted, no change (as the two queries answered).
-    *sums, latest = rows[0] if rows else (*[0] * len(tally_buckets(user_id)), None)
-    counts = dict(zip(tally_buckets(user_id), sums, strict=True))
-    return UnresolvedCounts(**{"mine": 0, **counts}), latest
+    buckets = tally_buckets(user_id)
+    if not rows:  # no such clinic: nothing counted, no change (as the two queries answered)
+        return UnresolvedCounts(**{"mine": 0, **dict.fromkeys(buckets, 0)}), None
+    *sums, latest = rows[0]
+    return UnresolvedCounts(**{"mine": 0, **dict(zip(buckets, sums, strict=True))}), latest
 
 
 def _direct_counts(clinic_id: int, user_id: int | None) -> UnresolvedCounts:

@@ -279,7 +279,7 @@ def _default_page_query(clinic_id: int) -> QuerySet[Alert]:
     return alerts.order_by(_RANK, "created_at", "id")[: QUEUE_PAGE_SIZE + 1]
 
 
-_DEFAULT_PAGE = PreparedQuery(_default_page_query, _PLACEHOLDER)
+_DEFAULT_PAGE: PreparedQuery[Alert] = PreparedQuery(_default_page_query, _PLACEHOLDER)
 
 
 def _default_page_audited(*, user: User, detail: str) -> list[Alert] | None:
