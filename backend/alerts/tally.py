@@ -28,21 +28,27 @@ class UnresolvedCounts:
     mine: int  # assigned to the given user; 0 without one
 
 
-def _sum(condition: Q) -> Coalesce:
+def tally_buckets(user_id: int | None) -> dict[str, Q]:
+    """Which tally rows each of UnresolvedCounts' counts sums (`mine` only given a user)."""
+    mine = {"mine": Q(assigned_to_id=user_id)} if user_id is not None else {}
+    return {
+        **mine,
+        "unresolved": Q(),
+        "open_critical": Q(status=Status.OPEN, severity=Severity.CRITICAL),
+        "open_urgent": Q(status=Status.OPEN, severity=Severity.URGENT),
+        "acknowledged": Q(status=Status.ACKNOWLEDGED),
+        "unassigned": Q(assigned_to_id__isnull=True),
+    }
+
+
+def tally_sum(condition: Q) -> Coalesce:
     return Coalesce(Sum("delta", filter=condition), 0)
 
 
 def tally_counts(*, clinic_id: int, user_id: int | None = None) -> UnresolvedCounts:
     """The clinic's unresolved alerts by bucket, in one query over its tally rows."""
-    mine = {"mine": _sum(Q(assigned_to_id=user_id))} if user_id is not None else {}
-    row = AlertTally.objects.filter(clinic_id=clinic_id).aggregate(
-        **mine,
-        unresolved=_sum(Q()),
-        open_critical=_sum(Q(status=Status.OPEN, severity=Severity.CRITICAL)),
-        open_urgent=_sum(Q(status=Status.OPEN, severity=Severity.URGENT)),
-        acknowledged=_sum(Q(status=Status.ACKNOWLEDGED)),
-        unassigned=_sum(Q(assigned_to_id__isnull=True)),
-    )
+    sums = {name: tally_sum(condition) for name, condition in tally_buckets(user_id).items()}
+    row = AlertTally.objects.filter(clinic_id=clinic_id).aggregate(**sums)
     return UnresolvedCounts(**{"mine": 0, **row})
 
 

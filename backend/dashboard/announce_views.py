@@ -29,7 +29,8 @@ POLL_SECONDS_DEFAULT = 5
 @staff_required
 def critical_alerts(request: HttpRequest) -> HttpResponse:
     """{"critical": n, "arrived": ms, "text": "...", "version": v, "poll_seconds": s} for the nurse's
-    clinic. Sent back as `?v=`, an unchanged version is answered 204 after the queue's two queries."""
+    clinic. Sent back as `?v=`, an unchanged version is answered 204 after the queue's header counts
+    (queue_counts: one query on PostgreSQL, two on SQLite)."""
     user = request.user
     assert isinstance(user, User) and user.clinic_id is not None
     counts = queue_counts(clinic_id=user.clinic_id)

@@ -125,9 +125,11 @@ def test_no_filter_or_page_costs_a_count_of_its_own(
         return [q["sql"] for q in ctx.captured_queries]
 
     plain = queries("/")
+    # On PostgreSQL the default page's read audit is written by its own statement: one fewer there.
+    audit_apart = 1 if connection.vendor == "postgresql" else 0
     for url in ("/?page=2", "/?kind=thrombocytopenia&page=2", "/?severity=urgent", "/?patient=pat&page=2"):
         costs = queries(url)
-        assert len(costs) == len(plain), url
+        assert len(costs) == len(plain) + audit_apart, url
         counts = sum("COUNT(" in sql.upper() or '"alerts_alerttally"' in sql for sql in costs)
         assert counts == 1, url  # the header's counts only (the tally's sum on PostgreSQL)
 
