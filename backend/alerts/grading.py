@@ -53,11 +53,24 @@ from shared.lab_context import LabContext
 from shared.lab_values import parse_lab_value
 
 SWEEP_BATCH = 500
-#: Waiting readings a grading task claims besides its own, per table (the task's `also_waiting`).
-#: Under load each sync queues a task; one that grades what the others wait for leaves them
-#: nothing but a claim that finds no row, so one worker keeps up (bench 2 beside 50 phones). Bounded
-#: so that a backlog (after a Redis outage) is shared among tasks and the sweeper in short transactions.
+#: Waiting readings a grading task claims besides its own, per kind (`Waiting.count`). Under load
+#: each sync queues a task; one that grades what the others wait for leaves them nothing but a claim
+#: that finds no row, so one worker keeps up (bench 2 beside 50 phones). Bounded, to keep a task short.
 COALESCE_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Other ungraded readings a grading task takes besides its own: at most `count` of each kind it
+    was given, oldest first, received within `within` of now: the syncs whose own tasks are still
+    queued. An older backlog (readings stored while Redis was away) is the sweeper's: taken oldest
+    first by every task, it made each new reading's task grade 400 old ones before its own alert
+    (bench 2 after bench 1's ungraded rows: 559 ms a task, alerts a minute late)."""
+
+    count: int
+    within: timedelta
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -88,17 +101,16 @@ def policy_for(clinic: Clinic) -> AlertPolicy:
 
 
 def readings_grade(
-    *, lab_ids: Sequence[UUID] = (), symptom_ids: Sequence[UUID] = (), also_waiting: int = 0
+    *, lab_ids: Sequence[UUID] = (), symptom_ids: Sequence[UUID] = (), also: Waiting | None = None
 ) -> GradingOutcome:
-    """Grade the given readings if nobody has yet (the per-sync task); and, with `also_waiting`,
-    up to that many other ungraded readings of each kind given (labs, symptoms), oldest first,
-    that no other grader holds: the readings of syncs whose own tasks are still queued."""
+    """Grade the given readings if nobody has yet (the per-sync task); and, with `also`, other
+    recent ungraded readings of the kinds given (labs, symptoms) that no other grader holds."""
     return _grade(
         Q(id__in=list(lab_ids)),
         Q(id__in=list(symptom_ids)),
         limit=None,
         # Only kinds the task was given: a task of one kind adds no statement for the other.
-        waiting=(also_waiting if lab_ids else 0, also_waiting if symptom_ids else 0),
+        waiting=(also if lab_ids else None, also if symptom_ids else None),
     )
 
 
@@ -161,20 +173,21 @@ def _claimed(model: type[M]) -> PreparedQuery[M]:
 _CLAIMED: dict[type[Any], PreparedQuery[Any]] = {LabResult: _claimed(LabResult), SymptomReport: _claimed(SymptomReport)}
 
 
-def _waiting(model: type[M], count: int) -> QuerySet[M, UUID]:
-    """The oldest `count` ungraded rows no other grader holds (the partial index on ungraded rows)."""
+def _waiting(model: type[M], waiting: Waiting, now: datetime) -> QuerySet[M, UUID]:
+    """The oldest ungraded rows received within `waiting.within` that no other grader holds (a
+    range of the partial index on ungraded rows)."""
     return (
-        model.objects.filter(graded_at__isnull=True)
+        model.objects.filter(graded_at__isnull=True, received_at__gte=now - waiting.within)
         .select_for_update(skip_locked=True, of=("self",))
         .order_by("received_at")
-        .values_list("pk", flat=True)[:count]
+        .values_list("pk", flat=True)[: waiting.count]
     )
 
 
-def _claim(model: type[M], which: Q, limit: int | None, now: datetime, waiting: int = 0) -> list[M]:
+def _claim(model: type[M], which: Q, limit: int | None, now: datetime, waiting: Waiting | None = None) -> list[M]:
     if waiting and not marks_in_claim():
         # SQLite: the IMMEDIATE transaction already holds the write lock, nobody else claims.
-        which = which | Q(pk__in=_waiting(model, waiting))
+        which = which | Q(pk__in=_waiting(model, waiting, now))
     rows = (
         model.objects.filter(which, graded_at__isnull=True)
         .select_for_update(skip_locked=True, of=("self",))
@@ -202,7 +215,7 @@ def _claim(model: type[M], which: Q, limit: int | None, now: datetime, waiting: 
     # Each set is locked in its own CTE (PostgreSQL allows no FOR UPDATE inside a UNION), then
     # joined on the primary key: never a scan of the table, whatever its size. The CTEs name their
     # column: the ORM calls it "pk", and an unknown "id" would silently mean the outer row's own.
-    more, more_params = _waiting(model, waiting).query.sql_with_params()
+    more, more_params = _waiting(model, waiting, now).query.sql_with_params()
     return _CLAIMED[model].run(
         with_sql=(  # the table's name and the ORM's compiled SQL; values are bound
             f'WITH "own"("id") AS ({sql}), "waiting"("id") AS ({more}), '  # noqa: S608
@@ -213,7 +226,13 @@ def _claim(model: type[M], which: Q, limit: int | None, now: datetime, waiting: 
     )
 
 
-def _grade(lab_filter: Q, symptom_filter: Q, *, limit: int | None, waiting: tuple[int, int] = (0, 0)) -> GradingOutcome:
+def _grade(
+    lab_filter: Q,
+    symptom_filter: Q,
+    *,
+    limit: int | None,
+    waiting: tuple[Waiting | None, Waiting | None] = (None, None),
+) -> GradingOutcome:
     now = timezone.now()
     with transaction.atomic():
         labs = _claim(LabResult, lab_filter, limit, now, waiting[0])

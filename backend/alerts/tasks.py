@@ -28,7 +28,9 @@ logger = logging.getLogger(__name__)
 def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | None = None, **_: Any) -> int:
     labs, symptoms = [UUID(i) for i in lab_ids or ()], [UUID(i) for i in symptom_ids or ()]
     try:
-        outcome = grading.readings_grade(lab_ids=labs, symptom_ids=symptoms, also_waiting=grading.COALESCE_BATCH)
+        # Readings younger than the sweeper's age: those whose own tasks are queued behind this one.
+        recent = grading.Waiting(grading.COALESCE_BATCH, timedelta(seconds=settings.CARELOOP_SWEEP_AFTER_SECONDS))
+        outcome = grading.readings_grade(lab_ids=labs, symptom_ids=symptoms, also=recent)
     except Exception:
         # A waiting reading that fails its whole batch (not one row: those raise a review alert)
         # would otherwise fail every task that takes it, the oldest first: this task's own readings

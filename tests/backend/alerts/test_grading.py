@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from backend.accounts.models import Clinic
-from backend.alerts.grading import COALESCE_BATCH, readings_grade, ungraded_sweep
+from backend.alerts.grading import COALESCE_BATCH, Waiting, readings_grade, ungraded_sweep
 from backend.alerts.models import Alert
 from backend.patients.models import Patient
 from backend.records.models import LabResult, SymptomReport
@@ -25,6 +25,7 @@ from tests.backend.support import IS_POSTGRES, grade_all, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
 BOTH = ["ixazomib", "lenalidomide"]
+RECENT = Waiting(COALESCE_BATCH, timedelta(minutes=5))  # what a grading task also takes
 FEVER_AT = "2026-11-20T20:00:00-05:00"
 
 
@@ -252,7 +253,7 @@ def test_readings_of_one_kind_make_one_episode_listing_each(patient: EnrolledPat
     assert sorted(r["id"] for r in alert.readings) == sorted([first["id"], second["id"]])
 
 
-# --- one task, many syncs (the task's `also_waiting`) ----------------------------------------------
+# --- one task, many syncs (the task's `also`) ----------------------------------------------
 
 
 def test_a_grading_task_also_grades_the_readings_whose_tasks_still_wait(
@@ -265,11 +266,11 @@ def test_a_grading_task_also_grades_the_readings_whose_tasks_still_wait(
     sync(other_patient, lab_results=[lab_item("anc", 0.4)])
     first, second, third = enqueued
 
-    outcome = readings_grade(**third, also_waiting=COALESCE_BATCH)
+    outcome = readings_grade(**third, also=RECENT)
 
     assert (outcome.graded, len(outcome.alerts_raised)) == (2, 2)  # both labs; the symptom is not a lab
-    assert readings_grade(**first, also_waiting=COALESCE_BATCH).graded == 0
-    assert readings_grade(**second, also_waiting=COALESCE_BATCH).graded == 1
+    assert readings_grade(**first, also=RECENT).graded == 0
+    assert readings_grade(**second, also=RECENT).graded == 1
     assert not LabResult.objects.filter(graded_at__isnull=True).exists()
     assert not SymptomReport.objects.filter(graded_at__isnull=True).exists()
     assert Alert.objects.count() == 3
@@ -282,7 +283,7 @@ def test_a_lab_task_leaves_a_waiting_symptom_to_its_own_task(
     sync(patient, symptom_reports=[symptom_item("diarrhea", {"stools_above_usual": 9})])
     sync(patient, lab_results=[lab_item("platelets", 20)])
 
-    assert readings_grade(**enqueued[1], also_waiting=COALESCE_BATCH).graded == 1
+    assert readings_grade(**enqueued[1], also=RECENT).graded == 1
     assert SymptomReport.objects.get().graded_at is None
 
 
@@ -295,10 +296,25 @@ def test_a_task_takes_at_most_its_batch_of_waiting_readings_the_oldest_first(
     own = lab_item("platelets", 20)
     sync(patient, lab_results=[own])
 
-    assert readings_grade(**enqueued[-1], also_waiting=2).graded == 3
+    assert readings_grade(**enqueued[-1], also=Waiting(2, timedelta(minutes=5))).graded == 3
 
     graded = set(LabResult.objects.filter(graded_at__isnull=False).values_list("id", flat=True))
     assert graded == {uuid.UUID(i["id"]) for i in (own, waiting[0], waiting[1])}
+
+
+def test_an_older_backlog_is_left_to_the_sweeper(patient: EnrolledPatient, enqueued: list[dict[str, Any]]) -> None:
+    """Readings stored while Redis was away are older than the task's window: taken oldest first by
+    every task, they would delay every new reading's alert behind the whole backlog."""
+    backlog = [lab_item("platelets", 150 + n) for n in range(3)]
+    sync(patient, lab_results=backlog)
+    LabResult.objects.update(received_at=timezone.now() - timedelta(minutes=6))
+    recent = lab_item("platelets", 160)
+    sync(patient, lab_results=[recent])
+    sync(patient, lab_results=[lab_item("platelets", 20)])
+
+    assert readings_grade(**enqueued[-1], also=RECENT).graded == 2  # its own and the recent one
+    assert LabResult.objects.filter(graded_at__isnull=True).count() == 3
+    assert grade_all().graded == 3
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="two connections at once: PostgreSQL (SQLite serialises writers)")
@@ -330,14 +346,14 @@ def test_a_waiting_reading_another_grader_holds_is_skipped_not_waited_for(
     thread.start()
     try:
         assert holding.wait(30)
-        outcome = readings_grade(**enqueued[1], also_waiting=COALESCE_BATCH)
+        outcome = readings_grade(**enqueued[1], also=RECENT)
     finally:
         release.set()
         thread.join(30)
 
     assert outcome.graded == 1
     assert LabResult.objects.get(pk=held["id"]).graded_at is None  # left to its own task
-    assert readings_grade(**enqueued[0], also_waiting=COALESCE_BATCH).graded == 1
+    assert readings_grade(**enqueued[0], also=RECENT).graded == 1
     assert Alert.objects.count() == 1  # one episode listing both
     connection.close()
 
@@ -767,7 +783,7 @@ def _task_statements(patient: EnrolledPatient, item: dict[str, Any]) -> list[str
 
     assert sync(patient, lab_results=[item]).status_code == 200
     with CaptureQueriesContext(connection) as ctx:
-        assert readings_grade(lab_ids=[uuid.UUID(item["id"])], also_waiting=COALESCE_BATCH).graded == 1
+        assert readings_grade(lab_ids=[uuid.UUID(item["id"])], also=RECENT).graded == 1
     return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
 
 
