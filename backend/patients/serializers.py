@@ -9,6 +9,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from backend.api.fields import TimeZoneNameField, dose_level, dose_range
+from backend.patients.calendar import calendars_for
 from backend.patients.models import SEX_CHOICES, Patient
 from backend.patients.services import DEXAMETHASONE_RANGE_MG, regimen_today
 from shared import regimen
@@ -52,6 +53,16 @@ class PatientCreateInput(serializers.Serializer):
     regimen = RegimenInput()
 
 
+class _PatientListSerializer(serializers.ListSerializer):
+    """A page of patients: their calendars (the care team's cycle delays) read in one query for the
+    page, not one per patient."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        patients = list(data.all() if hasattr(data, "all") else data)
+        self.context["calendars"] = calendars_for(patients)
+        return super().to_representation(patients)
+
+
 class PatientSerializer(serializers.ModelSerializer):
     sex = serializers.ChoiceField(
         choices=SEX_CHOICES, allow_blank=True, read_only=True, help_text='"" when not recorded.'
@@ -63,9 +74,11 @@ class PatientSerializer(serializers.ModelSerializer):
         model = Patient
         fields = ["id", "display_name", "timezone", "phone", "sex", "regimen", "enrolled", "created_at"]
         read_only_fields = fields
+        list_serializer_class = _PatientListSerializer
 
     def get_regimen(self, patient: Patient) -> dict[str, Any]:
-        return regimen_today(patient, self.context.get("now"))
+        calendar = self.context.get("calendars", {}).get(patient.pk)
+        return regimen_today(patient, self.context.get("now"), calendar=calendar)
 
     def get_enrolled(self, patient: Patient) -> bool:
         return patient.user_id is not None

@@ -264,6 +264,32 @@ def test_listing_patients_is_audited_per_patient(nurse: Person, patient: Enrolle
     assert {e.patient_id for e in reads} == {patient.patient.pk, second.patient.pk}
 
 
+def test_listing_reads_the_cycle_delays_of_a_whole_page_in_one_query(nurse: Person, patient: EnrolledPatient) -> None:
+    """Each row's regimen is the patient's own (the care team's delays included), as the patient's
+    own GET shows it; and the list's queries do not grow with its patients."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = nurse.client()
+    delay = {"action": "delay_cycle", "delay_days": 7, "reason": "ANC 0.8 on day 28"}
+    assert client.post(f"{PATIENTS_URL}{patient.patient.pk}/dose-decisions/", delay, format="json").status_code == 201
+
+    def listed() -> tuple[int, list[dict[str, Any]]]:
+        with CaptureQueriesContext(connection) as ctx:
+            answer = client.get(PATIENTS_URL)
+        return len(ctx.captured_queries), rows(answer)
+
+    make_patient(nurse, name="Sam Second")
+    few, _ = listed()
+    for n in range(4):
+        make_patient(nurse, name=f"Pat {n}")
+    many, found = listed()
+
+    assert few == many
+    for row in found:
+        assert row["regimen"] == client.get(f"{PATIENTS_URL}{row['id']}/").json()["regimen"]
+
+
 # --- GET /api/v1/patients/{id}/ --------------------------------------------------------------
 
 
