@@ -85,6 +85,21 @@ def rows(response: Response) -> list[dict[str, Any]]:
     return data["results"] if isinstance(data, dict) else data
 
 
+def batches_fail_with(reading_id: str, monkeypatch: Any) -> None:
+    """Every grading batch that raises an alert for this reading fails as a whole (a fault beyond
+    one row's grading, which would raise a review alert instead): a poisoned reading."""
+    from backend.alerts import grading
+
+    real_apply = grading.episodes_apply
+
+    def apply(**kwargs: Any) -> Any:
+        if any(str(raised.reading.source_id) == reading_id for raised in kwargs["raised"]):
+            raise RuntimeError("a fault that rolls back the whole batch")
+        return real_apply(**kwargs)
+
+    monkeypatch.setattr(grading, "episodes_apply", apply)
+
+
 def grade_all() -> GradingOutcome:
     """What the grading task and the sweeper do after a sync commits."""
     return ungraded_sweep(older_than=timedelta(0))

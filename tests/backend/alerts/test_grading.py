@@ -21,7 +21,7 @@ from backend.alerts.models import Alert
 from backend.patients.models import Patient
 from backend.records.models import LabResult, SymptomReport
 from shared.symptoms import SYMPTOMS, Kind, grade_symptom
-from tests.backend.support import IS_POSTGRES, grade_all, sync
+from tests.backend.support import IS_POSTGRES, batches_fail_with, grade_all, sync
 from tests.factories import EnrolledPatient, Person, lab_item, make_patient, symptom_item
 
 BOTH = ["ixazomib", "lenalidomide"]
@@ -852,20 +852,12 @@ def test_a_waiting_reading_that_fails_its_batch_does_not_stop_the_tasks_own(
 ) -> None:
     """Oldest first, a waiting reading whose batch fails (a fault beyond one row's grading) would
     be in every task's batch: the task then grades its own readings alone, as before batching."""
-    from backend.alerts import grading
     from backend.alerts.tasks import grade_readings
 
     poison = lab_item("platelets", 20)
     sync(patient, lab_results=[poison])
     sync(patient, lab_results=[lab_item("platelets", 150)])  # normal: no alert to announce
-    real_apply = grading.episodes_apply
-
-    def fails_with_the_poison(**kwargs: Any) -> Any:
-        if any(str(r.reading.source_id) == poison["id"] for r in kwargs["raised"]):
-            raise RuntimeError("a fault that rolls back the whole batch")
-        return real_apply(**kwargs)
-
-    monkeypatch.setattr(grading, "episodes_apply", fails_with_the_poison)
+    batches_fail_with(poison["id"], monkeypatch)
     handed_over = {k: [str(i) for i in v] for k, v in enqueued[1].items()}
 
     assert grade_readings(**handed_over) == 1

@@ -11,7 +11,7 @@ import pytest
 from backend.alerts import grading
 from backend.alerts.tasks import sweep_ungraded
 from backend.records.models import LabResult
-from tests.backend.support import sync
+from tests.backend.support import batches_fail_with, sync
 from tests.factories import EnrolledPatient, lab_item
 
 
@@ -38,14 +38,7 @@ def test_a_reading_that_fails_its_batch_holds_back_no_other(
     assert sync(patient, lab_results=[poison]).status_code == 200
     # Normal platelets: no alert, so nothing is published to Redis from this test.
     assert sync(patient, lab_results=[lab_item("platelets", 150 + n) for n in range(3)]).status_code == 200
-    real_apply = grading.episodes_apply
-
-    def fails_with_the_poison(**kwargs: Any) -> Any:
-        if any(str(r.reading.source_id) == poison["id"] for r in kwargs["raised"]):
-            raise RuntimeError("a fault that rolls back the whole batch")
-        return real_apply(**kwargs)
-
-    monkeypatch.setattr(grading, "episodes_apply", fails_with_the_poison)
+    batches_fail_with(poison["id"], monkeypatch)
 
     assert sweep_ungraded() == 3
     assert list(LabResult.objects.filter(graded_at__isnull=True).values_list("id", flat=True)) == [
