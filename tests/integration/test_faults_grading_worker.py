@@ -38,9 +38,21 @@ def _received(stack: Stack) -> int:
     return stack.worker.log().count("careloop.alerts.grade_readings[")
 
 
+def _idle(stack: Stack) -> bool:
+    """Every task the worker received has ended: nothing holds its one prefetched slot."""
+    log = stack.worker.log()
+    ended = sum(log.count(word) for word in ("] succeeded in", "] raised", "] retry:"))
+    return log.count("] received") == ended
+
+
 def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Stack) -> None:
     nurse, _, _ = enroll(stack)
     phones = [enrolled_patient(stack, nurse, name="Kai Killed")[0] for _ in range(PATIENTS)]
+
+    # Beat sends the sweeper every second to the grading queue; with beat stopped and the worker
+    # idle, the one message a stalled worker holds is a grading task, not a sweep (CI saw that race).
+    stack.beat.stop()
+    wait_until(lambda: _idle(stack), 20, "the worker to finish beat's tasks", interval=0.2)
 
     # Stall the pool so the worker holds the first grading task unfinished while the rest queue.
     pool = psutil.Process(stack.worker.process.pid).children()  # type: ignore[union-attr]
@@ -56,6 +68,7 @@ def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Sta
     stack.worker.stop(signal.SIGKILL)  # the whole process group: the worker and its pool
     assert Alert.objects.filter(source_id__in=[r["id"] for r in readings]).count() == 0
 
+    stack.beat.start()  # the sweeper grades what the killed worker held
     stack.worker.start()
     wait_until(lambda: stack.worker.log().count("ready.") >= 2, 60, "the worker to restart")
     wanted = {r["id"] for r in readings}
