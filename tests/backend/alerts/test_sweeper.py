@@ -4,7 +4,6 @@ synced meanwhile waits for it, so one run grades a backlog of many batches, not 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -227,11 +226,11 @@ def test_a_task_whose_own_reading_fails_alone_leaves_it_to_the_sweeper_s_review(
     """The task raises (Celery retries it, then gives up); the reading stays ungraded until it is
     the sweeper's, which puts it before a nurse as above."""
     poison = _poisoned(patient, monkeypatch)
-    own: Callable[[], Any] = lambda: grade_readings(lab_ids=[str(i) for i in enqueued[0]["lab_ids"]])  # noqa: E731
+    own = [str(i) for i in enqueued[0]["lab_ids"]]
 
     for _ in range(6):  # the first run and Celery's five retries
         with pytest.raises(RuntimeError):
-            own()
+            grade_readings(lab_ids=own)
     assert LabResult.objects.get(pk=poison["id"]).graded_at is None
     settings.CARELOOP_SWEEP_AFTER_SECONDS = 0
     sweep_ungraded()
