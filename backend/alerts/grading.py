@@ -34,6 +34,7 @@ from backend.accounts.models import Clinic
 from backend.alerts.episodes import Raised, episodes_apply
 from backend.alerts.fever_context import fever_nadir_days
 from backend.alerts.readings import History, history_read, lab_reading, symptom_graded, symptom_reading
+from backend.alerts.review import REVIEW, REVIEW_NEEDED, review_raise
 from backend.core.prepared import PreparedQuery
 from backend.patients.models import CareStatus, Patient
 from backend.records.baselines import lab_contexts, local_day
@@ -43,7 +44,6 @@ from shared.alert_policy import (
     AlertCandidate,
     AlertPolicy,
     PolicyError,
-    Severity,
     evaluate_lab,
     evaluate_symptom,
     latest_anc_in_window,
@@ -72,9 +72,6 @@ class Waiting:
 
 
 logger = logging.getLogger(__name__)
-
-
-REVIEW_NEEDED = "review_needed"
 
 
 @dataclass(frozen=True)
@@ -125,8 +122,10 @@ def ungraded_one_by_one(
 ) -> tuple[GradingOutcome, list[UUID]]:
     """After a sweep's batch failed as a whole (a fault beyond one row's grading, which raises a
     review alert instead): the same oldest readings graded one at a time, so that the one that
-    fails its batch holds back no other; it stays ungraded and is logged by id for the operators.
-    → what was graded, and the ids that failed alone."""
+    fails its batch holds back no other. One that fails alone twice (once more, so that a passing
+    fault, a deadlock, does not take its grade) goes to a nurse as a review alert on a path of its
+    own (backend.alerts.review), or, if even that fails, stays ungraded for the next sweep.
+    → what was graded and raised, and the ids that failed alone."""
     cutoff = (now or timezone.now()) - older_than
     graded = 0
     raised: list[UUID] = []
@@ -136,15 +135,33 @@ def ungraded_one_by_one(
         waiting = model.objects.filter(graded_at__isnull=True, received_at__lte=cutoff).order_by("received_at")
         for reading_id in waiting.values_list("pk", flat=True)[:limit]:
             try:
-                outcome = readings_grade(**{kind: [reading_id]})
+                outcome = _alone(kind, reading_id)
             except Exception:
-                logger.exception("could not grade %s %s even alone; it stays ungraded", model.__name__, reading_id)
                 failed.append(reading_id)
+                raised += _reviewed(model, reading_id)
                 continue
             graded += outcome.graded
             raised += outcome.alerts_raised
             worsened += outcome.alerts_worsened
     return GradingOutcome(graded, raised, worsened), failed
+
+
+def _alone(kind: str, reading_id: UUID) -> GradingOutcome:
+    try:
+        return readings_grade(**{kind: [reading_id]})
+    except Exception:
+        logger.exception("could not grade %s alone; trying once more", reading_id)
+    return readings_grade(**{kind: [reading_id]})
+
+
+def _reviewed(model: type[LabResult] | type[SymptomReport], reading_id: UUID) -> list[UUID]:
+    """The review alert of a reading that failed alone (→ to announce); logged, never raised."""
+    logger.exception("could not grade %s %s even alone; raising a review alert", model.__name__, reading_id)
+    try:
+        return review_raise(model, reading_id)
+    except Exception:
+        logger.exception("could not raise a review alert for %s %s; it stays ungraded", model.__name__, reading_id)
+        return []
 
 
 M = TypeVar("M", LabResult, SymptomReport)
@@ -314,16 +331,7 @@ def _safely(
     except Exception:
         logger.exception("could not grade %s %s; raising a review alert", type(row).__name__, row.pk)
         row.grade = None
-        return AlertCandidate(
-            REVIEW_NEEDED,
-            None,
-            Severity.URGENT,
-            (),
-            "Reading needs review",
-            "CareLoop could not grade this reading automatically; please review it.",
-            "Your care team has been told and will look at this entry.",
-            "CareLoop: grading failed",
-        )
+        return REVIEW
 
 
 def _policy(cache: dict[int, AlertPolicy], clinic: Clinic) -> AlertPolicy:

@@ -80,8 +80,9 @@ def sweep_ungraded(**_: Any) -> int:
         try:
             outcome = grading.ungraded_sweep(older_than=older_than, limit=grading.SWEEP_BATCH)
         except Exception:
-            # Oldest first, a batch that fails would fail every sweep: one at a time instead, the
-            # failing reading left (and logged), every other one graded; the next tick goes on.
+            # Oldest first, a batch that fails would fail every sweep: one at a time instead, every
+            # other reading graded, the failing one put before a nurse as a review alert (announced
+            # below with the rest) or, if even that fails, logged and left for the next tick.
             logger.exception("a sweep batch failed; grading its readings one at a time")
             outcome, _ = grading.ungraded_one_by_one(older_than=older_than, limit=grading.SWEEP_BATCH)
             deadline = 0.0

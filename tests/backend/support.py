@@ -85,16 +85,20 @@ def rows(response: Response) -> list[dict[str, Any]]:
     return data["results"] if isinstance(data, dict) else data
 
 
-def batches_fail_with(reading_id: str, monkeypatch: Any) -> None:
+def batches_fail_with(reading_id: str, monkeypatch: Any, *, times: int | None = None) -> None:
     """Every grading batch that raises an alert for this reading fails as a whole (a fault beyond
-    one row's grading, which would raise a review alert instead): a poisoned reading."""
+    one row's grading, which would raise a review alert instead): a poisoned reading. `times`: only
+    the first so many such batches fail (a passing fault)."""
     from backend.alerts import grading
 
     real_apply = grading.episodes_apply
+    failures = [0]
 
     def apply(**kwargs: Any) -> Any:
         if any(str(raised.reading.source_id) == reading_id for raised in kwargs["raised"]):
-            raise RuntimeError("a fault that rolls back the whole batch")
+            if times is None or failures[0] < times:
+                failures[0] += 1
+                raise RuntimeError("a fault that rolls back the whole batch")
         return real_apply(**kwargs)
 
     monkeypatch.setattr(grading, "episodes_apply", apply)
