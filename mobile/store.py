@@ -215,12 +215,20 @@ class Store:
                 ),
             )
 
-    def outbox(self, limit: int) -> list[Entry]:
-        """Entries not yet accepted, oldest first."""
+    def outbox(self, limit: int, max_bytes: int | None = None) -> list[Entry]:
+        """Entries not yet accepted, oldest first: at most `limit`, and no more than `max_bytes` of
+        item JSON (but always the first)."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM entries WHERE state = ? ORDER BY created_at, id LIMIT ?", (PENDING, limit)
             ).fetchall()
+        if max_bytes is not None:
+            size = 0
+            for n, row in enumerate(rows):
+                size += len(row["item"])
+                if size > max_bytes and n:
+                    rows = rows[:n]
+                    break
         return [_entry(r) for r in rows]
 
     def pending_count(self) -> int:

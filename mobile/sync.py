@@ -23,6 +23,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,9 +31,23 @@ from typing import Any
 
 from mobile import strings as S
 from mobile.api import ApiClient, ApiError, NotAvailable, Unreachable
-from mobile.config import BACKOFF_BASE_S, BACKOFF_CAP_S, MAX_ROUNDS, RESUME_S, SYNC_BATCH, SYNC_EVERY_S
+from mobile.config import (
+    BACKOFF_BASE_S,
+    BACKOFF_CAP_S,
+    FAST_ROUND_S,
+    MAX_ROUNDS,
+    RESUME_S,
+    SLOW_ROUND_S,
+    SYNC_BATCH,
+    SYNC_BATCH_BYTES,
+    SYNC_EVERY_S,
+)
 from mobile.reminders import TIME_FIELDS
 from mobile.store import SECTIONS, Entry, Store
+from shared.sync_schema import MAX_ITEMS_PER_SYNC
+
+# The most items one request may carry: the server refuses a whole sync above its cap.
+SYNC_BATCH_MAX = MAX_ITEMS_PER_SYNC
 
 # The care team's changes to the reminder plan (antiviral drug, nadir draws) are fetched this often.
 PLAN_REFRESH = timedelta(hours=6)
@@ -104,11 +119,34 @@ class RoundResult:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, api: ApiClient, *, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        api: ApiClient,
+        *,
+        now: Callable[[], datetime] | None = None,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.api = api
         self.now = now or (lambda: datetime.now(UTC))
+        self.timer = timer  # how long a round trip took: the next round's size
         self.history_page = HISTORY_PAGE
+        self._batch: int | None = None  # the next round's size; None: SYNC_BATCH (a fresh start)
+
+    @property
+    def batch_size(self) -> int:
+        """Items the next round sends at most (config.py: SYNC_BATCH, grown on a fast link)."""
+        return min(self._batch or SYNC_BATCH, SYNC_BATCH_MAX)
+
+    def _pace(self, seconds: float, sent: int) -> None:
+        """Size the next round by how long this one's request took. A round smaller than the size
+        (the outbox's tail) says nothing about a full one, unless it was slow already."""
+        size = self.batch_size
+        if seconds > SLOW_ROUND_S:
+            self._batch = max(SYNC_BATCH, size // 2)
+        elif seconds < FAST_ROUND_S and sent >= size:
+            self._batch = min(SYNC_BATCH_MAX, size * 2)
 
     def status(self, *, running: bool = False, retry_at: datetime | None = None) -> SyncStatus:
         last_ok = self.store.get("last_sync_ok")
@@ -122,7 +160,7 @@ class SyncEngine:
         )
 
     def sync_once(self) -> RoundResult:
-        """One request: send up to SYNC_BATCH waiting entries, apply the answer.
+        """One request: send up to `batch_size` waiting entries, apply the answer.
 
         Raises Unreachable (try later), SignedOut, or ApiError (the request as a whole was refused);
         each is also recorded as the last error for the sync bar.
@@ -131,15 +169,17 @@ class SyncEngine:
         if token is None:
             raise SignedOut()
         self.api.token = token
-        batch = self.store.outbox(SYNC_BATCH)
+        batch = self.store.outbox(self.batch_size, max_bytes=SYNC_BATCH_BYTES)
         body: dict[str, Any] = {"cursor": self.store.cursor}
         for section in SECTIONS:
             items = [e.item for e in batch if e.section == section]
             if items:
                 body[section] = items
+        started = self.timer()
         try:
             answer = self._post(body)
         except Unreachable as exc:
+            self._batch = None  # a timeout or a dropped line: the next try is a small round again
             self._failed(S.SYNC_ERROR_OFFLINE if exc.status is None else S.SYNC_ERROR_SERVER, exc, batch)
             raise
         except SignedOut as exc:
@@ -149,6 +189,7 @@ class SyncEngine:
         except ApiError as exc:
             self._failed(S.sync_error_refused(exc.message), exc, batch)
             raise
+        self._pace(self.timer() - started, len(batch))
         result = self._apply(answer, {e.id for e in batch})
         if not result.more:
             # Once the outbox is drained, not after every round: a phone back from weeks offline

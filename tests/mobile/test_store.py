@@ -33,6 +33,16 @@ def test_it_keeps_entries_across_a_restart(tmp_path: Path) -> None:
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
 
 
+def test_the_outbox_stops_at_a_byte_limit_but_always_gives_the_first_entry(store: Store) -> None:
+    for n, entry_id in enumerate("abc"):
+        _add(store, entry_id, f"2026-11-15T09:0{n}:00-05:00")
+    size = len(store._db.execute("SELECT item FROM entries WHERE id = 'a'").fetchone()[0])
+    assert [e.id for e in store.outbox(10, max_bytes=2 * size)] == ["a", "b"]
+    assert [e.id for e in store.outbox(10, max_bytes=2 * size + 1)] == ["a", "b"]
+    assert [e.id for e in store.outbox(10, max_bytes=1)] == ["a"]
+    assert [e.id for e in store.outbox(2, max_bytes=10 * size)] == ["a", "b"]
+
+
 def test_the_outbox_is_oldest_first_and_moves_only_pending_entries(store: Store) -> None:
     _add(store, "b", "2026-11-15T09:01:00-05:00")
     _add(store, "a", "2026-11-15T09:00:00-05:00")
