@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mobile import strings as S
-from mobile.api import ApiClient, ApiError, NotAvailable, Unreachable
+from mobile.api import ApiClient, ApiError, NotAvailable, RawItems, Unreachable
 from mobile.config import (
     BACKOFF_BASE_S,
     BACKOFF_CAP_S,
@@ -43,7 +43,7 @@ from mobile.config import (
     SYNC_EVERY_S,
 )
 from mobile.reminders import TIME_FIELDS
-from mobile.store import SECTIONS, Entry, Store
+from mobile.store import SECTIONS, Store
 from shared.sync_schema import MAX_ITEMS_PER_SYNC
 
 # The most items one request may carry: the server refuses a whole sync above its cap.
@@ -169,10 +169,10 @@ class SyncEngine:
         if token is None:
             raise SignedOut()
         self.api.token = token
-        batch = self.store.outbox(self.batch_size, max_bytes=SYNC_BATCH_BYTES)
+        batch = self.store.outbox_items(self.batch_size, max_bytes=SYNC_BATCH_BYTES)
         body: dict[str, Any] = {"cursor": self.store.cursor}
         for section in SECTIONS:
-            items = [e.item for e in batch if e.section == section]
+            items = RawItems(item for _, in_section, item in batch if in_section == section)
             if items:
                 body[section] = items
         started = self.timer()
@@ -190,7 +190,7 @@ class SyncEngine:
             self._failed(S.sync_error_refused(exc.message), exc, batch)
             raise
         self._pace(self.timer() - started, len(batch))
-        result = self._apply(answer, {e.id for e in batch})
+        result = self._apply(answer, {entry_id for entry_id, _, _ in batch})
         if not result.more:
             # Once the outbox is drained, not after every round: a phone back from weeks offline
             # sends its backlog without a plan, history and response request per batch.
@@ -355,10 +355,10 @@ class SyncEngine:
         more = self.store.pending_count() > 0 and len(sent) > len(unanswered)
         return RoundResult(len(sent), len(accepted), len(rejected), alert_count, more)
 
-    def _failed(self, message: str, exc: Exception, batch: Sequence[Entry] = ()) -> None:
+    def _failed(self, message: str, exc: Exception, batch: Sequence[tuple[str, str, str]] = ()) -> None:
         logger.info("sync failed: %s", exc)
         with self.store.transaction():
-            self.store.count_attempt([e.id for e in batch])
+            self.store.count_attempt([entry_id for entry_id, _, _ in batch])
             self.store.put("last_sync_error", message)
 
 
