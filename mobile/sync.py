@@ -344,8 +344,8 @@ class SyncEngine:
         # One commit for the whole answer: the cursor never moves past alerts not stored, and a
         # round costs one sync of the disk, not three.
         with self.store.transaction():
-            self.store.count_attempt(sent)  # counted with its outcome: no commit of its own before sending
-            self.store.settle(accepted=accepted, rejected=rejected)
+            # The attempt is counted with its outcome: no commit of its own before sending.
+            self.store.settle_round(sent, accepted=accepted, rejected=rejected)
             alert_count = self.store.upsert_alerts(alerts if isinstance(alerts, list) else [])
             self.store.put_many(updates)
         unanswered = sent - set(accepted) - set(rejected)
