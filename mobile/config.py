@@ -15,10 +15,18 @@ SYNC_EVERY_S = 300.0
 BACKOFF_BASE_S = 5.0
 BACKOFF_CAP_S = 600.0
 HTTP_TIMEOUT_S = 15.0
-# Items per request: a quarter of the server's MAX_ITEMS_PER_SYNC (2000), about 100 KB of JSON, so
-# one request stays within HTTP_TIMEOUT on a slow mobile link; the engine sends the rest in further
-# rounds, up to MAX_ROUNDS in one go (50,000 entries: weeks offline), then again after RESUME_S.
+# Items per request. The first round of a sync sends SYNC_BATCH: a quarter of the server's
+# MAX_ITEMS_PER_SYNC (2000), about 100 KB of JSON, so one request stays within HTTP_TIMEOUT on a slow
+# mobile link. A round answered within FAST_ROUND_S doubles the next, up to the server's cap and
+# SYNC_BATCH_BYTES of items (its body limit is 2.5 MB); one slower than SLOW_ROUND_S halves it, and
+# a failed one starts again from SYNC_BATCH. So a fast link sends a backlog in a few large rounds
+# (each round costs the server its answer and the phone a commit), a slow one in rounds that stay
+# well within the timeout. The engine sends the rest in further rounds, up to MAX_ROUNDS in one go
+# (50,000 entries: weeks offline), then again after RESUME_S.
 SYNC_BATCH = 500
+SYNC_BATCH_BYTES = 512 * 1024
+FAST_ROUND_S = HTTP_TIMEOUT_S / 8  # the doubled round should then take about a quarter of the timeout
+SLOW_ROUND_S = HTTP_TIMEOUT_S / 4
 MAX_ROUNDS = 100
 RESUME_S = 1.0
 

@@ -12,18 +12,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 PENDING = "pending"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 
 SECTIONS = ("lab_results", "symptom_reports", "dose_logs", "marker_results")
+
+_R = TypeVar("_R")
 
 # Each step moves the schema one version up; PRAGMA user_version records how far a phone got.
 _MIGRATIONS: tuple[str, ...] = (
@@ -215,13 +217,27 @@ class Store:
                 ),
             )
 
-    def outbox(self, limit: int) -> list[Entry]:
-        """Entries not yet accepted, oldest first."""
+    def outbox(self, limit: int, max_bytes: int | None = None) -> list[Entry]:
+        """Entries not yet accepted, oldest first: at most `limit`, and no more than `max_bytes` of
+        item JSON (but always the first)."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM entries WHERE state = ? ORDER BY created_at, id LIMIT ?", (PENDING, limit)
             ).fetchall()
+        if max_bytes is not None:
+            rows = _within(rows, max_bytes, lambda row: len(row["item"]))
         return [_entry(r) for r in rows]
+
+    def outbox_items(self, limit: int, max_bytes: int | None = None) -> list[tuple[str, str, str]]:
+        """What sync sends of `outbox(limit, max_bytes)`: (id, section, the item's JSON text as
+        stored), without decoding each item."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, section, item FROM entries WHERE state = ? ORDER BY created_at, id LIMIT ?",
+                (PENDING, limit),
+            ).fetchall()
+        found = [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+        return found if max_bytes is None else _within(found, max_bytes, lambda row: len(row[2]))
 
     def pending_count(self) -> int:
         with self._lock:
@@ -278,6 +294,27 @@ class Store:
             db.executemany(
                 "UPDATE entries SET state = ?, errors = ? WHERE id = ? AND state = ?",
                 [(REJECTED, json.dumps(dict(e), sort_keys=True), i, PENDING) for i, e in rejected.items()],
+            )
+
+    def settle_round(
+        self, sent: Iterable[str], *, accepted: Iterable[str], rejected: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """`count_attempt(sent)` and `settle(...)` in one UPDATE per entry (a round of 2,000 entries
+        otherwise looks each up twice): every entry sent counts an attempt, and only a pending one
+        moves. SQLite evaluates each CASE with the row's values from before the UPDATE."""
+        answered: dict[str, tuple[str, str | None]] = {i: (ACCEPTED, None) for i in accepted}
+        for i, e in rejected.items():
+            answered[i] = (REJECTED, json.dumps(dict(e), sort_keys=True))
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE entries SET attempts = attempts + 1,"
+                " state = CASE WHEN state = ? THEN ? ELSE state END,"
+                " errors = CASE WHEN state = ? THEN ? ELSE errors END WHERE id = ?",
+                [(PENDING, state, PENDING, errors, i) for i, (state, errors) in answered.items()],
+            )
+            db.executemany(
+                "UPDATE entries SET attempts = attempts + 1 WHERE id = ?",
+                [(i,) for i in sent if i not in answered],
             )
 
     def entries(self, section: str | None = None, *, since: datetime | None = None) -> list[Entry]:
@@ -358,6 +395,16 @@ class Store:
         with self._tx() as db:
             for table in ("meta", "entries", "alerts"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names, no input
+
+
+def _within(rows: list[_R], max_bytes: int, size: Callable[[_R], int]) -> list[_R]:
+    """The first rows whose sizes add up to at most `max_bytes`, and always the first row."""
+    total = 0
+    for n, row in enumerate(rows):
+        total += size(row)
+        if total > max_bytes and n:
+            return rows[:n]
+    return rows
 
 
 def _utc_text(at: str) -> str:

@@ -23,16 +23,31 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mobile import strings as S
-from mobile.api import ApiClient, ApiError, NotAvailable, Unreachable
-from mobile.config import BACKOFF_BASE_S, BACKOFF_CAP_S, MAX_ROUNDS, RESUME_S, SYNC_BATCH, SYNC_EVERY_S
+from mobile.api import ApiClient, ApiError, NotAvailable, RawItems, Unreachable
+from mobile.config import (
+    BACKOFF_BASE_S,
+    BACKOFF_CAP_S,
+    FAST_ROUND_S,
+    MAX_ROUNDS,
+    RESUME_S,
+    SLOW_ROUND_S,
+    SYNC_BATCH,
+    SYNC_BATCH_BYTES,
+    SYNC_EVERY_S,
+)
 from mobile.reminders import TIME_FIELDS
-from mobile.store import SECTIONS, Entry, Store
+from mobile.store import SECTIONS, Store
+from shared.sync_schema import MAX_ITEMS_PER_SYNC
+
+# The most items one request may carry: the server refuses a whole sync above its cap.
+SYNC_BATCH_MAX = MAX_ITEMS_PER_SYNC
 
 # The care team's changes to the reminder plan (antiviral drug, nadir draws) are fetched this often.
 PLAN_REFRESH = timedelta(hours=6)
@@ -104,11 +119,34 @@ class RoundResult:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, api: ApiClient, *, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        api: ApiClient,
+        *,
+        now: Callable[[], datetime] | None = None,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.api = api
         self.now = now or (lambda: datetime.now(UTC))
+        self.timer = timer  # how long a round trip took: the next round's size
         self.history_page = HISTORY_PAGE
+        self._batch: int | None = None  # the next round's size; None: SYNC_BATCH (a fresh start)
+
+    @property
+    def batch_size(self) -> int:
+        """Items the next round sends at most (config.py: SYNC_BATCH, grown on a fast link)."""
+        return min(self._batch or SYNC_BATCH, SYNC_BATCH_MAX)
+
+    def _pace(self, seconds: float, sent: int) -> None:
+        """Size the next round by how long this one's request took. A round smaller than the size
+        (the outbox's tail) says nothing about a full one, unless it was slow already."""
+        size = self.batch_size
+        if seconds > SLOW_ROUND_S:
+            self._batch = max(SYNC_BATCH, size // 2)
+        elif seconds < FAST_ROUND_S and sent >= size:
+            self._batch = min(SYNC_BATCH_MAX, size * 2)
 
     def status(self, *, running: bool = False, retry_at: datetime | None = None) -> SyncStatus:
         last_ok = self.store.get("last_sync_ok")
@@ -122,7 +160,7 @@ class SyncEngine:
         )
 
     def sync_once(self) -> RoundResult:
-        """One request: send up to SYNC_BATCH waiting entries, apply the answer.
+        """One request: send up to `batch_size` waiting entries, apply the answer.
 
         Raises Unreachable (try later), SignedOut, or ApiError (the request as a whole was refused);
         each is also recorded as the last error for the sync bar.
@@ -131,15 +169,17 @@ class SyncEngine:
         if token is None:
             raise SignedOut()
         self.api.token = token
-        batch = self.store.outbox(SYNC_BATCH)
+        batch = self.store.outbox_items(self.batch_size, max_bytes=SYNC_BATCH_BYTES)
         body: dict[str, Any] = {"cursor": self.store.cursor}
         for section in SECTIONS:
-            items = [e.item for e in batch if e.section == section]
+            items = RawItems(item for _, in_section, item in batch if in_section == section)
             if items:
                 body[section] = items
+        started = self.timer()
         try:
             answer = self._post(body)
         except Unreachable as exc:
+            self._batch = None  # a timeout or a dropped line: the next try is a small round again
             self._failed(S.SYNC_ERROR_OFFLINE if exc.status is None else S.SYNC_ERROR_SERVER, exc, batch)
             raise
         except SignedOut as exc:
@@ -149,7 +189,8 @@ class SyncEngine:
         except ApiError as exc:
             self._failed(S.sync_error_refused(exc.message), exc, batch)
             raise
-        result = self._apply(answer, {e.id for e in batch})
+        self._pace(self.timer() - started, len(batch))
+        result = self._apply(answer, {entry_id for entry_id, _, _ in batch})
         if not result.more:
             # Once the outbox is drained, not after every round: a phone back from weeks offline
             # sends its backlog without a plan, history and response request per batch.
@@ -303,8 +344,8 @@ class SyncEngine:
         # One commit for the whole answer: the cursor never moves past alerts not stored, and a
         # round costs one sync of the disk, not three.
         with self.store.transaction():
-            self.store.count_attempt(sent)  # counted with its outcome: no commit of its own before sending
-            self.store.settle(accepted=accepted, rejected=rejected)
+            # The attempt is counted with its outcome: no commit of its own before sending.
+            self.store.settle_round(sent, accepted=accepted, rejected=rejected)
             alert_count = self.store.upsert_alerts(alerts if isinstance(alerts, list) else [])
             self.store.put_many(updates)
         unanswered = sent - set(accepted) - set(rejected)
@@ -314,10 +355,10 @@ class SyncEngine:
         more = self.store.pending_count() > 0 and len(sent) > len(unanswered)
         return RoundResult(len(sent), len(accepted), len(rejected), alert_count, more)
 
-    def _failed(self, message: str, exc: Exception, batch: Sequence[Entry] = ()) -> None:
+    def _failed(self, message: str, exc: Exception, batch: Sequence[tuple[str, str, str]] = ()) -> None:
         logger.info("sync failed: %s", exc)
         with self.store.transaction():
-            self.store.count_attempt([e.id for e in batch])
+            self.store.count_attempt([entry_id for entry_id, _, _ in batch])
             self.store.put("last_sync_error", message)
 
 

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 
-from mobile.api import ApiClient, ApiError, NotAvailable, Unreachable, rows
+from mobile.api import ApiClient, ApiError, NotAvailable, RawItems, Unreachable, body_encode, rows
 from tests.mobile.conftest import NOW
 from tests.mobile.fake_server import CODE, CODE_INVALID, TOKEN, FakeServer, FakeState
 
@@ -81,3 +83,41 @@ def test_list_answers_are_read_paginated_or_plain() -> None:
 def test_it_refuses_a_url_that_is_not_http() -> None:
     with pytest.raises(ValueError, match="http"):
         ApiClient("file:///etc/passwd")
+
+
+ITEMS: list[dict[str, Any]] = [
+    {"id": "a", "analyte": "platelets", "value": 42.5, "unit": "10^9/L", "collected_at": "2026-11-20T08:30:00-05:00"},
+    {"id": "b", "symptom": "fever", "answers": {"temperature_c": 38.4, "chills": True}, "reported_at": "x"},
+    {"id": "c", "drug": "ixazomib", "status": "taken", "note": 'caf\u00e9 "\\ \u0007 \U0001f600', "n": 10**20},
+]
+
+
+def test_items_sent_as_the_stores_text_make_the_same_bytes_as_json_dumps() -> None:
+    """The sync body splices each item's stored JSON text (json.dumps with sorted keys): the server
+    gets byte for byte what encoding the decoded items would send."""
+    stored = [json.dumps(item, sort_keys=True) for item in ITEMS]
+    decoded = [json.loads(text) for text in stored]
+    body = {"cursor": "c1.x", "lab_results": RawItems(stored[:1]), "dose_logs": RawItems(stored[1:])}
+    plain = {"cursor": "c1.x", "lab_results": decoded[:1], "dose_logs": decoded[1:]}
+    assert body_encode(body) == json.dumps(plain).encode()
+    assert body_encode({"cursor": None}) == json.dumps({"cursor": None}).encode()
+    assert json.loads(body_encode(body)) == plain
+
+
+def test_raw_items_read_as_the_items_they_hold() -> None:
+    held = RawItems(json.dumps(item, sort_keys=True) for item in ITEMS)
+    assert len(held) == 3 and held[0] == ITEMS[0] and held[1:] == ITEMS[1:] and list(held) == ITEMS
+    assert held == ITEMS and held == RawItems(held.texts) and held != ITEMS[:2]
+
+
+def test_a_sync_sends_raw_items_as_json_the_server_reads(server: FakeServer) -> None:
+    client = ApiClient(server.url, TOKEN)
+    item = {
+        "id": "3f1c6e9a-3c1e-4f57-9f7e-2b1f6f0c1a01",
+        "drug": "ixazomib",
+        "status": "taken",
+        "taken_at": NOW.isoformat(),
+    }
+    answer = client.sync({"cursor": None, "dose_logs": RawItems([json.dumps(item, sort_keys=True)])})
+    assert answer["accepted"] == [item["id"]]
+    assert server.state.sync_bodies[-1]["dose_logs"] == [item]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from mobile.store import ACCEPTED, PENDING, REJECTED, Store
 from tests.mobile.conftest import enrolled
@@ -33,6 +34,16 @@ def test_it_keeps_entries_across_a_restart(tmp_path: Path) -> None:
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
 
 
+def test_the_outbox_stops_at_a_byte_limit_but_always_gives_the_first_entry(store: Store) -> None:
+    for n, entry_id in enumerate("abc"):
+        _add(store, entry_id, f"2026-11-15T09:0{n}:00-05:00")
+    size = len(store._db.execute("SELECT item FROM entries WHERE id = 'a'").fetchone()[0])
+    assert [e.id for e in store.outbox(10, max_bytes=2 * size)] == ["a", "b"]
+    assert [e.id for e in store.outbox(10, max_bytes=2 * size + 1)] == ["a", "b"]
+    assert [e.id for e in store.outbox(10, max_bytes=1)] == ["a"]
+    assert [e.id for e in store.outbox(2, max_bytes=10 * size)] == ["a", "b"]
+
+
 def test_the_outbox_is_oldest_first_and_moves_only_pending_entries(store: Store) -> None:
     _add(store, "b", "2026-11-15T09:01:00-05:00")
     _add(store, "a", "2026-11-15T09:00:00-05:00")
@@ -49,6 +60,36 @@ def test_the_outbox_is_oldest_first_and_moves_only_pending_entries(store: Store)
     assert store.entry("a").state == ACCEPTED  # type: ignore[union-attr]
     assert store.entry("b").state == REJECTED  # type: ignore[union-attr]
     assert store.entry("c").state == PENDING  # type: ignore[union-attr]
+
+
+def _rows(store: Store) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in store._db.execute("SELECT id, state, errors, attempts FROM entries ORDER BY id")]
+
+
+def test_a_rounds_settlement_in_one_pass_is_counting_the_attempt_and_settling(tmp_path: Path) -> None:
+    """settle_round(sent, ...) leaves every row as count_attempt(sent) then settle(...) did: each
+    entry sent counts an attempt, only pending ones move, one left unanswered stays pending."""
+    one, two = Store(tmp_path / "one.sqlite3"), Store(tmp_path / "two.sqlite3")
+    for store in (one, two):
+        for n, entry_id in enumerate("abcdef"):
+            _add(store, entry_id, f"2026-11-15T09:0{n}:00-05:00")
+        store.settle(accepted=["e"], rejected={"f": {"x": ["earlier"]}})  # settled by an earlier answer
+    sent = ["a", "b", "c", "e", "f"]
+    accepted, rejected = ["a", "f"], {"b": {"taken_at": ["Is in the future."]}, "e": {"x": ["late"]}}
+
+    one.count_attempt(sent)
+    one.settle(accepted=accepted, rejected=rejected)
+    two.settle_round(sent, accepted=accepted, rejected=rejected)
+
+    assert _rows(two) == _rows(one)
+    assert _rows(two) == [
+        ("a", ACCEPTED, None, 1),
+        ("b", REJECTED, '{"taken_at": ["Is in the future."]}', 1),
+        ("c", PENDING, None, 1),
+        ("d", PENDING, None, 0),
+        ("e", ACCEPTED, None, 1),
+        ("f", REJECTED, '{"x": ["earlier"]}', 1),
+    ]
 
 
 def test_a_rejected_entry_keeps_its_reasons_until_the_patient_dismisses_it(store: Store) -> None:

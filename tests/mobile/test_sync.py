@@ -3,6 +3,7 @@ are applied, and what happens when the network or the server fails. Replays must
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -175,10 +176,102 @@ def test_a_large_outbox_goes_in_batches(
     engine: SyncEngine, journal: Journal, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("mobile.sync.SYNC_BATCH", 2)
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH_MAX", 2)
     for _ in range(5):
         journal.record_dose("ixazomib", "taken", NOW)
     engine.sync_until_drained()
     assert [len(b.get("dose_logs", [])) for b in api.bodies] == [2, 2, 1]
+
+
+def _sent(api: ScriptedApi) -> list[int]:
+    return [sum(len(b.get(s, [])) for s in ("lab_results", "symptom_reports", "dose_logs")) for b in api.bodies]
+
+
+def _round_trips_take(engine: SyncEngine, api: ScriptedApi, seconds: Callable[[], float]) -> None:
+    """Each sync request takes `seconds()` on the engine's timer."""
+    clock = [0.0]
+    engine.timer = lambda: clock[0]
+
+    def elapse() -> None:
+        clock[0] += seconds()
+        api.during = elapse
+
+    api.during = elapse
+
+
+def test_on_a_fast_link_each_round_doubles_up_to_the_servers_cap(
+    engine: SyncEngine, journal: Journal, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog goes in a few large rounds (each round costs the server an answer and the phone a
+    commit), never more items than the server takes in one sync."""
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH", 2)
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH_MAX", 8)
+    _round_trips_take(engine, api, lambda: 0.1)
+    for _ in range(25):
+        journal.record_dose("ixazomib", "taken", NOW)
+    engine.sync_until_drained()
+    assert _sent(api) == [2, 4, 8, 8, 3]
+
+
+def test_the_real_cap_is_the_servers_items_per_sync() -> None:
+    from mobile.sync import SYNC_BATCH_MAX
+    from shared.sync_schema import MAX_ITEMS_PER_SYNC
+
+    assert SYNC_BATCH_MAX == MAX_ITEMS_PER_SYNC
+
+
+def test_a_slow_round_halves_the_next_but_never_below_the_first_size(
+    engine: SyncEngine, journal: Journal, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH", 2)
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH_MAX", 8)
+    times = iter([0.1, 0.1, 5.0, 5.0, 5.0, 0.1])  # a slow line after two rounds
+    _round_trips_take(engine, api, lambda: next(times))
+    for _ in range(21):
+        journal.record_dose("ixazomib", "taken", NOW)
+    engine.sync_until_drained()
+    assert _sent(api) == [2, 4, 8, 4, 2, 1]
+
+
+def test_a_round_that_fails_makes_the_next_one_small_again(
+    engine: SyncEngine, journal: Journal, api: ScriptedApi, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH", 2)
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH_MAX", 8)
+    _round_trips_take(engine, api, lambda: 0.1)
+    for _ in range(20):
+        journal.record_dose("ixazomib", "taken", NOW)
+    engine.sync_once()
+    engine.sync_once()
+    api.failures.append(Unreachable("timed out"))
+    with pytest.raises(Unreachable):
+        engine.sync_once()
+    engine.sync_once()
+    assert _sent(api) == [2, 4, 8, 2]
+    assert store.pending_count() == 12  # the failed round's 8 stayed, and went again
+
+
+def test_a_short_round_at_the_end_of_the_outbox_does_not_grow_the_next(
+    engine: SyncEngine, journal: Journal, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH", 4)
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH_MAX", 16)
+    _round_trips_take(engine, api, lambda: 0.1)
+    journal.record_dose("ixazomib", "taken", NOW)
+    engine.sync_once()
+    assert engine.batch_size == 4
+
+
+def test_a_round_carries_no_more_item_json_than_the_byte_limit(
+    engine: SyncEngine, journal: Journal, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server refuses a body over its size limit as a whole: large items go in smaller rounds."""
+    for _ in range(5):
+        journal.record_dose("ixazomib", "taken", NOW)
+    item_bytes = max(len(json.dumps(e.item, sort_keys=True)) for e in engine.store.outbox(10))
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH_BYTES", 2 * item_bytes)
+    engine.sync_until_drained()
+    assert _sent(api) == [2, 2, 1]
 
 
 def test_a_backlog_asks_for_the_plan_only_once_it_is_drained(
@@ -199,6 +292,7 @@ def test_a_flood_beyond_the_round_limit_comes_back_at_once_not_after_the_interva
     engine: SyncEngine, journal: Journal, api: ScriptedApi, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("mobile.sync.SYNC_BATCH", 1)
+    monkeypatch.setattr("mobile.sync.SYNC_BATCH_MAX", 1)
     monkeypatch.setattr("mobile.sync.MAX_ROUNDS", 2)
     for _ in range(3):
         journal.record_dose("ixazomib", "taken", NOW)
