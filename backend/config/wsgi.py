@@ -6,6 +6,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from backend.config.warmup import web_worker_warm
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
 application = get_wsgi_application()
 
@@ -15,5 +17,6 @@ application = get_wsgi_application()
 # two-year FHIR `$everything` makes ~30,000 containers) sets off a full collection every few
 # requests, a pause proportional to the ~200,000 objects Django and the apps load (bench 8).
 get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
+web_worker_warm()
 gc.collect()
 gc.freeze()
