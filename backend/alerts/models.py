@@ -142,6 +142,14 @@ class Alert(models.Model):
             # The API's unfiltered list (backend.api.pagination.NewestFirst): a page of the newest,
             # not a sort of every alert of the clinic (38 ms on 50,000).
             models.Index(fields=["-created_at", "-id"], name="alert_newest"),
+            # The service figures' alerts of a period (backend.metrics.selectors._alert_figures):
+            # every column it reads, so PostgreSQL answers from the index without the table's
+            # pages (bench 11: 19,600 alerts in 2,500 pages). Other databases get created_at only.
+            models.Index(
+                fields=["created_at"],
+                include=["patient", "severity", "superseded", "acknowledged_at", "resolved_at", "outcome"],
+                name="alert_period_figures",
+            ),
         ]
 
     @property

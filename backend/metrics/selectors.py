@@ -1,5 +1,5 @@
-"""The clinic's figures over a period, read with a fixed number of queries (ten on PostgreSQL,
-eleven on SQLite, whatever the number of patients or alerts: tests/backend/metrics/test_selectors.py
+"""The clinic's figures over a period, read with a fixed number of queries (eight on PostgreSQL,
+nine on SQLite, whatever the number of patients or alerts: tests/backend/metrics/test_selectors.py
 counts them), each an
 aggregate or a narrow list the arithmetic of shared.service_metrics turns into figures.
 
@@ -28,6 +28,8 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Subquery,
+    Value,
     When,
 )
 
@@ -37,12 +39,12 @@ from backend.metrics.period import Period
 from backend.patients.models import Patient
 from backend.records.models import DoseLog, LabResult
 from backend.reminders.models import OccurrenceStatus, ReminderOccurrence
-from backend.response.models import MarkerResult, PatientResponse
-from backend.response.selectors import TEST_MARKERS, clinic_test_every_cycles
+from backend.response.models import ClinicResponseSettings, MarkerResult, PatientResponse
+from backend.response.selectors import TEST_MARKERS
 from shared import regimen
 from shared import service_metrics as sm
 from shared.reminders import DEFAULT_ANTIVIRAL_TIMES, ReminderKind, local_instant
-from shared.response_tests import OVERDUE_AFTER
+from shared.response_tests import DEFAULT_EVERY_CYCLES, OVERDUE_AFTER
 
 IRD_DRUGS = (regimen.Drug.IXAZOMIB, regimen.Drug.LENALIDOMIDE, regimen.Drug.DEXAMETHASONE)
 ADHERENCE_DRUGS = (*IRD_DRUGS, regimen.Drug.ANTIVIRAL)
@@ -134,14 +136,15 @@ _ADHERENCE_KEY = ("tz", "start", "ixa_off", "len_off", "dex_off", "plan_times", 
 
 
 def clinic_metrics(*, clinic_id: int, period: Period, now: datetime) -> ServiceMetrics:
-    patients = _patients(clinic_id, period, now)
+    default_per_day, every = _clinic_settings(clinic_id)
+    patients = _patients(clinic_id, default_per_day, period, now)
     alerts = _alert_figures(clinic_id, period)
     nurses = _workload(clinic_id, period)
     steps = EscalationStep.objects.filter(
         alert__patient__clinic_id=clinic_id, at__gte=period.start, at__lt=period.end
     ).aggregate(steps=Count("pk"), alerts=Count("alert_id", distinct=True), on_call=Count("pk", filter=Q(level=2)))
     due, taken = _adherence(clinic_id, patients, period, now)
-    tests_due, tests_done = _response_tests(clinic_id, patients, period)
+    tests_due, tests_done = _response_tests(clinic_id, every, patients, period)
     draws = _lab_draws(clinic_id, period, now)
     enrolled, patient_days = _patient_days(patients, period, now)
     return ServiceMetrics(
@@ -189,11 +192,18 @@ def _responded(clinic_id: int, patient: str) -> ExpressionWrapper:
     return ExpressionWrapper(Q(**{f"{patient}__in": responders}), output_field=BooleanField())
 
 
-def _patients(clinic_id: int, period: Period, now: datetime) -> list[_Group]:
+def _clinic_settings(clinic_id: int) -> tuple[int, int]:
+    """The clinic's default antiviral doses a day and its responders' response-test spacing in
+    cycles (backend.response.selectors.clinic_test_every_cycles), read in one query."""
+    every = ClinicResponseSettings.objects.filter(clinic_id=OuterRef("pk")).values("test_every_cycles")[:1]
+    found = Clinic.objects.filter(pk=clinic_id).values_list("antiviral_times", Subquery(every)).first()
+    times, every_cycles = found or (None, None)
+    return len(times or DEFAULT_ANTIVIRAL_TIMES), every_cycles or DEFAULT_EVERY_CYCLES
+
+
+def _patients(clinic_id: int, default_per_day: int, period: Period, now: datetime) -> list[_Group]:
     """The clinic's patients enrolled before the period ended, grouped by what their figures depend
-    on (two queries: the clinic's default antiviral times, the grouped count)."""
-    default_times = Clinic.objects.filter(pk=clinic_id).values_list("antiviral_times", flat=True).first()
-    default_per_day = len(default_times or DEFAULT_ANTIVIRAL_TIMES)
+    on (one grouped count)."""
     early = period.start - timedelta(days=2)
     rows = (
         Patient.objects.filter(clinic_id=clinic_id, created_at__lt=min(period.end, now))
@@ -239,26 +249,38 @@ def _patient_days(groups: list[_Group], period: Period, now: datetime) -> tuple[
     return patients, days
 
 
-class _Percentile(Aggregate):  # type: ignore[misc]
+class _Percentiles(Aggregate):  # type: ignore[misc]
     """PostgreSQL's percentile_cont: linear interpolation between the nearest values, the same
-    definition as shared.service_metrics.percentile, computed where the rows are."""
+    definition as shared.service_metrics.percentile, computed where the rows are. The array form
+    sorts the values once for all the fractions (two single-fraction aggregates sorted twice)."""
 
     function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression: Any, fraction: float) -> None:
-        super().__init__(expression, fraction=repr(float(fraction)), output_field=DurationField())
+    def __init__(self, expression: Any, fractions: tuple[float, ...]) -> None:
+        from django.contrib.postgres.fields import ArrayField  # PostgreSQL only, as is the aggregate
+
+        listed = ", ".join(repr(float(f)) for f in fractions)
+        super().__init__(expression, fractions=listed, output_field=ArrayField(DurationField()))
 
 
 def _seconds(value: timedelta | None) -> float | None:
     return None if value is None else value.total_seconds()
 
 
+def _median_p90(found: list[timedelta | None] | None) -> tuple[float | None, float | None]:
+    """The array percentile_cont gives: NULL when no alert of the group had the duration."""
+    median, p90 = found or (None, None)
+    return _seconds(median), _seconds(p90)
+
+
 def _alert_figures(clinic_id: int, period: Period) -> dict[str, object]:
     """Alerts raised in the period: how many, what came of them, and how long acknowledging and
     resolving took, by severity. One grouped query on PostgreSQL, which computes the percentiles
-    itself (at 500,000 alerts, bench 9); elsewhere (SQLite) a second query reads the durations and
-    shared.service_metrics computes them."""
+    itself (at 500,000 alerts, bench 11); elsewhere (SQLite) a second query reads the durations and
+    shared.service_metrics computes them. Counted on created_at (never null), not the id: every column it reads
+    is in the covering index alert_period_figures (alerts 0013), so PostgreSQL answers it from the
+    index alone without visiting the period's alerts in the table."""
     alerts = Alert.objects.filter(
         patient__clinic_id=clinic_id, created_at__gte=period.start, created_at__lt=period.end
     ).annotate(
@@ -267,25 +289,21 @@ def _alert_figures(clinic_id: int, period: Period) -> dict[str, object]:
     )
     resolved = Q(resolved_at__isnull=False)
     counts: dict[str, Any] = {
-        "n": Count("pk"),
-        "acknowledged": Count("pk", filter=Q(acknowledged_at__isnull=False)),
-        "resolved": Count("pk", filter=resolved),
-        "with_outcome": Count("pk", filter=resolved & ~Q(outcome="")),
-        "action": Count("pk", filter=resolved & Q(outcome__in=sm.ACTION_OUTCOMES)),
+        "n": Count("created_at"),
+        "acknowledged": Count("created_at", filter=Q(acknowledged_at__isnull=False)),
+        "resolved": Count("created_at", filter=resolved),
+        "with_outcome": Count("created_at", filter=resolved & ~Q(outcome="")),
+        "action": Count("created_at", filter=resolved & Q(outcome__in=sm.ACTION_OUTCOMES)),
     }
     in_database = connection.vendor == "postgresql"
     if in_database:
-        counts |= {
-            f"{name}_p{round(q * 100)}": _Percentile(F(name), q)
-            for name in ("to_ack", "to_resolve")
-            for q in (0.5, 0.9)
-        }
+        counts |= {f"{name}_p": _Percentiles(F(name), (0.5, 0.9)) for name in ("to_ack", "to_resolve")}
     groups = {(g["severity"], g["superseded"]): g for g in alerts.values("severity", "superseded").annotate(**counts)}
     live = {s: groups.get((s.value, False)) for s in (Severity.CRITICAL, Severity.URGENT)}
     if in_database:
         spreads = {
             s: tuple(
-                sm.Spread(g[count], _seconds(g[f"{name}_p50"]), _seconds(g[f"{name}_p90"])) if g else sm.spread([])
+                sm.Spread(g[count], *_median_p90(g[f"{name}_p"])) if g else sm.spread([])
                 for name, count in (("to_ack", "acknowledged"), ("to_resolve", "resolved"))
             )
             for s, g in live.items()
@@ -315,23 +333,25 @@ def _alert_figures(clinic_id: int, period: Period) -> dict[str, object]:
 
 
 def _workload(clinic_id: int, period: Period) -> tuple[NurseLoad, ...]:
-    """Alerts each member of staff acknowledged, and resolved, in the period (two grouped counts)."""
+    """Alerts each member of staff acknowledged, and resolved, in the period: two grouped counts
+    in one statement (UNION ALL), each row tagged with its column."""
     clinic = Alert.objects.filter(patient__clinic_id=clinic_id)
+    parts = [
+        clinic.filter(**{f"{column}_at__gte": period.start, f"{column}_at__lt": period.end})
+        .exclude(**{f"{column}_by": None})
+        .annotate(slot=Value(slot))
+        .values_list(
+            "slot", f"{column}_by", f"{column}_by__first_name", f"{column}_by__last_name", f"{column}_by__username"
+        )
+        .annotate(n=Count("*"))
+        .order_by()
+        for column, slot in (("acknowledged", 0), ("resolved", 1))
+    ]
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     names: dict[int, str] = {}
-    for column, slot in (("acknowledged", 0), ("resolved", 1)):
-        rows = (
-            clinic.filter(**{f"{column}_at__gte": period.start, f"{column}_at__lt": period.end})
-            .exclude(**{f"{column}_by": None})
-            .values_list(
-                f"{column}_by", f"{column}_by__first_name", f"{column}_by__last_name", f"{column}_by__username"
-            )
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for user_id, first, last, username, n in rows:
-            counts[user_id][slot] = n
-            names[user_id] = f"{first} {last}".strip() or username
+    for slot, user_id, first, last, username, n in parts[0].union(parts[1], all=True):
+        counts[user_id][slot] = n
+        names[user_id] = f"{first} {last}".strip() or username
     loads = [NurseLoad(names[u], a, r) for u, (a, r) in counts.items()]
     return tuple(sorted(loads, key=lambda n: (-(n.acknowledged + n.resolved), n.name)))
 
@@ -436,12 +456,11 @@ def _converters(queryset: Any) -> list[Any]:
     return found
 
 
-def _response_tests(clinic_id: int, groups: list[_Group], period: Period) -> tuple[int, int]:
+def _response_tests(clinic_id: int, every: int, groups: list[_Group], period: Period) -> tuple[int, int]:
     """Cycles whose day 1 fell in the period, after enrollment and at least a week ago, at which
     CareLoop's schedule asks for SPEP/UPEP/FLC, and those with one drawn within a week of day 1
-    (two queries: the clinic's setting, the test draws with their patient's group). Whether a
+    (one query: the test draws with their patient's group; `every`: the clinic's setting). Whether a
     patient responded is read as of now. Due: once per group; done: per test drawn."""
-    every = clinic_test_every_cycles(clinic_id)
     days: dict[tuple[tuple[object, ...], bool], tuple[date, ...]] = {}
     due = 0
     for g in groups:

@@ -222,6 +222,4 @@ def test_the_figures_cost_the_same_queries_for_3_and_30_patients() -> None:
     with CaptureQueriesContext(connection) as large:
         m = figures(nurse)
     assert m.patients == 30 and m.alerts == 60 and m.lab_draws_done == 30
-    assert (
-        len(large.captured_queries) == len(small.captured_queries) == (10 if connection.vendor == "postgresql" else 11)
-    )
+    assert len(large.captured_queries) == len(small.captured_queries) == (8 if connection.vendor == "postgresql" else 9)
