@@ -35,11 +35,12 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from django.db import connection, transaction
-from django.db.models import JSONField, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
@@ -376,12 +377,30 @@ class _Book:
 
 
 def _save_appending(alert: Alert, entries: list[dict[str, object]]) -> None:
-    """One UPDATE of the episode's fields that appends `entries` to its readings in SQL."""
-    values: dict[str, Any] = {name: getattr(alert, name) for name in _UPDATED_FIELDS if name != "readings"}
+    """One UPDATE of the episode's fields that appends `entries` to its readings in SQL (the ORM's
+    `filter(pk=…).update(…)`, whose build and compile were a tenth of a grading task's CPU, written
+    once: constant SQL, each value prepared by its field as the ORM prepares it)."""
+    fields = _updated_fields()
+    params: list[Any] = [field.get_db_prep_save(getattr(alert, field.attname), connection) for field in fields]
     if entries:
         added = json.dumps(sorted(entries, key=_at))
-        values["readings"] = RawSQL(_APPEND_SQL, [added] * 3, output_field=JSONField())  # noqa: S611 constant SQL
-    Alert.objects.filter(pk=alert.pk).update(**values)
+        params += [added] * 3
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(appends=bool(entries)), [*params, alert.pk])
+
+
+@cache
+def _updated_fields() -> list[Any]:
+    return [Alert._meta.get_field(name) for name in _UPDATED_FIELDS if name != "readings"]
+
+
+@cache
+def _update_sql(*, appends: bool) -> str:
+    q = connection.ops.quote_name
+    sets = [f"{q(field.column)} = %s" for field in _updated_fields()]
+    if appends:
+        sets.append(f"{q('readings')} = {_APPEND_SQL}")
+    return f"UPDATE {q(Alert._meta.db_table)} SET {', '.join(sets)} WHERE {q('id')} = %s"  # noqa: S608 - names
 
 
 def _inserted(alerts: list[Alert]) -> set[UUID]:

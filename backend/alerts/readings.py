@@ -11,17 +11,20 @@ renews or lifts the label's holds of the patient's episodes).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from backend.alerts.episodes import Reading
 from backend.alerts.models import SourceType
+from backend.core.prepared import PreparedQuery
 from backend.records.models import LabResult, SymptomReport
 from shared.alert_policy import DEFAULT_POLICY, AlertPolicy, evaluate_symptom
 from shared.analytes import ANALYTES
@@ -152,32 +155,16 @@ def history_read(
     The statement reads the rows as they were before it, so those rows' grades are taken from here."""
     history = History()
     if labs:
-        lab_rows = (
-            LabResult.objects.filter(
-                patient_id__in={r.patient_id for r in labs},
-                analyte__in={r.analyte for r in labs},
-                collected_at__gte=min(r.collected_at for r in labs),
-                graded_at__isnull=False,
-            )
-            .only("id", "patient_id", "analyte", "value", "unit", "canonical_value", "grade", "collected_at")
-            .order_by("collected_at")
-        )
-        for row in _with_grades(lab_rows, labs) if writes_grades else lab_rows:
+        which = ({r.patient_id for r in labs}, {r.analyte for r in labs}, min(r.collected_at for r in labs))
+        lab_rows = _with_grades(_LAB_HISTORY, which, labs) if writes_grades else _lab_history(*which)
+        for row in lab_rows:
             rule = policy_of(row.patient_id).labs.get(row.analyte)
             meets = None if row.grade is None or rule is None else rule.alert.fires(row.grade, frozenset())
             history.rows[(row.patient_id, row.analyte)].append((lab_reading(row), meets))
     if symptoms:
-        symptom_rows = (
-            SymptomReport.objects.filter(
-                patient_id__in={r.patient_id for r in symptoms},
-                symptom__in={r.symptom for r in symptoms},
-                reported_at__gte=min(r.reported_at for r in symptoms),
-                graded_at__isnull=False,
-            )
-            .only("id", "patient_id", "symptom", "answers", "grade", "reported_at")
-            .order_by("reported_at")
-        )
-        for report in _with_grades(symptom_rows, symptoms) if writes_grades else symptom_rows:
+        which = ({r.patient_id for r in symptoms}, {r.symptom for r in symptoms}, min(r.reported_at for r in symptoms))
+        symptom_rows = _with_grades(_SYMPTOM_HISTORY, which, symptoms) if writes_grades else _symptom_history(*which)
+        for report in symptom_rows:
             graded = _safely_graded(report)
             meets = None if graded is None else _meets(policy_of(report.patient_id), report.symptom, graded)
             history.rows[(report.patient_id, report.symptom)].append((symptom_reading(report, graded), meets))
@@ -186,17 +173,72 @@ def history_read(
 
 R = TypeVar("R", LabResult, SymptomReport)
 
+# Whose readings, of which analytes (symptoms), from when on.
+_Which = tuple[Iterable[UUID], Iterable[str], datetime]
+_LAB_FIELDS = ("id", "patient_id", "analyte", "value", "unit", "canonical_value", "grade", "collected_at")
+_SYMPTOM_FIELDS = ("id", "patient_id", "symptom", "answers", "grade", "reported_at")
 
-def _with_grades(rows: QuerySet[R], graded: Sequence[R]) -> list[R]:
-    """`rows`, read by the statement that also writes the grades of `graded` (PostgreSQL)."""
-    table = connection.ops.quote_name(rows.model._meta.db_table)
-    sql, params = rows.query.sql_with_params()
+
+def _lab_history(patients: Iterable[UUID], analytes: Iterable[str], since: datetime) -> QuerySet[LabResult]:
+    return (
+        LabResult.objects.filter(
+            patient_id__in=patients, analyte__in=analytes, collected_at__gte=since, graded_at__isnull=False
+        )
+        .only(*_LAB_FIELDS)
+        .order_by("collected_at")
+    )
+
+
+def _symptom_history(patients: Iterable[UUID], symptoms: Iterable[str], since: datetime) -> QuerySet[SymptomReport]:
+    return (
+        SymptomReport.objects.filter(
+            patient_id__in=patients, symptom__in=symptoms, reported_at__gte=since, graded_at__isnull=False
+        )
+        .only(*_SYMPTOM_FIELDS)
+        .order_by("reported_at")
+    )
+
+
+def _unnest(values: list[str], of: str) -> RawSQL:
+    return RawSQL(f"SELECT unnest(%s::{of}[])", [values])  # noqa: S611 - the type's name; values bound
+
+
+# The same queries with their patients and keys bound as arrays: one SQL text whatever their number,
+# compiled once per connection (PostgreSQL; the ORM built and compiled it on every grading task).
+# Placeholders: no patient has this id, no analyte or symptom this name, no reading this time.
+_NO_PATIENTS, _NO_KEYS = ["placeholder: patients"], ["placeholder: keys"]
+_NO_TIME = datetime(1901, 1, 1, 0, 0, 1, 7, tzinfo=UTC)
+_LAB_HISTORY = PreparedQuery(
+    lambda patients, analytes, since: _lab_history(_unnest(patients, "uuid"), _unnest(analytes, "text"), since),
+    _NO_PATIENTS,
+    _NO_KEYS,
+    _NO_TIME,
+)
+_SYMPTOM_HISTORY = PreparedQuery(
+    lambda patients, symptoms, since: _symptom_history(_unnest(patients, "uuid"), _unnest(symptoms, "text"), since),
+    _NO_PATIENTS,
+    _NO_KEYS,
+    _NO_TIME,
+)
+
+
+def _with_grades(history: PreparedQuery[R], which: _Which, graded: Sequence[R]) -> list[R]:
+    """The history of `which` (PostgreSQL), read by the statement that also writes the grades of
+    `graded`."""
+    table = connection.ops.quote_name(graded[0]._meta.db_table)
     write = (  # the table's name; values are bound
         f'WITH "graded" AS (UPDATE {table} SET "grade" = "g"."grade" FROM unnest(%s::uuid[], %s::smallint[]) '  # noqa: S608
         f'AS "g"("id", "grade") WHERE {table}."id" = "g"."id") '
     )
     grades = {r.pk: r.grade for r in graded}
-    found = list(rows.model.objects.raw(write + sql, [list(grades), list(grades.values()), *params]))
+    patients, keys, since = which
+    found = history.run(
+        [str(p) for p in patients],
+        sorted(keys),
+        since,
+        with_sql=write,
+        with_params=[list(grades), list(grades.values())],
+    )
     for row in found:
         if row.pk in grades:  # read as it was before the statement: its grade is the one just written
             row.grade = grades[row.pk]

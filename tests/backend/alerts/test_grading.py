@@ -836,6 +836,38 @@ def test_a_join_costs_the_same_statements_however_long_the_episode(patient: Enro
         assert "readings ||" in long[-1]
 
 
+@pytest.mark.skipif(not IS_POSTGRES, reason="compiled once on PostgreSQL; SQLite runs the ORM")
+def test_a_grading_task_sends_the_same_sql_whatever_its_readings_and_patients(
+    patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    """The task's claim, history and episodes' lock are compiled once per connection, their ids
+    bound as arrays (bench 2: the ORM built and compiled them on every task): one reading of one
+    patient and three of two patients send the same SQL, only the values differ."""
+    from django.db import connection
+
+    def sent(*people: EnrolledPatient) -> list[str]:
+        ids = []
+        for person in people:
+            item = lab_item("platelets", 200)
+            assert sync(person, lab_results=[item]).status_code == 200
+            ids.append(uuid.UUID(item["id"]))
+        statements: list[str] = []
+
+        def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(wrapper):
+            assert readings_grade(lab_ids=ids, also=RECENT).graded == len(ids)
+        return [sql for sql in statements if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+    one = sent(patient)
+    three = sent(patient, patient, other_patient)
+
+    assert len(one) == 3, one  # claim, history, lock: a normal count raises and joins nothing
+    assert one == three
+
+
 def test_a_lab_with_a_baseline_arm_reads_the_baselines_and_one_without_does_not(patient: EnrolledPatient) -> None:
     """Baselines grade creatinine, ALT, AST, alkaline phosphatase and bilirubin only: a batch of
     none of them skips their two queries (tests/backend/records/test_baselines.py grades with them)."""
