@@ -79,6 +79,7 @@ class GradingOutcome:
     graded: int
     alerts_raised: list[UUID]  # new alerts to announce (a superseded one is never announced)
     alerts_worsened: list[UUID] = field(default_factory=list)  # episodes a worse reading joined: announced again
+    more_waiting: bool = False  # a kind's waiting readings filled their batch: more may wait
 
     @property
     def to_announce(self) -> list[UUID]:
@@ -127,12 +128,29 @@ def ungraded_one_by_one(
     own (backend.alerts.review), or, if even that fails, stays ungraded for the next sweep.
     → what was graded and raised, and the ids that failed alone."""
     cutoff = (now or timezone.now()) - older_than
+    older = Q(received_at__lte=cutoff)
+    return _one_by_one({LabResult: older, SymptomReport: older}, limit)
+
+
+def waiting_one_by_one(
+    waiting: Waiting, *, labs: bool, symptoms: bool, now: datetime | None = None
+) -> tuple[GradingOutcome, list[UUID]]:
+    """After a grading task's batch with its waiting readings failed as a whole: those readings
+    one at a time, as the sweeper does with its own (`ungraded_one_by_one`). Their syncs may have
+    queued no task (one was queued already), so none would take them before the sweeper."""
+    since = Q(received_at__gte=(now or timezone.now()) - waiting.within)
+    kinds = {LabResult: labs, SymptomReport: symptoms}
+    return _one_by_one({model: since for model, given in kinds.items() if given}, waiting.count)
+
+
+def _one_by_one(which: dict[type[Any], Q], limit: int) -> tuple[GradingOutcome, list[UUID]]:
     graded = 0
     raised: list[UUID] = []
     worsened: list[UUID] = []
     failed: list[UUID] = []
-    for model, kind in ((LabResult, "lab_ids"), (SymptomReport, "symptom_ids")):
-        waiting = model.objects.filter(graded_at__isnull=True, received_at__lte=cutoff).order_by("received_at")
+    for model, found in which.items():
+        kind = "lab_ids" if model is LabResult else "symptom_ids"
+        waiting = model.objects.filter(found, graded_at__isnull=True).order_by("received_at")
         for reading_id in waiting.values_list("pk", flat=True)[:limit]:
             try:
                 outcome = _alone(kind, reading_id)
@@ -341,7 +359,8 @@ def _grade(
             # The claim read each patient (select_related): no SELECT of their care status again.
             paused={r.patient_id for r in [*labs, *symptoms] if r.patient.care_status != CareStatus.ACTIVE},
         )
-    return GradingOutcome(len(labs) + len(symptoms), outcome.raised, outcome.worsened)
+    full = any(w is not None and len(rows) >= w.count for w, rows in zip(waiting, (labs, symptoms), strict=True))
+    return GradingOutcome(len(labs) + len(symptoms), outcome.raised, outcome.worsened, more_waiting=full)
 
 
 def _raised(row: LabResult | SymptomReport, candidate: AlertCandidate, history: History) -> Raised:

@@ -11,7 +11,8 @@ from uuid import UUID
 from celery import shared_task
 from django.conf import settings
 
-from backend.alerts import announce, checks, escalation, grading, tally
+from backend.alerts import announce, checks, dispatch, escalation, grading, tally
+from backend.core.publishing import task_flags_clear
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +28,29 @@ logger = logging.getLogger(__name__)
 )
 def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | None = None, **_: Any) -> int:
     labs, symptoms = [UUID(i) for i in lab_ids or ()], [UUID(i) for i in symptom_ids or ()]
+    # Before the claim: a sync that commits after this queues a task of its own; one that committed
+    # before found the flag set, queued nothing, and its readings are this task's waiting ones.
+    task_flags_clear(grade_readings, dispatch.queued_flags(labs=bool(labs), symptoms=bool(symptoms)))
+    # Readings younger than the sweeper's age: those of the syncs that came while this task was
+    # queued, and of any whose own tasks are queued behind it.
+    recent = grading.Waiting(grading.COALESCE_BATCH, timedelta(seconds=settings.CARELOOP_SWEEP_AFTER_SECONDS))
     try:
-        # Readings younger than the sweeper's age: those whose own tasks are queued behind this one.
-        recent = grading.Waiting(grading.COALESCE_BATCH, timedelta(seconds=settings.CARELOOP_SWEEP_AFTER_SECONDS))
         outcome = grading.readings_grade(lab_ids=labs, symptom_ids=symptoms, also=recent)
     except Exception:
         # A waiting reading that fails its whole batch (not one row: those raise a review alert)
         # would otherwise fail every task that takes it, the oldest first: this task's own readings
-        # are graded alone, as before batching, and the waiting ones keep their own tasks.
-        logger.exception("grading with the waiting readings failed; grading this task's own alone")
-        outcome = grading.readings_grade(lab_ids=labs, symptom_ids=symptoms)
+        # are graded alone, then the waiting ones one at a time (their syncs may have queued no
+        # task of their own), the one that fails even alone put before a nurse as a review alert.
+        logger.exception("grading with the waiting readings failed; grading this task's own alone, then the rest")
+        own = grading.readings_grade(lab_ids=labs, symptom_ids=symptoms)
+        rest, _ = grading.waiting_one_by_one(recent, labs=bool(labs), symptoms=bool(symptoms))
+        outcome = grading.GradingOutcome(
+            own.graded + rest.graded,
+            [*own.alerts_raised, *rest.alerts_raised],
+            [*own.alerts_worsened, *rest.alerts_worsened],
+        )
+    if outcome.more_waiting:  # a full batch: more may wait, and no sync may come to queue their task
+        dispatch.grading_enqueue(lab_ids=lab_ids or [], symptom_ids=symptom_ids or [])
     if outcome.to_announce:
         logger.info(
             "graded %d readings, raised %d alerts, made %d worse",

@@ -340,6 +340,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How long a reading may stay ungraded before the sweeper grades it, and how often it looks.
 CARELOOP_SWEEP_AFTER_SECONDS = int(os.environ.get("CARELOOP_SWEEP_AFTER_SECONDS", "20"))
 CARELOOP_SWEEP_EVERY_SECONDS = float(os.environ.get("CARELOOP_SWEEP_EVERY_SECONDS", "10"))
+# A sync queues a grading task only if none of its kinds is queued (backend.alerts.dispatch); the flag
+# that says so outlives a lost message by this long at most (then the next sync queues one again).
+CARELOOP_GRADING_QUEUED_SECONDS = float(os.environ.get("CARELOOP_GRADING_QUEUED_SECONDS", "5"))
 # Escalation (backend.alerts.escalation): how often beat looks for alerts past their clinic's target,
 # and how many seconds make a "minute" of those targets (60; tests shrink it so a ladder runs in seconds).
 CARELOOP_ESCALATION_EVERY_SECONDS = float(os.environ.get("CARELOOP_ESCALATION_EVERY_SECONDS", "30"))

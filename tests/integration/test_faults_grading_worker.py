@@ -1,5 +1,8 @@
-"""Fault injection: the grading worker SIGKILLed mid-batch, on the Procfile's processes (a grading
+"""The grading worker stalled, then SIGKILLed mid-batch, on the Procfile's processes (a grading
 worker, a separate notifier, beat, gunicorn; real PostgreSQL and Redis).
+
+While a grading task waits in the queue, syncs queue no other: the waiting task grades their
+readings when it starts (one task per free moment of the worker, not one per sync).
 
 The worker dies holding a grading task it has received but not finished (acknowledged late, so the
 message is still Redis's) with more queued behind it, as the OOM killer or a host failure would
@@ -9,6 +12,7 @@ sweeper grades what the lost task held, and a task that runs twice finds its rea
 
 from __future__ import annotations
 
+import re
 import signal
 from collections import Counter
 from collections.abc import Iterator
@@ -16,6 +20,7 @@ from typing import Any
 
 import psutil
 import pytest
+import redis
 
 from backend.alerts.models import Alert
 from backend.notifications.models import Notification
@@ -30,12 +35,17 @@ PATIENTS = 6  # one grade-4 platelet count each, in a sync of its own: one gradi
 
 @pytest.fixture(scope="module")
 def stack(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(django_db_blocker, tmp_path_factory, "grading-kill", notifier=True) as running:
+    # Readings waiting up to 5 s are a task's (2 s elsewhere): a loaded machine's six syncs fit.
+    extra_env = {"CARELOOP_SWEEP_AFTER_SECONDS": "5"}
+    with running_stack(
+        django_db_blocker, tmp_path_factory, "grading-kill", notifier=True, extra_env=extra_env
+    ) as running:
         yield running
 
 
 def _received(stack: Stack) -> int:
-    return stack.worker.log().count("careloop.alerts.grade_readings[")
+    """Grading tasks the worker received (its log also names each when it ends)."""
+    return len(re.findall(r"careloop\.alerts\.grade_readings\[[0-9a-f-]+\] received", stack.worker.log()))
 
 
 def _idle(stack: Stack) -> bool:
@@ -43,6 +53,44 @@ def _idle(stack: Stack) -> bool:
     log = stack.worker.log()
     ended = sum(log.count(word) for word in ("] succeeded in", "] raised", "] retry:"))
     return log.count("] received") == ended
+
+
+def _stall(stack: Stack, sig: int) -> None:
+    for child in psutil.Process(stack.worker.process.pid).children():  # type: ignore[union-attr]
+        child.send_signal(sig)
+
+
+def test_syncs_that_come_while_a_grading_task_waits_queue_none_and_that_task_grades_them(stack: Stack) -> None:
+    nurse, _, _ = enroll(stack)
+    phones = [enrolled_patient(stack, nurse, name="Quinn Queued")[0] for _ in range(PATIENTS)]
+    stack.beat.stop()  # no sweeper: only the grading task can grade them
+    wait_until(lambda: _idle(stack), 20, "the worker to finish beat's tasks", interval=0.2)
+    broker = redis.Redis.from_url(stack.redis.url)
+    _stall(stack, signal.SIGSTOP)
+    try:
+        received = _received(stack)
+        readings = [platelets(12 + n) for n in range(PATIENTS)]
+        for phone, reading in zip(phones, readings, strict=True):
+            status, body = stack.call("POST", "/api/v1/sync/", {"lab_results": [reading]}, token=phone)
+            assert status == 200, body
+        wait_until(lambda: _received(stack) > received, 20, "the worker to take the grading task")
+        assert (_received(stack) - received, broker.llen("celery")) == (1, 0)  # one task for six syncs
+    finally:
+        _stall(stack, signal.SIGCONT)
+    wanted = {r["id"] for r in readings}
+    try:
+        wait_until(
+            lambda: (
+                set(map(str, Alert.objects.filter(source_id__in=wanted).values_list("source_id", flat=True))) == wanted
+            ),
+            20,
+            "the one task to grade every sync's reading",
+            interval=0.2,
+        )
+    finally:
+        stack.beat.start()
+    assert _received(stack) - received == 1
+    assert "sweeper graded" not in stack.worker.log()
 
 
 def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Stack) -> None:
@@ -54,10 +102,8 @@ def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Sta
     stack.beat.stop()
     wait_until(lambda: _idle(stack), 20, "the worker to finish beat's tasks", interval=0.2)
 
-    # Stall the pool so the worker holds the first grading task unfinished while the rest queue.
-    pool = psutil.Process(stack.worker.process.pid).children()  # type: ignore[union-attr]
-    for child in pool:
-        child.send_signal(signal.SIGSTOP)
+    # Stall the pool so the worker holds the first grading task unfinished while the rest wait.
+    _stall(stack, signal.SIGSTOP)
     received = _received(stack)
     readings = [platelets(12 + n) for n in range(PATIENTS)]
     for phone, reading in zip(phones, readings, strict=True):

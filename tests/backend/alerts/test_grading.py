@@ -883,7 +883,8 @@ def test_a_waiting_reading_that_fails_its_batch_does_not_stop_the_tasks_own(
     patient: EnrolledPatient, enqueued: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Oldest first, a waiting reading whose batch fails (a fault beyond one row's grading) would
-    be in every task's batch: the task then grades its own readings alone, as before batching."""
+    be in every task's batch: the task grades its own readings alone, then the waiting ones one at
+    a time (their syncs may have queued no task), and the one that fails even alone goes to a nurse."""
     from backend.alerts.tasks import grade_readings
 
     poison = lab_item("platelets", 20)
@@ -893,5 +894,44 @@ def test_a_waiting_reading_that_fails_its_batch_does_not_stop_the_tasks_own(
     handed_over = {k: [str(i) for i in v] for k, v in enqueued[1].items()}
 
     assert grade_readings(**handed_over) == 1
-    assert LabResult.objects.get(pk=poison["id"]).graded_at is None  # left to its own task and the sweeper
-    assert LabResult.objects.filter(graded_at__isnull=False).count() == 1
+    assert LabResult.objects.filter(graded_at__isnull=False).count() == 2
+    assert LabResult.objects.get(pk=poison["id"]).grade is None  # marked, not graded
+    assert list(Alert.objects.values_list("kind", "source_id")) == [("review_needed", uuid.UUID(poison["id"]))]
+
+
+def test_a_waiting_reading_whose_batch_failed_once_takes_its_own_grade_alone(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A passing fault (a deadlock) must not cost a reading its real alert."""
+    from backend.alerts.tasks import grade_readings
+
+    waiting = lab_item("platelets", 20)
+    sync(patient, lab_results=[waiting])
+    sync(patient, lab_results=[lab_item("platelets", 150)])
+    batches_fail_with(waiting["id"], monkeypatch, times=1)
+    handed_over = {k: [str(i) for i in v] for k, v in enqueued[1].items()}
+
+    assert grade_readings(**handed_over) == 2
+    assert LabResult.objects.get(pk=waiting["id"]).grade == 4
+    assert list(Alert.objects.values_list("kind", "grade")) == [("thrombocytopenia", 4)]
+
+
+def test_a_task_that_took_a_full_batch_of_waiting_readings_queues_one_more_for_the_rest(
+    patient: EnrolledPatient, enqueued: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Syncs that came while a task waited queued none of their own: if more wait than one task
+    takes, no later sync may come to queue the next, so the task queues it."""
+    from backend.alerts import dispatch, grading, tasks
+
+    monkeypatch.setattr(grading, "COALESCE_BATCH", 2)
+    requeued: list[dict[str, Any]] = []
+    monkeypatch.setattr(dispatch, "grading_enqueue", lambda **kwargs: requeued.append(kwargs))
+    for value in (150, 160, 170):
+        sync(patient, lab_results=[lab_item("platelets", value)])
+    first = {k: [str(i) for i in v] for k, v in enqueued[0].items()}
+
+    assert tasks.grade_readings(**first) == 2  # the two oldest waiting: its own and the next
+    assert requeued == [first]
+    assert tasks.grade_readings(**requeued[0]) == 1  # the rest
+    assert requeued == [first]  # not full: nothing more queued
+    assert not LabResult.objects.filter(graded_at__isnull=True).exists()

@@ -10,6 +10,7 @@ import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -17,7 +18,7 @@ import redis
 from backend.alerts.tasks import grade_readings
 from backend.core.publishing import Publisher
 from tests.backend.core.test_circuit import Clock
-from tests.integration.stack import RedisServer
+from tests.integration.stack import RedisServer, wait_until
 
 KWARGS = {"lab_ids": [], "symptom_ids": []}
 
@@ -118,3 +119,65 @@ def test_with_the_broker_hung_the_publish_gives_up_and_opens_the_circuit(
         assert publisher.circuit.is_open
     finally:
         os.kill(process.pid, signal.SIGCONT)
+
+
+# publish_unless_queued: one message of a kind waits in the queue, however many requests come.
+LABS, SYMPTOMS = "test:queued:labs", "test:queued:symptoms"
+
+
+def _unless_queued(publisher: Publisher, *flags: str, ttl: float = 5) -> bool:
+    return publisher.publish_unless_queued(grade_readings, kwargs=KWARGS, flags=flags, ttl_seconds=ttl)
+
+
+def test_while_a_message_of_its_kind_waits_no_second_is_queued(publisher: Publisher, broker: RedisServer) -> None:
+    assert _unless_queued(publisher, LABS) is True
+    assert _unless_queued(publisher, LABS) is True  # covered by the waiting one
+    assert queued(broker) == 1
+
+
+def test_once_the_task_clears_its_flag_the_next_request_queues_again(publisher: Publisher, broker: RedisServer) -> None:
+    assert _unless_queued(publisher, LABS) is True
+    publisher.flags_clear(grade_readings, [LABS])  # what the task does as it starts
+    assert _unless_queued(publisher, LABS) is True
+    assert queued(broker) == 2
+
+
+def test_a_request_with_a_kind_not_waiting_queues_a_message(publisher: Publisher, broker: RedisServer) -> None:
+    assert _unless_queued(publisher, LABS) is True
+    assert _unless_queued(publisher, LABS, SYMPTOMS) is True
+    assert _unless_queued(publisher, SYMPTOMS) is True
+    assert queued(broker) == 2
+
+
+def test_a_flag_whose_message_was_lost_expires(publisher: Publisher, broker: RedisServer) -> None:
+    assert _unless_queued(publisher, LABS, ttl=0.05) is True
+    redis.Redis.from_url(broker.url).delete("celery")  # the message lost, its flag left
+    ttl_ms = redis.Redis.from_url(broker.url).pttl(LABS)
+    assert 0 < ttl_ms <= 50
+    wait_until(lambda: _unless_queued(publisher, LABS) and queued(broker) == 1, 2, "the flag to expire")
+
+
+def test_a_publish_that_fails_after_its_flag_was_set_leaves_no_flag(
+    publisher: Publisher, broker: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(task: Any, **kwargs: Any) -> bool:
+        return False
+
+    monkeypatch.setattr(publisher, "publish", refused)
+    assert _unless_queued(publisher, LABS) is False
+    assert redis.Redis.from_url(broker.url).exists(LABS) == 0
+
+
+def test_with_the_broker_stopped_flags_neither_block_nor_raise(
+    publisher: Publisher, broker: RedisServer, clock: Clock
+) -> None:
+    broker.stop()
+    assert _unless_queued(publisher, LABS) is False
+    assert publisher.circuit.is_open
+    publisher.flags_clear(grade_readings, [LABS])  # skipped while the circuit is open: no second timeout
+    broker.start()
+    clock.now += 5
+    publisher.flags_clear(grade_readings, [LABS])
+    assert not publisher.circuit.is_open
+    assert _unless_queued(publisher, LABS) is True
+    assert queued(broker) == 1
