@@ -11,10 +11,13 @@ from uuid import UUID
 from celery import shared_task
 from django.conf import settings
 
-from backend.alerts import announce, checks, dispatch, escalation, grading, tally
-from backend.core.publishing import task_flags_clear
+from backend.alerts import announce, checks, escalation, grading, tally
+from backend.core.publishing import task_flags_clear, task_publish_unless_queued
 
 logger = logging.getLogger(__name__)
+
+#: A grading task is queued that will also take waiting readings of this kind (backend.alerts.dispatch).
+QUEUED_FLAGS = {"labs": "careloop:grading:queued:labs", "symptoms": "careloop:grading:queued:symptoms"}
 
 
 @shared_task(
@@ -30,7 +33,7 @@ def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | No
     labs, symptoms = [UUID(i) for i in lab_ids or ()], [UUID(i) for i in symptom_ids or ()]
     # Before the claim: a sync that commits after this queues a task of its own; one that committed
     # before found the flag set, queued nothing, and its readings are this task's waiting ones.
-    task_flags_clear(grade_readings, dispatch.queued_flags(labs=bool(labs), symptoms=bool(symptoms)))
+    task_flags_clear(grade_readings, queued_flags(labs=bool(labs), symptoms=bool(symptoms)))
     # Readings younger than the sweeper's age: those of the syncs that came while this task was
     # queued, and of any whose own tasks are queued behind it.
     recent = grading.Waiting(grading.COALESCE_BATCH, timedelta(seconds=settings.CARELOOP_SWEEP_AFTER_SECONDS))
@@ -50,7 +53,7 @@ def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | No
             [*own.alerts_worsened, *rest.alerts_worsened],
         )
     if outcome.more_waiting:  # a full batch: more may wait, and no sync may come to queue their task
-        dispatch.grading_enqueue(lab_ids=lab_ids or [], symptom_ids=symptom_ids or [])
+        grading_enqueue(lab_ids=lab_ids or [], symptom_ids=symptom_ids or [])
     if outcome.to_announce:
         logger.info(
             "graded %d readings, raised %d alerts, made %d worse",
@@ -150,3 +153,17 @@ def fold_tally(**_: Any) -> int:
     """Beat runs this every CARELOOP_TALLY_FOLD_EVERY_SECONDS: each clinic's tally deltas become one
     row per bucket, so the header's sum stays a few rows. Safe twice, or beside a running fold."""
     return tally.tally_fold()
+
+
+def grading_enqueue(*, lab_ids: list[str], symptom_ids: list[str]) -> bool:
+    """Queue a grading task for these readings unless one for each of their kinds is queued already."""
+    return task_publish_unless_queued(
+        grade_readings,
+        kwargs={"lab_ids": lab_ids, "symptom_ids": symptom_ids},
+        flags=queued_flags(labs=bool(lab_ids), symptoms=bool(symptom_ids)),
+        ttl_seconds=settings.CARELOOP_GRADING_QUEUED_SECONDS,
+    )
+
+
+def queued_flags(*, labs: bool, symptoms: bool) -> list[str]:
+    return [flag for kind, flag in QUEUED_FLAGS.items() if {"labs": labs, "symptoms": symptoms}[kind]]

@@ -921,11 +921,11 @@ def test_a_task_that_took_a_full_batch_of_waiting_readings_queues_one_more_for_t
 ) -> None:
     """Syncs that came while a task waited queued none of their own: if more wait than one task
     takes, no later sync may come to queue the next, so the task queues it."""
-    from backend.alerts import dispatch, grading, tasks
+    from backend.alerts import grading, tasks
 
     monkeypatch.setattr(grading, "COALESCE_BATCH", 2)
     requeued: list[dict[str, Any]] = []
-    monkeypatch.setattr(dispatch, "grading_enqueue", lambda **kwargs: requeued.append(kwargs))
+    monkeypatch.setattr(tasks, "grading_enqueue", lambda **kwargs: requeued.append(kwargs))
     for value in (150, 160, 170):
         sync(patient, lab_results=[lab_item("platelets", value)])
     first = {k: [str(i) for i in v] for k, v in enqueued[0].items()}
