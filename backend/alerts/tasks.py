@@ -16,7 +16,7 @@ from backend.core.publishing import task_flags_clear, task_publish_unless_queued
 
 logger = logging.getLogger(__name__)
 
-#: A grading task is queued that will also take waiting readings of this kind (backend.alerts.dispatch).
+#: Set while a grading task that will also take waiting readings of this kind is queued (grading_enqueue).
 QUEUED_FLAGS = {"labs": "careloop:grading:queued:labs", "symptoms": "careloop:grading:queued:symptoms"}
 
 
