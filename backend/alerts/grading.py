@@ -350,6 +350,7 @@ def _grade(
             labs=[r for r in labs if r.grade is not None],
             symptoms=[r for r in symptoms if r.grade is not None or r.symptom == "fever"],
             policy_of=lambda patient_id: _policy(policies, clinic_of[patient_id]),
+            raised=[row for row, candidate in raised if candidate.kind != REVIEW_NEEDED],
             writes_grades=in_sql,
         )
         outcome = episodes_apply(

@@ -2,10 +2,11 @@
 queue, the patient page and the API share), whether it meets a clinic's policy, and what the label
 says it holds.
 
-Grading reads, for the analytes and symptoms of what it graded, the patient's readings from the
-oldest of them on (one query each for labs and symptoms), to tell a backlog reading (a newer
-reading no longer meets the policy: the alert is superseded) and the latest reading of each (which
-renews or lifts the label's holds of the patient's episodes).
+Grading reads, for the analytes and symptoms of what it graded, a bounded window of the patient's
+readings (one query each for labs and symptoms): the newest, for the latest reading of each (which
+renews or lifts the label's holds of the patient's episodes), and those after each reading that
+raised an alert, to tell a backlog reading (a newer reading no longer meets the policy: the alert
+is superseded).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from backend.alerts.episodes import Reading
@@ -118,8 +120,9 @@ def symptom_reading(row: SymptomReport, graded: SymptomGrade | None) -> Reading:
 
 @dataclass
 class History:
-    """The readings from the oldest graded one on, per (patient, analyte or symptom), in time
-    order, each with whether it met the patient's clinic's policy (None: not known)."""
+    """Per (patient, analyte or symptom) of a graded batch, in time order, the readings grading
+    needs (see `history_read`), each with whether it met the patient's clinic's policy (None: not
+    known)."""
 
     rows: dict[tuple[UUID, str], list[tuple[Reading, bool | None]]] = field(default_factory=lambda: defaultdict(list))
 
@@ -140,109 +143,215 @@ class History:
         return found
 
 
+#: What grading reads of each (patient, analyte or symptom) it graded, so that the work is bounded by
+#: the batch, not by how long the patient has been logging (a batch read every reading from its
+#: oldest on: the soak's grading pools grew with the data, bench/README "round 8"):
+#: - the newest LATEST_ROWS, for the latest reading whose holds are known (holdable keys only);
+#: - the first AFTER_ROWS after each reading that raised an alert, for the first newer one that no
+#:   longer meets the policy (a superseded alert).
+#: Either, when inconclusive (that many unknown in a row; that many still meeting the policy), is
+#: followed by the pair's rows read whole: exact whatever the data, and rare.
+LATEST_ROWS = 3
+AFTER_ROWS = 32
+
+
+R = TypeVar("R", LabResult, SymptomReport)
+
+_LAB_FIELDS = ("id", "patient_id", "analyte", "value", "unit", "canonical_value", "grade", "collected_at")
+_SYMPTOM_FIELDS = ("id", "patient_id", "symptom", "answers", "grade", "reported_at")
+
+
+@dataclass(frozen=True)
+class _Kind:
+    model: type[LabResult] | type[SymptomReport]
+    key: str  # the analyte's or symptom's column
+    time: str  # the observation's column
+    source_type: str
+    fields: tuple[str, ...]
+
+
+_LABS = _Kind(LabResult, "analyte", "collected_at", SourceType.LAB_RESULT, _LAB_FIELDS)
+_SYMPTOMS = _Kind(SymptomReport, "symptom", "reported_at", SourceType.SYMPTOM_REPORT, _SYMPTOM_FIELDS)
+
+
 def history_read(
     *,
     labs: Sequence[LabResult],
     symptoms: Sequence[SymptomReport],
     policy_of: Callable[[UUID], AlertPolicy],
+    raised: Sequence[LabResult | SymptomReport] = (),
     writes_grades: bool = False,
 ) -> History:
-    """The graded readings of the patients and analytes (symptoms) of `labs` and `symptoms` from
-    the oldest of them on; graded already, so these rows are among them.
+    """What grading needs of the patients and analytes (symptoms) of `labs` and `symptoms`: the
+    latest reading of each, and after each of `raised` (readings that raised an alert) the first
+    that no longer met the policy. Graded already, so these rows are among them.
 
-    `writes_grades` (PostgreSQL): each statement also stores the grades of its `labs` or `symptoms`
-    (an `UPDATE` in its WITH clause; graded_at was set by the claim), saving grading a round trip.
-    The statement reads the rows as they were before it, so those rows' grades are taken from here."""
+    `writes_grades` (PostgreSQL): each kind's statement also stores the grades of its `labs` or
+    `symptoms` (an `UPDATE` in its WITH clause; graded_at was set by the claim). The statement reads
+    the rows as they were before it, so those rows' grades are taken from here."""
     history = History()
+
+    def lab_entry(row: LabResult) -> _Entry:
+        rule = policy_of(row.patient_id).labs.get(row.analyte)
+        meets = None if row.grade is None or rule is None else rule.alert.fires(row.grade, frozenset())
+        return lab_reading(row), meets
+
+    def symptom_entry(report: SymptomReport) -> _Entry:
+        graded = _safely_graded(report)
+        meets = None if graded is None else _meets(policy_of(report.patient_id), report.symptom, graded)
+        return symptom_reading(report, graded), meets
+
     if labs:
-        which = ({r.patient_id for r in labs}, {r.analyte for r in labs}, min(r.collected_at for r in labs))
-        lab_rows = _with_grades(_LAB_HISTORY, which, labs) if writes_grades else _lab_history(*which)
-        for row in lab_rows:
-            rule = policy_of(row.patient_id).labs.get(row.analyte)
-            meets = None if row.grade is None or rule is None else rule.alert.fires(row.grade, frozenset())
-            history.rows[(row.patient_id, row.analyte)].append((lab_reading(row), meets))
+        raised_labs = [r for r in raised if isinstance(r, LabResult)]
+        history.rows.update(_entries(_LABS, labs, raised_labs, writes_grades, lab_entry))
     if symptoms:
-        which = ({r.patient_id for r in symptoms}, {r.symptom for r in symptoms}, min(r.reported_at for r in symptoms))
-        symptom_rows = _with_grades(_SYMPTOM_HISTORY, which, symptoms) if writes_grades else _symptom_history(*which)
-        for report in symptom_rows:
-            graded = _safely_graded(report)
-            meets = None if graded is None else _meets(policy_of(report.patient_id), report.symptom, graded)
-            history.rows[(report.patient_id, report.symptom)].append((symptom_reading(report, graded), meets))
+        raised_symptoms = [r for r in raised if isinstance(r, SymptomReport)]
+        history.rows.update(_entries(_SYMPTOMS, symptoms, raised_symptoms, writes_grades, symptom_entry))
     return history
 
 
-R = TypeVar("R", LabResult, SymptomReport)
-
-# Whose readings, of which analytes (symptoms), from when on.
-_Which = tuple[Iterable[UUID], Iterable[str], datetime]
-_LAB_FIELDS = ("id", "patient_id", "analyte", "value", "unit", "canonical_value", "grade", "collected_at")
-_SYMPTOM_FIELDS = ("id", "patient_id", "symptom", "answers", "grade", "reported_at")
+_Pair = tuple[UUID, str]
+_Entry = tuple[Reading, bool | None]
+_After = tuple[UUID, str, datetime]
 
 
-def _lab_history(patients: Iterable[UUID], analytes: Iterable[str], since: datetime) -> QuerySet[LabResult]:
-    return (
-        LabResult.objects.filter(
-            patient_id__in=patients, analyte__in=analytes, collected_at__gte=since, graded_at__isnull=False
-        )
-        .only(*_LAB_FIELDS)
-        .order_by("collected_at")
+def _entries(
+    kind: _Kind, graded: Sequence[R], raised: Sequence[R], writes_grades: bool, entry: Callable[[R], _Entry]
+) -> dict[_Pair, list[_Entry]]:
+    """`history_read`'s rows of one kind, per pair, in (time, id) order."""
+    holding = sorted({_pair(kind, r) for r in graded if holdable(kind.source_type, _pair(kind, r)[1])}, key=str)
+    after = sorted({(*_pair(kind, r), getattr(r, kind.time)) for r in raised}, key=str)
+    grades = {r.pk: r.grade for r in graded}
+    if writes_grades:
+        rows, windowed = _windows_writing(kind, holding, after, grades), True
+    else:  # SQLite: every row of each pair from when it matters
+        rows, windowed = _since(kind, graded, raised), False
+    entries = _by_pair(kind, rows, grades, entry)
+    whole = _inconclusive(entries, holding, after, windowed=windowed)
+    if whole:  # rare: those pairs read whole (after the statement above, so their grades are stored)
+        which = Q(pk__in=[])
+        for patient_id, key in sorted(whole, key=str):
+            which |= Q(patient_id=patient_id, **{kind.key: key})
+        found = kind.model.objects.filter(which, graded_at__isnull=False).only(*kind.fields)
+        entries.update(_by_pair(kind, found.order_by(kind.time, "id"), grades, entry))
+    return entries
+
+
+def _pair(kind: _Kind, row: LabResult | SymptomReport) -> _Pair:
+    return row.patient_id, getattr(row, kind.key)
+
+
+def _by_pair(
+    kind: _Kind, rows: Iterable[R], grades: dict[UUID, int | None], entry: Callable[[R], _Entry]
+) -> dict[_Pair, list[_Entry]]:
+    found: dict[_Pair, list[_Entry]] = defaultdict(list)
+    for row in rows:
+        if row.pk in grades:  # read as it was before the statement: its grade is the one just written
+            row.grade = grades[row.pk]
+        found[_pair(kind, row)].append(entry(row))
+    return found
+
+
+def _inconclusive(
+    entries: dict[_Pair, list[_Entry]], holding: Sequence[_Pair], after: Sequence[_After], *, windowed: bool
+) -> set[_Pair]:
+    """Pairs whose rows read did not settle what grading asks of them. Windows: the newest
+    LATEST_ROWS all of unknown holds, or the first AFTER_ROWS after a raised reading all still
+    meeting the policy. Rows from a reading on (`_since`): no reading of known holds among them."""
+    whole = set()
+    for pair in holding:
+        newest = entries.get(pair, [])[-LATEST_ROWS:]
+        cut = len(newest) == LATEST_ROWS or not windowed  # older rows may hold the latest known
+        if cut and not any(reading.holds_known for reading, _ in newest):
+            whole.add(pair)
+    for patient_id, key, at in after if windowed else ():
+        later = [meets for reading, meets in entries.get((patient_id, key), []) if reading.observed_at > at]
+        if len(later) >= AFTER_ROWS and False not in later[:AFTER_ROWS]:
+            whole.add((patient_id, key))
+    return whole
+
+
+def _since(kind: _Kind, graded: Sequence[R], raised: Sequence[R]) -> list[R]:
+    """(SQLite, in process) In one query, every row of each pair from its newest graded reading on
+    (holdable keys: that reading's holds are known, so the latest known is among them) or from its
+    oldest raised one on (everything after it)."""
+    since: dict[_Pair, datetime] = {}
+    for row in graded:  # holdable keys: from the newest graded reading on
+        pair, at = _pair(kind, row), getattr(row, kind.time)
+        if holdable(kind.source_type, pair[1]):
+            since[pair] = max(since.get(pair, at), at)
+    for row in raised:  # and from the oldest that raised an alert on
+        pair, at = _pair(kind, row), getattr(row, kind.time)
+        since[pair] = min(since.get(pair, at), at)
+    if not since:
+        return []
+    which = Q(pk__in=[])
+    for (patient_id, key), at in sorted(since.items(), key=str):
+        which |= Q(patient_id=patient_id, **{kind.key: key, f"{kind.time}__gte": at})
+    found = kind.model.objects.filter(which, graded_at__isnull=False).only(*kind.fields)
+    return list(found.order_by(kind.time, "id"))
+
+
+def _windows_query(
+    kind: _Kind,
+    patients: list[str],
+    keys: list[str],
+    after_patients: list[str],
+    after_keys: list[str],
+    after_at: list[datetime],
+) -> QuerySet[Any]:
+    """Both windows of every pair in one query (PostgreSQL): a LATERAL index scan of each, bounded by
+    its LIMIT, so the cost follows the batch whatever the patients' histories."""
+    quote = connection.ops.quote_name
+    table, key, time = quote(kind.model._meta.db_table), quote(kind.key), quote(kind.time)
+    window = (  # the table's and columns' names; values are bound
+        f'CROSS JOIN LATERAL (SELECT "r"."id" FROM {table} "r" WHERE "r"."patient_id" = "w"."patient_id" '  # noqa: S608
+        f'AND "r".{key} = "w"."key" AND "r"."graded_at" IS NOT NULL'
     )
-
-
-def _symptom_history(patients: Iterable[UUID], symptoms: Iterable[str], since: datetime) -> QuerySet[SymptomReport]:
-    return (
-        SymptomReport.objects.filter(
-            patient_id__in=patients, symptom__in=symptoms, reported_at__gte=since, graded_at__isnull=False
-        )
-        .only(*_SYMPTOM_FIELDS)
-        .order_by("reported_at")
+    windows = RawSQL(  # noqa: S611 - the names above and the windows' sizes; values bound
+        f'SELECT "h"."id" FROM unnest(%s::uuid[], %s::text[]) AS "w"("patient_id", "key") {window} '  # noqa: S608
+        f'ORDER BY "r".{time} DESC, "r"."id" DESC LIMIT {LATEST_ROWS}) AS "h" UNION '
+        f'SELECT "h"."id" FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[]) AS "w"("patient_id", "key", "at") '
+        f'{window} AND "r".{time} > "w"."at" ORDER BY "r".{time}, "r"."id" LIMIT {AFTER_ROWS}) AS "h"',
+        [patients, keys, after_patients, after_keys, after_at],
     )
+    return kind.model.objects.filter(pk__in=windows).only(*kind.fields).order_by(kind.time, "id")
 
 
-def _unnest(values: list[str], of: str) -> RawSQL:
-    return RawSQL(f"SELECT unnest(%s::{of}[])", [values])  # noqa: S611 - the type's name; values bound
-
-
-# The same queries with their patients and keys bound as arrays: one SQL text whatever their number,
-# compiled once per connection (PostgreSQL; the ORM built and compiled it on every grading task).
-# Placeholders: no patient has this id, no analyte or symptom this name, no reading this time.
-_NO_PATIENTS, _NO_KEYS = ["placeholder: patients"], ["placeholder: keys"]
+# Compiled once per connection, the pairs and times bound as arrays. Placeholders: no patient has
+# this id, no analyte or symptom this name, no reading this time.
 _NO_TIME = datetime(1901, 1, 1, 0, 0, 1, 7, tzinfo=UTC)
-_LAB_HISTORY = PreparedQuery(
-    lambda patients, analytes, since: _lab_history(_unnest(patients, "uuid"), _unnest(analytes, "text"), since),
-    _NO_PATIENTS,
-    _NO_KEYS,
-    _NO_TIME,
-)
-_SYMPTOM_HISTORY = PreparedQuery(
-    lambda patients, symptoms, since: _symptom_history(_unnest(patients, "uuid"), _unnest(symptoms, "text"), since),
-    _NO_PATIENTS,
-    _NO_KEYS,
-    _NO_TIME,
-)
+_WINDOWS = {
+    kind.model: PreparedQuery(
+        partial(_windows_query, kind),
+        ["placeholder: patients"],
+        ["placeholder: keys"],
+        ["placeholder: raised patients"],
+        ["placeholder: raised keys"],
+        [_NO_TIME],
+    )
+    for kind in (_LABS, _SYMPTOMS)
+}
 
 
-def _with_grades(history: PreparedQuery[R], which: _Which, graded: Sequence[R]) -> list[R]:
-    """The history of `which` (PostgreSQL), read by the statement that also writes the grades of
-    `graded`."""
-    table = connection.ops.quote_name(graded[0]._meta.db_table)
+def _windows_writing(
+    kind: _Kind, holding: Sequence[_Pair], after: Sequence[_After], grades: dict[UUID, int | None]
+) -> list[Any]:
+    """The windows (PostgreSQL), read by the statement that also writes `grades`."""
+    table = connection.ops.quote_name(kind.model._meta.db_table)
     write = (  # the table's name; values are bound
         f'WITH "graded" AS (UPDATE {table} SET "grade" = "g"."grade" FROM unnest(%s::uuid[], %s::smallint[]) '  # noqa: S608
         f'AS "g"("id", "grade") WHERE {table}."id" = "g"."id") '
     )
-    grades = {r.pk: r.grade for r in graded}
-    patients, keys, since = which
-    found = history.run(
-        [str(p) for p in patients],
-        sorted(keys),
-        since,
+    return _WINDOWS[kind.model].run(
+        [str(p) for p, _ in holding],
+        [k for _, k in holding],
+        [str(p) for p, _, _ in after],
+        [k for _, k, _ in after],
+        [at for _, _, at in after],
         with_sql=write,
-        with_params=[list(grades), list(grades.values())],
+        with_params=[[str(pk) for pk in grades], list(grades.values())],
     )
-    for row in found:
-        if row.pk in grades:  # read as it was before the statement: its grade is the one just written
-            row.grade = grades[row.pk]
-    return found
 
 
 def _safely_graded(report: SymptomReport) -> SymptomGrade | None:
