@@ -85,6 +85,14 @@ class GradingOutcome:
     def to_announce(self) -> list[UUID]:
         return [*self.alerts_raised, *self.alerts_worsened]
 
+    def __add__(self, other: GradingOutcome) -> GradingOutcome:
+        return GradingOutcome(
+            self.graded + other.graded,
+            [*self.alerts_raised, *other.alerts_raised],
+            [*self.alerts_worsened, *other.alerts_worsened],
+            self.more_waiting or other.more_waiting,
+        )
+
 
 def policy_for(clinic: Clinic) -> AlertPolicy:
     """The clinic's stricter policy; the label's defaults if its overrides are somehow invalid
@@ -144,24 +152,18 @@ def waiting_one_by_one(
 
 
 def _one_by_one(which: dict[type[Any], Q], limit: int) -> tuple[GradingOutcome, list[UUID]]:
-    graded = 0
-    raised: list[UUID] = []
-    worsened: list[UUID] = []
+    total = GradingOutcome(0, [])
     failed: list[UUID] = []
     for model, found in which.items():
         kind = "lab_ids" if model is LabResult else "symptom_ids"
         waiting = model.objects.filter(found, graded_at__isnull=True).order_by("received_at")
         for reading_id in waiting.values_list("pk", flat=True)[:limit]:
             try:
-                outcome = _alone(kind, reading_id)
+                total += _alone(kind, reading_id)
             except Exception:
                 failed.append(reading_id)
-                raised += _reviewed(model, reading_id)
-                continue
-            graded += outcome.graded
-            raised += outcome.alerts_raised
-            worsened += outcome.alerts_worsened
-    return GradingOutcome(graded, raised, worsened), failed
+                total += GradingOutcome(0, _reviewed(model, reading_id))
+    return total, failed
 
 
 def _alone(kind: str, reading_id: UUID) -> GradingOutcome:

@@ -47,11 +47,7 @@ def grade_readings(lab_ids: list[str] | None = None, symptom_ids: list[str] | No
         logger.exception("grading with the waiting readings failed; grading this task's own alone, then the rest")
         own = grading.readings_grade(lab_ids=labs, symptom_ids=symptoms)
         rest, _ = grading.waiting_one_by_one(recent, labs=bool(labs), symptoms=bool(symptoms))
-        outcome = grading.GradingOutcome(
-            own.graded + rest.graded,
-            [*own.alerts_raised, *rest.alerts_raised],
-            [*own.alerts_worsened, *rest.alerts_worsened],
-        )
+        outcome = own + rest
     if outcome.more_waiting:  # a full batch: more may wait, and no sync may come to queue their task
         grading_enqueue(lab_ids=lab_ids or [], symptom_ids=symptom_ids or [])
     if outcome.to_announce:

@@ -60,6 +60,18 @@ def _stall(stack: Stack, sig: int) -> None:
         child.send_signal(sig)
 
 
+def _synced(stack: Stack, phones: list[str], readings: list[dict[str, Any]]) -> None:
+    """Each phone syncs its reading, one sync each."""
+    for phone, reading in zip(phones, readings, strict=True):
+        status, body = stack.call("POST", "/api/v1/sync/", {"lab_results": [reading]}, token=phone)
+        assert status == 200, body
+
+
+def _alerted(wanted: set[str]) -> bool:
+    """Every reading of `wanted` has its alert."""
+    return {str(s) for s in Alert.objects.filter(source_id__in=wanted).values_list("source_id", flat=True)} == wanted
+
+
 def test_syncs_that_come_while_a_grading_task_waits_queue_none_and_that_task_grades_them(stack: Stack) -> None:
     nurse, _, _ = enroll(stack)
     phones = [enrolled_patient(stack, nurse, name="Quinn Queued")[0] for _ in range(PATIENTS)]
@@ -70,23 +82,14 @@ def test_syncs_that_come_while_a_grading_task_waits_queue_none_and_that_task_gra
     try:
         received = _received(stack)
         readings = [platelets(12 + n) for n in range(PATIENTS)]
-        for phone, reading in zip(phones, readings, strict=True):
-            status, body = stack.call("POST", "/api/v1/sync/", {"lab_results": [reading]}, token=phone)
-            assert status == 200, body
+        _synced(stack, phones, readings)
         wait_until(lambda: _received(stack) > received, 20, "the worker to take the grading task")
         assert (_received(stack) - received, broker.llen("celery")) == (1, 0)  # one task for six syncs
     finally:
         _stall(stack, signal.SIGCONT)
     wanted = {r["id"] for r in readings}
     try:
-        wait_until(
-            lambda: (
-                set(map(str, Alert.objects.filter(source_id__in=wanted).values_list("source_id", flat=True))) == wanted
-            ),
-            20,
-            "the one task to grade every sync's reading",
-            interval=0.2,
-        )
+        wait_until(lambda: _alerted(wanted), 20, "the one task to grade every sync's reading", interval=0.2)
     finally:
         stack.beat.start()
     assert _received(stack) - received == 1
@@ -106,9 +109,7 @@ def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Sta
     _stall(stack, signal.SIGSTOP)
     received = _received(stack)
     readings = [platelets(12 + n) for n in range(PATIENTS)]
-    for phone, reading in zip(phones, readings, strict=True):
-        status, body = stack.call("POST", "/api/v1/sync/", {"lab_results": [reading]}, token=phone)
-        assert status == 200, body
+    _synced(stack, phones, readings)
     wait_until(lambda: _received(stack) > received, 20, "the worker to take a grading task")
 
     stack.worker.stop(signal.SIGKILL)  # the whole process group: the worker and its pool
@@ -118,14 +119,7 @@ def test_a_grading_worker_killed_mid_batch_loses_and_repeats_no_alert(stack: Sta
     stack.worker.start()
     wait_until(lambda: stack.worker.log().count("ready.") >= 2, 60, "the worker to restart")
     wanted = {r["id"] for r in readings}
-    wait_until(
-        lambda: (
-            {str(s) for s in Alert.objects.filter(source_id__in=wanted).values_list("source_id", flat=True)} == wanted
-        ),
-        60,
-        "every reading to be graded and alerted",
-        interval=0.5,
-    )
+    wait_until(lambda: _alerted(wanted), 60, "every reading to be graded and alerted", interval=0.5)
     alerts = list(Alert.objects.filter(source_id__in=wanted))
     assert Counter(str(a.source_id) for a in alerts) == dict.fromkeys(wanted, 1)
     assert {a.grade for a in alerts} == {4}
