@@ -424,16 +424,18 @@ def _grade_symptom_row(
 
 
 def _recent_ancs(reports: Iterable[SymptomReport]) -> dict[UUID, list[tuple[datetime, Decimal]]]:
-    """ANC history around fever reports, fetched in one query (stored rows include this batch's)."""
+    """The ANCs of each fever report's own window before it, fetched in one query (stored rows
+    include this batch's). Each its own: one back-dated fever in a batch made the span from it to the
+    newest fever every fever patient's, a read that grew with their histories (bench/README round 8)."""
     fevers = [r for r in reports if r.symptom == "fever"]
     if not fevers:
         return {}
     window = max(DEFAULT_POLICY.fever.anc_window, timedelta(days=7))
-    earliest = min(r.reported_at for r in fevers) - window
-    latest = max(r.reported_at for r in fevers)
+    which = Q(pk__in=[])
+    for patient_id, at in sorted({(r.patient_id, r.reported_at) for r in fevers}, key=str):
+        which |= Q(patient_id=patient_id, collected_at__range=(at - window, at))
     found: dict[UUID, list[tuple[datetime, Decimal]]] = defaultdict(list)
-    for patient_id, at, value in LabResult.objects.filter(
-        patient_id__in={r.patient_id for r in fevers}, analyte="anc", collected_at__range=(earliest, latest)
-    ).values_list("patient_id", "collected_at", "canonical_value"):
+    rows = LabResult.objects.filter(which, analyte="anc").values_list("patient_id", "collected_at", "canonical_value")
+    for patient_id, at, value in rows:
         found[patient_id].append((at, value))
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from backend.accounts.models import Clinic
-from backend.alerts.grading import COALESCE_BATCH, Waiting, readings_grade, ungraded_sweep
+from backend.alerts.grading import COALESCE_BATCH, Waiting, _recent_ancs, readings_grade, ungraded_sweep
 from backend.alerts.models import Alert
 from backend.patients.models import Patient
 from backend.records.models import LabResult, SymptomReport
@@ -494,6 +495,22 @@ def test_another_patients_low_anc_does_not_make_a_fever_febrile_neutropenia(
     alerts_after(patient, symptom_reports=[hot])
 
     assert Alert.objects.get(source_id=hot["id"]).kind == "fever"
+
+
+def test_each_fever_reads_the_ancs_of_its_own_week_only(
+    patient: EnrolledPatient, other_patient: EnrolledPatient
+) -> None:
+    """One query for a batch's fevers, but each reads the week before itself: another patient's
+    fever from a month ago does not make this one read its patient's month of counts."""
+    in_its_week, before_it = anc(0.9, "2026-11-18T08:00:00-05:00"), anc(0.5, "2026-11-01T08:00:00-05:00")
+    sync(patient, lab_results=[in_its_week, before_it], symptom_reports=[hot := fever(39)])
+    sync(other_patient, symptom_reports=[old := fever(39, reported_at="2026-10-25T08:00:00-04:00")])
+    reports = SymptomReport.objects.filter(pk__in=[hot["id"], old["id"]])
+
+    found = _recent_ancs(reports)
+
+    assert [value for _, value in found[patient.patient.pk]] == [Decimal("0.9")]
+    assert other_patient.patient.pk not in found
 
 
 def test_a_temperature_below_38_raises_nothing(patient: EnrolledPatient) -> None:
