@@ -55,6 +55,13 @@ class LabResult(GradedReading):
         indexes = [
             models.Index(fields=["patient", "analyte", "collected_at"]),
             models.Index(fields=["received_at"], condition=models.Q(graded_at__isnull=True), name="lab_ungraded"),
+            # Grading's windows of a pair's graded history (backend.alerts.readings): a few entries
+            # each, however many ungraded rows a backlog holds beside them.
+            models.Index(
+                fields=["patient", "analyte", "collected_at", "id"],
+                condition=models.Q(graded_at__isnull=False),
+                name="lab_graded_history",
+            ),
         ]
 
 
@@ -67,6 +74,11 @@ class SymptomReport(GradedReading):
         indexes = [
             models.Index(fields=["patient", "reported_at"]),
             models.Index(fields=["received_at"], condition=models.Q(graded_at__isnull=True), name="symptom_ungraded"),
+            models.Index(
+                fields=["patient", "symptom", "reported_at", "id"],
+                condition=models.Q(graded_at__isnull=False),
+                name="symptom_graded_history",
+            ),
         ]
 
 
