@@ -12,7 +12,7 @@ is superseded).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -219,7 +219,9 @@ def _entries(
     kind: _Kind, graded: Sequence[R], raised: Sequence[R], writes_grades: bool, entry: Callable[[R], _Entry]
 ) -> dict[_Pair, list[_Entry]]:
     """`history_read`'s rows of one kind, per pair, in (time, id) order."""
-    holding = sorted({_pair(kind, r) for r in graded if holdable(kind.source_type, _pair(kind, r)[1])}, key=str)
+    holding = sorted(
+        {pair for pair in map(partial(_pair, kind), graded) if holdable(kind.source_type, pair[1])}, key=str
+    )
     after = sorted({(*_pair(kind, r), getattr(r, kind.time)) for r in raised}, key=str)
     grades = {r.pk: r.grade for r in graded}
     if writes_grades:
@@ -229,11 +231,7 @@ def _entries(
     entries = _by_pair(kind, rows, grades, entry)
     whole = _inconclusive(entries, holding, after, windowed=windowed)
     if whole:  # rare: those pairs read whole (after the statement above, so their grades are stored)
-        which = Q(pk__in=[])
-        for patient_id, key in sorted(whole, key=str):
-            which |= Q(patient_id=patient_id, **{kind.key: key})
-        found = kind.model.objects.filter(which, graded_at__isnull=False).only(*kind.fields)
-        entries.update(_by_pair(kind, found.order_by(kind.time, "id"), grades, entry))
+        entries.update(_by_pair(kind, _pairs_read(kind, dict.fromkeys(whole)), grades, entry))
     return entries
 
 
@@ -283,11 +281,17 @@ def _since(kind: _Kind, graded: Sequence[R], raised: Sequence[R]) -> list[R]:
     for row in raised:  # and from the oldest that raised an alert on
         pair, at = _pair(kind, row), getattr(row, kind.time)
         since[pair] = min(since.get(pair, at), at)
+    return _pairs_read(kind, since)
+
+
+def _pairs_read(kind: _Kind, since: Mapping[_Pair, datetime | None]) -> list[Any]:
+    """In one query, the graded rows of each pair from its time on (None: all of them), in
+    (time, id) order."""
     if not since:
         return []
     which = Q(pk__in=[])
     for (patient_id, key), at in sorted(since.items(), key=str):
-        which |= Q(patient_id=patient_id, **{kind.key: key, f"{kind.time}__gte": at})
+        which |= Q(patient_id=patient_id, **{kind.key: key}, **({} if at is None else {f"{kind.time}__gte": at}))
     found = kind.model.objects.filter(which, graded_at__isnull=False).only(*kind.fields)
     return list(found.order_by(kind.time, "id"))
 
