@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 CHECK_NAMESPACE: Final = uuid.UUID("5f0c2a8e-6a51-4f3b-9a7e-3c1d2b8e4f60")
 #: Patients read per query.
 CHECK_BATCH: Final = 500
+#: Count rows fetched per round trip while an early-warning check streams its series.
+SERIES_CHUNK: Final = 2000
 #: How far back an early warning looks: a whole cycle and the rest week before it.
 TREND_HISTORY: Final = timedelta(days=28 + 7 + 1)
 
@@ -125,14 +128,21 @@ def early_warning_check(
     in_care = Patient.objects.filter(pk__in=recent, care_status=CareStatus.ACTIVE)  # paused: no alert
     for batch in _batches(in_care.order_by("pk")):
         zones = {p.pk: z for p in batch if (z := _zone(p)) is not None}
-        series: dict[tuple[uuid.UUID, str], list[Count]] = defaultdict(list)
-        for patient_id, analyte, at, value in LabResult.objects.filter(
-            patient_id__in=list(zones), analyte__in=BLOOD_COUNT_ANALYTES, collected_at__gte=now - TREND_HISTORY
-        ).values_list("patient_id", "analyte", "collected_at", "canonical_value"):
-            series[(patient_id, analyte)].append(Count(at.astimezone(zones[patient_id]).date(), value))
         calendars = calendars_for(batch)
+        # One (patient, analyte) series in memory at a time, streamed in that order, not a whole
+        # batch's month of counts at once: a worker's memory then does not grow with the clinic.
+        rows = (
+            LabResult.objects.filter(
+                patient_id__in=list(zones), analyte__in=BLOOD_COUNT_ANALYTES, collected_at__gte=now - TREND_HISTORY
+            )
+            .order_by("patient_id", "analyte")
+            .values_list("patient_id", "analyte", "collected_at", "canonical_value")
+            .iterator(chunk_size=SERIES_CHUNK)
+        )
         found = []
-        for (patient_id, analyte), counts in sorted(series.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        for (patient_id, analyte), pair in groupby(rows, key=itemgetter(0, 1)):
+            zone = zones[patient_id]
+            counts = [Count(at.astimezone(zone).date(), value) for _, _, at, value in pair]
             hold_below = DEFAULT_POLICY.labs[analyte].hold_below
             assert hold_below is not None  # the label's hold thresholds for a falling count
             warning = early_warning(

@@ -19,7 +19,7 @@ from backend.alerts.models import Alert
 from backend.alerts.services import alert_resolve
 from backend.patients.models import Patient
 from tests.backend.support import ALERTS_URL, rows, sync
-from tests.factories import EnrolledPatient, Person, lab_item
+from tests.factories import EnrolledPatient, Person, lab_item, make_patient
 
 NY = ZoneInfo("America/New_York")
 
@@ -165,6 +165,19 @@ def test_a_straight_line_below_the_anc_hold_threshold_before_day_8_warns(patient
     (alert,) = Alert.objects.filter(patient=patient.patient)
     assert alert.title == "ANC falling: re-check before day 8"
     assert "below the label's hold threshold of 0.5" in alert.message
+
+
+def test_each_patients_series_is_read_whole_however_their_counts_interleave(
+    nurse: Person, patient: EnrolledPatient
+) -> None:
+    sam = make_patient(nurse, name="Sam Roe")
+    for day in (1, 12):  # stored alternately: Pat, Sam, Pat, Sam
+        counts(patient, day, platelets=200 if day == 1 else 90)
+        counts(sam, day, platelets=200 if day == 1 else 190)
+
+    early_warning_check(now=at(12, 18))
+
+    assert (kinds(patient), kinds(sam)) == (["early_warning"], [])
 
 
 def test_counts_received_before_the_lookback_are_not_read_again(patient: EnrolledPatient) -> None:
